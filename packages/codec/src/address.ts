@@ -1,0 +1,140 @@
+import { CodecError } from './errors.js';
+
+/** A node's server address: IPv4 in plain dotted form (`'127.0.0.1'`) and a TCP port. */
+export interface Address {
+  host: string;
+  port: number;
+}
+
+/** Characters of an entry: a 15-character IP then a 5-character port (protocol.md section 1). */
+export const ENTRY_LENGTH = 20;
+
+const DOT = 0x2e;
+const ZERO = 0x30;
+
+function digit(bytes: Uint8Array, at: number): number {
+  const d = (bytes[at] ?? 0) - ZERO;
+  return d >= 0 && d <= 9 ? d : -1;
+}
+
+/** Reads `count` decimal digits at `at`; -1 if any is not a digit. */
+export function readDigits(bytes: Uint8Array, at: number, count: number): number {
+  let value = 0;
+  for (let i = 0; i < count; i++) {
+    const d = digit(bytes, at + i);
+    if (d < 0) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/**
+ * Reads a fixed-width IP (`192.168.001.029`) at `at` and returns it in plain dotted form,
+ * or undefined when it is malformed (not digits, wrong separators, an octet above 255).
+ */
+export function readFixedIp(bytes: Uint8Array, at: number): string | undefined {
+  const a = readDigits(bytes, at, 3);
+  const b = readDigits(bytes, at + 4, 3);
+  const c = readDigits(bytes, at + 8, 3);
+  const d = readDigits(bytes, at + 12, 3);
+  if (bytes[at + 3] !== DOT || bytes[at + 7] !== DOT || bytes[at + 11] !== DOT) return undefined;
+  if (a < 0 || b < 0 || c < 0 || d < 0 || a > 255 || b > 255 || c > 255 || d > 255) {
+    return undefined;
+  }
+  return `${a}.${b}.${c}.${d}`;
+}
+
+/** Reads a 20-character entry at `at`, throwing ERR_ADDRESS when it is malformed. */
+export function readEntry(bytes: Uint8Array, at: number): Address {
+  const host = readFixedIp(bytes, at);
+  const port = readDigits(bytes, at + 15, 5);
+  if (host === undefined || port < 0 || port > 65535) {
+    throw new CodecError('ERR_ADDRESS', `malformed address entry at body offset ${at}`);
+  }
+  return { host, port };
+}
+
+function octetsOf(host: string): number[] | undefined {
+  const parts = host.split('.');
+  if (parts.length !== 4) return undefined;
+  const octets: number[] = [];
+  for (const part of parts) {
+    if (!/^[0-9]{1,3}$/.test(part)) return undefined;
+    const value = Number.parseInt(part, 10); // decimal even with leading zeros, never octal
+    if (value > 255) return undefined;
+    octets.push(value);
+  }
+  return octets;
+}
+
+function isPort(port: number): boolean {
+  return Number.isInteger(port) && port >= 0 && port <= 65535;
+}
+
+/** True when `address` is an IPv4 address in dotted form (any zero padding) with a valid port. */
+export function isValidAddress(address: Address): boolean {
+  return octetsOf(address.host) !== undefined && isPort(address.port);
+}
+
+/** Returns the address with its host in plain dotted form (`127.000.000.001` → `127.0.0.1`). */
+export function normaliseAddress(address: Address): Address {
+  const octets = octetsOf(address.host);
+  if (octets === undefined || !isPort(address.port)) {
+    throw new CodecError(
+      'ERR_ADDRESS',
+      `invalid address ${address.host}:${address.port}: expected an IPv4 address and a port 0-65535`,
+    );
+  }
+  return { host: octets.join('.'), port: address.port };
+}
+
+/**
+ * Parses `'HOST:PORT'` where HOST is an IPv4 address (plain or zero-padded) or `localhost`.
+ * Throws a CodecError with code ERR_ADDRESS, saying what was wrong, otherwise.
+ */
+export function parseAddress(text: string): Address {
+  const colon = text.lastIndexOf(':');
+  const hostText = colon < 0 ? '' : text.slice(0, colon);
+  const portText = colon < 0 ? '' : text.slice(colon + 1);
+  if (colon < 0 || !/^[0-9]{1,5}$/.test(portText)) {
+    throw new CodecError(
+      'ERR_ADDRESS',
+      `invalid address "${text}": expected HOST:PORT, e.g. 127.0.0.1:5353`,
+    );
+  }
+  const host = hostText === 'localhost' ? '127.0.0.1' : hostText;
+  return normaliseAddress({ host, port: Number.parseInt(portText, 10) });
+}
+
+/** Formats an address as `'HOST:PORT'` with the host in plain dotted form. */
+export function formatAddress(address: Address): string {
+  return `${address.host}:${address.port}`;
+}
+
+/** True when both name the same node (hosts compared after normalisation). */
+export function sameAddress(a: Address, b: Address): boolean {
+  if (a.port !== b.port) return false;
+  if (a.host === b.host) return true;
+  const x = octetsOf(a.host);
+  const y = octetsOf(b.host);
+  return x !== undefined && y !== undefined && x.every((octet, i) => octet === y[i]);
+}
+
+/** The fixed-width 20-character entry of an address: `127.000.000.001` + `05353`. */
+export function formatEntry(address: Address): string {
+  const octets = octetsOf(address.host);
+  if (octets === undefined || !isPort(address.port)) {
+    throw new CodecError('ERR_INVALID_PACKET', `cannot encode address ${formatAddress(address)}`);
+  }
+  const ip = octets.map((octet) => String(octet).padStart(3, '0')).join('.');
+  return ip + String(address.port).padStart(5, '0');
+}
+
+/** The four octets of a valid address, for the binary header. */
+export function octetsOfAddress(address: Address): number[] {
+  const octets = octetsOf(address.host);
+  if (octets === undefined || !isPort(address.port)) {
+    throw new CodecError('ERR_INVALID_PACKET', `cannot encode address ${formatAddress(address)}`);
+  }
+  return octets;
+}

@@ -1,0 +1,152 @@
+import { type Address, ENTRY_LENGTH, formatEntry, readDigits, readEntry } from './address.js';
+import { CodecError } from './errors.js';
+import { MAX_PATH_ENTRIES, type Packet, PacketType } from './packet.js';
+
+const R = 0x52;
+const E = 0x45;
+const Q = 0x51;
+const S = 0x53;
+
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** REQ or RES at `at`: 'REQ', 'RES', or undefined. */
+function prefixAt(bytes: Uint8Array, at: number, end: number): 'REQ' | 'RES' | undefined {
+  if (end - at < 3 || bytes[at] !== R || bytes[at + 1] !== E) return undefined;
+  if (bytes[at + 2] === Q) return 'REQ';
+  if (bytes[at + 2] === S) return 'RES';
+  return undefined;
+}
+
+function bodyError(message: string): CodecError {
+  return new CodecError('ERR_BODY', message);
+}
+
+function matches(bytes: Uint8Array, at: number, end: number, ascii: string): boolean {
+  if (end - at !== ascii.length) return false;
+  for (let i = 0; i < ascii.length; i++) {
+    if (bytes[at + i] !== ascii.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+function readPath(bytes: Uint8Array, start: number, end: number): Address[] {
+  const count = readDigits(bytes, start + 3, 2);
+  if (count < 1) throw bodyError('Reunion entry count must be two digits from 01 to 99');
+  if (end - start !== 5 + count * ENTRY_LENGTH) {
+    throw bodyError(
+      `Reunion count says ${count} entries (${5 + count * ENTRY_LENGTH} bytes) but the body has ${end - start} bytes`,
+    );
+  }
+  const path: Address[] = new Array(count);
+  for (let i = 0; i < count; i++) path[i] = readEntry(bytes, start + 5 + i * ENTRY_LENGTH);
+  return path;
+}
+
+function decodeText(bytes: Uint8Array, start: number, end: number): string {
+  // Most messages are ASCII: build them directly and skip the validating decoder.
+  if (end - start <= 256) {
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if ((bytes[i] as number) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii)
+      return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  try {
+    return strictUtf8.decode(bytes.subarray(start, end));
+  } catch {
+    throw new CodecError('ERR_UTF8', 'Message body is not valid UTF-8');
+  }
+}
+
+/** Decodes a body of header type `type` spanning bytes[start, end). */
+export function decodeBody(
+  type: number,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  source: Address,
+): Packet {
+  switch (type) {
+    case PacketType.Register: {
+      const prefix = prefixAt(bytes, start, end);
+      if (prefix === 'REQ') {
+        if (end - start !== 3 + ENTRY_LENGTH)
+          throw bodyError('Register request body must be REQ + a 20-character entry');
+        return { kind: 'register-request', source, address: readEntry(bytes, start + 3) };
+      }
+      if (prefix === 'RES' && matches(bytes, start + 3, end, 'ACK'))
+        return { kind: 'register-response', source };
+      throw bodyError('Register body must be REQ + entry or RESACK');
+    }
+    case PacketType.Advertise: {
+      const prefix = prefixAt(bytes, start, end);
+      if (prefix === 'REQ' && end - start === 3) return { kind: 'advertise-request', source };
+      if (prefix === 'RES' && end - start === 3 + ENTRY_LENGTH) {
+        return { kind: 'advertise-response', source, parent: readEntry(bytes, start + 3) };
+      }
+      throw bodyError('Advertise body must be exactly REQ, or RES + a 20-character entry');
+    }
+    case PacketType.Join:
+      if (matches(bytes, start, end, 'JOIN')) return { kind: 'join', source };
+      throw bodyError('Join body must be exactly JOIN');
+    case PacketType.Message:
+      return { kind: 'message', source, text: decodeText(bytes, start, end) };
+    case PacketType.Reunion: {
+      const prefix = prefixAt(bytes, start, end);
+      if (prefix === undefined || end - start < 5)
+        throw bodyError('Reunion body must be REQ or RES + count + entries');
+      const path = readPath(bytes, start, end);
+      return prefix === 'REQ'
+        ? { kind: 'reunion-hello', source, path }
+        : { kind: 'reunion-hello-back', source, path };
+    }
+    default:
+      throw new CodecError('ERR_TYPE', `unknown packet type ${type}`);
+  }
+}
+
+function pathBody(prefix: string, path: readonly Address[]): string {
+  if (!Array.isArray(path) || path.length < 1 || path.length > MAX_PATH_ENTRIES) {
+    throw new CodecError(
+      'ERR_INVALID_PACKET',
+      `a Reunion path needs 1 to ${MAX_PATH_ENTRIES} entries`,
+    );
+  }
+  let body = prefix + String(path.length).padStart(2, '0');
+  for (const entry of path) body += formatEntry(entry);
+  return body;
+}
+
+/** The body bytes of a packet. */
+export function encodeBody(packet: Packet): Uint8Array {
+  switch (packet.kind) {
+    case 'register-request':
+      return utf8.encode(`REQ${formatEntry(packet.address)}`);
+    case 'register-response':
+      return utf8.encode('RESACK');
+    case 'advertise-request':
+      return utf8.encode('REQ');
+    case 'advertise-response':
+      return utf8.encode(`RES${formatEntry(packet.parent)}`);
+    case 'join':
+      return utf8.encode('JOIN');
+    case 'message':
+      if (typeof packet.text !== 'string')
+        throw new CodecError('ERR_INVALID_PACKET', 'Message text must be a string');
+      return utf8.encode(packet.text);
+    case 'reunion-hello':
+      return utf8.encode(pathBody('REQ', packet.path));
+    case 'reunion-hello-back':
+      return utf8.encode(pathBody('RES', packet.path));
+    default:
+      throw new CodecError(
+        'ERR_INVALID_PACKET',
+        `unknown packet kind ${(packet as { kind: unknown }).kind}`,
+      );
+  }
+}

@@ -1,0 +1,69 @@
+import { decodeBody } from './body.js';
+import { CodecError } from './errors.js';
+import { framingOf, type Header, headerLength, parseHeader } from './header.js';
+import type { DecodedFrame } from './packet.js';
+
+/** Checks a parsed header against the body size limit, before any body byte is buffered. */
+export function checkBodyLength(header: Header, maxBodySize: number): void {
+  if (header.length > maxBodySize) {
+    throw new CodecError(
+      'ERR_BODY_TOO_LARGE',
+      `frame announces a ${header.length}-byte body; the limit is ${maxBodySize} bytes`,
+    );
+  }
+}
+
+/** Decodes the body of a frame whose header has been parsed. */
+export function finishFrame(header: Header, bytes: Uint8Array, bodyStart: number): DecodedFrame {
+  const packet = decodeBody(
+    header.type,
+    bytes,
+    bodyStart,
+    bodyStart + header.length,
+    header.source,
+  );
+  return { packet, framing: header.framing };
+}
+
+export interface DecodeOptions {
+  /** Largest body accepted, in bytes (default: no limit beyond the framing's own). */
+  maxBodySize?: number;
+}
+
+/** Decodes exactly one whole frame. Anything else (short, trailing bytes, malformed) is a CodecError. */
+export function decode(bytes: Uint8Array, options: DecodeOptions = {}): DecodedFrame {
+  try {
+    if (!(bytes instanceof Uint8Array))
+      throw new CodecError('ERR_INVALID_PACKET', 'decode expects a Uint8Array');
+    if (bytes.length === 0)
+      throw new CodecError('ERR_TRUNCATED', 'no bytes: a frame needs at least a header');
+    const framing = framingOf(bytes[0] as number);
+    const start = headerLength(framing);
+    if (bytes.length < start) {
+      throw new CodecError(
+        'ERR_TRUNCATED',
+        `${bytes.length} bytes is shorter than the ${start}-byte ${framing} header`,
+      );
+    }
+    const header = parseHeader(framing, bytes, 0);
+    checkBodyLength(header, options.maxBodySize ?? Number.POSITIVE_INFINITY);
+    const end = start + header.length;
+    if (bytes.length < end) {
+      throw new CodecError(
+        'ERR_TRUNCATED',
+        `header announces ${header.length} body bytes but only ${bytes.length - start} follow`,
+      );
+    }
+    if (bytes.length > end) {
+      throw new CodecError(
+        'ERR_TRAILING_BYTES',
+        `${bytes.length - end} bytes follow the frame; decode takes exactly one frame`,
+      );
+    }
+    return finishFrame(header, bytes, start);
+  } catch (error) {
+    throw error instanceof CodecError
+      ? error.at(0)
+      : new CodecError('ERR_INVALID_PACKET', String(error), { offset: 0 });
+  }
+}

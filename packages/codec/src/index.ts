@@ -1,0 +1,24 @@
+export {
+  type Address,
+  ENTRY_LENGTH,
+  formatAddress,
+  formatEntry,
+  isValidAddress,
+  normaliseAddress,
+  parseAddress,
+  sameAddress,
+} from './address.js';
+export { type DecodeOptions, decode } from './decode.js';
+export { encode } from './encode.js';
+export { CodecError, type CodecErrorCode } from './errors.js';
+export { DEFAULT_MAX_BODY_SIZE, FrameDecoder, type FrameDecoderOptions } from './frame-decoder.js';
+export { BINARY_HEADER_LENGTH, TEXT_HEADER_LENGTH, TEXT_MAX_BODY_LENGTH } from './header.js';
+export {
+  type DecodedFrame,
+  type Framing,
+  MAX_PATH_ENTRIES,
+  type Packet,
+  type PacketKind,
+  PacketType,
+  packetType,
+} from './packet.js';

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The shared golden vectors live beside the repository, in ../shared/vectors. */
+const dir = fileURLToPath(new URL('../../../../shared/vectors/', import.meta.url));
+
+export interface GoldenVector {
+  name: string;
+  framing: 'binary' | 'text';
+  hex: string;
+  type: number;
+  length: number;
+  sourceIp: string;
+  sourcePort: number;
+  body: string;
+}
+
+export interface InvalidVector {
+  name: string;
+  framing: 'binary' | 'text';
+  level: 'header' | 'body';
+  hex: string;
+  why: string;
+}
+
+export interface QuirkVector {
+  name: string;
+  hex: string;
+  intendedText: string;
+}
+
+export function loadVectors<T>(file: string): T[] {
+  return JSON.parse(readFileSync(dir + file, 'utf8')) as T[];
+}
+
+export const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'));
+export const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
