@@ -17,6 +17,24 @@ function digit(bytes: Uint8Array, at: number): number {
   return d >= 0 && d <= 9 ? d : -1;
 }
 
+const hostCache = new Map<number, string>();
+const HOST_CACHE_LIMIT = 4096;
+
+/**
+ * The dotted form of four octets. Formatting numbers is the slowest step of decoding a header,
+ * and a node hears from few distinct hosts, so recent hosts are kept (bounded).
+ */
+export function hostOf(a: number, b: number, c: number, d: number): string {
+  const key = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+  let host = hostCache.get(key);
+  if (host === undefined) {
+    if (hostCache.size >= HOST_CACHE_LIMIT) hostCache.clear();
+    host = `${a}.${b}.${c}.${d}`;
+    hostCache.set(key, host);
+  }
+  return host;
+}
+
 /** Reads `count` decimal digits at `at`; -1 if any is not a digit. */
 export function readDigits(bytes: Uint8Array, at: number, count: number): number {
   let value = 0;
@@ -41,7 +59,7 @@ export function readFixedIp(bytes: Uint8Array, at: number): string | undefined {
   if (a < 0 || b < 0 || c < 0 || d < 0 || a > 255 || b > 255 || c > 255 || d > 255) {
     return undefined;
   }
-  return `${a}.${b}.${c}.${d}`;
+  return hostOf(a, b, c, d);
 }
 
 /** Reads a 20-character entry at `at`, throwing ERR_ADDRESS when it is malformed. */
@@ -54,17 +72,28 @@ export function readEntry(bytes: Uint8Array, at: number): Address {
   return { host, port };
 }
 
+/** The four octets of a dotted IPv4 host (1-3 decimal digits each), or undefined. */
 function octetsOf(host: string): number[] | undefined {
-  const parts = host.split('.');
-  if (parts.length !== 4) return undefined;
+  if (typeof host !== 'string') return undefined;
   const octets: number[] = [];
-  for (const part of parts) {
-    if (!/^[0-9]{1,3}$/.test(part)) return undefined;
-    const value = Number.parseInt(part, 10); // decimal even with leading zeros, never octal
-    if (value > 255) return undefined;
-    octets.push(value);
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= host.length; i++) {
+    const code = i === host.length ? 0x2e : host.charCodeAt(i);
+    if (code === 0x2e) {
+      // Leading zeros are decimal padding, never octal.
+      if (digits === 0 || value > 255 || octets.length === 4) return undefined;
+      octets.push(value);
+      value = 0;
+      digits = 0;
+    } else if (code >= 0x30 && code <= 0x39 && digits < 3) {
+      value = value * 10 + (code - 0x30);
+      digits++;
+    } else {
+      return undefined;
+    }
   }
-  return octets;
+  return octets.length === 4 ? octets : undefined;
 }
 
 function isPort(port: number): boolean {
@@ -122,12 +151,12 @@ export function sameAddress(a: Address, b: Address): boolean {
 
 /** The fixed-width 20-character entry of an address: `127.000.000.001` + `05353`. */
 export function formatEntry(address: Address): string {
-  const octets = octetsOf(address.host);
-  if (octets === undefined || !isPort(address.port)) {
-    throw new CodecError('ERR_INVALID_PACKET', `cannot encode address ${formatAddress(address)}`);
-  }
-  const ip = octets.map((octet) => String(octet).padStart(3, '0')).join('.');
-  return ip + String(address.port).padStart(5, '0');
+  const [a, b, c, d] = octetsOfAddress(address) as [number, number, number, number];
+  return `${pad3(a)}.${pad3(b)}.${pad3(c)}.${pad3(d)}${String(address.port).padStart(5, '0')}`;
+}
+
+function pad3(octet: number): string {
+  return octet >= 100 ? String(octet) : octet >= 10 ? `0${octet}` : `00${octet}`;
 }
 
 /** The four octets of a valid address, for the binary header. */

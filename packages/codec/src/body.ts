@@ -7,7 +7,6 @@ const E = 0x45;
 const Q = 0x51;
 const S = 0x53;
 
-const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** REQ or RES at `at`: 'REQ', 'RES', or undefined. */
@@ -43,19 +42,15 @@ function readPath(bytes: Uint8Array, start: number, end: number): Address[] {
   return path;
 }
 
+// Node's native UTF-8 slice is the fastest decoder but replaces invalid sequences with U+FFFD
+// instead of failing; only when a U+FFFD shows up do we pay for the strict decoder's verdict.
+const utf8Slice = (
+  Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }
+).utf8Slice;
+
 function decodeText(bytes: Uint8Array, start: number, end: number): string {
-  // Most messages are ASCII: build them directly and skip the validating decoder.
-  if (end - start <= 256) {
-    let ascii = true;
-    for (let i = start; i < end; i++) {
-      if ((bytes[i] as number) >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii)
-      return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
-  }
+  const text = utf8Slice.call(bytes, start, end);
+  if (!text.includes('\uFFFD')) return text;
   try {
     return strictUtf8.decode(bytes.subarray(start, end));
   } catch {
@@ -117,32 +112,35 @@ function pathBody(prefix: string, path: readonly Address[]): string {
       `a Reunion path needs 1 to ${MAX_PATH_ENTRIES} entries`,
     );
   }
-  let body = prefix + String(path.length).padStart(2, '0');
+  let body = prefix + (path.length < 10 ? `0${path.length}` : String(path.length));
   for (const entry of path) body += formatEntry(entry);
   return body;
 }
 
-/** The body bytes of a packet. */
-export function encodeBody(packet: Packet): Uint8Array {
+/**
+ * The body of a packet as a string: ASCII for every kind but Message, whose text is UTF-8
+ * encoded by the caller.
+ */
+export function bodyText(packet: Packet): string {
   switch (packet.kind) {
     case 'register-request':
-      return utf8.encode(`REQ${formatEntry(packet.address)}`);
+      return `REQ${formatEntry(packet.address)}`;
     case 'register-response':
-      return utf8.encode('RESACK');
+      return 'RESACK';
     case 'advertise-request':
-      return utf8.encode('REQ');
+      return 'REQ';
     case 'advertise-response':
-      return utf8.encode(`RES${formatEntry(packet.parent)}`);
+      return `RES${formatEntry(packet.parent)}`;
     case 'join':
-      return utf8.encode('JOIN');
+      return 'JOIN';
     case 'message':
       if (typeof packet.text !== 'string')
         throw new CodecError('ERR_INVALID_PACKET', 'Message text must be a string');
-      return utf8.encode(packet.text);
+      return packet.text;
     case 'reunion-hello':
-      return utf8.encode(pathBody('REQ', packet.path));
+      return pathBody('REQ', packet.path);
     case 'reunion-hello-back':
-      return utf8.encode(pathBody('RES', packet.path));
+      return pathBody('RES', packet.path);
     default:
       throw new CodecError(
         'ERR_INVALID_PACKET',

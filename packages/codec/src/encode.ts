@@ -1,4 +1,4 @@
-import { encodeBody } from './body.js';
+import { bodyText } from './body.js';
 import { CodecError } from './errors.js';
 import { headerLength, writeHeader } from './header.js';
 import { type Framing, type Packet, packetType } from './packet.js';
@@ -11,10 +11,15 @@ export function encode(packet: Packet, framing: Framing): Uint8Array {
       `unknown framing ${String(framing)}: expected 'text' or 'binary'`,
     );
   }
-  const body = encodeBody(packet);
+  if (packet === null || typeof packet !== 'object')
+    throw new CodecError('ERR_INVALID_PACKET', 'a packet must be an object');
+  const body = bodyText(packet);
   const start = headerLength(framing);
-  const frame = new Uint8Array(start + body.length);
-  writeHeader(frame, framing, packetType(packet.kind), body.length, packet.source);
-  frame.set(body, start);
+  // Node's Buffer encodes UTF-8 several times faster than TextEncoder, straight into the frame.
+  const length = Buffer.byteLength(body, 'utf8');
+  const frame = Buffer.allocUnsafe(start + length);
+  frame.fill(0, 0, start);
+  writeHeader(frame, framing, packetType(packet.kind), length, packet.source);
+  frame.write(body, start, length, 'utf8');
   return frame;
 }

@@ -1,4 +1,4 @@
-import { type Address, octetsOfAddress, readDigits, readFixedIp } from './address.js';
+import { type Address, hostOf, octetsOfAddress, readDigits, readFixedIp } from './address.js';
 import { CodecError } from './errors.js';
 import type { Framing } from './packet.js';
 
@@ -70,7 +70,7 @@ export function parseBinaryHeader(bytes: Uint8Array, at: number): Header {
   }
   const port = u32(bytes, at + 16);
   if (port > 65535) throw new CodecError('ERR_ADDRESS', `source port ${port} is above 65535`);
-  return { framing: 'binary', type, length, source: { host: `${a}.${b}.${c}.${d}`, port } };
+  return { framing: 'binary', type, length, source: { host: hostOf(a, b, c, d), port } };
 }
 
 /** Parses a complete text header at `at` (the caller made sure 28 bytes are there). */

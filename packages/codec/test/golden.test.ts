@@ -146,4 +146,16 @@ describe('quirks of the reference implementation (length counted in characters)'
     expect(bytes.length).toBe(20 + Buffer.byteLength(packet.text));
     expect(decode(bytes).packet).toEqual(packet);
   });
+
+  it('a genuine U+FFFD in the text survives, while invalid bytes are still refused', () => {
+    const packet: Packet = {
+      kind: 'message',
+      source: { host: '127.0.0.1', port: 6501 },
+      text: 'bad \uFFFD char',
+    };
+    expect(decode(encode(packet, 'text')).packet).toEqual(packet);
+    const broken = encode({ ...packet, text: 'bad ? char' }, 'text');
+    broken[28 + 4] = 0xff;
+    expect(() => decode(broken)).toThrow(expect.objectContaining({ code: 'ERR_UTF8' }));
+  });
 });
