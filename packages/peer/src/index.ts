@@ -1,0 +1,28 @@
+export { type Clock, ManualClock, systemClock, type TimerHandle } from './clock.js';
+export { PeerError, type PeerErrorCode } from './errors.js';
+export {
+  type DropReason,
+  dropReasons,
+  emptyCounters,
+  type NeighbourRole,
+  type NodeCounters,
+  type PeerEvents,
+  type TreeNodeEvents,
+} from './events.js';
+export {
+  Peer,
+  type PeerInit,
+  type PeerMode,
+  type PeerOptions,
+  type PeerStatus,
+  type ReunionState,
+} from './peer.js';
+export {
+  fastTimings,
+  referenceTimings,
+  resolveTimings,
+  type TimingProfile,
+  type Timings,
+} from './timings.js';
+export type { Transport, TransportPacket, TransportUnreachable } from './transport.js';
+export { addressKey, type BroadcastResult, TreeNode, type TreeNodeOptions } from './tree-node.js';

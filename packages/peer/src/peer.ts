@@ -1,0 +1,406 @@
+import { type Address, type Framing, formatAddress, type Packet, parseAddress } from '@p2p/codec';
+import { type Logger, StreamNode, type StreamNodeOptions } from '@p2p/stream';
+import { type Clock, systemClock, type TimerHandle } from './clock.js';
+import { PeerError } from './errors.js';
+import type { PeerEvents } from './events.js';
+import { resolveTimings, type TimingProfile, type Timings } from './timings.js';
+import type { Transport } from './transport.js';
+import { TreeNode } from './tree-node.js';
+
+export type PeerMode = 'auto' | 'manual';
+
+/** Where a peer stands in the reunion cycle. */
+export type ReunionState = 'detached' | 'attached' | 'failure';
+
+interface PeerCommonOptions {
+  /** The root's address, 'HOST:PORT'. */
+  root: string | Address;
+  /** 'auto' (default) registers and advertises at start; 'manual' waits for register()/advertise(). */
+  mode?: PeerMode;
+  /** Timers in ms, or a profile: 'reference' (default: 4 s / 38 s) or 'fast'. */
+  timings?: Partial<Timings> | TimingProfile;
+  /** How long to wait for the root's answer to Register or Advertise before asking again. */
+  requestTimeout?: number;
+  /** Backoff between attempts to reach the root: first and largest delay in ms. */
+  retry?: { initialMs?: number; maxMs?: number };
+  logger?: Logger;
+  clock?: Clock;
+  /** Accept a Join from this node? Default: every Join. */
+  acceptJoin?: (from: string) => boolean;
+}
+
+/** Options of `Peer.start`: the peer opens its own TCP server. */
+export interface PeerOptions extends PeerCommonOptions {
+  /** This peer's server address, 'HOST:PORT' (port 0: the OS picks). */
+  listen: string | Address;
+  /** Framing for nodes not yet heard from (default 'binary'). */
+  framing?: Framing;
+  /** Unacknowledged packets per connection (default 1, lock-step). */
+  window?: number;
+  /** Further transport options (timeouts, limits). */
+  stream?: Omit<StreamNodeOptions, 'listen' | 'defaultFraming' | 'window' | 'logger'>;
+}
+
+/** Options of the constructor: a transport made elsewhere (tests, embedding). */
+export interface PeerInit extends PeerCommonOptions {
+  transport: Transport;
+}
+
+export interface PeerStatus {
+  address: string;
+  root: string;
+  mode: PeerMode;
+  registered: boolean;
+  parent: string | null;
+  children: string[];
+  reunion: ReunionState;
+  helloOutstanding: boolean;
+  /** Clock time of the last answered hello, or null. */
+  lastHelloAnsweredAt: number | null;
+}
+
+type Waiter = (answered: boolean) => void;
+
+/**
+ * A non-root node (protocol.md 5.2–5.6): registers with the root, asks it for a parent, joins the
+ * parent, keeps the reunion cycle going and re-advertises when it fails.
+ */
+export class Peer extends TreeNode<PeerEvents> {
+  /** The root's address, 'HOST:PORT'. */
+  readonly root: string;
+  readonly mode: PeerMode;
+  readonly timings: Timings;
+  readonly #clock: Clock;
+  readonly #requestTimeout: number;
+  readonly #retryInitial: number;
+  readonly #retryMax: number;
+  #registered = false;
+  #reunion: ReunionState = 'detached';
+  #helloSentAt: number | null = null;
+  #lastHelloAnsweredAt: number | null = null;
+  #helloTimer: TimerHandle | undefined;
+  #failureTimer: TimerHandle | undefined;
+  #advertising: Promise<string> | undefined;
+  #registering: Promise<void> | undefined;
+  readonly #waiters = {
+    'register-response': new Set<Waiter>(),
+    'advertise-response': new Set<Waiter>(),
+  };
+  readonly #sleeps = new Map<TimerHandle, () => void>();
+  #closed: Promise<void> | undefined;
+
+  /** Opens the peer's TCP server and, in auto mode, starts joining the tree in the background. */
+  static async start(options: PeerOptions): Promise<Peer> {
+    const transport = await StreamNode.listen({
+      ...options.stream,
+      listen: options.listen,
+      ...(options.framing === undefined ? {} : { defaultFraming: options.framing }),
+      ...(options.window === undefined ? {} : { window: options.window }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+    try {
+      const peer = new Peer({ ...options, transport });
+      peer.begin();
+      return peer;
+    } catch (error) {
+      await transport.close();
+      throw error;
+    }
+  }
+
+  constructor(init: PeerInit) {
+    super(init);
+    try {
+      this.root = formatAddress(
+        typeof init.root === 'string' ? parseAddress(init.root) : init.root,
+      );
+    } catch (error) {
+      throw new PeerError(
+        'ERR_INVALID_OPTIONS',
+        `invalid root address: ${(error as Error).message}`,
+      );
+    }
+    if (this.root === this.address)
+      throw new PeerError('ERR_INVALID_OPTIONS', 'a peer cannot be its own root');
+    this.mode = init.mode ?? 'auto';
+    if (this.mode !== 'auto' && this.mode !== 'manual') {
+      throw new PeerError(
+        'ERR_INVALID_OPTIONS',
+        `mode must be 'auto' or 'manual', got ${String(this.mode)}`,
+      );
+    }
+    try {
+      this.timings = resolveTimings(init.timings);
+    } catch (error) {
+      throw new PeerError('ERR_INVALID_OPTIONS', (error as Error).message);
+    }
+    this.#clock = init.clock ?? systemClock;
+    this.#requestTimeout =
+      init.requestTimeout ?? Math.min(5_000, Math.max(1_000, this.timings.helloInterval * 2));
+    this.#retryInitial = init.retry?.initialMs ?? 250;
+    this.#retryMax = init.retry?.maxMs ?? 10_000;
+  }
+
+  /** In auto mode, registers and advertises in the background (retrying until it works). */
+  begin(): void {
+    if (this.mode !== 'auto') return;
+    void (async () => {
+      try {
+        await this.register();
+        if (this.#reunion === 'detached') await this.advertise();
+      } catch (error) {
+        if ((error as PeerError).code !== 'ERR_CLOSED')
+          this.logger.error({ err: (error as Error).message }, 'joining failed');
+      }
+    })();
+  }
+
+  get registered(): boolean {
+    return this.#registered;
+  }
+
+  get reunion(): ReunionState {
+    return this.#reunion;
+  }
+
+  status(): PeerStatus {
+    return {
+      address: this.address,
+      root: this.root,
+      mode: this.mode,
+      registered: this.#registered,
+      parent: this.parent,
+      children: this.children,
+      reunion: this.#reunion,
+      helloOutstanding: this.#helloSentAt !== null,
+      lastHelloAnsweredAt: this.#lastHelloAnsweredAt,
+    };
+  }
+
+  /**
+   * Registers with the root and resolves on its RESACK. Auto mode retries with backoff until the
+   * root answers; manual mode tries once and rejects with ERR_ROOT_UNREACHABLE or ERR_NO_ANSWER.
+   */
+  register(): Promise<void> {
+    this.#registering ??= this.#request(
+      { kind: 'register-request', source: this.self, address: this.self },
+      'register-response',
+      this.mode === 'auto',
+    )
+      .then(() => undefined)
+      .finally(() => {
+        this.#registering = undefined;
+      });
+    return this.#registering;
+  }
+
+  /**
+   * Asks the root for a parent; resolves with it once attached. Needs registration first
+   * (ERR_NOT_REGISTERED). Retries like register().
+   */
+  advertise(): Promise<string> {
+    if (!this.#registered) {
+      return Promise.reject(
+        new PeerError('ERR_NOT_REGISTERED', 'not registered with the root yet: Register first'),
+      );
+    }
+    return this.#advertise(this.mode === 'auto');
+  }
+
+  /** Stops timers and the TCP server; pending register/advertise calls reject ERR_CLOSED. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#stopCycle();
+      for (const [handle, wake] of this.#sleeps) {
+        this.#clock.clearTimeout(handle);
+        wake();
+      }
+      this.#sleeps.clear();
+      for (const waiters of Object.values(this.#waiters)) {
+        for (const waiter of waiters) waiter(false);
+        waiters.clear();
+      }
+      this.detach();
+      await this.transport.close();
+    })();
+    return this.#closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  protected override handle(packet: Packet, from: string): void {
+    // In reunion failure a peer handles nothing but the root's Advertise response (5.6.6).
+    if (this.#reunion === 'failure' && packet.kind !== 'advertise-response')
+      return this.drop('reunion-failure', packet, from);
+    super.handle(packet, from);
+  }
+
+  protected override onControl(packet: Packet, from: string): void {
+    if (packet.kind !== 'register-response' && packet.kind !== 'advertise-response') {
+      return this.drop('unexpected-kind', packet, from); // non-roots ignore requests
+    }
+    if (from !== this.root) return this.drop('not-from-root', packet, from);
+    if (packet.kind === 'register-response') {
+      const first = !this.#registered;
+      this.#registered = true;
+      if (first) {
+        this.logger.info({ root: this.root }, 'registered');
+        this.emit('registered', { root: this.root });
+      }
+    } else {
+      const parent = formatAddress(packet.parent);
+      if (parent === this.address) return this.drop('unexpected-kind', packet, from);
+      this.#attach(parent);
+    }
+    for (const waiter of this.#waiters[packet.kind]) waiter(true);
+    this.#waiters[packet.kind].clear();
+  }
+
+  protected override onHelloAnswered(packet: Packet, from: string): void {
+    if (from !== this.parent || this.#helloSentAt === null)
+      return this.drop('not-a-neighbour', packet, from);
+    const roundTripMs = this.#clock.now() - this.#helloSentAt;
+    this.#helloSentAt = null;
+    this.#lastHelloAnsweredAt = this.#clock.now();
+    if (this.#failureTimer !== undefined) this.#clock.clearTimeout(this.#failureTimer);
+    this.#failureTimer = undefined;
+    this.emit('hello-answered', { roundTripMs });
+  }
+
+  protected override onUnreachable(remote: string, error: Error & { code?: string }): void {
+    super.onUnreachable(remote, error);
+    if (remote === this.parent && this.#reunion === 'attached') this.#fail('parent-unreachable');
+  }
+
+  #attach(parent: string): void {
+    const previous = this.parent;
+    // The old parent edge goes (5.3.4); keep the connection to the root, which carries Register traffic.
+    if (previous !== null && previous !== parent && previous !== this.root)
+      this.transport.disconnect(previous);
+    if (this.children.includes(parent)) this.removeChild(parent, 'became parent');
+    this.setParent(parent);
+    this.#reunion = 'attached';
+    this.#helloSentAt = null;
+    this.#stopCycle();
+    this.logger.info({ parent, previous }, 'attached to parent');
+    void this.sendPacket(parent, { kind: 'join', source: this.self }).then(() => {
+      if (this.parent === parent && this.#closed === undefined) this.#tick();
+    });
+  }
+
+  #tick(): void {
+    if (this.#helloTimer !== undefined) this.#clock.clearTimeout(this.#helloTimer);
+    this.#helloTimer = this.#clock.setTimeout(() => this.#tick(), this.timings.helloInterval);
+    const parent = this.parent;
+    if (this.#reunion !== 'attached' || parent === null || this.#helloSentAt !== null) return;
+    this.#helloSentAt = this.#clock.now();
+    this.counters.hellosSent++;
+    this.#failureTimer = this.#clock.setTimeout(
+      () => this.#fail('timeout'),
+      this.timings.peerTimeout,
+    );
+    void this.sendPacket(parent, { kind: 'reunion-hello', source: this.self, path: [this.self] });
+  }
+
+  #stopCycle(): void {
+    if (this.#helloTimer !== undefined) this.#clock.clearTimeout(this.#helloTimer);
+    if (this.#failureTimer !== undefined) this.#clock.clearTimeout(this.#failureTimer);
+    this.#helloTimer = undefined;
+    this.#failureTimer = undefined;
+  }
+
+  /** Reunion failure (5.6.6): drop the parent edge and re-advertise until the root answers. */
+  #fail(reason: 'timeout' | 'parent-unreachable'): void {
+    if (this.#reunion === 'failure' || this.#closed !== undefined) return;
+    const parent = this.parent;
+    this.#reunion = 'failure';
+    this.#helloSentAt = null;
+    this.#stopCycle();
+    this.logger.warn({ reason, parent }, 'reunion failure: asking the root for a new parent');
+    this.setParent(null, reason);
+    this.emit('reunion-failure', { reason, parent });
+    this.#advertise(true).catch(() => {});
+  }
+
+  #advertise(retryForever: boolean): Promise<string> {
+    this.#advertising ??= this.#request(
+      { kind: 'advertise-request', source: this.self },
+      'advertise-response',
+      retryForever,
+    )
+      .then(() => this.parent as string)
+      .finally(() => {
+        this.#advertising = undefined;
+      });
+    return this.#advertising;
+  }
+
+  /** Sends a request to the root and waits for its answer, retrying with backoff if asked to. */
+  async #request(
+    packet: Packet,
+    answer: 'register-response' | 'advertise-response',
+    retryForever: boolean,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.#closed !== undefined) throw new PeerError('ERR_CLOSED', 'the peer is closed');
+      const answer$ = this.#waitFor(answer);
+      let failure: PeerError;
+      try {
+        this.counters.packetsOut[packet.kind]++;
+        await this.transport.send(this.root, packet);
+        if (await answer$.answered) return;
+        failure = new PeerError(
+          'ERR_NO_ANSWER',
+          `the root ${this.root} did not answer ${packet.kind} within ${this.#requestTimeout} ms`,
+        );
+      } catch (error) {
+        answer$.cancel();
+        this.counters.sendFailures++;
+        failure = new PeerError(
+          'ERR_ROOT_UNREACHABLE',
+          `cannot reach the root ${this.root}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      if (this.#closed !== undefined) throw new PeerError('ERR_CLOSED', 'the peer is closed');
+      const retryInMs = retryForever
+        ? Math.min(this.#retryMax, this.#retryInitial * 2 ** attempt)
+        : null;
+      this.logger.warn({ root: this.root, err: failure.message, retryInMs }, 'root did not answer');
+      this.emit('root-unreachable', { error: failure.message, retryInMs });
+      if (retryInMs === null) throw failure;
+      await this.#sleep(retryInMs);
+    }
+  }
+
+  /** `answered` resolves true when `kind` arrives from the root, false after the request timeout or on close. */
+  #waitFor(kind: 'register-response' | 'advertise-response'): {
+    answered: Promise<boolean>;
+    cancel(): void;
+  } {
+    let settle: Waiter = () => {};
+    const answered = new Promise<boolean>((resolve) => {
+      const waiters = this.#waiters[kind];
+      const timer = this.#clock.setTimeout(() => settle(false), this.#requestTimeout);
+      settle = (result) => {
+        this.#clock.clearTimeout(timer);
+        waiters.delete(settle);
+        resolve(result);
+      };
+      waiters.add(settle);
+    });
+    return { answered, cancel: () => settle(false) };
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const handle = this.#clock.setTimeout(() => {
+        this.#sleeps.delete(handle);
+        resolve();
+      }, ms);
+      this.#sleeps.set(handle, resolve);
+    });
+  }
+}

@@ -1,0 +1,25 @@
+import type { Address, Framing, Packet } from '@p2p/codec';
+
+/** What a node needs from its transport; `StreamNode` of @p2p/stream is the real one. */
+export interface Transport {
+  readonly address: Address;
+  send(to: Address | string, packet: Packet): Promise<void>;
+  disconnect(remote: Address | string): void;
+  framingFor(remote: Address | string): Framing;
+  on(event: 'packet', listener: (event: TransportPacket) => void): unknown;
+  on(event: 'unreachable', listener: (event: TransportUnreachable) => void): unknown;
+  off(event: 'packet', listener: (event: TransportPacket) => void): unknown;
+  off(event: 'unreachable', listener: (event: TransportUnreachable) => void): unknown;
+  close(): Promise<void>;
+}
+
+export interface TransportPacket {
+  packet: Packet;
+  framing: Framing;
+  remote: { host: string; port: number };
+}
+
+export interface TransportUnreachable {
+  address: Address;
+  error: Error & { code?: string };
+}

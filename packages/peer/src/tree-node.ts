@@ -1,0 +1,261 @@
+import { EventEmitter } from 'node:events';
+import {
+  type Address,
+  formatAddress,
+  MAX_PATH_ENTRIES,
+  type Packet,
+  parseAddress,
+} from '@p2p/codec';
+import { type Logger, silentLogger } from '@p2p/stream';
+import {
+  type DropReason,
+  emptyCounters,
+  type NeighbourRole,
+  type NodeCounters,
+  type TreeNodeEvents,
+} from './events.js';
+import type { Transport, TransportPacket, TransportUnreachable } from './transport.js';
+
+export interface TreeNodeOptions {
+  transport: Transport;
+  logger?: Logger | undefined;
+  /** Accept a Join from this node? Default: accept every Join (protocol.md 5.4). */
+  acceptJoin?: ((from: string) => boolean) | undefined;
+}
+
+/** The result of a broadcast: how many neighbours acknowledged it and which ones failed. */
+export interface BroadcastResult {
+  delivered: number;
+  failed: string[];
+}
+
+/**
+ * The tree node core every node runs, the root included (protocol.md 5.4–5.6): neighbours,
+ * flooding of Messages, and relaying of Reunion hellos up and hello backs down the tree. Roles
+ * (peer, root) subclass it and handle the control packets.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the constraint of Node's EventEmitter<T> itself
+export class TreeNode<
+  Events extends TreeNodeEvents & Record<keyof Events, any[]> = TreeNodeEvents,
+> extends EventEmitter<Events> {
+  /** This node's server address, 'HOST:PORT'. */
+  readonly address: string;
+  readonly counters: NodeCounters = emptyCounters();
+  protected readonly transport: Transport;
+  protected readonly logger: Logger;
+  protected readonly self: Address;
+  #parent: string | null = null;
+  readonly #children = new Set<string>();
+  readonly #acceptJoin: (from: string) => boolean;
+  readonly #onPacket = (event: TransportPacket) => this.#receive(event);
+  readonly #onUnreachable = (event: TransportUnreachable) =>
+    this.onUnreachable(formatAddress(event.address), event.error);
+
+  constructor(options: TreeNodeOptions) {
+    super();
+    this.transport = options.transport;
+    this.logger = options.logger ?? silentLogger;
+    this.self = options.transport.address;
+    this.address = formatAddress(this.self);
+    this.#acceptJoin = options.acceptJoin ?? (() => true);
+    this.transport.on('packet', this.#onPacket);
+    this.transport.on('unreachable', this.#onUnreachable);
+  }
+
+  /** The parent's address, or null (the root, or a peer not attached). */
+  get parent(): string | null {
+    return this.#parent;
+  }
+
+  /** The children's addresses. */
+  get children(): string[] {
+    return [...this.#children];
+  }
+
+  /** Parent first, then children. */
+  get neighbours(): string[] {
+    return this.#parent === null ? this.children : [this.#parent, ...this.#children];
+  }
+
+  isNeighbour(address: string): boolean {
+    return address === this.#parent || this.#children.has(address);
+  }
+
+  /**
+   * Originates a Message: sends it to every neighbour. Resolves once every neighbour has
+   * acknowledged it or failed; failures are counted, logged and listed, never thrown.
+   */
+  async broadcast(text: string): Promise<BroadcastResult> {
+    if (typeof text !== 'string')
+      throw new TypeError('broadcast expects the message text as a string');
+    this.counters.messagesOriginated++;
+    return this.#flood(text, null);
+  }
+
+  /** Typed emit for subclasses (EventEmitter's generic emit does not narrow inside a generic class). */
+  protected notify<K extends keyof TreeNodeEvents>(event: K, ...args: TreeNodeEvents[K]): void {
+    (this as unknown as EventEmitter).emit(event, ...args);
+  }
+
+  /** Sends a packet, counting it; a failure is logged and counted and reported as false. */
+  protected async sendPacket(to: string, packet: Packet): Promise<boolean> {
+    this.counters.packetsOut[packet.kind]++;
+    try {
+      await this.transport.send(to, packet);
+      return true;
+    } catch (error) {
+      this.counters.sendFailures++;
+      this.logger.debug({ to, kind: packet.kind, err: (error as Error).message }, 'send failed');
+      return false;
+    }
+  }
+
+  protected drop(reason: DropReason, packet: Packet, from: string): void {
+    this.counters.dropped[reason]++;
+    this.logger.debug({ reason, kind: packet.kind, from }, 'packet dropped');
+    this.notify('dropped', { reason, kind: packet.kind, from });
+  }
+
+  /** Sets the parent edge (null removes it), emitting the neighbour and parent events. */
+  protected setParent(parent: string | null, reason = 'replaced'): void {
+    const previous = this.#parent;
+    if (previous === parent) return;
+    this.#children.delete(parent ?? '');
+    this.#parent = parent;
+    if (previous !== null)
+      this.notify('neighbour-removed', { neighbour: previous, role: 'parent', reason });
+    if (parent !== null) this.notify('neighbour-added', { neighbour: parent, role: 'parent' });
+    this.notify('parent', { parent, previous });
+  }
+
+  protected addChild(child: string): void {
+    if (this.#children.has(child) || child === this.#parent || child === this.address) return;
+    this.#children.add(child);
+    this.notify('neighbour-added', { neighbour: child, role: 'child' });
+  }
+
+  protected removeChild(child: string, reason: string): void {
+    if (!this.#children.delete(child)) return;
+    this.notify('neighbour-removed', { neighbour: child, role: 'child', reason });
+  }
+
+  /** A packet that decoded; subclasses gate it (reunion failure) or handle control kinds first. */
+  protected handle(packet: Packet, from: string): void {
+    switch (packet.kind) {
+      case 'join':
+        this.#onJoin(packet, from);
+        return;
+      case 'message':
+        this.#onMessage(packet.text, packet, from);
+        return;
+      case 'reunion-hello':
+        this.onHello(packet.path, packet, from);
+        return;
+      case 'reunion-hello-back':
+        this.onHelloBack(packet.path, packet, from);
+        return;
+      default:
+        this.onControl(packet, from);
+    }
+  }
+
+  /** Register and Advertise packets: the roles' business. The core drops them. */
+  protected onControl(packet: Packet, from: string): void {
+    this.drop('unexpected-kind', packet, from);
+  }
+
+  /**
+   * A hello from a child: append this node and forward it to the parent (protocol.md 5.6.2).
+   * The root overrides this to answer instead.
+   */
+  protected onHello(path: readonly Address[], packet: Packet, from: string): void {
+    const reason = this.checkHelloPath(path, from);
+    if (reason !== undefined) return this.drop(reason, packet, from);
+    if (this.#parent === null) return this.drop('no-parent', packet, from);
+    if (path.length >= MAX_PATH_ENTRIES) return this.drop('path-too-long', packet, from);
+    this.counters.hellosRelayed++;
+    void this.sendPacket(this.#parent, {
+      kind: 'reunion-hello',
+      source: this.self,
+      path: [...path, this.self],
+    });
+  }
+
+  /**
+   * Checks a hello's path as it arrives from `from`: it must come from a child and end with that
+   * child, and must not already hold this node. Returns why it is unacceptable, if it is.
+   */
+  protected checkHelloPath(path: readonly Address[], from: string): DropReason | undefined {
+    if (!this.#children.has(from)) return 'not-a-neighbour';
+    const last = path[path.length - 1];
+    if (last === undefined || formatAddress(last) !== from) return 'forged-path';
+    if (path.some((entry) => formatAddress(entry) === this.address)) return 'path-loop';
+    return undefined;
+  }
+
+  /** A hello back: ours if we are its only entry, else strip our entry and pass it on (5.6.4). */
+  protected onHelloBack(path: readonly Address[], packet: Packet, from: string): void {
+    const first = path[0];
+    if (first === undefined || formatAddress(first) !== this.address)
+      return this.drop('not-addressed-to-us', packet, from);
+    if (path.length === 1) return this.onHelloAnswered(packet, from);
+    const rest = path.slice(1);
+    const next = formatAddress(rest[0] as Address);
+    this.counters.helloBacksRelayed++;
+    void this.sendPacket(next, { kind: 'reunion-hello-back', source: this.self, path: rest });
+  }
+
+  /** This node's own hello came back. Only peers send hellos; the core drops it. */
+  protected onHelloAnswered(packet: Packet, from: string): void {
+    this.drop('unexpected-kind', packet, from);
+  }
+
+  /** The transport lost a remote: a failed child is no longer a neighbour. */
+  protected onUnreachable(remote: string, error: Error & { code?: string }): void {
+    if (this.#children.has(remote)) {
+      this.logger.info({ child: remote, code: error.code }, 'child unreachable, removing it');
+      this.removeChild(remote, 'unreachable');
+    }
+  }
+
+  /** Detaches from the transport's events; subclasses close the transport. */
+  protected detach(): void {
+    this.transport.off('packet', this.#onPacket);
+    this.transport.off('unreachable', this.#onUnreachable);
+  }
+
+  #receive({ packet }: TransportPacket): void {
+    this.counters.packetsIn[packet.kind]++;
+    this.handle(packet, formatAddress(packet.source));
+  }
+
+  #onJoin(packet: Packet, from: string): void {
+    if (from === this.address || from === this.#parent || !this.#acceptJoin(from))
+      return this.drop('join-refused', packet, from);
+    this.counters.joinsAccepted++;
+    this.addChild(from);
+  }
+
+  #onMessage(text: string, packet: Packet, from: string): void {
+    if (!this.isNeighbour(from)) return this.drop('not-a-neighbour', packet, from);
+    this.counters.messagesDelivered++;
+    this.notify('message', { text, from });
+    void this.#flood(text, from);
+  }
+
+  async #flood(text: string, except: string | null): Promise<BroadcastResult> {
+    const targets = this.neighbours.filter((neighbour) => neighbour !== except);
+    if (except !== null) this.counters.messagesForwarded += targets.length;
+    const packet: Packet = { kind: 'message', source: this.self, text };
+    const results = await Promise.all(targets.map((to) => this.sendPacket(to, packet)));
+    const failed = targets.filter((_, i) => !results[i]);
+    return { delivered: targets.length - failed.length, failed };
+  }
+}
+
+/** Parses 'HOST:PORT' or passes an Address through, as the formatted key. */
+export function addressKey(address: string | Address): string {
+  return formatAddress(typeof address === 'string' ? parseAddress(address) : address);
+}
+
+export type { NeighbourRole };

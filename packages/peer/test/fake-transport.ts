@@ -1,0 +1,76 @@
+import { EventEmitter } from 'node:events';
+import { type Address, type Framing, formatAddress, type Packet, parseAddress } from '@p2p/codec';
+import type { Transport, TransportPacket, TransportUnreachable } from '../src/index.js';
+
+export interface SentPacket {
+  to: string;
+  packet: Packet;
+}
+
+/** An in-memory transport: records what is sent, lets the test deliver packets and failures. */
+export class FakeTransport
+  extends EventEmitter<{ packet: [TransportPacket]; unreachable: [TransportUnreachable] }>
+  implements Transport
+{
+  readonly address: Address;
+  readonly sent: SentPacket[] = [];
+  readonly disconnected: string[] = [];
+  /** Remotes whose sends fail (as if refused). */
+  readonly down = new Set<string>();
+  closed = false;
+
+  constructor(address: string) {
+    super();
+    this.address = parseAddress(address);
+  }
+
+  async send(to: Address | string, packet: Packet): Promise<void> {
+    const key = typeof to === 'string' ? formatAddress(parseAddress(to)) : formatAddress(to);
+    if (this.closed) throw Object.assign(new Error('closed'), { code: 'ERR_NODE_CLOSED' });
+    if (this.down.has(key))
+      throw Object.assign(new Error(`connect ECONNREFUSED ${key}`), { code: 'ERR_REFUSED' });
+    this.sent.push({ to: key, packet });
+  }
+
+  disconnect(remote: Address | string): void {
+    this.disconnected.push(typeof remote === 'string' ? remote : formatAddress(remote));
+  }
+
+  framingFor(): Framing {
+    return 'binary';
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** Delivers a packet as if it arrived from `packet.source`. */
+  deliver(packet: Packet): void {
+    this.emit('packet', {
+      packet,
+      framing: 'binary',
+      remote: { host: packet.source.host, port: 40000 },
+    });
+  }
+
+  fail(address: string): void {
+    this.emit('unreachable', {
+      address: parseAddress(address),
+      error: Object.assign(new Error(`connection to ${address} reset`), { code: 'ERR_RESET' }),
+    });
+  }
+
+  /** Sent packets of one kind (and optionally to one remote), removing them from the log. */
+  take(kind: Packet['kind'], to?: string): SentPacket[] {
+    const taken = this.sent.filter(
+      (s) => s.packet.kind === kind && (to === undefined || s.to === to),
+    );
+    for (const item of taken) this.sent.splice(this.sent.indexOf(item), 1);
+    return taken;
+  }
+}
+
+export const addr = (text: string): Address => parseAddress(text);
+
+/** Lets promise callbacks (sends, joins) run. Not a sleep: no time passes on any clock. */
+export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -1,0 +1,80 @@
+import { type Address, formatAddress, type Packet } from '@p2p/codec';
+import { StreamNode } from '@p2p/stream';
+import { TreeNode } from '../src/index.js';
+
+/**
+ * A deliberately naive root for the peer's integration tests (the real one is @p2p/root-server):
+ * registers anyone, places breadth-first by scanning, answers hellos, and forgets a node that an
+ * orphan reports lost by advertising again.
+ */
+export class StandInRoot extends TreeNode {
+  readonly registered = new Set<string>();
+  readonly parentOf = new Map<string, string>();
+  readonly hellos: string[][] = [];
+
+  static async start(): Promise<StandInRoot> {
+    return new StandInRoot({ transport: await StreamNode.listen({ listen: '127.0.0.1:0' }) });
+  }
+
+  childrenOf(key: string): string[] {
+    return [...this.parentOf].filter(([, parent]) => parent === key).map(([child]) => child);
+  }
+
+  #subtree(key: string): Set<string> {
+    const out = new Set([key]);
+    for (const node of out) for (const child of this.childrenOf(node)) out.add(child);
+    return out;
+  }
+
+  protected override onControl(packet: Packet, from: string): void {
+    if (packet.kind === 'register-request') {
+      this.registered.add(from);
+      void this.sendPacket(from, { kind: 'register-response', source: this.self });
+    } else if (packet.kind === 'advertise-request' && this.registered.has(from)) {
+      const previous = this.parentOf.get(from);
+      if (previous !== undefined && previous !== this.address) this.#forget(previous, from);
+      this.parentOf.delete(from);
+      const excluded = this.#subtree(from);
+      const queue = [this.address];
+      let parent = this.address;
+      for (const node of queue) {
+        if (!excluded.has(node) && this.childrenOf(node).length < 2) {
+          parent = node;
+          break;
+        }
+        queue.push(...this.childrenOf(node));
+      }
+      this.parentOf.set(from, parent);
+      const [host, port] = parent.split(':') as [string, string];
+      void this.sendPacket(from, {
+        kind: 'advertise-response',
+        source: this.self,
+        parent: { host, port: Number(port) },
+      });
+    } else {
+      super.onControl(packet, from);
+    }
+  }
+
+  /** The orphan's previous parent is taken as dead: it leaves the tree; its other children stay until they ask. */
+  #forget(dead: string, orphan: string): void {
+    if (dead === orphan) return;
+    this.parentOf.delete(dead);
+    for (const [child, parent] of this.parentOf)
+      if (parent === dead && child !== orphan) this.parentOf.set(child, dead);
+  }
+
+  protected override onHello(path: readonly Address[], _packet: Packet, from: string): void {
+    this.hellos.push(path.map(formatAddress));
+    void this.sendPacket(from, {
+      kind: 'reunion-hello-back',
+      source: this.self,
+      path: [...path].reverse(),
+    });
+  }
+
+  async close(): Promise<void> {
+    this.detach();
+    await this.transport.close();
+  }
+}
