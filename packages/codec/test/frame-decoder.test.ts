@@ -10,6 +10,8 @@ const packets: Packet[] = [
   { kind: 'join', source },
 ];
 const frames = packets.flatMap((packet, i) => [encode(packet, i % 2 === 0 ? 'binary' : 'text')]);
+/** The i-th frame (the list is fixed above). */
+const frame = (i: number): Uint8Array => frames[i] as Uint8Array;
 const stream = Uint8Array.from(frames.flatMap((frame) => [...frame]));
 
 const kinds = (decoded: DecodedFrame[]) => decoded.map((f) => f.packet.kind);
@@ -72,7 +74,7 @@ describe('FrameDecoder', () => {
 
   it('hands back the good frames before a bad one, with the offset of the bad frame', () => {
     const decoder = new FrameDecoder();
-    const withGarbage = Uint8Array.from([...frames[0]!, ...frames[1]!, 0xff, 0xff]);
+    const withGarbage = Uint8Array.from([...frame(0), ...frame(1), 0xff, 0xff]);
     let error: CodecError | undefined;
     try {
       decoder.push(withGarbage);
@@ -80,27 +82,27 @@ describe('FrameDecoder', () => {
       error = e as CodecError;
     }
     expect(error).toBeInstanceOf(CodecError);
-    expect(error?.offset).toBe(frames[0]!.length + frames[1]!.length);
+    expect(error?.offset).toBe(frame(0).length + frame(1).length);
     expect(kinds([...(error?.frames ?? [])])).toEqual(['register-request', 'message']);
   });
 
   it('stays failed after an error: a byte stream cannot be resynchronised', () => {
     const decoder = new FrameDecoder();
     expect(() => decoder.push(Uint8Array.of(0x02))).toThrow(CodecError);
-    expect(() => decoder.push(frames[0]!)).toThrow(CodecError);
+    expect(() => decoder.push(frame(0))).toThrow(CodecError);
   });
 
   it('reports an offset counted across chunks', () => {
     const decoder = new FrameDecoder();
-    decoder.push(frames[0]!);
+    decoder.push(frame(0));
     expect(() =>
       decoder.push(fromHex('0002000100000006007f000000000001000014e952455341434b')),
-    ).toThrow(expect.objectContaining({ code: 'ERR_VERSION', offset: frames[0]!.length }));
+    ).toThrow(expect.objectContaining({ code: 'ERR_VERSION', offset: frame(0).length }));
   });
 
   it('end() reports a frame left unfinished', () => {
     const decoder = new FrameDecoder();
-    decoder.push(frames[1]!.subarray(0, 30));
+    decoder.push(frame(1).subarray(0, 30));
     expect(() => decoder.end()).toThrow(
       expect.objectContaining({ code: 'ERR_TRUNCATED', offset: 0 }),
     );

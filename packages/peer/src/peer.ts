@@ -232,16 +232,22 @@ export class Peer extends TreeNode<PeerEvents> {
 
   protected override handle(packet: Packet, from: string): void {
     // In reunion failure a peer handles nothing but the root's Advertise response (5.6.6).
-    if (this.#reunion === 'failure' && packet.kind !== 'advertise-response')
-      return this.drop('reunion-failure', packet, from);
+    if (this.#reunion === 'failure' && packet.kind !== 'advertise-response') {
+      this.drop('reunion-failure', packet, from);
+      return;
+    }
     super.handle(packet, from);
   }
 
   protected override onControl(packet: Packet, from: string): void {
     if (packet.kind !== 'register-response' && packet.kind !== 'advertise-response') {
-      return this.drop('unexpected-kind', packet, from); // non-roots ignore requests
+      this.drop('unexpected-kind', packet, from);
+      return;
     }
-    if (from !== this.root) return this.drop('not-from-root', packet, from);
+    if (from !== this.root) {
+      this.drop('not-from-root', packet, from);
+      return;
+    }
     if (packet.kind === 'register-response') {
       const first = !this.#registered;
       this.#registered = true;
@@ -251,7 +257,10 @@ export class Peer extends TreeNode<PeerEvents> {
       }
     } else {
       const parent = formatAddress(packet.parent);
-      if (parent === this.address) return this.drop('unexpected-kind', packet, from);
+      if (parent === this.address) {
+        this.drop('unexpected-kind', packet, from);
+        return;
+      }
       this.#attach(parent);
     }
     for (const waiter of this.#waiters[packet.kind]) waiter(true);
@@ -259,8 +268,10 @@ export class Peer extends TreeNode<PeerEvents> {
   }
 
   protected override onHelloAnswered(packet: Packet, from: string): void {
-    if (from !== this.parent || this.#helloSentAt === null)
-      return this.drop('not-a-neighbour', packet, from);
+    if (from !== this.parent || this.#helloSentAt === null) {
+      this.drop('not-a-neighbour', packet, from);
+      return;
+    }
     const roundTripMs = this.#clock.now() - this.#helloSentAt;
     this.#helloSentAt = null;
     this.#lastHelloAnsweredAt = this.#clock.now();

@@ -34,8 +34,8 @@ export interface BroadcastResult {
  * flooding of Messages, and relaying of Reunion hellos up and hello backs down the tree. Roles
  * (peer, root) subclass it and handle the control packets.
  */
-// biome-ignore lint/suspicious/noExplicitAny: the constraint of Node's EventEmitter<T> itself
 export class TreeNode<
+  // biome-ignore lint/suspicious/noExplicitAny: the constraint of Node's EventEmitter<T> itself
   Events extends TreeNodeEvents & Record<keyof Events, any[]> = TreeNodeEvents,
 > extends EventEmitter<Events> {
   /** This node's server address, 'HOST:PORT'. */
@@ -170,9 +170,18 @@ export class TreeNode<
    */
   protected onHello(path: readonly Address[], packet: Packet, from: string): void {
     const reason = this.checkHelloPath(path, from);
-    if (reason !== undefined) return this.drop(reason, packet, from);
-    if (this.#parent === null) return this.drop('no-parent', packet, from);
-    if (path.length >= MAX_PATH_ENTRIES) return this.drop('path-too-long', packet, from);
+    if (reason !== undefined) {
+      this.drop(reason, packet, from);
+      return;
+    }
+    if (this.#parent === null) {
+      this.drop('no-parent', packet, from);
+      return;
+    }
+    if (path.length >= MAX_PATH_ENTRIES) {
+      this.drop('path-too-long', packet, from);
+      return;
+    }
     this.counters.hellosRelayed++;
     void this.sendPacket(this.#parent, {
       kind: 'reunion-hello',
@@ -196,9 +205,14 @@ export class TreeNode<
   /** A hello back: ours if we are its only entry, else strip our entry and pass it on (5.6.4). */
   protected onHelloBack(path: readonly Address[], packet: Packet, from: string): void {
     const first = path[0];
-    if (first === undefined || formatAddress(first) !== this.address)
-      return this.drop('not-addressed-to-us', packet, from);
-    if (path.length === 1) return this.onHelloAnswered(packet, from);
+    if (first === undefined || formatAddress(first) !== this.address) {
+      this.drop('not-addressed-to-us', packet, from);
+      return;
+    }
+    if (path.length === 1) {
+      this.onHelloAnswered(packet, from);
+      return;
+    }
     const rest = path.slice(1);
     const next = formatAddress(rest[0] as Address);
     this.counters.helloBacksRelayed++;
@@ -230,14 +244,19 @@ export class TreeNode<
   }
 
   #onJoin(packet: Packet, from: string): void {
-    if (from === this.address || from === this.#parent || !this.#acceptJoin(from))
-      return this.drop('join-refused', packet, from);
+    if (from === this.address || from === this.#parent || !this.#acceptJoin(from)) {
+      this.drop('join-refused', packet, from);
+      return;
+    }
     this.counters.joinsAccepted++;
     this.addChild(from);
   }
 
   #onMessage(text: string, packet: Packet, from: string): void {
-    if (!this.isNeighbour(from)) return this.drop('not-a-neighbour', packet, from);
+    if (!this.isNeighbour(from)) {
+      this.drop('not-a-neighbour', packet, from);
+      return;
+    }
     this.counters.messagesDelivered++;
     this.notify('message', { text, from });
     void this.#flood(text, from);
