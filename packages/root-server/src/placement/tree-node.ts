@@ -1,0 +1,41 @@
+/**
+ * One node of the root's tree graph. Internal to the placement code: the open-node heap and the
+ * recency list keep their links on the node itself (intrusive), so that a registered node costs a
+ * single object and every update is a few field writes.
+ *
+ * @internal
+ */
+export class TreeNode {
+  readonly key: string;
+  /** Parent in the tree; null for the root and for every node not in the tree. */
+  parent: TreeNode | null = null;
+  /** First live child, in order of attachment. */
+  first: TreeNode | null = null;
+  /** Second live child; only set when `first` is. */
+  second: TreeNode | null = null;
+  /** In the tree (connected to the root); false for registered nodes that are turned off. */
+  alive = false;
+  /** Distance from the root; -1 when not in the tree. */
+  depth = -1;
+  /** Sequence number of the node's latest placement: the tie-break within a depth. */
+  order = 0;
+  /** When the node was last heard from (ms, caller's clock). */
+  lastSeen = 0;
+  /** Position in the open-node heap; -1 when not open. */
+  heapIndex = -1;
+  /** Recency list links (older = heard from earlier); only meaningful while `listed`. */
+  older: TreeNode | null = null;
+  newer: TreeNode | null = null;
+  listed = false;
+  /** The parent the node had when it was last turned off: excluded from its next placement. */
+  lastParent: TreeNode | null = null;
+
+  constructor(key: string) {
+    this.key = key;
+  }
+
+  /** Number of live children (0–2). */
+  get childCount(): number {
+    return this.first === null ? 0 : this.second === null ? 1 : 2;
+  }
+}

@@ -1,0 +1,479 @@
+import { OpenHeap } from './open-heap.js';
+import { RecencyList } from './recency-list.js';
+import { TreeNode } from './tree-node.js';
+
+/** A registered node as the topology API shows it. */
+export interface TreeNodeView {
+  /** The node's `'HOST:PORT'` key. */
+  address: string;
+  /** Its parent's key; null when it is not in the tree. */
+  parent: string | null;
+  /** True while it is in the tree (placed and not turned off). */
+  alive: boolean;
+  /** When it was last heard from (ms, the caller's clock). */
+  lastSeen: number;
+}
+
+/** A persisted position to rebuild the graph from: the same shape as {@link TreeNodeView}. */
+export type RestoreEntry = TreeNodeView;
+
+/** Options of {@link TreeGraph.place}. */
+export interface PlaceOptions {
+  /**
+   * The requester's previous parent, to exclude. When omitted the graph uses what it knows: the
+   * requester's current parent if it is still in the tree, otherwise the parent it had when it
+   * was last turned off. Pass null to exclude nothing.
+   */
+  previousParent?: string | null;
+}
+
+/**
+ * The root's graph of the tree: the root and every registered node, with parent, children
+ * (at most two, all live), depth, liveness and when each was last heard from. It decides where
+ * an advertising node attaches (protocol.md section 5.3) and which nodes the root turns off
+ * (section 5.6).
+ *
+ * Node identity is the normalised `'HOST:PORT'` string (`formatAddress` of `@p2p/codec`). The
+ * root itself is always alive at depth 0 and is not one of the registered nodes: {@link size},
+ * {@link aliveCount} and {@link nodes} leave it out.
+ *
+ * Placement is breadth-first: the open node (in the tree, fewer than two live children) of
+ * smallest depth wins, and within a depth the one placed earliest (every placement gives the
+ * placed node the next sequence number; nodes carried along with a moving subtree keep theirs;
+ * after {@link restore} the numbers follow breadth-first order of the restored tree). Open nodes
+ * are kept in a heap keyed by (depth, order), so placing a node without a subtree costs
+ * O(log n); moving a subtree of k nodes costs O(k log n). Because every level fills before the
+ * next one opens, the depth stays near log2(n), far below the 99 entries a Reunion path can hold.
+ * A node that re-advertises with a subtree hangs it at the shallowest open place, which adds the
+ * subtree's height; nothing rebalances it (the protocol cannot move a node that did not ask), so
+ * depth is not asserted, only reported by {@link maxDepth}.
+ *
+ * Time is never read: every call that records liveness takes `now` (ms).
+ */
+export class TreeGraph {
+  readonly #root: TreeNode;
+  #nodes = new Map<string, TreeNode>();
+  #open = new OpenHeap();
+  #recency = new RecencyList();
+  /** Live nodes per depth (root included), for {@link maxDepth}. */
+  #depthCounts: number[] = [1];
+  #maxDepthHint = 0;
+  #aliveCount = 0;
+  #sequence = 0;
+
+  /** @param root the root's own `'HOST:PORT'` key. */
+  constructor(root: string) {
+    this.#root = new TreeNode(root);
+    this.#root.alive = true;
+    this.#root.depth = 0;
+    this.#open.insert(this.#root);
+  }
+
+  /** The root's key. */
+  get root(): string {
+    return this.#root.key;
+  }
+
+  /** Number of registered nodes (the root not included). */
+  get size(): number {
+    return this.#nodes.size;
+  }
+
+  /** Number of registered nodes currently in the tree (the root not included). */
+  get aliveCount(): number {
+    return this.#aliveCount;
+  }
+
+  /** Number of nodes (root included) that could take another child right now. */
+  get openCount(): number {
+    return this.#open.size;
+  }
+
+  /** Depth of the deepest live node (0 when only the root is in the tree). O(1) amortised. */
+  get maxDepth(): number {
+    const counts = this.#depthCounts;
+    let depth = this.#maxDepthHint;
+    while (depth > 0 && (counts[depth] ?? 0) === 0) depth--;
+    this.#maxDepthHint = depth;
+    return depth;
+  }
+
+  /** True when `key` is a registered node (false for the root). */
+  has(key: string): boolean {
+    return this.#nodes.has(key);
+  }
+
+  /**
+   * Adds a registered node, not in the tree yet. Idempotent: a node added again keeps its state.
+   * Returns true when the node is new.
+   */
+  add(key: string, now: number): boolean {
+    if (key === this.#root.key)
+      throw new Error(`the root ${key} cannot be registered in its own tree`);
+    if (this.#nodes.has(key)) return false;
+    const node = new TreeNode(key);
+    node.lastSeen = now;
+    this.#nodes.set(key, node);
+    return true;
+  }
+
+  /**
+   * Places `requester` (a registered node) in the tree and returns its new parent's key
+   * (protocol.md 5.3): the open node nearest to the root, excluding the requester, its current
+   * subtree and its previous parent. The requester is detached from any current parent with its
+   * subtree, which moves along (their depths change, their order and lastSeen do not); the
+   * requester itself becomes alive, heard from at `now`, with the next sequence number.
+   *
+   * The choice is made after the requester's subtree has been taken out, so its old parent counts
+   * one child fewer. The previous parent is excluded only while another candidate exists: when it
+   * is the only open node left (say it is the root and the requester's subtree is the rest of the
+   * tree) the requester must still get a parent, and the protocol has no "no parent" answer.
+   *
+   * @throws Error when `requester` is not registered or is the root (a caller's bug).
+   */
+  place(requester: string, now: number, options: PlaceOptions = {}): string {
+    const node = this.#require(requester);
+    const previous =
+      options.previousParent === undefined
+        ? (node.parent ?? node.lastParent)
+        : options.previousParent === null
+          ? null
+          : (this.#lookup(options.previousParent) ?? null);
+
+    if (node.alive) this.#lift(node);
+    else this.#aliveCount++;
+
+    // The heap is never empty here: the root's component minus the lifted subtree always has a
+    // node with fewer than two children (a leaf, or the root alone).
+    const open = this.#open;
+    const parent = (previous === null ? open.peek() : open.peekExcept(previous)) ?? open.peek();
+    if (parent === undefined) throw new Error('placement invariant broken: no open node');
+
+    node.alive = true;
+    node.lastParent = null;
+    node.order = ++this.#sequence;
+    this.#recency.touch(node, now);
+    this.#attach(node, parent);
+    return parent.key;
+  }
+
+  /**
+   * Marks the nodes of a hello path as heard from at `now`. Keys that are unknown, turned off or
+   * the root are skipped and returned (a shared empty array when there are none), so that the
+   * caller can log or count them. O(1) per key while `now` does not go backwards.
+   */
+  refresh(keys: Iterable<string>, now: number): readonly string[] {
+    let skipped: string[] | undefined;
+    for (const key of keys) {
+      const node = this.#nodes.get(key);
+      if (node?.alive) {
+        this.#recency.touch(node, now);
+      } else if (key !== this.#root.key) {
+        if (skipped === undefined) skipped = [];
+        skipped.push(key);
+      }
+    }
+    return skipped ?? NONE;
+  }
+
+  /**
+   * Turns off `key` and its whole subtree: they leave the tree (no parent, no children, not
+   * alive) but stay registered, and each remembers its parent so that its next placement avoids
+   * it. Returns the keys turned off, `key` first then breadth-first; empty when `key` was not in
+   * the tree. O(k log n) for k nodes.
+   *
+   * @throws Error for the root.
+   */
+  turnOff(key: string): string[] {
+    if (key === this.#root.key) throw new Error('the root cannot be turned off');
+    const node = this.#nodes.get(key);
+    const out: string[] = [];
+    if (node?.alive) this.#turnOff(node, out);
+    return out;
+  }
+
+  /**
+   * Turns off every node not heard from for more than `rootTimeout` ms before `now`
+   * (`now - lastSeen > rootTimeout`), each with its subtree. Returns the keys turned off.
+   * Costs O(1) when nothing expired: live nodes are kept in order of lastSeen, so only
+   * expired nodes (and the subtrees going with them) are visited.
+   */
+  sweep(now: number, rootTimeout: number): string[] {
+    const out: string[] = [];
+    for (let node = this.#recency.oldest; node !== null; node = this.#recency.oldest) {
+      if (now - node.lastSeen <= rootTimeout) break;
+      this.#turnOff(node, out);
+    }
+    return out;
+  }
+
+  /** The parent's key; null for the root, a node not in the tree, or an unknown key. */
+  parentOf(key: string): string | null {
+    return this.#lookup(key)?.parent?.key ?? null;
+  }
+
+  /** Keys of the live children in order of attachment (empty for unknown keys). */
+  childrenOf(key: string): string[] {
+    const node = this.#lookup(key);
+    const out: string[] = [];
+    if (node?.first) out.push(node.first.key);
+    if (node?.second) out.push(node.second.key);
+    return out;
+  }
+
+  /** True when `key` is in the tree (always for the root). */
+  isAlive(key: string): boolean {
+    return this.#lookup(key)?.alive === true;
+  }
+
+  /** Distance from the root (0 for the root); undefined when not in the tree or unknown. */
+  depthOf(key: string): number | undefined {
+    const node = this.#lookup(key);
+    return node?.alive ? node.depth : undefined;
+  }
+
+  /** When a registered node was last heard from; undefined for the root and unknown keys. */
+  lastSeenOf(key: string): number | undefined {
+    return this.#nodes.get(key)?.lastSeen;
+  }
+
+  /**
+   * `key` and every node below it, breadth-first (`key` first); just `[key]` for a node not in the
+   * tree and empty for an unknown key.
+   */
+  subtreeOf(key: string): string[] {
+    const node = this.#lookup(key);
+    if (node === undefined) return [];
+    const out: string[] = [];
+    const queue: TreeNode[] = [node];
+    for (let i = 0; i < queue.length; i++) {
+      const next = queue[i] as TreeNode;
+      out.push(next.key);
+      if (next.first) queue.push(next.first);
+      if (next.second) queue.push(next.second);
+    }
+    return out;
+  }
+
+  /** Every registered node (the root not included), in order of registration. */
+  *nodes(): IterableIterator<TreeNodeView> {
+    for (const node of this.#nodes.values()) {
+      yield {
+        address: node.key,
+        parent: node.parent?.key ?? null,
+        alive: node.alive,
+        lastSeen: node.lastSeen,
+      };
+    }
+  }
+
+  /**
+   * Replaces the whole graph with persisted positions (after a restart). Entries for the root's
+   * key are ignored; a later entry for the same address wins. A node comes back alive only when
+   * its row says alive and its chain of parents reaches the root through live rows; a parent
+   * keeps at most two children (in entry order). Returns the addresses that were stored alive
+   * but could not be put back (they are left turned off, to re-advertise), so the caller can
+   * persist the correction. Sequence numbers are given in breadth-first order. O(n log n).
+   */
+  restore(entries: Iterable<RestoreEntry>): string[] {
+    this.#reset();
+    const rows = new Map<string, RestoreEntry>();
+    for (const entry of entries) {
+      if (entry.address !== this.#root.key) rows.set(entry.address, entry);
+    }
+    const waiting = new Map<string, TreeNode[]>();
+    for (const row of rows.values()) {
+      const node = new TreeNode(row.address);
+      node.lastSeen = row.lastSeen;
+      this.#nodes.set(row.address, node);
+      if (row.alive && row.parent !== null) {
+        const siblings = waiting.get(row.parent);
+        if (siblings === undefined) waiting.set(row.parent, [node]);
+        else siblings.push(node);
+      }
+    }
+
+    const attached: TreeNode[] = [];
+    const queue: TreeNode[] = [this.#root];
+    for (let i = 0; i < queue.length; i++) {
+      const parent = queue[i] as TreeNode;
+      for (const child of waiting.get(parent.key) ?? []) {
+        if (parent.childCount === 2) break;
+        child.alive = true;
+        child.order = ++this.#sequence;
+        this.#link(child, parent);
+        attached.push(child);
+        queue.push(child);
+      }
+    }
+    this.#aliveCount = attached.length;
+    attached.sort((a, b) => a.lastSeen - b.lastSeen);
+    for (const node of attached) this.#recency.touch(node, node.lastSeen);
+    for (const node of queue) this.#syncOpen(node);
+
+    const dropped: string[] = [];
+    for (const row of rows.values()) {
+      if (row.alive && this.#nodes.get(row.address)?.alive !== true) dropped.push(row.address);
+    }
+    return dropped;
+  }
+
+  /**
+   * Checks every invariant against the structures kept for speed, in O(n): children ≤ 2 and
+   * consistent with parents, live nodes connected to the root without cycles, depths, the open
+   * heap and the live count. Returns what is wrong (empty when consistent); for tests and
+   * debugging.
+   */
+  verify(): string[] {
+    const problems: string[] = [];
+    const reached = new Set<TreeNode>();
+    const queue: TreeNode[] = [this.#root];
+    for (let i = 0; i < queue.length; i++) {
+      const node = queue[i] as TreeNode;
+      if (reached.has(node)) {
+        problems.push(`${node.key} reached twice (cycle or shared child)`);
+        continue;
+      }
+      reached.add(node);
+      if (!node.alive) problems.push(`${node.key} is in the tree but not alive`);
+      if (node.first === null && node.second !== null)
+        problems.push(`${node.key}: hole in children`);
+      for (const child of [node.first, node.second]) {
+        if (child === null) continue;
+        if (child.parent !== node) problems.push(`${child.key}: parent link does not match`);
+        if (child.depth !== node.depth + 1) problems.push(`${child.key}: depth ${child.depth}`);
+        queue.push(child);
+      }
+      const open = node.childCount < 2;
+      if (open !== this.#open.has(node)) problems.push(`${node.key}: open heap out of date`);
+    }
+    let alive = 0;
+    for (const node of this.#nodes.values()) {
+      if (node.alive) alive++;
+      if (node.alive && !reached.has(node)) problems.push(`${node.key} alive but not connected`);
+      if (!node.alive && (node.parent || node.first || node.depth !== -1 || node.listed)) {
+        problems.push(`${node.key} turned off but still linked`);
+      }
+      if (node.alive !== node.listed) problems.push(`${node.key}: recency list out of date`);
+    }
+    if (alive !== this.#aliveCount)
+      problems.push(`alive count ${this.#aliveCount}, actual ${alive}`);
+    for (const node of this.#open.values()) {
+      if (!reached.has(node)) problems.push(`${node.key} open but not in the tree`);
+    }
+    return problems;
+  }
+
+  #require(key: string): TreeNode {
+    const node = this.#nodes.get(key);
+    if (node === undefined) {
+      throw new Error(
+        key === this.#root.key ? 'the root cannot be placed' : `${key} is not registered`,
+      );
+    }
+    return node;
+  }
+
+  #lookup(key: string): TreeNode | undefined {
+    return key === this.#root.key ? this.#root : this.#nodes.get(key);
+  }
+
+  /** Keeps `node` in the open heap exactly while it is in the tree with fewer than two children. */
+  #syncOpen(node: TreeNode): void {
+    if (node.alive && node.second === null) this.#open.insert(node);
+    else this.#open.remove(node);
+  }
+
+  /** Takes `node` and its subtree out of the tree structures, keeping their links to each other. */
+  #lift(node: TreeNode): void {
+    this.#unlinkFromParent(node);
+    const queue: TreeNode[] = [node];
+    for (let i = 0; i < queue.length; i++) {
+      const next = queue[i] as TreeNode;
+      this.#open.remove(next);
+      this.#countDepth(next.depth, -1);
+      if (next.first) queue.push(next.first);
+      if (next.second) queue.push(next.second);
+    }
+  }
+
+  /** Hangs `node` (with the subtree it carries) under `parent` and recomputes their depths. */
+  #attach(node: TreeNode, parent: TreeNode): void {
+    this.#link(node, parent);
+    this.#syncOpen(parent);
+    const queue: TreeNode[] = [node];
+    for (let i = 0; i < queue.length; i++) {
+      const next = queue[i] as TreeNode;
+      if (i > 0) {
+        next.depth = (next.parent as TreeNode).depth + 1;
+        this.#countDepth(next.depth, 1);
+      }
+      this.#syncOpen(next);
+      if (next.first) queue.push(next.first);
+      if (next.second) queue.push(next.second);
+    }
+  }
+
+  /** Sets the parent link and the child slot; `node.depth` follows the parent's. */
+  #link(node: TreeNode, parent: TreeNode): void {
+    node.parent = parent;
+    if (parent.first === null) parent.first = node;
+    else parent.second = node;
+    node.depth = parent.depth + 1;
+    this.#countDepth(node.depth, 1);
+  }
+
+  #unlinkFromParent(node: TreeNode): void {
+    const parent = node.parent;
+    if (parent === null) return;
+    // Keep the remaining child in the first slot so children stay in order of attachment.
+    if (parent.first === node) parent.first = parent.second;
+    parent.second = null;
+    node.parent = null;
+    this.#syncOpen(parent);
+  }
+
+  #turnOff(node: TreeNode, out: string[]): void {
+    node.lastParent = node.parent;
+    this.#unlinkFromParent(node);
+    const queue: TreeNode[] = [node];
+    for (let i = 0; i < queue.length; i++) {
+      const next = queue[i] as TreeNode;
+      out.push(next.key);
+      if (next.first) queue.push(next.first);
+      if (next.second) queue.push(next.second);
+      if (i > 0) next.lastParent = next.parent;
+      this.#open.remove(next);
+      this.#recency.remove(next);
+      this.#countDepth(next.depth, -1);
+      next.parent = null;
+      next.first = null;
+      next.second = null;
+      next.alive = false;
+      next.depth = -1;
+    }
+    this.#aliveCount -= queue.length;
+  }
+
+  #countDepth(depth: number, delta: number): void {
+    this.#depthCounts[depth] = (this.#depthCounts[depth] ?? 0) + delta;
+    if (delta > 0 && depth > this.#maxDepthHint) this.#maxDepthHint = depth;
+  }
+
+  #reset(): void {
+    const root = this.#root;
+    root.first = null;
+    root.second = null;
+    root.heapIndex = -1;
+    this.#nodes = new Map();
+    this.#open = new OpenHeap();
+    this.#recency = new RecencyList();
+    this.#depthCounts = [1];
+    this.#maxDepthHint = 0;
+    this.#aliveCount = 0;
+    this.#sequence = 0;
+    this.#open.insert(root);
+  }
+}
+
+const NONE: readonly string[] = Object.freeze([]);

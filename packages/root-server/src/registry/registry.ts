@@ -1,0 +1,208 @@
+import { type PlaceOptions, TreeGraph, type TreeNodeView } from '../placement/tree.js';
+import { RootStoreError } from '../store/errors.js';
+import type { NodePosition, Store } from '../store/store.js';
+
+/** Options of {@link Registry}. */
+export interface RegistryOptions {
+  /** The root's own `'HOST:PORT'` key (normalised, `formatAddress` of `@p2p/codec`). */
+  root: string;
+  /** Where registrations and positions are persisted; the registry closes it. */
+  store: Store;
+}
+
+/** What {@link Registry.restore} found. */
+export interface RestoreReport {
+  /** Registered nodes loaded. */
+  registered: number;
+  /** Nodes put back in the tree (stored alive and still connected to the root). */
+  alive: number;
+  /**
+   * Nodes stored alive that could not be put back (their parent chain no longer reaches this
+   * root, e.g. the root's address changed); they are now turned off and will re-advertise.
+   */
+  dropped: string[];
+}
+
+/**
+ * The root's registry: the registered nodes (durable, in a {@link Store}) and the tree they form
+ * (a {@link TreeGraph}). Every address is a normalised `'HOST:PORT'` key.
+ *
+ * Persistence: registrations are written before `register` returns; a change of position
+ * (placement, turning off) is written as it happens, one transaction per call. Liveness from
+ * hellos is only kept in memory and written by {@link flush}, which the service calls every few
+ * seconds and which {@link close} calls last: writing every hello would cost a write per node per
+ * hello interval, and a stale lastSeen on disk matters little: after a restart live nodes get a
+ * fresh grace period, and a node turned off is written with its final lastSeen at that moment.
+ *
+ * If the store throws, the error propagates (a {@link RootStoreError}); the in-memory tree may
+ * then be ahead of the file, and the nodes concerned are kept for the next {@link flush}.
+ *
+ * Call {@link restore} once before use.
+ */
+export class Registry {
+  readonly #store: Store;
+  readonly #tree: TreeGraph;
+  /** Nodes heard from (or whose write failed) since the last flush. */
+  readonly #dirty = new Set<string>();
+  #closed = false;
+
+  constructor(options: RegistryOptions) {
+    this.#store = options.store;
+    this.#tree = new TreeGraph(options.root);
+  }
+
+  /** The root's key. */
+  get root(): string {
+    return this.#tree.root;
+  }
+
+  /**
+   * The tree graph, for queries (`parentOf`, `childrenOf`, `depthOf`, `size`, `aliveCount`,
+   * `maxDepth`…). Do not change it directly: changes made there are not persisted.
+   */
+  get graph(): TreeGraph {
+    return this.#tree;
+  }
+
+  /** Nodes whose liveness is waiting for {@link flush}. */
+  get pending(): number {
+    return this.#dirty.size;
+  }
+
+  /**
+   * Loads the store into the tree. Nodes stored alive come back alive and heard from at `now`,
+   * so they have a whole root timeout to say hello again (pass an earlier `now` for a shorter
+   * grace period). Nodes that cannot be put back are turned off, in the store too.
+   */
+  restore(now: number): RestoreReport {
+    this.#check();
+    const rows = this.#store.load();
+    const entries = rows.map(({ address, parent, alive, lastSeen }) => ({
+      address,
+      parent,
+      alive,
+      lastSeen: alive ? now : lastSeen,
+    }));
+    const dropped = this.#tree.restore(entries);
+    this.#dirty.clear();
+    if (dropped.length > 0) this.#persist(dropped);
+    return { registered: this.#tree.size, alive: this.#tree.aliveCount, dropped };
+  }
+
+  /**
+   * Registers `address` (protocol.md 5.2), durably, before returning. Idempotent: returns true
+   * when the node is new. The root's own address is never registered (returns false).
+   */
+  register(address: string, now: number): boolean {
+    this.#check();
+    if (address === this.#tree.root) return false;
+    this.#store.register(address, now);
+    return this.#tree.add(address, now);
+  }
+
+  /** True when `address` is registered. */
+  isRegistered(address: string): boolean {
+    return this.#tree.has(address);
+  }
+
+  /**
+   * Chooses a parent for `address` (protocol.md 5.3; see {@link TreeGraph.place}), records and
+   * persists it, and returns the parent's key. Returns undefined when `address` is not registered
+   * (the request is to be dropped and counted).
+   */
+  advertise(address: string, now: number, options?: PlaceOptions): string | undefined {
+    this.#check();
+    if (!this.#tree.has(address)) return undefined;
+    const parent = this.#tree.place(address, now, options);
+    this.#persist([address]);
+    return parent;
+  }
+
+  /**
+   * Records a Reunion hello path (protocol.md 5.6.3): every node on it that is in the tree is
+   * heard from at `now` (persisted at the next {@link flush}). Returns the path's keys that are
+   * unknown or turned off (usually none), for logs and counters.
+   */
+  hello(path: Iterable<string>, now: number): readonly string[] {
+    this.#check();
+    const keys = Array.isArray(path) ? (path as readonly string[]) : [...path];
+    const skipped = this.#tree.refresh(keys, now);
+    for (const key of keys) {
+      if (this.#tree.isAlive(key) && key !== this.#tree.root) this.#dirty.add(key);
+    }
+    return skipped;
+  }
+
+  /**
+   * Turns off every node not heard from for more than `rootTimeout` ms, with its subtree
+   * (protocol.md 5.6.5), persists it, and returns the keys turned off.
+   */
+  sweep(now: number, rootTimeout: number): string[] {
+    this.#check();
+    const off = this.#tree.sweep(now, rootTimeout);
+    if (off.length > 0) this.#persist(off);
+    return off;
+  }
+
+  /** Turns off `address` and its subtree, persists it, and returns the keys turned off. */
+  turnOff(address: string): string[] {
+    this.#check();
+    const off = this.#tree.turnOff(address);
+    if (off.length > 0) this.#persist(off);
+    return off;
+  }
+
+  /** Every registered node for the topology API, in order of registration (root not included). */
+  topology(): TreeNodeView[] {
+    return [...this.#tree.nodes()];
+  }
+
+  /**
+   * Writes the liveness recorded since the last flush (one transaction) and returns how many
+   * nodes were written.
+   */
+  flush(): number {
+    this.#check();
+    if (this.#dirty.size === 0) return 0;
+    const keys = [...this.#dirty];
+    this.#dirty.clear();
+    this.#persist(keys);
+    return keys.length;
+  }
+
+  /** Flushes, then closes the store. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    try {
+      this.flush();
+    } finally {
+      this.#closed = true;
+      this.#store.close();
+    }
+  }
+
+  #persist(keys: readonly string[]): void {
+    const tree = this.#tree;
+    const rows: NodePosition[] = keys.map((address) => ({
+      address,
+      parent: tree.parentOf(address),
+      alive: tree.isAlive(address),
+      lastSeen: tree.lastSeenOf(address) ?? 0,
+    }));
+    try {
+      const [only] = rows;
+      if (rows.length === 1 && only !== undefined) this.#store.setPosition(only);
+      else this.#store.setPositions(rows);
+      for (const key of keys) this.#dirty.delete(key);
+    } catch (error) {
+      for (const key of keys) this.#dirty.add(key);
+      throw error;
+    }
+  }
+
+  #check(): void {
+    if (this.#closed) {
+      throw new RootStoreError('ERR_STORE_CLOSED', '', 'the registry is closed');
+    }
+  }
+}

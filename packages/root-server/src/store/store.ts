@@ -1,0 +1,39 @@
+/** A registered node as persisted: its registration and its last known position in the tree. */
+export interface StoredNode {
+  /** The node's `'HOST:PORT'` key. */
+  address: string;
+  /** When it first registered (ms, the caller's clock). */
+  registeredAt: number;
+  /** Its parent's key; null when it is not in the tree. */
+  parent: string | null;
+  /** True while it is in the tree. */
+  alive: boolean;
+  /** When it was last heard from (ms); persisted lazily, see `Registry.flush`. */
+  lastSeen: number;
+}
+
+/** A position to persist for a registered node. */
+export type NodePosition = Omit<StoredNode, 'registeredAt'>;
+
+/**
+ * Where the root keeps its registry so that a restart forgets nobody. Implementations:
+ * `MemoryStore` (tests, `':memory:'`-like use) and `SqliteStore` (a file).
+ *
+ * Every method is synchronous: a write has happened (atomically) when it returns. Failures throw
+ * `RootStoreError`; every method but `close` throws `ERR_STORE_CLOSED` after `close`.
+ */
+export interface Store {
+  /**
+   * Records `address` as registered at `now`, durably. Idempotent: registering again changes
+   * nothing and returns false; returns true when the node is new.
+   */
+  register(address: string, now: number): boolean;
+  /** Persists one node's position. Positions of unregistered addresses are ignored. */
+  setPosition(position: NodePosition): void;
+  /** Persists several positions atomically (one transaction), e.g. a subtree turned off. */
+  setPositions(positions: Iterable<NodePosition>): void;
+  /** Every registered node, in order of registration. */
+  load(): StoredNode[];
+  /** Releases the store (and its file). Idempotent. */
+  close(): void;
+}

@@ -1,0 +1,243 @@
+import { describe, expect, it } from 'vitest';
+import { TreeGraph } from '../src/placement/tree.js';
+
+const ROOT = '10.0.0.1:5000';
+const key = (i: number): string => `10.0.1.${i}:6000`;
+
+/** A graph with nodes 1..count registered and advertised in order. */
+function grown(count: number, now = 0): TreeGraph {
+  const tree = new TreeGraph(ROOT);
+  for (let i = 1; i <= count; i++) {
+    tree.add(key(i), now);
+    tree.place(key(i), now);
+  }
+  expect(tree.verify()).toEqual([]);
+  return tree;
+}
+
+describe('breadth-first placement', () => {
+  it('puts the first two peers under the root and the next four under those two', () => {
+    const tree = new TreeGraph(ROOT);
+    const parents = [1, 2, 3, 4, 5, 6, 7].map((i) => {
+      tree.add(key(i), 0);
+      return tree.place(key(i), 0);
+    });
+    expect(parents).toEqual([ROOT, ROOT, key(1), key(1), key(2), key(2), key(3)]);
+    expect(tree.childrenOf(ROOT)).toEqual([key(1), key(2)]);
+    expect(tree.depthOf(key(6))).toBe(2);
+    expect(tree.depthOf(key(7))).toBe(3);
+    expect(tree.maxDepth).toBe(3);
+    expect(tree.verify()).toEqual([]);
+  });
+
+  it('grows a complete binary tree: depth log2(n + 1)', () => {
+    for (const count of [1, 2, 3, 6, 7, 100, 1023, 1024]) {
+      const tree = grown(count);
+      expect(tree.maxDepth).toBe(Math.floor(Math.log2(count + 1)));
+      // Heap layout: with the root as 0, node i's parent is node floor((i - 1) / 2).
+      for (let i = 1; i <= count; i++) {
+        const parent = Math.floor((i - 1) / 2);
+        expect(tree.parentOf(key(i))).toBe(parent === 0 ? ROOT : key(parent));
+      }
+    }
+  });
+
+  it('counts registered and live nodes, the root left out', () => {
+    const tree = grown(5);
+    tree.add(key(9), 0);
+    expect(tree.size).toBe(6);
+    expect(tree.aliveCount).toBe(5);
+    expect(tree.isAlive(ROOT)).toBe(true);
+    expect(tree.isAlive(key(9))).toBe(false);
+    expect(tree.depthOf(ROOT)).toBe(0);
+    expect(tree.depthOf(key(9))).toBeUndefined();
+    expect([...tree.nodes()].map((n) => n.address)).toEqual([1, 2, 3, 4, 5, 9].map(key));
+  });
+
+  it('refuses to place the root or an unregistered node', () => {
+    const tree = new TreeGraph(ROOT);
+    expect(() => tree.place(key(1), 0)).toThrow(/not registered/);
+    expect(() => tree.place(ROOT, 0)).toThrow(/root/);
+    expect(() => tree.add(ROOT, 0)).toThrow(/root/);
+    expect(() => tree.turnOff(ROOT)).toThrow(/root/);
+  });
+
+  it('adds idempotently', () => {
+    const tree = new TreeGraph(ROOT);
+    expect(tree.add(key(1), 5)).toBe(true);
+    tree.place(key(1), 7);
+    expect(tree.add(key(1), 9)).toBe(false);
+    expect(tree.isAlive(key(1))).toBe(true);
+    expect(tree.lastSeenOf(key(1))).toBe(7);
+  });
+});
+
+describe('a node asking again', () => {
+  it('is never placed below itself, and its subtree moves with it', () => {
+    // 1, 2 under the root; 3, 4 under 1; 5, 6 under 2; 7..10 under 3 and 4.
+    const tree = grown(10);
+    const subtree = tree.subtreeOf(key(1));
+    expect(subtree).toEqual([1, 3, 4, 7, 8, 9, 10].map(key));
+    expect(tree.depthOf(key(7))).toBe(3);
+
+    // Node 1 lost its parent (the root) and asks again: the root (previous parent) is excluded,
+    // its own subtree too, so it goes under 5 (depth 2, the earliest open node left).
+    const parent = tree.place(key(1), 1);
+    expect(parent).toBe(key(5));
+    expect(subtree).not.toContain(parent);
+    expect(tree.subtreeOf(key(1))).toEqual(subtree);
+    expect(tree.depthOf(key(1))).toBe(3);
+    expect(tree.depthOf(key(3))).toBe(4);
+    expect(tree.depthOf(key(7))).toBe(5);
+    expect(tree.maxDepth).toBe(5);
+    expect(tree.childrenOf(ROOT)).toEqual([key(2)]);
+    expect(tree.verify()).toEqual([]);
+  });
+
+  it('falls back to the previous parent when it is the only candidate', () => {
+    const tree = grown(1);
+    expect(tree.place(key(1), 1)).toBe(ROOT);
+    const deeper = grown(3);
+    // Node 1 carries node 3; the root's only other child is 2, which is open, so 1 goes to 2.
+    expect(deeper.place(key(1), 1)).toBe(key(2));
+    expect(deeper.verify()).toEqual([]);
+  });
+
+  it('excludes the parent it had when it was turned off', () => {
+    // Root: 1, 2. 1: 3, 4. 2: 5, 6. Every open node is at depth 2.
+    const tree = grown(6);
+    expect(tree.turnOff(key(4))).toEqual([key(4)]);
+    // Node 1 is now the open node nearest the root, but it is 4's previous parent.
+    expect(tree.place(key(4), 1)).toBe(key(3));
+    // Asked again while alive: its current parent (3) is excluded; 1 is the best other.
+    expect(tree.place(key(4), 2)).toBe(key(1));
+    expect(tree.verify()).toEqual([]);
+  });
+
+  it('excludes, for a node turned off with its parent, that parent once it is back', () => {
+    const tree = grown(6); // root: 1, 2; 1: 3, 4; 2: 5, 6
+    expect(tree.turnOff(key(1))).toEqual([1, 3, 4].map(key));
+    expect(tree.place(key(1), 1, { previousParent: null })).toBe(ROOT);
+    // 1 is the open node nearest the root, but it is 3's previous parent.
+    expect(tree.place(key(3), 1)).toBe(key(5));
+  });
+
+  it('takes an explicit previous parent, or none', () => {
+    const tree = grown(6);
+    tree.turnOff(key(4));
+    expect(tree.place(key(4), 1, { previousParent: null })).toBe(key(1));
+    tree.turnOff(key(4));
+    expect(tree.place(key(4), 2, { previousParent: key(3) })).toBe(key(1));
+    tree.turnOff(key(3));
+    // 1 is excluded; of the open nodes at depth 2, 5 was placed before 4 (re-placed just now).
+    expect(tree.place(key(3), 3, { previousParent: key(1) })).toBe(key(5));
+  });
+
+  it('is placed after the nodes placed before it at the same depth', () => {
+    const tree = grown(4); // root: 1, 2; 1: 3, 4; open: 2 (one child slot), 3, 4
+    tree.turnOff(key(1)); // 1, 3, 4 off; open: root, 2
+    expect(tree.place(key(3), 1)).toBe(ROOT);
+    expect(tree.place(key(1), 1)).toBe(key(2)); // root is full; 2 was placed before 3
+    expect(tree.place(key(4), 1)).toBe(key(2));
+  });
+});
+
+describe('turning off', () => {
+  it('turns off a whole subtree, which stays registered without a parent', () => {
+    const tree = grown(10);
+    const off = tree.turnOff(key(1));
+    expect(off).toEqual([1, 3, 4, 7, 8, 9, 10].map(key));
+    for (const k of off) {
+      expect(tree.isAlive(k)).toBe(false);
+      expect(tree.parentOf(k)).toBeNull();
+      expect(tree.childrenOf(k)).toEqual([]);
+      expect(tree.has(k)).toBe(true);
+    }
+    expect(tree.aliveCount).toBe(3);
+    expect(tree.childrenOf(ROOT)).toEqual([key(2)]);
+    expect(tree.maxDepth).toBe(2);
+    expect(tree.turnOff(key(1))).toEqual([]);
+    expect(tree.turnOff('1.2.3.4:5')).toEqual([]);
+    expect(tree.verify()).toEqual([]);
+    // A newcomer now takes the root's free slot.
+    tree.add(key(11), 0);
+    expect(tree.place(key(11), 0)).toBe(ROOT);
+  });
+
+  it('sweeps nodes not heard from within the root timeout, with their subtrees', () => {
+    const tree = grown(6, 0); // root: 1, 2; 1: 3, 4; 2: 5, 6
+    tree.refresh([key(3), key(1)], 10);
+    tree.refresh([key(6), key(2)], 20);
+    tree.refresh([key(5), key(2)], 30);
+    expect(tree.sweep(36, 36)).toEqual([]); // 36 - 0 is not more than 36
+    expect(tree.sweep(37, 36).sort()).toEqual([key(4)]);
+    expect(tree.sweep(47, 36).sort()).toEqual([1, 3].map(key).sort());
+    expect(tree.sweep(60, 36)).toEqual([key(6)]);
+    expect(tree.aliveCount).toBe(2);
+    expect(tree.verify()).toEqual([]);
+  });
+
+  it('refresh skips unknown and turned-off keys and reports them', () => {
+    const tree = grown(2);
+    tree.turnOff(key(2));
+    expect(tree.refresh([key(1), ROOT], 5)).toEqual([]);
+    expect(tree.refresh([key(9), key(2), key(1)], 6)).toEqual([key(9), key(2)]);
+    expect(tree.lastSeenOf(key(1))).toBe(6);
+  });
+
+  it('orders liveness correctly when the clock goes backwards', () => {
+    const tree = grown(3, 100);
+    tree.refresh([key(1)], 50);
+    tree.refresh([key(2)], 200);
+    tree.refresh([key(3)], 40);
+    expect(tree.sweep(150, 100)).toEqual([key(3)]);
+    expect(tree.sweep(151, 100)).toEqual([key(1)]);
+    expect(tree.aliveCount).toBe(1);
+  });
+});
+
+describe('restore', () => {
+  it('rebuilds the same tree from its own rows', () => {
+    const tree = grown(20);
+    tree.turnOff(key(5));
+    tree.add(key(30), 0);
+    const copy = new TreeGraph(ROOT);
+    expect(copy.restore(tree.nodes())).toEqual([]);
+    expect([...copy.nodes()]).toEqual([...tree.nodes()]);
+    expect(copy.maxDepth).toBe(tree.maxDepth);
+    expect(copy.aliveCount).toBe(tree.aliveCount);
+    expect(copy.verify()).toEqual([]);
+  });
+
+  it('drops rows that no longer hang from the root, and extra children', () => {
+    const tree = new TreeGraph(ROOT);
+    const row = (i: number, parent: string | null, alive = true) => ({
+      address: key(i),
+      parent,
+      alive,
+      lastSeen: i,
+    });
+    const dropped = tree.restore([
+      row(1, ROOT),
+      row(2, ROOT),
+      row(3, ROOT), // a third child of the root
+      row(4, key(3)), // below the dropped one
+      row(5, '9.9.9.9:1'), // unknown parent (the root's address changed?)
+      row(6, key(7)), // a cycle
+      row(7, key(6)),
+      row(8, key(9)), // parent turned off
+      row(9, null, false),
+      row(10, key(1)),
+      { address: ROOT, parent: null, alive: true, lastSeen: 0 }, // ignored
+    ]);
+    expect(dropped.sort()).toEqual([3, 4, 5, 6, 7, 8].map(key).sort());
+    expect(tree.size).toBe(10);
+    expect(tree.aliveCount).toBe(3);
+    expect(tree.childrenOf(ROOT)).toEqual([key(1), key(2)]);
+    expect(tree.parentOf(key(10))).toBe(key(1));
+    expect(tree.verify()).toEqual([]);
+    // Placement carries on breadth-first from the restored tree.
+    expect(tree.place(key(3), 20)).toBe(key(1));
+    expect(tree.place(key(4), 20)).toBe(key(2));
+  });
+});

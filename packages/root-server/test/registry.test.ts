@@ -1,0 +1,231 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatAddress } from '@p2p/codec';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Registry } from '../src/registry/registry.js';
+import { RootStoreError } from '../src/store/errors.js';
+import { MemoryStore } from '../src/store/memory-store.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+import type { NodePosition, Store } from '../src/store/store.js';
+
+const ROOT = formatAddress({ host: '127.0.0.1', port: 5000 });
+const key = (i: number): string => formatAddress({ host: '127.0.0.1', port: 6000 + i });
+
+let dir: string;
+const registries: Registry[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'p2p-registry-'));
+});
+
+afterEach(() => {
+  for (const registry of registries.splice(0)) registry.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function registry(store: Store = new MemoryStore(), now = 0): Registry {
+  const r = new Registry({ root: ROOT, store });
+  r.restore(now);
+  registries.push(r);
+  return r;
+}
+
+/** A store that records every write, to see what the registry persists and when. */
+class RecordingStore extends MemoryStore {
+  readonly writes: NodePosition[][] = [];
+  override setPosition(position: NodePosition): void {
+    this.writes.push([position]);
+    super.setPosition(position);
+  }
+  override setPositions(positions: Iterable<NodePosition>): void {
+    const batch = [...positions];
+    this.writes.push(batch);
+    super.setPositions(batch);
+  }
+}
+
+describe('Registry', () => {
+  it('registers durably and idempotently, never the root itself', () => {
+    const store = new MemoryStore();
+    const r = registry(store);
+    expect(r.register(key(1), 5)).toBe(true);
+    expect(r.register(key(1), 6)).toBe(false);
+    expect(r.register(ROOT, 6)).toBe(false);
+    expect(r.isRegistered(key(1))).toBe(true);
+    expect(r.isRegistered(ROOT)).toBe(false);
+    expect(store.load().map((row) => row.address)).toEqual([key(1)]);
+  });
+
+  it('drops Advertise from unregistered addresses', () => {
+    const r = registry();
+    expect(r.advertise(key(1), 0)).toBeUndefined();
+    expect(r.advertise(ROOT, 0)).toBeUndefined();
+    expect(r.graph.aliveCount).toBe(0);
+  });
+
+  it('places breadth-first and persists each placement at once', () => {
+    const store = new RecordingStore();
+    const r = registry(store);
+    const parents = [1, 2, 3, 4, 5].map((i) => {
+      r.register(key(i), i);
+      return r.advertise(key(i), 10 + i);
+    });
+    expect(parents).toEqual([ROOT, ROOT, key(1), key(1), key(2)]);
+    expect(store.writes).toHaveLength(5);
+    expect(store.load()[4]).toEqual({
+      address: key(5),
+      registeredAt: 5,
+      parent: key(2),
+      alive: true,
+      lastSeen: 15,
+    });
+  });
+
+  it('keeps hello liveness in memory until flush', () => {
+    const store = new RecordingStore();
+    const r = registry(store);
+    for (const i of [1, 2, 3]) {
+      r.register(key(i), 0);
+      r.advertise(key(i), 0);
+    }
+    store.writes.length = 0;
+    expect(r.hello([key(3), key(1)], 100)).toEqual([]);
+    expect(r.hello([key(9), key(2), ROOT], 120)).toEqual([key(9)]);
+    expect(store.writes).toHaveLength(0);
+    expect(r.pending).toBe(3);
+    expect(r.flush()).toBe(3);
+    expect(store.writes).toHaveLength(1);
+    expect(store.load().map((row) => row.lastSeen)).toEqual([100, 120, 100]);
+    expect(r.flush()).toBe(0);
+  });
+
+  it('sweeps and turns off subtrees, persisting them in one batch', () => {
+    const store = new RecordingStore();
+    const r = registry(store);
+    for (const i of [1, 2, 3, 4, 5]) {
+      r.register(key(i), 0);
+      r.advertise(key(i), 0);
+    }
+    // root: 1, 2; 1: 3, 4; 2: 5
+    r.hello([key(5), key(2)], 30);
+    store.writes.length = 0;
+    expect(r.sweep(40, 36).sort()).toEqual([1, 3, 4].map(key).sort());
+    expect(store.writes).toHaveLength(1);
+    expect(r.turnOff(key(2))).toEqual([key(2), key(5)]);
+    expect(r.turnOff(key(2))).toEqual([]);
+    expect(store.writes).toHaveLength(2);
+    expect(store.load().every((row) => !row.alive && row.parent === null)).toBe(true);
+    expect(r.pending).toBe(0);
+    const rows = r.topology();
+    expect(rows.map((row) => [row.address, row.alive, row.lastSeen])).toEqual([
+      [key(1), false, 0],
+      [key(2), false, 30],
+      [key(3), false, 0],
+      [key(4), false, 0],
+      [key(5), false, 30],
+    ]);
+  });
+
+  it('keeps a failed write for the next flush', () => {
+    let fail = true;
+    class FlakyStore extends MemoryStore {
+      override setPosition(position: NodePosition): void {
+        if (fail) throw new RootStoreError('ERR_STORE_IO', ':memory:', 'disk full');
+        super.setPosition(position);
+      }
+    }
+    const store = new FlakyStore();
+    const r = registry(store);
+    r.register(key(1), 0);
+    expect(() => r.advertise(key(1), 1)).toThrow(/disk full/);
+    expect(r.graph.parentOf(key(1))).toBe(ROOT);
+    fail = false;
+    expect(r.pending).toBe(1);
+    r.flush();
+    expect(store.load()[0]).toMatchObject({ parent: ROOT, alive: true });
+  });
+
+  it('closes idempotently, flushing first', () => {
+    const store = new MemoryStore();
+    const r = new Registry({ root: ROOT, store });
+    r.restore(0);
+    r.register(key(1), 0);
+    r.advertise(key(1), 0);
+    r.hello([key(1)], 50);
+    r.close();
+    r.close();
+    expect(() => r.register(key(2), 0)).toThrow(RootStoreError);
+    expect(() => store.load()).toThrow(/closed/);
+  });
+});
+
+describe('Registry restart', () => {
+  it('reopens the same tree from a SQLite file', () => {
+    const path = join(dir, 'db', 'root.db');
+    const before = new Registry({ root: ROOT, store: new SqliteStore(path) });
+    before.restore(0);
+    for (let i = 1; i <= 30; i++) {
+      before.register(key(i), i);
+      before.advertise(key(i), 100 + i);
+    }
+    before.turnOff(key(4)); // 4 and its subtree off
+    before.register(key(40), 200); // registered, never placed
+    before.advertise(key(4), 300); // back, elsewhere
+    before.hello([key(30), key(14), key(6), key(2)], 400);
+    const tree = before.topology();
+    const depth = before.graph.maxDepth;
+    before.close();
+
+    const after = new Registry({ root: ROOT, store: new SqliteStore(path) });
+    registries.push(after);
+    const report = after.restore(1000);
+    expect(report).toEqual({
+      registered: 31,
+      alive: tree.filter((n) => n.alive).length,
+      dropped: [],
+    });
+    const rows = after.topology();
+    expect(rows.map(({ address, parent, alive }) => ({ address, parent, alive }))).toEqual(
+      tree.map(({ address, parent, alive }) => ({ address, parent, alive })),
+    );
+    // Live nodes get a grace period from the restart; turned-off ones keep their last sighting.
+    for (const row of rows) {
+      const old = tree.find((n) => n.address === row.address);
+      expect(row.lastSeen).toBe(row.alive ? 1000 : old?.lastSeen);
+    }
+    expect(after.graph.maxDepth).toBe(depth);
+    expect(after.graph.verify()).toEqual([]);
+    expect(after.sweep(1036, 36)).toEqual([]);
+    // Placement carries on breadth-first from the restored tree.
+    const graph = after.graph;
+    const open = [ROOT, ...rows.filter((n) => n.alive).map((n) => n.address)].filter(
+      (k) => graph.childrenOf(k).length < 2,
+    );
+    const shallowest = Math.min(...open.map((k) => graph.depthOf(k) as number));
+    after.register(key(41), 1001);
+    const parent = after.advertise(key(41), 1001) as string;
+    expect(graph.depthOf(parent)).toBe(shallowest);
+  });
+
+  it('turns off, in the store too, nodes that no longer hang from the root', () => {
+    const path = join(dir, 'root.db');
+    const before = new Registry({ root: ROOT, store: new SqliteStore(path) });
+    before.restore(0);
+    before.register(key(1), 0);
+    before.register(key(2), 0);
+    before.advertise(key(1), 0);
+    before.advertise(key(2), 0);
+    before.close();
+
+    // The root comes back on another address: nobody's parent chain reaches it.
+    const other = formatAddress({ host: '127.0.0.1', port: 5001 });
+    const after = new Registry({ root: other, store: new SqliteStore(path) });
+    const report = after.restore(10);
+    expect(report).toEqual({ registered: 2, alive: 0, dropped: [key(1), key(2)] });
+    after.close();
+    const store = new SqliteStore(path);
+    expect(store.load().map((row) => row.alive)).toEqual([false, false]);
+    store.close();
+  });
+});

@@ -1,0 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RootStoreError } from '../src/store/errors.js';
+import { MemoryStore } from '../src/store/memory-store.js';
+import { SqliteStore } from '../src/store/sqlite-store.js';
+import type { NodePosition, Store } from '../src/store/store.js';
+
+const dirs: string[] = [];
+const stores: Store[] = [];
+
+afterEach(() => {
+  for (const store of stores.splice(0)) store.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const implementations: Array<[string, () => Store]> = [
+  ['MemoryStore', () => new MemoryStore()],
+  ['SqliteStore in memory', () => new SqliteStore(':memory:')],
+  [
+    'SqliteStore in a file',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'p2p-store-'));
+      dirs.push(dir);
+      return new SqliteStore(join(dir, 'root.db'));
+    },
+  ],
+];
+
+describe.each(implementations)('Store conformance: %s', (_name, create) => {
+  const open = (): Store => {
+    const store = create();
+    stores.push(store);
+    return store;
+  };
+
+  it('registers idempotently, keeping the first registration time', () => {
+    const store = open();
+    expect(store.register('10.0.0.1:1', 100)).toBe(true);
+    expect(store.register('10.0.0.1:1', 200)).toBe(false);
+    expect(store.load()).toEqual([
+      { address: '10.0.0.1:1', registeredAt: 100, parent: null, alive: false, lastSeen: 100 },
+    ]);
+  });
+
+  it('loads in order of registration', () => {
+    const store = open();
+    const addresses = ['10.0.0.9:1', '10.0.0.1:1', '10.0.0.5:1', '10.0.0.1:2'];
+    for (const [i, address] of addresses.entries()) store.register(address, i);
+    store.register('10.0.0.1:1', 99);
+    expect(store.load().map((row) => row.address)).toEqual(addresses);
+  });
+
+  it('writes one position, and ignores positions of unregistered addresses', () => {
+    const store = open();
+    store.register('10.0.0.1:1', 1);
+    store.register('10.0.0.2:1', 2);
+    store.setPosition({ address: '10.0.0.2:1', parent: '10.0.0.1:1', alive: true, lastSeen: 5 });
+    store.setPosition({ address: '10.0.0.3:1', parent: null, alive: true, lastSeen: 5 });
+    store.setPosition({ address: '10.0.0.1:1', parent: 'root:1', alive: false, lastSeen: 4.5 });
+    expect(store.load()).toEqual([
+      { address: '10.0.0.1:1', registeredAt: 1, parent: 'root:1', alive: false, lastSeen: 4.5 },
+      { address: '10.0.0.2:1', registeredAt: 2, parent: '10.0.0.1:1', alive: true, lastSeen: 5 },
+    ]);
+  });
+
+  it('writes a batch of positions from any iterable', () => {
+    const store = open();
+    const count = 2000;
+    for (let i = 0; i < count; i++) store.register(`10.0.${i >> 8}.${i & 255}:1`, i);
+    function* positions(): Generator<NodePosition> {
+      for (let i = 0; i < count; i++) {
+        yield {
+          address: `10.0.${i >> 8}.${i & 255}:1`,
+          parent: 'root:1',
+          alive: i % 2 === 0,
+          lastSeen: -i,
+        };
+      }
+    }
+    store.setPositions(positions());
+    store.setPositions([]);
+    const rows = store.load();
+    expect(rows).toHaveLength(count);
+    expect(rows[7]).toEqual({
+      address: '10.0.0.7:1',
+      registeredAt: 7,
+      parent: 'root:1',
+      alive: false,
+      lastSeen: -7,
+    });
+    expect(rows.filter((row) => row.alive)).toHaveLength(count / 2);
+  });
+
+  it('hands out copies', () => {
+    const store = open();
+    store.register('10.0.0.1:1', 1);
+    const [row] = store.load();
+    if (row) row.alive = true;
+    expect(store.load()[0]?.alive).toBe(false);
+  });
+
+  it('closes idempotently and refuses use after close', () => {
+    const store = open();
+    store.close();
+    store.close();
+    for (const use of [
+      () => store.register('10.0.0.1:1', 1),
+      () => store.load(),
+      () => store.setPosition({ address: '10.0.0.1:1', parent: null, alive: false, lastSeen: 1 }),
+      () => store.setPositions([]),
+    ]) {
+      expect(use).toThrow(RootStoreError);
+      try {
+        use();
+      } catch (error) {
+        expect((error as RootStoreError).code).toBe('ERR_STORE_CLOSED');
+      }
+    }
+  });
+});
