@@ -1,0 +1,127 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@p2p/stream';
+
+/** What the admin HTTP server shows; the root server provides it. */
+export interface AdminSource {
+  /** True while the root serves its TCP address. */
+  healthy(): boolean;
+  /** Prometheus text and its content type. */
+  metrics(): Promise<{ contentType: string; body: string }>;
+  /** The topology document of design.md. */
+  topology(): unknown;
+  /** The dashboard page (HTML). */
+  dashboard(): string;
+}
+
+function send(response: ServerResponse, status: number, contentType: string, body: string): void {
+  response.writeHead(status, {
+    'content-type': contentType,
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(body),
+  });
+  response.end(body);
+}
+
+/**
+ * The root's admin HTTP surface (design.md): `/healthz`, `/metrics`, `/api/topology` and `/`.
+ * Read-only: every route answers GET (and HEAD); anything else is 405.
+ */
+export class AdminServer {
+  readonly #server: Server;
+  readonly #source: AdminSource;
+  readonly #logger: Logger;
+  #closed: Promise<void> | undefined;
+
+  private constructor(server: Server, source: AdminSource, logger: Logger) {
+    this.#server = server;
+    this.#source = source;
+    this.#logger = logger;
+  }
+
+  /** Listens on host:port (port 0: the OS picks). */
+  static async listen(
+    host: string,
+    port: number,
+    source: AdminSource,
+    logger: Logger,
+  ): Promise<AdminServer> {
+    let admin: AdminServer | undefined;
+    const server = createServer((request, response) => {
+      admin?.handle(request, response).catch((error: unknown) => {
+        logger.error({ err: (error as Error).message, url: request.url }, 'admin request failed');
+        if (!response.headersSent)
+          send(response, 500, 'text/plain; charset=utf-8', 'internal error\n');
+        else response.destroy();
+      });
+    });
+    admin = new AdminServer(server, source, logger);
+    server.keepAliveTimeout = 5_000;
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return admin;
+  }
+
+  /** The bound 'HOST:PORT'. */
+  get address(): string {
+    const info = this.#server.address() as AddressInfo;
+    return `${info.address}:${info.port}`;
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = new URL(request.url ?? '/', 'http://admin').pathname;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.setHeader('allow', 'GET, HEAD');
+      return send(
+        response,
+        405,
+        'text/plain; charset=utf-8',
+        'method not allowed: the admin API is read-only\n',
+      );
+    }
+    switch (path) {
+      case '/healthz':
+        return this.#source.healthy()
+          ? send(response, 200, 'text/plain; charset=utf-8', 'ok\n')
+          : send(response, 503, 'text/plain; charset=utf-8', 'not serving\n');
+      case '/metrics': {
+        const { contentType, body } = await this.#source.metrics();
+        return send(response, 200, contentType, body);
+      }
+      case '/api/topology':
+        return send(
+          response,
+          200,
+          'application/json; charset=utf-8',
+          JSON.stringify(this.#source.topology()),
+        );
+      case '/':
+      case '/index.html':
+        return send(response, 200, 'text/html; charset=utf-8', this.#source.dashboard());
+      default:
+        this.#logger.debug({ path }, 'admin: not found');
+        return send(
+          response,
+          404,
+          'text/plain; charset=utf-8',
+          `not found: ${path}\ntry /, /healthz, /metrics or /api/topology\n`,
+        );
+    }
+  }
+
+  /** Stops listening and closes every connection. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+    return this.#closed;
+  }
+}

@@ -1,0 +1,28 @@
+export { AdminServer, type AdminSource } from './http/admin-server.js';
+export { createMetrics, type RootStats } from './metrics.js';
+export { type PlaceOptions, TreeGraph, type TreeNodeView } from './placement/tree.js';
+export { Registry, type RegistryOptions, type RestoreReport } from './registry/registry.js';
+export {
+  type RootCounters,
+  RootNode,
+  type RootNodeEvents,
+  type RootNodeOptions,
+  type TurnOffCause,
+} from './root-node.js';
+export {
+  RootServer,
+  type RootServerOptions,
+  type Topology,
+  type TopologyNode,
+} from './root-server.js';
+export { createLogger, LOG_LEVELS, type LogLevel } from './service/logger.js';
+export {
+  addRootServiceOptions,
+  type RootServiceFlags,
+  rootServerOptionsFrom,
+} from './service/options.js';
+export { type RunRootServiceOptions, runRootService } from './service/run.js';
+export { RootStoreError, type RootStoreErrorCode } from './store/errors.js';
+export { MemoryStore } from './store/memory-store.js';
+export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
+export type { NodePosition, Store, StoredNode } from './store/store.js';

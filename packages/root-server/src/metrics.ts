@@ -1,0 +1,95 @@
+import type { NodeCounters } from '@p2p/peer';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+
+/** The root's numbers, read at scrape time. */
+export interface RootStats {
+  registered: number;
+  alive: number;
+  depth: number;
+  placements: number;
+  hellos: number;
+  hellosPerSecond: number;
+  turnedOff: { timeout: number; unreachable: number };
+  counters: NodeCounters;
+}
+
+/** Sets a counter to a running total kept elsewhere (the node's own counters). */
+function setTotal(counter: Counter<string>, value: number, labels?: Record<string, string>): void {
+  if (labels === undefined) counter.inc(value);
+  else counter.inc(labels, value);
+}
+
+/**
+ * Prometheus metrics of one root (its own registry, so several roots can live in one process).
+ * Values are read from the root at scrape time: nothing is counted twice.
+ */
+export function createMetrics(read: () => RootStats): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+
+  const gauge = (name: string, help: string, value: (s: RootStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(value(read()));
+      },
+    });
+  gauge('p2p_registered_nodes', 'Nodes registered with the root', (s) => s.registered);
+  gauge('p2p_alive_nodes', 'Registered nodes in the tree and alive', (s) => s.alive);
+  gauge('p2p_tree_depth', 'Depth of the deepest live node (root = 0)', (s) => s.depth);
+  gauge(
+    'p2p_reunion_hellos_per_second',
+    'Reunion hellos answered per second, over the last 10 s',
+    (s) => s.hellosPerSecond,
+  );
+
+  const total = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    fill: (c: Counter<string>, s: RootStats) => void,
+  ) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        fill(this, read());
+      },
+    });
+  total('p2p_placements_total', 'Advertise requests answered with a parent', [], (c, s) =>
+    setTotal(c, s.placements),
+  );
+  total('p2p_reunion_hellos_total', 'Reunion hellos answered by the root', [], (c, s) =>
+    setTotal(c, s.hellos),
+  );
+  total('p2p_turned_off_total', 'Nodes turned off by the root, by cause', ['cause'], (c, s) => {
+    setTotal(c, s.turnedOff.timeout, { cause: 'timeout' });
+    setTotal(c, s.turnedOff.unreachable, { cause: 'unreachable' });
+  });
+  total(
+    'p2p_dropped_packets_total',
+    'Packets that decoded but were dropped, by reason',
+    ['reason'],
+    (c, s) => {
+      for (const [reason, value] of Object.entries(s.counters.dropped))
+        setTotal(c, value, { reason });
+    },
+  );
+  total('p2p_packets_total', 'Packets by kind and direction', ['kind', 'direction'], (c, s) => {
+    for (const [kind, value] of Object.entries(s.counters.packetsIn))
+      setTotal(c, value, { kind, direction: 'in' });
+    for (const [kind, value] of Object.entries(s.counters.packetsOut))
+      setTotal(c, value, { kind, direction: 'out' });
+  });
+  total('p2p_messages_total', 'Messages seen by the root, by what happened', ['event'], (c, s) => {
+    setTotal(c, s.counters.messagesOriginated, { event: 'originated' });
+    setTotal(c, s.counters.messagesDelivered, { event: 'delivered' });
+    setTotal(c, s.counters.messagesForwarded, { event: 'forwarded' });
+  });
+  return registry;
+}

@@ -1,0 +1,160 @@
+import { type Address, formatAddress, type Packet, parseAddress } from '@p2p/codec';
+import { type Clock, TreeNode, type TreeNodeEvents, type TreeNodeOptions } from '@p2p/peer';
+import type { Registry } from './registry/registry.js';
+
+/** Why the root turned nodes off. */
+export type TurnOffCause = 'timeout' | 'unreachable';
+
+export type RootNodeEvents = TreeNodeEvents & {
+  /** A node registered for the first time. */
+  'node-registered': [{ address: string }];
+  /** A node was placed under `parent` (Advertise answered). */
+  placed: [{ address: string; parent: string }];
+  /** Nodes left the tree: the first is the one that failed, the rest its subtree. */
+  'turned-off': [{ addresses: string[]; cause: TurnOffCause }];
+};
+
+export interface RootNodeOptions extends TreeNodeOptions {
+  registry: Registry;
+  clock: Clock;
+}
+
+/** Counters of the root role, beside the node counters of the core. */
+export interface RootCounters {
+  registrations: number;
+  placements: number;
+  hellos: number;
+  turnedOff: Record<TurnOffCause, number>;
+}
+
+/**
+ * The root role (protocol.md 5.2, 5.3, 5.6) on the tree node core: answers Register and
+ * Advertise from the registry, answers Reunion hellos and keeps liveness, and turns nodes off.
+ * It floods Messages like any node, as the top of the tree.
+ */
+export class RootNode extends TreeNode<RootNodeEvents> {
+  readonly registry: Registry;
+  readonly rootCounters: RootCounters = {
+    registrations: 0,
+    placements: 0,
+    hellos: 0,
+    turnedOff: { timeout: 0, unreachable: 0 },
+  };
+  readonly #clock: Clock;
+
+  constructor(options: RootNodeOptions) {
+    super(options);
+    this.registry = options.registry;
+    this.#clock = options.clock;
+    // After a restart the root's children are known from the store, not from new Joins.
+    for (const child of this.registry.graph.childrenOf(this.address)) this.addChild(child);
+  }
+
+  /** Turns off every node not heard from within `rootTimeout` (5.6.5). */
+  sweep(rootTimeout: number): string[] {
+    const off = this.registry.sweep(this.#clock.now(), rootTimeout);
+    this.#forget(off, 'timeout');
+    return off;
+  }
+
+  protected override onControl(packet: Packet, from: string): void {
+    if (packet.kind === 'register-request') {
+      this.#onRegister(packet.address, packet, from);
+      return;
+    }
+    if (packet.kind === 'advertise-request') {
+      this.#onAdvertise(packet, from);
+      return;
+    }
+    super.onControl(packet, from);
+  }
+
+  /** The top of the tree answers a hello instead of relaying it (5.6.3). */
+  protected override onHello(path: readonly Address[], packet: Packet, from: string): void {
+    const keys = path.map(formatAddress);
+    const last = keys[keys.length - 1];
+    if (last !== from) {
+      this.drop('forged-path', packet, from);
+      return;
+    }
+    // The path must be the tree as the root knows it: each entry the child of the next, the last a
+    // child of the root. A node the root turned off (or moved) gets no answer, so it re-advertises.
+    const graph = this.registry.graph;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      if (!graph.isAlive(key) || graph.parentOf(key) !== (keys[i + 1] ?? this.address)) {
+        this.drop('stale-path', packet, from);
+        return;
+      }
+    }
+    this.registry.hello(keys, this.#clock.now());
+    this.rootCounters.hellos++;
+    void this.sendPacket(from, {
+      kind: 'reunion-hello-back',
+      source: this.self,
+      path: [...path].reverse(),
+    });
+  }
+
+  protected override onUnreachable(remote: string, error: Error & { code?: string }): void {
+    super.onUnreachable(remote, error);
+    // Only the root's own children are watched through a connection that carries traffic all the
+    // time (hello backs); deeper nodes are left to their parents and the sweep.
+    if (this.registry.graph.parentOf(remote) === this.address) {
+      this.logger.info(
+        { node: remote, code: error.code },
+        'child of the root unreachable: turning it off',
+      );
+      this.#forget(this.registry.turnOff(remote), 'unreachable');
+    }
+  }
+
+  #onRegister(address: Address, packet: Packet, from: string): void {
+    if (formatAddress(address) !== from) {
+      this.drop('address-mismatch', packet, from);
+      return;
+    }
+    if (this.registry.register(from, this.#clock.now())) {
+      this.rootCounters.registrations++;
+      this.logger.info({ node: from }, 'node registered');
+      this.emit('node-registered', { address: from });
+    }
+    void this.sendPacket(from, { kind: 'register-response', source: this.self });
+  }
+
+  #onAdvertise(packet: Packet, from: string): void {
+    const before = this.registry.graph.parentOf(from);
+    const parent = this.registry.advertise(from, this.#clock.now());
+    if (parent === undefined) {
+      this.drop('not-registered', packet, from);
+      return;
+    }
+    this.rootCounters.placements++;
+    // The node leaves the root's children now; it joins again if the root is its new parent.
+    if (before === this.address && parent !== this.address) this.removeChild(from, 'moved');
+    this.logger.debug({ node: from, parent, previous: before }, 'node placed');
+    this.emit('placed', { address: from, parent });
+    void this.sendPacket(from, {
+      kind: 'advertise-response',
+      source: this.self,
+      parent: parseAddress(parent),
+    });
+  }
+
+  #forget(addresses: string[], cause: TurnOffCause): void {
+    if (addresses.length === 0) return;
+    this.rootCounters.turnedOff[cause] += addresses.length;
+    for (const address of addresses)
+      this.removeChild(address, cause === 'timeout' ? 'timed out' : 'unreachable');
+    this.logger.info(
+      { node: addresses[0], subtree: addresses.length - 1, cause },
+      'node turned off',
+    );
+    this.emit('turned-off', { addresses, cause });
+  }
+
+  /** Stops listening to the transport (the server closes it). */
+  stop(): void {
+    this.detach();
+  }
+}

@@ -1,0 +1,273 @@
+import { EventEmitter } from 'node:events';
+import { type Address, type Framing, formatAddress, parseAddress } from '@p2p/codec';
+import {
+  type Clock,
+  resolveTimings,
+  systemClock,
+  type TimerHandle,
+  type TimingProfile,
+  type Timings,
+} from '@p2p/peer';
+import { type Logger, StreamNode, type StreamNodeOptions, silentLogger } from '@p2p/stream';
+import { HelloRate } from './hello-rate.js';
+import { AdminServer, type AdminSource } from './http/admin-server.js';
+import { dashboardPage } from './http/dashboard.js';
+import { createMetrics } from './metrics.js';
+import { Registry } from './registry/registry.js';
+import { RootNode, type RootNodeEvents } from './root-node.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/store.js';
+
+export interface RootServerOptions {
+  /** The root's TCP address, 'HOST:PORT' (port 0: the OS picks). */
+  listen: string | Address;
+  /** The admin HTTP address (port 0: the OS picks); null for none. Default '127.0.0.1:0'. */
+  http?: string | null;
+  /** A SQLite file path, ':memory:' (the default), or a Store. */
+  store?: string | Store;
+  /** Timers in ms, or 'reference' (default) / 'fast'. */
+  timings?: Partial<Timings> | TimingProfile;
+  /** After a restart, how long restored nodes have to say hello before the sweep may turn them off (default: the root timeout). */
+  grace?: number;
+  framing?: Framing;
+  window?: number;
+  logger?: Logger;
+  /** Wall-clock milliseconds (lastSeen is shown as a date); tests pass a ManualClock. */
+  clock?: Clock;
+  /** Further transport options (limits, timeouts). */
+  stream?: Omit<StreamNodeOptions, 'listen' | 'defaultFraming' | 'window' | 'logger'>;
+}
+
+/** One node of `/api/topology` (design.md), with a few extra fields the dashboard shows. */
+export interface TopologyNode {
+  address: string;
+  parent: string | null;
+  alive: boolean;
+  lastSeen: string;
+  depth: number | null;
+  children: string[];
+  framing: Framing;
+}
+
+export interface Topology {
+  root: string;
+  nodes: TopologyNode[];
+}
+
+const wallClock: Clock = { ...systemClock, now: () => Date.now() };
+
+/**
+ * The root as a service (design.md): the root node on its TCP server, the registry and its store,
+ * the sweep, and the admin HTTP server. Events are those of the root node.
+ */
+export class RootServer extends EventEmitter<RootNodeEvents> {
+  readonly node: RootNode;
+  readonly timings: Timings;
+  readonly #transport: StreamNode;
+  #admin: AdminServer | undefined;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #helloRate: HelloRate;
+  #sweepTimer: TimerHandle | undefined;
+  #flushTimer: TimerHandle | undefined;
+  #closed: Promise<void> | undefined;
+
+  private constructor(parts: {
+    node: RootNode;
+    transport: StreamNode;
+    timings: Timings;
+    clock: Clock;
+    logger: Logger;
+    helloRate: HelloRate;
+  }) {
+    super();
+    this.node = parts.node;
+    this.#transport = parts.transport;
+    this.timings = parts.timings;
+    this.#clock = parts.clock;
+    this.#logger = parts.logger;
+    this.#helloRate = parts.helloRate;
+    for (const event of [
+      'message',
+      'node-registered',
+      'placed',
+      'turned-off',
+      'neighbour-added',
+      'neighbour-removed',
+      'dropped',
+    ] as const) {
+      (this.node as EventEmitter).on(event, (payload: unknown) =>
+        (this as EventEmitter).emit(event, payload),
+      );
+    }
+  }
+
+  /** Opens the store, restores the tree, listens on TCP and HTTP, and starts the sweep. */
+  static async start(options: RootServerOptions): Promise<RootServer> {
+    const logger = options.logger ?? silentLogger;
+    const clock = options.clock ?? wallClock;
+    const timings = resolveTimings(options.timings);
+    const listen =
+      typeof options.listen === 'string' ? parseAddress(options.listen) : options.listen;
+    const http = options.http === undefined ? '127.0.0.1:0' : options.http;
+    const httpAddress = http === null ? null : parseAddress(http);
+
+    const store =
+      typeof options.store === 'object'
+        ? options.store
+        : new SqliteStore(options.store ?? ':memory:');
+    let transport: StreamNode | undefined;
+    let admin: AdminServer | undefined;
+    try {
+      transport = await StreamNode.listen({
+        ...options.stream,
+        listen,
+        logger,
+        ...(options.framing === undefined ? {} : { defaultFraming: options.framing }),
+        ...(options.window === undefined ? {} : { window: options.window }),
+      });
+      const registry = new Registry({ root: formatAddress(transport.address), store });
+      const now = clock.now();
+      const report = registry.restore(
+        now - timings.rootTimeout + (options.grace ?? timings.rootTimeout),
+      );
+      if (report.registered > 0)
+        logger.info({ ...report, dropped: report.dropped.length }, 'registry restored');
+      const node = new RootNode({ transport, registry, clock, logger });
+      const server = new RootServer({
+        node,
+        transport,
+        timings,
+        clock,
+        logger,
+        helloRate: new HelloRate(clock),
+      });
+      if (httpAddress !== null) {
+        admin = await AdminServer.listen(
+          httpAddress.host,
+          httpAddress.port,
+          server.#adminSource(),
+          logger,
+        );
+        server.#admin = admin;
+      }
+      server.#scheduleSweep();
+      server.#scheduleFlush();
+      logger.info({ address: node.address, http: admin?.address ?? null, timings }, 'root started');
+      return server;
+    } catch (error) {
+      await admin?.close();
+      await transport?.close();
+      store.close();
+      throw error;
+    }
+  }
+
+  /** The root's TCP address, 'HOST:PORT'. */
+  get address(): string {
+    return this.node.address;
+  }
+
+  /** The admin HTTP address 'HOST:PORT', or null when disabled. */
+  get httpAddress(): string | null {
+    return this.#admin?.address ?? null;
+  }
+
+  /** The tree as `/api/topology` shows it. */
+  topology(): Topology {
+    const graph = this.node.registry.graph;
+    return {
+      root: this.address,
+      nodes: this.node.registry.topology().map((view) => ({
+        address: view.address,
+        parent: view.parent,
+        alive: view.alive,
+        lastSeen: new Date(view.lastSeen).toISOString(),
+        depth: graph.depthOf(view.address) ?? null,
+        children: graph.childrenOf(view.address),
+        framing: this.#transport.framingFor(view.address),
+      })),
+    };
+  }
+
+  /** Stops accepting, closes every socket and timer, flushes and closes the store. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      if (this.#sweepTimer !== undefined) this.#clock.clearTimeout(this.#sweepTimer);
+      if (this.#flushTimer !== undefined) this.#clock.clearTimeout(this.#flushTimer);
+      this.node.stop();
+      await Promise.all([this.#admin?.close(), this.#transport.close()]);
+      try {
+        this.node.registry.close();
+      } catch (error) {
+        this.#logger.error({ err: (error as Error).message }, 'closing the store failed');
+      }
+      this.#logger.info({ address: this.address }, 'root stopped');
+    })();
+    return this.#closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #metricsRegistry: ReturnType<typeof createMetrics> | undefined;
+
+  #adminSource(): AdminSource {
+    return {
+      healthy: () => this.#closed === undefined,
+      metrics: async () => {
+        const registry = this.#metrics();
+        return { contentType: registry.contentType, body: await registry.metrics() };
+      },
+      topology: () => this.topology(),
+      dashboard: () => dashboardPage(),
+    };
+  }
+
+  #metrics(): ReturnType<typeof createMetrics> {
+    this.#metricsRegistry ??= createMetrics(() => {
+      const graph = this.node.registry.graph;
+      const counters = this.node.rootCounters;
+      return {
+        registered: graph.size,
+        alive: graph.aliveCount,
+        depth: graph.maxDepth,
+        placements: counters.placements,
+        hellos: counters.hellos,
+        hellosPerSecond: this.#helloRate.perSecond(counters.hellos),
+        turnedOff: counters.turnedOff,
+        counters: this.node.counters,
+      };
+    });
+    return this.#metricsRegistry;
+  }
+
+  #scheduleSweep(): void {
+    // Often enough that a silent node is turned off within a few percent of the root timeout.
+    const every = Math.max(10, Math.min(1_000, this.timings.rootTimeout / 8));
+    this.#sweepTimer = this.#clock.setTimeout(() => {
+      try {
+        this.node.sweep(this.timings.rootTimeout);
+      } catch (error) {
+        this.#logger.error({ err: (error as Error).message }, 'sweep failed');
+      }
+      this.#helloRate.sample(this.node.rootCounters.hellos);
+      this.#scheduleSweep();
+    }, every);
+  }
+
+  #scheduleFlush(): void {
+    this.#flushTimer = this.#clock.setTimeout(() => {
+      try {
+        this.node.registry.flush();
+      } catch (error) {
+        this.#logger.error(
+          { err: (error as Error).message },
+          'writing liveness to the store failed',
+        );
+      }
+      this.#scheduleFlush();
+    }, 5_000);
+  }
+}

@@ -1,0 +1,117 @@
+import type { Framing } from '@p2p/codec';
+import { fastTimings } from '@p2p/peer';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { RootServerOptions } from '../root-server.js';
+import { LOG_LEVELS, type LogLevel } from './logger.js';
+
+/** The flags of the root service as commander parses them. */
+export interface RootServiceFlags {
+  listen: string;
+  http: string;
+  db: string;
+  framing: Framing;
+  timings: 'reference' | 'fast';
+  helloInterval?: number;
+  rootTimeout?: number;
+  grace?: number;
+  window?: number;
+  logLevel: LogLevel;
+}
+
+function milliseconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a whole number of milliseconds, at least 1');
+  return n;
+}
+
+function windowSize(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1024)
+    throw new InvalidArgumentError('expected a whole number from 1 to 1024');
+  return n;
+}
+
+/**
+ * Adds the root service's flags, each with its environment variable, to a command. Shared by
+ * `p2p-root` and `p2p root`, so both take the same flags.
+ */
+export function addRootServiceOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--listen <host:port>', 'address of the root TCP server')
+        .env('P2P_LISTEN')
+        .default('127.0.0.1:5353'),
+    )
+    .addOption(
+      new Option('--http <host:port>', "address of the admin HTTP server ('off' for none)")
+        .env('P2P_HTTP')
+        .default('127.0.0.1:8080'),
+    )
+    .addOption(
+      new Option('--db <path>', "SQLite file of the registry (':memory:' keeps nothing)")
+        .env('P2P_DB')
+        .default('p2p-root.db'),
+    )
+    .addOption(
+      new Option('--framing <framing>', 'framing for nodes not heard from yet')
+        .choices(['binary', 'text'])
+        .env('P2P_FRAMING')
+        .default('binary'),
+    )
+    .addOption(
+      new Option(
+        '--timings <profile>',
+        "timer profile: 'reference' (4 s hello, 36 s root timeout) or 'fast'",
+      )
+        .choices(['reference', 'fast'])
+        .env('P2P_TIMINGS')
+        .default('reference'),
+    )
+    .addOption(
+      new Option('--hello-interval <ms>', 'hello interval, overrides the profile')
+        .env('P2P_HELLO_INTERVAL')
+        .argParser(milliseconds),
+    )
+    .addOption(
+      new Option('--root-timeout <ms>', 'turn off nodes silent this long, overrides the profile')
+        .env('P2P_ROOT_TIMEOUT')
+        .argParser(milliseconds),
+    )
+    .addOption(
+      new Option(
+        '--grace <ms>',
+        'after a restart, time restored nodes have to say hello (default: the root timeout)',
+      )
+        .env('P2P_GRACE')
+        .argParser(milliseconds),
+    )
+    .addOption(
+      new Option('--window <n>', 'unacknowledged packets per connection (1: lock-step)')
+        .env('P2P_WINDOW')
+        .argParser(windowSize),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level (JSON logs on standard error)')
+        .choices(LOG_LEVELS)
+        .env('P2P_LOG_LEVEL')
+        .default('info'),
+    );
+}
+
+/** Turns parsed flags into RootServer options. */
+export function rootServerOptionsFrom(flags: RootServiceFlags): RootServerOptions {
+  return {
+    listen: flags.listen,
+    http: flags.http === 'off' ? null : flags.http,
+    store: flags.db,
+    framing: flags.framing,
+    timings: {
+      ...(flags.timings === 'fast' ? fastTimings : {}),
+      ...(flags.helloInterval === undefined ? {} : { helloInterval: flags.helloInterval }),
+      ...(flags.rootTimeout === undefined ? {} : { rootTimeout: flags.rootTimeout }),
+    },
+    ...(flags.grace === undefined ? {} : { grace: flags.grace }),
+    ...(flags.window === undefined ? {} : { window: flags.window }),
+  };
+}
