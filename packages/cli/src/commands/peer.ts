@@ -1,0 +1,56 @@
+import type { Framing } from '@p2p/codec';
+import { Peer, PeerError } from '@p2p/peer';
+import { createLogger, type LogLevel } from '@p2p/root-server';
+import { CliError, usageError } from '../errors.js';
+import { Output } from '../output.js';
+import { reportPeerEvents, runPeerShell } from '../shell/peer-shell.js';
+
+export interface PeerFlags {
+  root: string;
+  listen: string;
+  manual?: boolean;
+  timings: 'reference' | 'fast';
+  framing: Framing;
+  json?: boolean;
+  logLevel: LogLevel;
+}
+
+/** `p2p peer`: a peer with the interactive shell on standard input and output. */
+export async function peerCommand(flags: PeerFlags): Promise<void> {
+  const logger = createLogger(flags.logLevel, 'p2p-peer');
+  const out = new Output(process.stdout, flags.json === true);
+  let peer: Peer;
+  try {
+    peer = await Peer.start({
+      listen: flags.listen,
+      root: flags.root,
+      mode: flags.manual ? 'manual' : 'auto',
+      timings: flags.timings,
+      framing: flags.framing,
+      logger,
+    });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (error instanceof PeerError || code === 'ERR_ADDRESS' || code === 'ERR_INVALID_ARGUMENT') {
+      throw usageError((error as Error).message);
+    }
+    throw new CliError(`cannot start the peer: ${(error as Error).message}`);
+  }
+  const stopReporting = reportPeerEvents(peer, out);
+  out.event(
+    'started',
+    { address: peer.address, root: peer.root, mode: peer.mode },
+    `peer ${peer.address} (root ${peer.root}, ${peer.mode} mode) — type help for commands`,
+  );
+  const stop = () => process.stdin.destroy();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    await runPeerShell(peer, { input: process.stdin, output: process.stdout }, out);
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    stopReporting();
+    await peer.close();
+  }
+}

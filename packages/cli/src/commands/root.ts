@@ -1,0 +1,54 @@
+import {
+  createLogger,
+  type RootServer,
+  type RootServiceFlags,
+  rootServerOptionsFrom,
+  runRootService,
+} from '@p2p/root-server';
+import { CliError } from '../errors.js';
+import { Output } from '../output.js';
+
+export interface RootFlags extends RootServiceFlags {
+  json?: boolean;
+}
+
+function report(server: RootServer, out: Output): void {
+  out.event(
+    'started',
+    { address: server.address, http: server.httpAddress },
+    server.httpAddress === null
+      ? `root listening on ${server.address}`
+      : `root listening on ${server.address}; dashboard http://${server.httpAddress}/`,
+  );
+  server.on('node-registered', ({ address }) =>
+    out.event('node-registered', { address }, `registered ${address}`),
+  );
+  server.on('placed', ({ address, parent }) =>
+    out.event('placed', { address, parent }, `placed ${address} under ${parent}`),
+  );
+  server.on('turned-off', ({ addresses, cause }) =>
+    out.event('turned-off', { addresses, cause }, `turned off ${addresses.join(', ')} (${cause})`),
+  );
+  server.on('neighbour-added', ({ neighbour, role }) => {
+    if (role === 'child')
+      out.event('child-joined', { child: neighbour }, `${neighbour} joined as a child of the root`);
+  });
+  server.on('message', ({ text, from }) =>
+    out.event('message', { text, from }, `[${from}] ${text}`),
+  );
+}
+
+/** `p2p root`: the same service as `p2p-root`, with events on standard output. */
+export async function rootCommand(flags: RootFlags): Promise<void> {
+  const logger = createLogger(flags.logLevel, 'p2p-root');
+  const out = new Output(process.stdout, flags.json === true);
+  try {
+    await runRootService({
+      ...rootServerOptionsFrom(flags),
+      logger,
+      onStarted: (server) => report(server, out),
+    });
+  } catch (error) {
+    throw new CliError(`root failed: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,3 @@
+export { CliError, ExitCode } from './errors.js';
+export { buildProgram, run } from './main.js';
+export { frameToJson } from './packet-json.js';

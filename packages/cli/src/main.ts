@@ -1,0 +1,155 @@
+import { addRootServiceOptions, LOG_LEVELS as ROOT_LOG_LEVELS } from '@p2p/root-server';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CliError, ExitCode } from './errors.js';
+
+const FRAMINGS = ['binary', 'text'];
+const LOG_LEVELS = [...ROOT_LOG_LEVELS];
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError('expected a whole number of at least 0');
+  return n;
+}
+
+const framingOption = () =>
+  new Option('--framing <framing>', 'framing for nodes not heard from yet')
+    .choices(FRAMINGS)
+    .default('binary');
+const logLevelOption = (fallback: string) =>
+  new Option('--log-level <level>', 'log level (logs go to standard error)')
+    .choices(LOG_LEVELS)
+    .default(fallback);
+const jsonOption = () => new Option('--json', 'events as JSON lines on standard output');
+const timingsOption = () =>
+  new Option(
+    '--timings <profile>',
+    "protocol timers: 'reference' (4 s hello, 38 s timeout) or 'fast'",
+  )
+    .choices(['reference', 'fast'])
+    .default('reference');
+
+/** Builds the `p2p` program. Commands are loaded when they run, so `--help` stays instant. */
+export function buildProgram(): Command {
+  const program = new Command('p2p')
+    .description('Run and inspect a tree-shaped peer-to-peer broadcast network.')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .exitOverride();
+
+  addRootServiceOptions(
+    program
+      .command('root')
+      .description('run the root service: registry, tree placement, liveness, admin HTTP'),
+  )
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      `
+Every flag can also be set by the environment variable shown.
+
+Examples:
+  p2p root                                   # 127.0.0.1:5353, admin on http://127.0.0.1:8080
+  p2p root --listen 0.0.0.0:5353 --http 0.0.0.0:8080 --db /var/lib/p2p/root.db
+  p2p root --db :memory: --timings fast --json`,
+    )
+    .action(async (options) => (await import('./commands/root.js')).rootCommand(options));
+
+  program
+    .command('peer')
+    .description('run a peer with an interactive shell (reads commands from standard input)')
+    .requiredOption('--root <host:port>', 'address of the root')
+    .option(
+      '--listen <host:port>',
+      "this peer's TCP server address (port 0: any free port)",
+      '127.0.0.1:0',
+    )
+    .option('--manual', 'do not join automatically: type Register and Advertise yourself')
+    .addOption(timingsOption())
+    .addOption(framingOption())
+    .addOption(jsonOption())
+    .addOption(logLevelOption('warn'))
+    .addHelpText(
+      'after',
+      `
+Shell commands (case-insensitive):
+  Register              register with the root
+  Advertise             ask the root for a parent and join it
+  SendMessage <text>    broadcast a message to the whole tree
+  status                address, registration, parent, children, reunion state
+  neighbours            the parent and children
+  help                  this list
+  quit                  leave (end of input does the same)
+
+Examples:
+  p2p peer --root 127.0.0.1:5353 --listen 127.0.0.1:6501
+  printf 'SendMessage hello\\nquit\\n' | p2p peer --root 127.0.0.1:5353 --json`,
+    )
+    .action(async (options) => (await import('./commands/peer.js')).peerCommand(options));
+
+  program
+    .command('demo')
+    .description('start a root and N peers on loopback in this process, print the tree, broadcast')
+    .option('--peers <n>', 'number of peers', positiveInteger, 7)
+    .option('--http <host:port>', 'address of the dashboard and admin HTTP server', '127.0.0.1:0')
+    .addOption(timingsOption().default('fast'))
+    .addOption(framingOption())
+    .addOption(jsonOption())
+    .addOption(logLevelOption('warn'))
+    .option('--no-prompt', 'exit after the first broadcast instead of waiting for more messages')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  p2p demo                  # 7 peers, then type messages to broadcast; Ctrl-C to stop
+  p2p demo --peers 31 --no-prompt`,
+    )
+    .action(async (options) => (await import('./commands/demo.js')).demoCommand(options));
+
+  program
+    .command('decode')
+    .description('decode captured frames (either framing) and print each packet as a JSON line')
+    .argument('[hex]', 'frame bytes as hex; read from standard input when absent')
+    .option('--file <path>', 'a file of raw captured bytes instead of hex')
+    .option('--max-body <bytes>', 'largest body accepted', nonNegativeInteger)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  p2p decode 31303430303030353132372e3030302e3030302e303031303533353368656c6c6f
+  tshark -r cap.pcap -T fields -e tcp.payload | p2p decode
+  p2p decode --file stream.bin`,
+    )
+    .action(async (hex, options) =>
+      (await import('./commands/decode.js')).decodeCommand(hex, options),
+    );
+
+  return program;
+}
+
+/** Runs the program; resolves with the exit code instead of exiting, so tests can call it. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end with code 0; every parsing problem is bad usage.
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`p2p: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`p2p: ${(error as Error).stack ?? String(error)}\n`);
+    return ExitCode.Failure;
+  }
+}

@@ -1,0 +1,170 @@
+import { clearLine, createInterface, cursorTo } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { Peer } from '@p2p/peer';
+import type { Output } from '../output.js';
+import { parseCommand, shellHelp } from './parse-command.js';
+
+export interface ShellIo {
+  input: Readable & { isTTY?: boolean };
+  output: Writable & { isTTY?: boolean };
+}
+
+/** Prints the peer's events as they happen. Returns a function that stops printing them. */
+export function reportPeerEvents(peer: Peer, out: Output): () => void {
+  const onRegistered = () => out.event('registered', {}, `registered with the root ${peer.root}`);
+  const onParent = ({ parent }: { parent: string | null }) =>
+    out.event(
+      'parent',
+      { parent },
+      parent === null ? 'left the tree (no parent)' : `parent is now ${parent}`,
+    );
+  const onMessage = ({ text, from }: { text: string; from: string }) =>
+    out.event('message', { text, from }, `[${from}] ${text}`);
+  const onFailure = ({ reason }: { reason: string }) =>
+    out.event(
+      'reunion-failure',
+      { reason },
+      `reunion failure (${reason}): asking the root for a new parent`,
+    );
+  const onRootUnreachable = ({ error, retryInMs }: { error: string; retryInMs: number | null }) =>
+    out.event(
+      'root-unreachable',
+      { error, retryInMs },
+      retryInMs === null ? error : `${error}; retrying in ${(retryInMs / 1000).toFixed(1)} s`,
+    );
+  const onAdded = ({ neighbour, role }: { neighbour: string; role: string }) =>
+    role === 'child' &&
+    out.event('child-joined', { child: neighbour }, `${neighbour} joined as a child`);
+  const onRemoved = ({
+    neighbour,
+    role,
+    reason,
+  }: {
+    neighbour: string;
+    role: string;
+    reason: string;
+  }) =>
+    role === 'child' &&
+    out.event('child-left', { child: neighbour, reason }, `child ${neighbour} left (${reason})`);
+  peer.on('registered', onRegistered);
+  peer.on('neighbour-added', onAdded);
+  peer.on('neighbour-removed', onRemoved);
+  peer.on('parent', onParent);
+  peer.on('message', onMessage);
+  peer.on('reunion-failure', onFailure);
+  peer.on('root-unreachable', onRootUnreachable);
+  return () => {
+    peer.off('registered', onRegistered);
+    peer.off('neighbour-added', onAdded);
+    peer.off('neighbour-removed', onRemoved);
+    peer.off('parent', onParent);
+    peer.off('message', onMessage);
+    peer.off('reunion-failure', onFailure);
+    peer.off('root-unreachable', onRootUnreachable);
+  };
+}
+
+/**
+ * The interactive peer shell: the original commands plus status, neighbours, help and quit. With
+ * a terminal it has a prompt, line editing and history, and prints events above the line being
+ * typed; without one it reads commands from the input, one per line, until the end.
+ * Resolves when the user quits or the input ends.
+ */
+export async function runPeerShell(peer: Peer, io: ShellIo, out: Output): Promise<void> {
+  const terminal = io.input.isTTY === true && io.output.isTTY === true && !out.json;
+  const rl = createInterface({
+    input: io.input,
+    output: io.output,
+    terminal,
+    historySize: 200,
+    prompt: 'p2p> ',
+  });
+  rl.on('SIGINT', () => rl.close()); // Ctrl-C at the prompt leaves like quit
+  if (terminal) {
+    out.interrupt = (print) => {
+      clearLine(io.output, 0);
+      cursorTo(io.output, 0);
+      print();
+      rl.prompt(true);
+    };
+    rl.prompt();
+  }
+  try {
+    for await (const line of rl) {
+      const done = await execute(peer, line, out);
+      if (done) break;
+      if (terminal) rl.prompt();
+    }
+  } finally {
+    out.interrupt = undefined;
+    rl.close();
+  }
+}
+
+async function execute(peer: Peer, line: string, out: Output): Promise<boolean> {
+  const command = parseCommand(line);
+  try {
+    switch (command.name) {
+      case 'nothing':
+        return false;
+      case 'quit':
+        return true;
+      case 'help':
+        out.reply('help', { text: shellHelp }, shellHelp);
+        return false;
+      case 'invalid':
+        out.reply('error', { message: command.error }, `error: ${command.error}`);
+        return false;
+      case 'register':
+        await peer.register();
+        out.reply('ok', { command: 'register' }, 'registered');
+        return false;
+      case 'advertise': {
+        const parent = await peer.advertise();
+        out.reply('ok', { command: 'advertise', parent }, `attached to ${parent}`);
+        return false;
+      }
+      case 'send': {
+        const { delivered, failed } = await peer.broadcast(command.text);
+        const note =
+          delivered === 0 && failed.length === 0 ? ' (no neighbours yet: not in the tree)' : '';
+        out.reply(
+          'sent',
+          { text: command.text, delivered, failed },
+          `sent to ${delivered} neighbour${delivered === 1 ? '' : 's'}${failed.length ? `, failed: ${failed.join(', ')}` : ''}${note}`,
+        );
+        return false;
+      }
+      case 'status': {
+        const status = peer.status();
+        out.reply(
+          'status',
+          { ...status },
+          [
+            `address     ${status.address}`,
+            `root        ${status.root}`,
+            `mode        ${status.mode}`,
+            `registered  ${status.registered ? 'yes' : 'no'}`,
+            `parent      ${status.parent ?? '(none)'}`,
+            `children    ${status.children.length ? status.children.join(', ') : '(none)'}`,
+            `reunion     ${status.reunion}${status.helloOutstanding ? ' (hello outstanding)' : ''}`,
+          ].join('\n'),
+        );
+        return false;
+      }
+      case 'neighbours': {
+        const human = peer.neighbours.length
+          ? [
+              `parent    ${peer.parent ?? '(none)'}`,
+              `children  ${peer.children.join(', ') || '(none)'}`,
+            ].join('\n')
+          : 'no neighbours: not in the tree';
+        out.reply('neighbours', { parent: peer.parent, children: peer.children }, human);
+        return false;
+      }
+    }
+  } catch (error) {
+    out.reply('error', { message: (error as Error).message }, `error: ${(error as Error).message}`);
+    return false;
+  }
+}

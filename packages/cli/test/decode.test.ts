@@ -1,0 +1,78 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runP2p } from './processes.js';
+
+const vectors = fileURLToPath(new URL('../../../../shared/vectors/', import.meta.url));
+interface Vector {
+  name: string;
+  hex: string;
+  framing: string;
+  sourceIp: string;
+  sourcePort: number;
+  body: string;
+  type: number;
+}
+const load = (file: string) => JSON.parse(readFileSync(join(vectors, file), 'utf8')) as Vector[];
+const plain = (ip: string) =>
+  ip
+    .split('.')
+    .map((o) => Number(o))
+    .join('.');
+
+describe('p2p decode', () => {
+  const golden = [...load('binary.json'), ...load('text.json')];
+
+  it('prints every golden vector of both framings with its fields', async () => {
+    for (const vector of golden.filter((v) =>
+      ['message', 'register_req', 'reunion_req_3', 'advertise_res'].includes(v.name),
+    )) {
+      const { code, stdout } = await runP2p(['decode', vector.hex]);
+      expect(code).toBe(0);
+      const packet = JSON.parse(stdout) as Record<string, unknown>;
+      expect(packet.framing).toBe(vector.framing);
+      expect(packet.source).toBe(`${plain(vector.sourceIp)}:${vector.sourcePort}`);
+      if (vector.type === 4) expect(packet.text).toBe(vector.body);
+      if (vector.name === 'reunion_req_3') expect(packet.path).toHaveLength(3);
+      if (vector.name === 'advertise_res') expect(packet.parent).toBe('127.0.0.1:6501');
+    }
+  });
+
+  it('reads hex from standard input and a capture of many frames from a file', async () => {
+    const all = golden.map((v) => v.hex).join('');
+    const fromStdin = await runP2p(['decode'], all.match(/.{1,64}/g)?.join('\n'));
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout.trim().split('\n')).toHaveLength(golden.length);
+    const file = join(tmpdir(), `p2p-capture-${process.pid}.bin`);
+    writeFileSync(file, Buffer.from(all, 'hex'));
+    const fromFile = await runP2p(['decode', '--file', file]);
+    expect(
+      fromFile.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { kind: string }).kind),
+    ).toEqual(
+      golden.map(
+        (v) =>
+          (
+            JSON.parse(fromStdin.stdout.trim().split('\n')[golden.indexOf(v)] ?? '{}') as {
+              kind: string;
+            }
+          ).kind,
+      ),
+    );
+  });
+
+  it('reports a malformed frame with the codec error code and the offset, after the good frames', async () => {
+    const good = golden[0]?.hex ?? '';
+    const { code, stdout, stderr } = await runP2p([
+      'decode',
+      `${good}0002000100000006007f000000000001000014e952455341434b`,
+    ]);
+    expect(code).toBe(1);
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(`byte offset ${good.length / 2}: ERR_VERSION`);
+  });
+});

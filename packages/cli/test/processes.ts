@@ -1,0 +1,87 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+export type Event = Record<string, unknown> & { event: string };
+
+/** A `p2p` process whose standard output is read as JSON lines. */
+export class P2pProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly events: Event[] = [];
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  #waiters = new Set<() => void>();
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [bin, ...args], { stdio: 'pipe' });
+    this.child.stdout.setEncoding('utf8');
+    this.child.stderr.setEncoding('utf8');
+    let partial = '';
+    this.child.stdout.on('data', (chunk: string) => {
+      this.stdout += chunk;
+      partial += chunk;
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('{')) this.events.push(JSON.parse(line) as Event);
+      }
+      for (const wake of this.#waiters) wake();
+    });
+    this.child.stderr.on('data', (chunk: string) => {
+      this.stderr += chunk;
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.exited.then(() => {
+      for (const wake of this.#waiters) wake();
+    });
+  }
+
+  /** Resolves with the first event (from `after` on) that matches; rejects after `ms`. */
+  waitFor(match: (e: Event) => boolean, ms = 15_000, after = 0): Promise<Event> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = this.events.slice(after).find(match);
+        if (found === undefined) return;
+        cleanup();
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(
+          new Error(
+            `no matching event within ${ms} ms; events: ${JSON.stringify(this.events)}; stderr: ${this.stderr}`,
+          ),
+        );
+      }, ms);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+      };
+      this.#waiters.add(check);
+      check();
+    });
+  }
+
+  /** Types a line and waits for the reply event `name` that follows it. */
+  async command(line: string, name: string): Promise<Event> {
+    const after = this.events.length;
+    this.child.stdin.write(`${line}\n`);
+    return this.waitFor((e) => e.event === name, 15_000, after);
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+/** Runs `p2p` to completion and returns its exit code and output. */
+export function runP2p(
+  args: string[],
+  input?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = new P2pProcess(args);
+  proc.child.stdin.end(input ?? '');
+  return proc.exited.then((code) => ({ code, stdout: proc.stdout, stderr: proc.stderr }));
+}

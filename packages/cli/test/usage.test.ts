@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { runP2p } from './processes.js';
+
+describe('usage errors exit 2 with a useful message', () => {
+  it.each([
+    [['peer'], "required option '--root <host:port>' not specified"],
+    [['peer', '--root', 'nowhere'], 'invalid root address'],
+    [['peer', '--root', '127.0.0.1:5353', '--framing', 'xml'], "argument 'xml' is invalid"],
+    [['demo', '--peers', '0'], 'expected a whole number of at least 1'],
+    [['root', '--window', '0'], 'expected a whole number from 1 to 1024'],
+    [['frobnicate'], "unknown command 'frobnicate'"],
+    [['decode', 'xyz'], 'not hex'],
+  ])('p2p %j', async (args, message) => {
+    const { code, stderr } = await runP2p(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it('--help explains every command with examples and exits 0', async () => {
+    const { code, stdout } = await runP2p(['--help']);
+    expect(code).toBe(0);
+    for (const command of ['root', 'peer', 'demo', 'decode']) expect(stdout).toContain(command);
+    const peerHelp = await runP2p(['peer', '--help']);
+    expect(peerHelp.stdout).toContain('SendMessage <text>');
+    expect(peerHelp.stdout).toContain('Examples:');
+  });
+
+  it('a root that cannot open its store exits 1 and says why', async () => {
+    const { code, stderr } = await runP2p([
+      'root',
+      '--listen',
+      '127.0.0.1:0',
+      '--http',
+      'off',
+      '--db',
+      '/proc/version',
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/database/);
+  });
+});
