@@ -1,0 +1,235 @@
+import type net from 'node:net';
+import {
+  CodecError,
+  type DecodedFrame,
+  FrameDecoder,
+  type Framing,
+  formatAddress,
+} from '@p2p/codec';
+import { ACK } from './ack-reader.js';
+import { now } from './clock.js';
+import type { InboundPacket, MalformedEvent, SocketPeer } from './events.js';
+import type { FramingMemory } from './framing-memory.js';
+import type { ResolvedOptions } from './options.js';
+
+/** What an inbound connection reports to its node. */
+export interface InboundHandlers {
+  packet(event: InboundPacket): void;
+  malformed(event: MalformedEvent): void;
+  closed(connection: InboundConnection): void;
+}
+
+/** ACKs for up to this many frames of one read go out as one write of a shared buffer. */
+const ACK_BATCH = 256;
+const ACKS = Buffer.from('ACK'.repeat(ACK_BATCH), 'latin1');
+
+/**
+ * One accepted connection: frames are decoded from the byte stream whatever the read boundaries,
+ * each is acknowledged with `ACK` (the only thing ever written back) and reported. A malformed
+ * frame closes the connection, since a byte stream cannot be resynchronised. One lazily re-armed
+ * timer enforces both `frameTimeout` (a partial frame must complete in time: slowloris) and
+ * `idleTimeout`.
+ */
+export class InboundConnection {
+  /** The TCP peer (an ephemeral port of the remote, not its server address). */
+  readonly remote: SocketPeer;
+  readonly #key: string;
+  readonly #socket: net.Socket;
+  readonly #options: ResolvedOptions;
+  readonly #framing: FramingMemory;
+  readonly #handlers: InboundHandlers;
+  readonly #decoder: FrameDecoder;
+  readonly #closed: Promise<void>;
+  #destroyed = false;
+  #paused = false;
+  #lastByteAt: number;
+  /** When the partial frame now buffered began; -1 when none is. */
+  #partialSince = -1;
+  #timer: NodeJS.Timeout | undefined;
+  #timerDue = Number.POSITIVE_INFINITY;
+  /** The last source seen and its framing, so the framing memory is touched only on a change. */
+  #lastHost = '';
+  #lastPort = -1;
+  #lastFraming: Framing | undefined;
+
+  constructor(
+    socket: net.Socket,
+    options: ResolvedOptions,
+    framing: FramingMemory,
+    handlers: InboundHandlers,
+  ) {
+    this.#socket = socket;
+    this.#options = options;
+    this.#framing = framing;
+    this.#handlers = handlers;
+    this.#decoder = new FrameDecoder({ maxBodySize: options.maxBodySize });
+    this.remote = Object.freeze({
+      host: socket.remoteAddress ?? 'unknown',
+      port: socket.remotePort ?? 0,
+    });
+    this.#key = formatAddress(this.remote);
+    this.#closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    // ACKs must leave at once: the sender may be waiting for one before it writes again.
+    socket.setNoDelay(true);
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('drain', this.#onDrain);
+    socket.on('close', this.#onClose);
+    this.#lastByteAt = now();
+    if (options.idleTimeout > 0) this.#armTimer(this.#lastByteAt + options.idleTimeout);
+  }
+
+  /** Closes the connection at once. */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#socket.destroy();
+  }
+
+  /** Resolves once the socket is closed. */
+  whenClosed(): Promise<void> {
+    return this.#closed;
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#destroyed) return;
+    const time = now();
+    this.#lastByteAt = time;
+    let frames: readonly DecodedFrame[];
+    let failure: CodecError | undefined;
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (error) {
+      failure =
+        error instanceof CodecError ? error : new CodecError('ERR_INVALID_PACKET', String(error));
+      frames = failure.frames;
+    }
+    if (frames.length > 0) this.#acknowledge(frames.length);
+    if (failure === undefined) this.#trackPartialFrame(frames.length > 0, time);
+    for (const { packet, framing } of frames) {
+      if (this.#destroyed) return;
+      const source = packet.source;
+      if (
+        source.port !== this.#lastPort ||
+        source.host !== this.#lastHost ||
+        framing !== this.#lastFraming
+      ) {
+        this.#lastHost = source.host;
+        this.#lastPort = source.port;
+        this.#lastFraming = framing;
+        this.#framing.remember(formatAddress(source), framing);
+      }
+      this.#handlers.packet({ packet, framing, remote: this.remote });
+    }
+    if (failure !== undefined && !this.#destroyed) this.#malformed(failure);
+  };
+
+  #acknowledge(count: number): void {
+    const socket = this.#socket;
+    if (count === 1) {
+      socket.write(ACK);
+    } else {
+      for (let left = count; left > 0; left -= ACK_BATCH) {
+        socket.write(ACKS.subarray(0, 3 * Math.min(left, ACK_BATCH)));
+      }
+    }
+    // A sender that writes without reading its ACKs must not make us buffer them without end.
+    if (socket.writableNeedDrain && !this.#paused) {
+      this.#paused = true;
+      socket.pause();
+    }
+  }
+
+  /** Slowloris guard: a frame that has started must be complete within `frameTimeout`. */
+  #trackPartialFrame(completedOne: boolean, time: number): void {
+    if (this.#decoder.buffered === 0) {
+      this.#partialSince = -1;
+    } else if (completedOne || this.#partialSince < 0) {
+      // A new frame began in this read.
+      this.#partialSince = time;
+      this.#armTimer(time + this.#options.frameTimeout);
+    }
+  }
+
+  #armTimer(due: number): void {
+    if (this.#destroyed || due >= this.#timerDue) return;
+    clearTimeout(this.#timer);
+    this.#timerDue = due;
+    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.ceil(due - now())));
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#timerDue = Number.POSITIVE_INFINITY;
+    if (this.#destroyed) return;
+    const time = now();
+    const { frameTimeout, idleTimeout, logger } = this.#options;
+    // Timers may fire a fraction of a millisecond before the monotonic clock agrees.
+    const frameDue =
+      this.#partialSince < 0 ? Number.POSITIVE_INFINITY : this.#partialSince + frameTimeout;
+    if (frameDue - time <= 1) {
+      logger.warn(
+        { remote: this.#key, frameTimeout, buffered: this.#decoder.buffered },
+        'closing connection: frame not completed in time',
+      );
+      this.destroy();
+      return;
+    }
+    const idleDue = idleTimeout > 0 ? this.#lastByteAt + idleTimeout : Number.POSITIVE_INFINITY;
+    if (idleDue - time <= 1) {
+      logger.debug({ remote: this.#key, idleTimeout }, 'closing idle connection');
+      this.destroy();
+      return;
+    }
+    const due = Math.min(frameDue, idleDue);
+    if (due !== Number.POSITIVE_INFINITY) this.#armTimer(due);
+  };
+
+  #malformed(error: CodecError): void {
+    this.#options.logger.warn(
+      { remote: this.#key, code: error.code, offset: error.offset, reason: error.message },
+      'closing connection: malformed frame',
+    );
+    this.destroy();
+    this.#handlers.malformed({ remote: this.remote, error });
+  }
+
+  readonly #onEnd = (): void => {
+    if (this.#destroyed) return;
+    if (this.#decoder.buffered > 0) {
+      try {
+        this.#decoder.end();
+      } catch (error) {
+        if (error instanceof CodecError) {
+          this.#malformed(error);
+          return;
+        }
+      }
+    }
+    this.#options.logger.debug({ remote: this.#key }, 'inbound connection ended by the remote');
+    this.destroy();
+  };
+
+  readonly #onError = (error: NodeJS.ErrnoException): void => {
+    if (this.#destroyed) return;
+    this.#options.logger.debug(
+      { remote: this.#key, code: error.code, reason: error.message },
+      'inbound connection failed',
+    );
+    this.destroy();
+  };
+
+  readonly #onDrain = (): void => {
+    if (!this.#paused || this.#destroyed) return;
+    this.#paused = false;
+    this.#socket.resume();
+  };
+
+  readonly #onClose = (): void => {
+    this.destroy();
+    this.#handlers.closed(this);
+  };
+}

@@ -1,0 +1,103 @@
+import { type Address, CodecError, DEFAULT_MAX_BODY_SIZE, type Framing } from '@p2p/codec';
+import { StreamError } from './errors.js';
+import { type Logger, silentLogger } from './logger.js';
+import { parseRemote } from './remote-address.js';
+
+/** Options of {@link StreamNode.listen}; everything but `listen` is optional. */
+export interface StreamNodeOptions {
+  /** The address the node's server listens on, `'HOST:PORT'` or an Address; port 0 lets the OS pick. */
+  listen: string | Address;
+  /** Framing used toward remotes never heard from. Default `'binary'`. */
+  defaultFraming?: Framing;
+  /** Unacknowledged packets per outgoing connection. Default 1 (lock-step, what older nodes need). */
+  window?: number;
+  /** Per remote, packets waiting plus in flight; beyond it `send()` rejects ERR_QUEUE_FULL. Default 1024. */
+  maxQueue?: number;
+  /** Milliseconds to wait for the ACK of the oldest unacknowledged packet. Default 10,000. */
+  ackTimeout?: number;
+  /** Milliseconds to wait for an outgoing connection to open. Default 5,000. */
+  connectTimeout?: number;
+  /** Largest body accepted on inbound connections, in bytes. Default the codec's DEFAULT_MAX_BODY_SIZE (64 KiB). */
+  maxBodySize?: number;
+  /** Inbound connections kept at once; extra ones are closed at once (and logged). Default 1024. */
+  maxConnections?: number;
+  /** Milliseconds an inbound connection may hold a partial frame without completing it. Default 10,000. */
+  frameTimeout?: number;
+  /** Milliseconds without any byte after which an inbound connection is closed; 0 disables. Default 120,000. */
+  idleTimeout?: number;
+  /** Where log lines go (a pino logger fits). Default: nowhere. */
+  logger?: Logger;
+}
+
+/** Options with every default filled in and every value checked. */
+export interface ResolvedOptions {
+  listen: Address;
+  defaultFraming: Framing;
+  window: number;
+  maxQueue: number;
+  ackTimeout: number;
+  connectTimeout: number;
+  maxBodySize: number;
+  maxConnections: number;
+  frameTimeout: number;
+  idleTimeout: number;
+  logger: Logger;
+}
+
+/** Node's timers hold at most 2^31-1 ms; a longer delay would silently become 1 ms. */
+const MAX_DELAY = 2 ** 31 - 1;
+
+function invalid(message: string): StreamError {
+  return new StreamError('ERR_INVALID_ARGUMENT', message);
+}
+
+function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(`option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function isLogger(value: unknown): value is Logger {
+  if (value === null || typeof value !== 'object') return false;
+  const candidate = value as Record<string, unknown>;
+  return ['debug', 'info', 'warn', 'error'].every(
+    (level) => typeof candidate[level] === 'function',
+  );
+}
+
+/** Checks options and fills in defaults; throws StreamError ERR_INVALID_ARGUMENT saying what is wrong. */
+export function resolveOptions(options: StreamNodeOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw invalid("options must be an object with at least { listen: 'HOST:PORT' }");
+  }
+  let listen: Address;
+  try {
+    listen = parseRemote(options.listen).address;
+  } catch (error) {
+    const reason = error instanceof CodecError ? error.message : String(error);
+    throw invalid(`option listen: ${reason}`);
+  }
+  const framing = options.defaultFraming ?? 'binary';
+  if (framing !== 'binary' && framing !== 'text') {
+    throw invalid(`option defaultFraming must be 'binary' or 'text', got ${String(framing)}`);
+  }
+  const logger = options.logger ?? silentLogger;
+  if (!isLogger(logger)) {
+    throw invalid('option logger must have debug, info, warn and error methods (a pino logger)');
+  }
+  return {
+    listen,
+    defaultFraming: framing,
+    window: integer('window', options.window, 1, 1, 65_536),
+    maxQueue: integer('maxQueue', options.maxQueue, 1024, 1, 2 ** 30),
+    ackTimeout: integer('ackTimeout', options.ackTimeout, 10_000, 1, MAX_DELAY),
+    connectTimeout: integer('connectTimeout', options.connectTimeout, 5_000, 1, MAX_DELAY),
+    maxBodySize: integer('maxBodySize', options.maxBodySize, DEFAULT_MAX_BODY_SIZE, 0, 2 ** 32 - 1),
+    maxConnections: integer('maxConnections', options.maxConnections, 1024, 1, 2 ** 30),
+    frameTimeout: integer('frameTimeout', options.frameTimeout, 10_000, 1, MAX_DELAY),
+    idleTimeout: integer('idleTimeout', options.idleTimeout, 120_000, 0, MAX_DELAY),
+    logger,
+  };
+}

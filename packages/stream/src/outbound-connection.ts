@@ -1,0 +1,307 @@
+import net from 'node:net';
+import { AckReader } from './ack-reader.js';
+import { now } from './clock.js';
+import { StreamError, type StreamErrorCode } from './errors.js';
+import { Fifo } from './fifo.js';
+import type { ResolvedOptions } from './options.js';
+import type { Remote } from './remote-address.js';
+
+/** One `send()` waiting for its turn or for its ACK. */
+interface PendingSend {
+  frame: Uint8Array;
+  resolve: () => void;
+  reject: (error: StreamError) => void;
+  /** When the frame was written (monotonic ms); 0 while it waits. */
+  sentAt: number;
+}
+
+/**
+ * Called once when the connection is over, with the error its pending sends were rejected with;
+ * `report` is false for an end this node asked for (disconnect, close, idle).
+ */
+export type OutboundEnded = (
+  connection: OutboundConnection,
+  error: StreamError,
+  report: boolean,
+) => void;
+
+type State = 'connecting' | 'open' | 'ended';
+
+/**
+ * The outgoing TCP connection to one remote node, used for the life of that connection: a FIFO of
+ * sends, at most `window` of them written and unacknowledged, each `ACK` read back settling the
+ * oldest. When it fails every pending send is rejected and the node forgets it; the next send to
+ * that remote opens a new one.
+ *
+ * A remote closing the connection is a failure even when nothing is pending: it is how a node that
+ * stops shows. So that a remote's own idle timeout never closes a live connection under us, a
+ * connection with nothing to send for half of `idleTimeout` is closed by this side first, quietly.
+ *
+ * One timer per connection serves both deadlines, re-armed lazily: while packets are in flight it
+ * is due when the oldest one's ACK is; otherwise when the connection has been idle long enough.
+ */
+export class OutboundConnection {
+  readonly remote: Remote;
+  readonly #options: ResolvedOptions;
+  readonly #onEnded: OutboundEnded;
+  readonly #socket: net.Socket;
+  readonly #closed: Promise<void>;
+  readonly #waiting = new Fifo<PendingSend>();
+  readonly #inFlight = new Fifo<PendingSend>();
+  readonly #acks = new AckReader();
+  #state: State = 'connecting';
+  #connectTimer: NodeJS.Timeout | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #timerDue = Number.POSITIVE_INFINITY;
+  /** Last write or ACK (monotonic ms). */
+  #lastActivity = 0;
+  /** Idle time after which this side closes the connection; 0 never. */
+  readonly #idleAfter: number;
+  #pumpScheduled = false;
+
+  constructor(remote: Remote, options: ResolvedOptions, onEnded: OutboundEnded) {
+    this.remote = remote;
+    this.#options = options;
+    this.#onEnded = onEnded;
+    this.#idleAfter = Math.floor(options.idleTimeout / 2);
+    const socket = net.connect({ host: remote.address.host, port: remote.address.port });
+    // Small frames must leave at once, not wait for Nagle to coalesce them with a later write.
+    socket.setNoDelay(true);
+    this.#socket = socket;
+    this.#closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.once('connect', this.#onConnect);
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onClose);
+    this.#connectTimer = setTimeout(this.#onConnectTimeout, options.connectTimeout);
+  }
+
+  /** Sends waiting for their turn. */
+  get queued(): number {
+    return this.#waiting.length;
+  }
+
+  /** Sends written and not yet acknowledged. */
+  get inFlight(): number {
+    return this.#inFlight.length;
+  }
+
+  /** Queues an encoded frame; resolves when its ACK arrives. */
+  send(frame: Uint8Array): Promise<void> {
+    const pending = this.#waiting.length + this.#inFlight.length;
+    if (this.#state === 'ended' || pending >= this.#options.maxQueue) {
+      return Promise.reject(
+        this.#state === 'ended'
+          ? this.#error('ERR_CLOSED', `the connection to ${this.remote.key} is closed`)
+          : this.#error(
+              'ERR_QUEUE_FULL',
+              `${pending} packets to ${this.remote.key} are already waiting or in flight ` +
+                `(maxQueue ${this.#options.maxQueue}); wait for earlier sends to settle or raise maxQueue`,
+            ),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ frame, resolve, reject, sentAt: 0 });
+      if (this.#state !== 'open') return;
+      if (this.#options.window === 1) {
+        this.#pump();
+      } else if (!this.#pumpScheduled) {
+        // Sends made in the same tick leave together in one corked write.
+        this.#pumpScheduled = true;
+        process.nextTick(this.#scheduledPump);
+      }
+    });
+  }
+
+  /** Ends the connection: rejects every pending send with `code` and destroys the socket. */
+  fail(code: StreamErrorCode, message: string, report: boolean, cause?: unknown): void {
+    if (this.#state === 'ended') return;
+    this.#end(this.#error(code, message, cause), report);
+  }
+
+  /** Resolves once the socket is closed. */
+  whenClosed(): Promise<void> {
+    return this.#closed;
+  }
+
+  #error(code: StreamErrorCode, message: string, cause?: unknown): StreamError {
+    return new StreamError(code, message, { remote: this.remote.key, cause });
+  }
+
+  #end(error: StreamError, report: boolean): void {
+    this.#state = 'ended';
+    clearTimeout(this.#connectTimer);
+    clearTimeout(this.#timer);
+    this.#connectTimer = undefined;
+    this.#timer = undefined;
+    this.#socket.destroy();
+    for (const send of this.#inFlight.drain()) send.reject(error);
+    for (const send of this.#waiting.drain()) send.reject(error);
+    this.#onEnded(this, error, report);
+  }
+
+  /** Makes sure the timer fires no later than `due`. */
+  #armTimer(due: number, time: number): void {
+    if (due >= this.#timerDue) return;
+    clearTimeout(this.#timer);
+    this.#timerDue = due;
+    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.ceil(due - time)));
+  }
+
+  /** Writes waiting frames while the window has room; several at once go out in one write. */
+  #pump(): void {
+    if (this.#state !== 'open') return;
+    const room = Math.min(this.#options.window - this.#inFlight.length, this.#waiting.length);
+    if (room <= 0) return;
+    const socket = this.#socket;
+    const sentAt = now();
+    if (room > 1) socket.cork();
+    for (let i = 0; i < room; i++) {
+      const send = this.#waiting.shift() as PendingSend;
+      send.sentAt = sentAt;
+      this.#inFlight.push(send);
+      socket.write(send.frame);
+    }
+    if (room > 1) socket.uncork();
+    this.#lastActivity = sentAt;
+    this.#armTimer(sentAt + this.#options.ackTimeout, sentAt);
+  }
+
+  readonly #scheduledPump = (): void => {
+    this.#pumpScheduled = false;
+    this.#pump();
+  };
+
+  readonly #onConnect = (): void => {
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
+    if (this.#state !== 'connecting') return;
+    this.#state = 'open';
+    const time = now();
+    this.#lastActivity = time;
+    if (this.#idleAfter > 0) this.#armTimer(time + this.#idleAfter, time);
+    this.#pump();
+  };
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#state === 'ended') return;
+    const count = this.#acks.push(chunk);
+    if (count < 0) {
+      const byte = chunk[this.#acks.badOffset] ?? 0;
+      this.fail(
+        'ERR_PROTOCOL',
+        `${this.remote.key} wrote byte 0x${byte.toString(16).padStart(2, '0')} where only "ACK" may come back`,
+        true,
+      );
+      return;
+    }
+    this.#lastActivity = now();
+    const inFlight = this.#inFlight;
+    const settled = Math.min(count, inFlight.length);
+    for (let i = 0; i < settled; i++) (inFlight.shift() as PendingSend).resolve();
+    if (count > settled) {
+      this.fail(
+        'ERR_PROTOCOL',
+        `${this.remote.key} sent ${count - settled} more ACK than packets were in flight`,
+        true,
+      );
+      return;
+    }
+    this.#pump();
+  };
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#timerDue = Number.POSITIVE_INFINITY;
+    if (this.#state !== 'open') return;
+    const time = now();
+    const oldest = this.#inFlight.peek();
+    if (oldest !== undefined) {
+      const due = oldest.sentAt + this.#options.ackTimeout;
+      // Timers may fire a fraction of a millisecond before the monotonic clock agrees.
+      if (due - time > 1) {
+        this.#armTimer(due, time);
+        return;
+      }
+      this.fail(
+        'ERR_ACK_TIMEOUT',
+        `${this.remote.key} did not acknowledge a packet within ${this.#options.ackTimeout} ms`,
+        true,
+      );
+      return;
+    }
+    if (this.#idleAfter === 0 || this.#waiting.length > 0) return;
+    const due = this.#lastActivity + this.#idleAfter;
+    if (due - time > 1) {
+      this.#armTimer(due, time);
+      return;
+    }
+    this.fail(
+      'ERR_CLOSED',
+      `the connection to ${this.remote.key} was closed by this node after ${this.#idleAfter} ms idle`,
+      false,
+    );
+  };
+
+  readonly #onConnectTimeout = (): void => {
+    this.#connectTimer = undefined;
+    this.fail(
+      'ERR_CONNECT_TIMEOUT',
+      `could not connect to ${this.remote.key} within ${this.#options.connectTimeout} ms`,
+      true,
+    );
+  };
+
+  readonly #onEnd = (): void => {
+    this.#closedByRemote();
+  };
+
+  readonly #onClose = (): void => {
+    this.#closedByRemote();
+  };
+
+  #closedByRemote(): void {
+    if (this.#state === 'ended') return;
+    const pending = this.#waiting.length + this.#inFlight.length;
+    this.fail(
+      'ERR_CLOSED',
+      pending > 0
+        ? `${this.remote.key} closed the connection with ${pending} packets pending`
+        : `${this.remote.key} closed the connection`,
+      true,
+    );
+  }
+
+  readonly #onError = (error: NodeJS.ErrnoException): void => {
+    if (this.#state === 'ended') return;
+    const connecting = this.#state === 'connecting';
+    const key = this.remote.key;
+    const detail = error.code ?? error.message;
+    switch (error.code) {
+      case 'ECONNREFUSED':
+        this.fail(
+          'ERR_REFUSED',
+          `${key} refused the connection: nothing listens there`,
+          true,
+          error,
+        );
+        return;
+      case 'ECONNRESET':
+      case 'EPIPE':
+        this.fail('ERR_RESET', `the connection to ${key} was reset (${detail})`, true, error);
+        return;
+      case 'ETIMEDOUT':
+        if (connecting) {
+          this.fail('ERR_CONNECT_TIMEOUT', `connecting to ${key} timed out`, true, error);
+          return;
+        }
+        break;
+    }
+    if (connecting) {
+      this.fail('ERR_REFUSED', `could not connect to ${key} (${detail})`, true, error);
+    } else {
+      this.fail('ERR_RESET', `the connection to ${key} broke (${detail})`, true, error);
+    }
+  };
+}

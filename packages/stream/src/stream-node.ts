@@ -1,0 +1,288 @@
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import {
+  type Address,
+  CodecError,
+  encode,
+  type Framing,
+  formatAddress,
+  normaliseAddress,
+  type Packet,
+} from '@p2p/codec';
+import { StreamError } from './errors.js';
+import type { StreamEvents } from './events.js';
+import { FramingMemory } from './framing-memory.js';
+import { InboundConnection, type InboundHandlers } from './inbound-connection.js';
+import { type ResolvedOptions, resolveOptions, type StreamNodeOptions } from './options.js';
+import { OutboundConnection } from './outbound-connection.js';
+import { type Remote, RemoteCache } from './remote-address.js';
+
+/** Counts of a node's connections and pending sends, for metrics. */
+export interface StreamStats {
+  /** Accepted connections open now. */
+  inbound: number;
+  /** Outgoing connections open or opening now. */
+  outbound: number;
+  /** Sends waiting for their turn, over every remote. */
+  queued: number;
+  /** Sends written and not yet acknowledged, over every remote. */
+  inFlight: number;
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function listenFailure(key: string, error: NodeJS.ErrnoException): StreamError {
+  const hint: Record<string, string> = {
+    EADDRINUSE:
+      'the address is already in use; pick another port (or port 0 to let the system choose) or stop the process using it',
+    EACCES: 'permission denied; ports below 1024 need privileges, pick a higher port',
+    EADDRNOTAVAIL:
+      'the address does not belong to this machine; use one of its own addresses (or 0.0.0.0)',
+  };
+  const reason = (error.code !== undefined && hint[error.code]) || error.message;
+  return new StreamError('ERR_LISTEN', `cannot listen on ${key}: ${reason}`, {
+    remote: key,
+    cause: error,
+  });
+}
+
+/**
+ * A node's transport (protocol.md section 4): the TCP server every node runs, which acknowledges
+ * and reports each packet it reads, and one kept outgoing connection per remote node, over which
+ * `send()` resolves when the remote's `ACK` arrives. It moves packets; it does not know what they
+ * mean.
+ *
+ * Events: `'packet'` ({@link InboundPacket}), `'unreachable'` ({@link UnreachableEvent}) and
+ * `'malformed'` ({@link MalformedEvent}).
+ *
+ * @example
+ * ```ts
+ * const node = await StreamNode.listen({ listen: '127.0.0.1:0' });
+ * node.on('packet', ({ packet }) => console.log(packet));
+ * await node.send('127.0.0.1:5353', { kind: 'join', source: node.address });
+ * await node.close();
+ * ```
+ */
+export class StreamNode extends EventEmitter<StreamEvents> {
+  readonly #options: ResolvedOptions;
+  readonly #server: net.Server;
+  readonly #framing = new FramingMemory();
+  readonly #remotes = new RemoteCache();
+  readonly #outbound = new Map<string, OutboundConnection>();
+  readonly #inbound = new Set<InboundConnection>();
+  readonly #inboundHandlers: InboundHandlers;
+  #address: Address;
+  #closing: Promise<void> | undefined;
+
+  private constructor(options: ResolvedOptions) {
+    super();
+    this.#options = options;
+    this.#address = options.listen;
+    this.#inboundHandlers = {
+      packet: (event) => this.emit('packet', event),
+      malformed: (event) => this.emit('malformed', event),
+      closed: (connection) => {
+        this.#inbound.delete(connection);
+        options.logger.debug(
+          { remote: formatAddress(connection.remote) },
+          'inbound connection closed',
+        );
+      },
+    };
+    // Handlers are attached before listening so no accepted socket can go unhandled.
+    this.#server = net.createServer(this.#onConnection);
+  }
+
+  /**
+   * Starts a node listening on `options.listen`. Rejects with StreamError ERR_LISTEN when the
+   * address cannot be bound (in use, not this machine's…) and ERR_INVALID_ARGUMENT for bad options.
+   */
+  static async listen(options: StreamNodeOptions): Promise<StreamNode> {
+    const node = new StreamNode(resolveOptions(options));
+    await node.#listen();
+    return node;
+  }
+
+  /** The bound address: host in plain dotted form, the real port (also when 0 was asked for). */
+  get address(): Address {
+    return this.#address;
+  }
+
+  /**
+   * Sends a packet to the node whose server is at `to`, in the framing that node last used toward
+   * us (else `defaultFraming`). Resolves when the remote acknowledges it; rejects with a
+   * StreamError (ERR_REFUSED, ERR_RESET, ERR_CLOSED, ERR_ACK_TIMEOUT, ERR_CONNECT_TIMEOUT,
+   * ERR_QUEUE_FULL, ERR_NODE_CLOSED, ERR_PROTOCOL, or ERR_INVALID_ARGUMENT for a bad address or a
+   * packet the codec cannot encode, the CodecError as `cause`).
+   */
+  send(to: Address | string, packet: Packet): Promise<void> {
+    if (this.#closing !== undefined) {
+      return Promise.reject(
+        new StreamError('ERR_NODE_CLOSED', 'this node is closed; start a new one to send again'),
+      );
+    }
+    let remote: Remote;
+    let frame: Uint8Array;
+    try {
+      remote = this.#resolve(to);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    try {
+      frame = encode(packet, this.#framing.get(remote.key) ?? this.#options.defaultFraming);
+    } catch (error) {
+      return Promise.reject(
+        new StreamError(
+          'ERR_INVALID_ARGUMENT',
+          `cannot send to ${remote.key}: invalid packet: ${reasonOf(error)}`,
+          { remote: remote.key, cause: error },
+        ),
+      );
+    }
+    let connection = this.#outbound.get(remote.key);
+    if (connection === undefined) {
+      connection = new OutboundConnection(remote, this.#options, this.#onOutboundEnded);
+      this.#outbound.set(remote.key, connection);
+      this.#options.logger.debug({ remote: remote.key }, 'connecting');
+    }
+    return connection.send(frame);
+  }
+
+  /** The framing `send()` uses toward `remote`: the one it last used toward us, else the default. */
+  framingFor(remote: Address | string): Framing {
+    return this.#framing.get(this.#resolve(remote).key) ?? this.#options.defaultFraming;
+  }
+
+  /**
+   * Closes the outgoing connection to `remote`, if any; its pending sends reject with ERR_CLOSED.
+   * No `'unreachable'` event follows, since it was asked for. The next send reconnects.
+   */
+  disconnect(remote: Address | string): void {
+    const { key } = this.#resolve(remote);
+    this.#outbound
+      .get(key)
+      ?.fail('ERR_CLOSED', `the connection to ${key} was closed by this node (disconnect)`, false);
+  }
+
+  /** Connection and send counts right now. */
+  stats(): StreamStats {
+    let queued = 0;
+    let inFlight = 0;
+    for (const connection of this.#outbound.values()) {
+      queued += connection.queued;
+      inFlight += connection.inFlight;
+    }
+    return { inbound: this.#inbound.size, outbound: this.#outbound.size, queued, inFlight };
+  }
+
+  /**
+   * Stops the server, destroys every connection and timer and rejects every pending send with
+   * ERR_NODE_CLOSED. Resolves when every socket is closed. Idempotent: later calls return the same
+   * promise.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  /** `await using node = await StreamNode.listen(…)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #resolve(to: Address | string): Remote {
+    try {
+      return this.#remotes.resolve(to);
+    } catch (error) {
+      throw new StreamError(
+        'ERR_INVALID_ARGUMENT',
+        error instanceof CodecError
+          ? error.message
+          : `invalid remote address: ${reasonOf(error)}; expected 'HOST:PORT'`,
+        { cause: error },
+      );
+    }
+  }
+
+  #listen(): Promise<void> {
+    const { host, port } = this.#options.listen;
+    const key = formatAddress(this.#options.listen);
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => reject(listenFailure(key, error));
+      this.#server.once('error', onError);
+      this.#server.listen({ host, port }, () => {
+        this.#server.off('error', onError);
+        this.#server.on('error', this.#onServerError);
+        const bound = this.#server.address() as net.AddressInfo;
+        this.#address = normaliseAddress({ host: bound.address, port: bound.port });
+        this.#options.logger.info({ address: formatAddress(this.#address) }, 'listening');
+        resolve();
+      });
+    });
+  }
+
+  async #shutdown(): Promise<void> {
+    const serverClosed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const socketsClosed: Promise<void>[] = [];
+    for (const connection of [...this.#outbound.values()]) {
+      socketsClosed.push(connection.whenClosed());
+      connection.fail(
+        'ERR_NODE_CLOSED',
+        `this node was closed before ${connection.remote.key} acknowledged the packet`,
+        false,
+      );
+    }
+    for (const connection of this.#inbound) {
+      socketsClosed.push(connection.whenClosed());
+      connection.destroy();
+    }
+    await Promise.all([serverClosed, ...socketsClosed]);
+    this.#options.logger.info({ address: formatAddress(this.#address) }, 'closed');
+  }
+
+  readonly #onConnection = (socket: net.Socket): void => {
+    const { maxConnections, logger } = this.#options;
+    if (this.#closing !== undefined) {
+      socket.destroy();
+      return;
+    }
+    if (this.#inbound.size >= maxConnections) {
+      logger.warn(
+        { remote: `${socket.remoteAddress}:${socket.remotePort}`, maxConnections },
+        'refusing connection: too many inbound connections',
+      );
+      socket.destroy();
+      return;
+    }
+    if (socket.remoteAddress === undefined) {
+      // Already gone before we saw it.
+      socket.destroy();
+      return;
+    }
+    this.#inbound.add(
+      new InboundConnection(socket, this.#options, this.#framing, this.#inboundHandlers),
+    );
+  };
+
+  readonly #onOutboundEnded = (
+    connection: OutboundConnection,
+    error: StreamError,
+    report: boolean,
+  ): void => {
+    const { key, address } = connection.remote;
+    if (this.#outbound.get(key) === connection) this.#outbound.delete(key);
+    const { logger } = this.#options;
+    if (!report) {
+      logger.debug({ remote: key, code: error.code, reason: error.message }, 'connection closed');
+    } else {
+      logger.warn({ remote: key, code: error.code, reason: error.message }, 'remote unreachable');
+      this.emit('unreachable', { address: { ...address }, error });
+    }
+  };
+
+  readonly #onServerError = (error: Error): void => {
+    this.#options.logger.error({ reason: error.message }, 'server error');
+  };
+}

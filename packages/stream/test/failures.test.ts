@@ -1,0 +1,259 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import type { Address, DecodedFrame } from '@p2p/codec';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StreamError, type UnreachableEvent } from '../src/index.js';
+import {
+  closeAll,
+  closedPort,
+  message,
+  RawServer,
+  startNode,
+  TestLogger,
+  track,
+  waitFor,
+} from './helpers.js';
+
+afterEach(closeAll);
+
+/** Settles every promise, keeping the error codes of the rejections ('ok' for the others). */
+function outcomes(sends: Promise<void>[]): Promise<string[]> {
+  return Promise.all(
+    sends.map((send) =>
+      send.then(
+        () => 'ok',
+        (error: unknown) => (error instanceof StreamError ? error.code : String(error)),
+      ),
+    ),
+  );
+}
+
+describe('a remote that never acknowledges', () => {
+  it('fails the connection with ERR_ACK_TIMEOUT, rejects every pending send and emits unreachable', async () => {
+    const raw = await RawServer.start({ ack: false });
+    const node = await startNode({ ackTimeout: 200 });
+    const unreachable = waitFor<UnreachableEvent>(node, 'unreachable');
+    const sends = [1, 2, 3].map((i) => node.send(raw.address, message(node.address, `${i}`)));
+    const error = await sends[0]?.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamError);
+    expect((error as StreamError).code).toBe('ERR_ACK_TIMEOUT');
+    expect((error as StreamError).remote).toBe(raw.key);
+    expect((error as StreamError).message).toContain(raw.key);
+    expect(await outcomes(sends)).toEqual([
+      'ERR_ACK_TIMEOUT',
+      'ERR_ACK_TIMEOUT',
+      'ERR_ACK_TIMEOUT',
+    ]);
+    const event = await unreachable;
+    expect(event.address).toEqual(raw.address);
+    expect(event.error.code).toBe('ERR_ACK_TIMEOUT');
+    // Lock-step: only the first packet was ever written.
+    expect(raw.frames).toHaveLength(1);
+    expect(node.stats()).toEqual({ inbound: 0, outbound: 0, queued: 0, inFlight: 0 });
+
+    // The next send opens a new connection.
+    raw.ack = true;
+    const connected = waitFor(raw, 'connection');
+    await node.send(raw.address, message(node.address, 'again'));
+    await connected;
+  });
+
+  it('emits unreachable once per failure', async () => {
+    const raw = await RawServer.start({ ack: false });
+    const node = await startNode({ ackTimeout: 150, window: 4 });
+    const events: UnreachableEvent[] = [];
+    node.on('unreachable', (event) => events.push(event));
+    const sends = Array.from({ length: 10 }, (_, i) =>
+      node.send(raw.key, message(node.address, `${i}`)),
+    );
+    expect(new Set(await outcomes(sends))).toEqual(new Set(['ERR_ACK_TIMEOUT']));
+    expect(events).toHaveLength(1);
+  });
+});
+
+describe('a remote that closes mid-stream', () => {
+  it('rejects the pending sends with ERR_CLOSED or ERR_RESET and emits unreachable', async () => {
+    const raw = await RawServer.start();
+    raw.on('frame', () => {
+      if (raw.frames.length === 5) raw.ack = false; // the 5th was acknowledged already
+      if (raw.frames.length === 6) for (const socket of raw.sockets) socket.destroy();
+    });
+    const node = await startNode();
+    const unreachable = waitFor<UnreachableEvent>(node, 'unreachable');
+    const sends = Array.from({ length: 20 }, (_, i) =>
+      node.send(raw.address, message(node.address, `${i}`)),
+    );
+    const results = await outcomes(sends);
+    expect(results.slice(0, 5)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    for (const result of results.slice(5)) expect(['ERR_CLOSED', 'ERR_RESET']).toContain(result);
+    const event = await unreachable;
+    expect(['ERR_CLOSED', 'ERR_RESET']).toContain(event.error.code);
+    expect(event.address).toEqual(raw.address);
+  });
+});
+
+describe('a refused connection', () => {
+  it('rejects with ERR_REFUSED and emits unreachable', async () => {
+    const port = await closedPort();
+    const node = await startNode();
+    const unreachable = waitFor<UnreachableEvent>(node, 'unreachable');
+    const sends = [
+      node.send(port, message(node.address, 'a')),
+      node.send(port, message(node.address, 'b')),
+    ];
+    expect(await outcomes(sends)).toEqual(['ERR_REFUSED', 'ERR_REFUSED']);
+    const event = await unreachable;
+    expect(event.address).toEqual(port);
+    expect(event.error.code).toBe('ERR_REFUSED');
+    expect(event.error.message).toContain(`127.0.0.1:${port.port}`);
+    expect(node.stats().outbound).toBe(0);
+  });
+});
+
+/**
+ * A server in a child process whose accept queue (backlog 1) is full and whose event loop is
+ * blocked, so that a further connection attempt gets no answer at all (Linux drops the SYN).
+ */
+async function unansweringServer(): Promise<Address> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const server = require('node:net').createServer();
+       server.listen({ host: '127.0.0.1', port: 0, backlog: 1 }, () => {
+         process.stdout.write(server.address().port + '\\n');
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000);
+       });`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  track({
+    close: () => {
+      child.kill('SIGKILL');
+      return exited;
+    },
+  });
+  const port = Number(String(await waitFor(child.stdout, 'data')).trim());
+  const address = { host: '127.0.0.1', port };
+  // Fill the accept queue: two connections complete the handshake, later ones hang.
+  for (let i = 0; i < 2; i++) {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    track({ close: () => socket.destroy() });
+    await waitFor(socket, 'connect');
+  }
+  return address;
+}
+
+describe('a connection that cannot be opened in time', () => {
+  it.skipIf(process.platform !== 'linux')(
+    'rejects with ERR_CONNECT_TIMEOUT and emits unreachable',
+    async () => {
+      const address = await unansweringServer();
+      const node = await startNode({ connectTimeout: 300, ackTimeout: 60_000 });
+      const unreachable = waitFor<UnreachableEvent>(node, 'unreachable');
+      expect(await outcomes([node.send(address, message(node.address, 'hello?'))])).toEqual([
+        'ERR_CONNECT_TIMEOUT',
+      ]);
+      const event = await unreachable;
+      expect(event.error.code).toBe('ERR_CONNECT_TIMEOUT');
+      expect(event.error.message).toContain('300 ms');
+      expect(node.stats().outbound).toBe(0);
+    },
+  );
+});
+
+describe('a remote that writes something other than ACK', () => {
+  it('fails the connection with ERR_PROTOCOL', async () => {
+    const raw = await RawServer.start({
+      ack: false,
+      onConnection: (socket) => socket.on('data', () => socket.write('NAK')),
+    });
+    const node = await startNode();
+    const unreachable = waitFor<UnreachableEvent>(node, 'unreachable');
+    expect(await outcomes([node.send(raw.address, message(node.address, 'x'))])).toEqual([
+      'ERR_PROTOCOL',
+    ]);
+    expect((await unreachable).error.code).toBe('ERR_PROTOCOL');
+  });
+
+  it('accepts an ACK split across writes, and several ACKs in one write', async () => {
+    const raw = await RawServer.start({ ack: false });
+    raw.on('frame', async () => {
+      const socket = [...raw.sockets][0];
+      if (socket === undefined) return;
+      if (raw.frames.length === 1) {
+        for (const letter of 'ACK') {
+          await new Promise<void>((resolve) => socket.write(letter, () => resolve()));
+        }
+      } else if (raw.frames.length === 4) {
+        socket.write('ACKACKACK');
+      }
+    });
+    const node = await startNode({ window: 4 });
+    await node.send(raw.address, message(node.address, 'first'));
+    await Promise.all([2, 3, 4].map((i) => node.send(raw.address, message(node.address, `${i}`))));
+    expect(node.stats()).toEqual({ inbound: 0, outbound: 1, queued: 0, inFlight: 0 });
+  });
+});
+
+describe('disconnect', () => {
+  it('rejects pending sends with ERR_CLOSED without an unreachable event; the next send reconnects', async () => {
+    const raw = await RawServer.start({ ack: false });
+    const node = await startNode({ window: 2 });
+    let unreachable = 0;
+    node.on('unreachable', () => unreachable++);
+    const framesArrived = waitFor<DecodedFrame>(
+      raw,
+      'frame',
+      undefined,
+      () => raw.frames.length === 2,
+    );
+    const sends = [1, 2, 3].map((i) => node.send(raw.address, message(node.address, `${i}`)));
+    await framesArrived;
+    node.disconnect(`127.000.000.001:${raw.address.port}`);
+    expect(unreachable).toBe(0);
+    expect(await outcomes(sends)).toEqual(['ERR_CLOSED', 'ERR_CLOSED', 'ERR_CLOSED']);
+    expect(node.stats().outbound).toBe(0);
+    node.disconnect(raw.address); // nothing to disconnect: no-op
+    raw.ack = true;
+    await node.send(raw.address, message(node.address, 'again'));
+    expect(raw.server.listening).toBe(true);
+    expect(unreachable).toBe(0);
+  });
+});
+
+describe('a remote that closes a connection with nothing pending', () => {
+  it('is reported unreachable with ERR_CLOSED (that is how a stopped node shows)', async () => {
+    const a = await startNode();
+    const b = await startNode();
+    await a.send(b.address, message(a.address, 'one'));
+    const unreachable = waitFor<UnreachableEvent>(a, 'unreachable');
+    await b.close();
+    const event = await unreachable;
+    expect(event.address).toEqual(b.address);
+    expect(event.error.code).toBe('ERR_CLOSED');
+    expect(event.error.message).toContain('closed the connection');
+    expect(a.stats().outbound).toBe(0);
+  });
+});
+
+describe('idle outgoing connections', () => {
+  it('are closed quietly by this side after half of idleTimeout; the next send reconnects', async () => {
+    const logger = new TestLogger();
+    const a = await startNode({ idleTimeout: 400, logger });
+    const b = await startNode();
+    let unreachable = 0;
+    a.on('unreachable', () => unreachable++);
+    await a.send(b.address, message(a.address, 'one'));
+    const line = await logger.line('connection closed');
+    expect(line.obj).toMatchObject({ remote: `127.0.0.1:${b.address.port}`, code: 'ERR_CLOSED' });
+    expect(String(line.obj.reason)).toContain('200 ms idle');
+    expect(a.stats().outbound).toBe(0);
+    const received = waitFor(b, 'packet');
+    await a.send(b.address, message(a.address, 'two'));
+    await received;
+    expect(unreachable).toBe(0);
+  });
+});

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { AckReader } from '../src/ack-reader.js';
+import { Fifo } from '../src/fifo.js';
+import { FramingMemory } from '../src/framing-memory.js';
+import { StreamError, StreamNode, silentLogger } from '../src/index.js';
+import { resolveOptions } from '../src/options.js';
+import { RemoteCache } from '../src/remote-address.js';
+
+describe('AckReader', () => {
+  it('counts ACKs whatever the read boundaries', () => {
+    const bytes = Buffer.from('ACK'.repeat(5));
+    for (let split = 0; split <= bytes.length; split++) {
+      const reader = new AckReader();
+      const first = reader.push(bytes.subarray(0, split));
+      expect(first).toBe(Math.floor(split / 3));
+      expect(reader.partial).toBe(split % 3 !== 0);
+      expect(first + reader.push(bytes.subarray(split))).toBe(5);
+      expect(reader.partial).toBe(false);
+    }
+    const reader = new AckReader();
+    expect([...'ACKACK'].map((letter) => reader.push(Buffer.from(letter)))).toEqual([
+      0, 0, 1, 0, 0, 1,
+    ]);
+  });
+
+  it('refuses any other byte, wherever it is', () => {
+    for (const bad of ['N', 'AK', 'ACKA\n', 'ACKX', 'ack']) {
+      const reader = new AckReader();
+      expect(reader.push(Buffer.from(bad))).toBe(-1);
+    }
+    const reader = new AckReader();
+    expect(reader.push(Buffer.from('ACKAX'))).toBe(-1);
+    expect(reader.badOffset).toBe(4);
+  });
+});
+
+describe('FramingMemory', () => {
+  it('remembers the last framing per key, dropping the least recently heard from', () => {
+    const memory = new FramingMemory(2);
+    memory.remember('a', 'text');
+    memory.remember('b', 'binary');
+    memory.remember('a', 'binary'); // a is now the most recent
+    memory.remember('c', 'text');
+    expect(memory.get('a')).toBe('binary');
+    expect(memory.get('b')).toBeUndefined();
+    expect(memory.get('c')).toBe('text');
+    expect(memory.size).toBe(2);
+  });
+});
+
+describe('Fifo', () => {
+  it('keeps order across growth and compaction', () => {
+    const fifo = new Fifo<number>();
+    const out: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      fifo.push(i);
+      if (i % 3 === 0) out.push(fifo.shift() as number);
+    }
+    expect(fifo.peek()).toBe(out.length);
+    out.push(...fifo.drain());
+    expect(out).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    expect(fifo.length).toBe(0);
+    expect(fifo.shift()).toBeUndefined();
+  });
+});
+
+describe('RemoteCache', () => {
+  it('normalises strings and Addresses to one key', () => {
+    const cache = new RemoteCache(2);
+    expect(cache.resolve('127.000.000.001:05353').key).toBe('127.0.0.1:5353');
+    expect(cache.resolve({ host: '127.0.0.1', port: 5353 }).key).toBe('127.0.0.1:5353');
+    expect(cache.resolve('localhost:5353').address).toEqual({ host: '127.0.0.1', port: 5353 });
+    expect(() => cache.resolve('127.0.0.1:65536')).toThrow(/invalid address/);
+  });
+});
+
+describe('options', () => {
+  it('fills in the defaults', () => {
+    expect(resolveOptions({ listen: '127.0.0.1:0' })).toEqual({
+      listen: { host: '127.0.0.1', port: 0 },
+      defaultFraming: 'binary',
+      window: 1,
+      maxQueue: 1024,
+      ackTimeout: 10_000,
+      connectTimeout: 5_000,
+      maxBodySize: 65_536,
+      maxConnections: 1024,
+      frameTimeout: 10_000,
+      idleTimeout: 120_000,
+      logger: silentLogger,
+    });
+  });
+
+  it.each([
+    [{ listen: 'nowhere' }, /listen/],
+    [{ listen: '127.0.0.1:70000' }, /listen/],
+    [{ listen: { host: 'example.com', port: 1 } }, /listen/],
+    [{ listen: '127.0.0.1:0', window: 0 }, /window/],
+    [{ listen: '127.0.0.1:0', window: 1.5 }, /window/],
+    [{ listen: '127.0.0.1:0', maxQueue: -1 }, /maxQueue/],
+    [{ listen: '127.0.0.1:0', ackTimeout: 0 }, /ackTimeout/],
+    [{ listen: '127.0.0.1:0', idleTimeout: -1 }, /idleTimeout/],
+    [{ listen: '127.0.0.1:0', frameTimeout: 2 ** 31 }, /frameTimeout/],
+    [{ listen: '127.0.0.1:0', defaultFraming: 'json' }, /defaultFraming/],
+    [{ listen: '127.0.0.1:0', logger: console.log }, /logger/],
+  ])('refuses %j with ERR_INVALID_ARGUMENT', async (options, message) => {
+    const error = await StreamNode.listen(options as never).catch((e) => e);
+    expect(error).toBeInstanceOf(StreamError);
+    expect(error.code).toBe('ERR_INVALID_ARGUMENT');
+    expect(error.message).toMatch(message);
+  });
+});
