@@ -216,7 +216,8 @@ export class StreamNode extends EventEmitter<StreamEvents> {
         this.#server.off('error', onError);
         this.#server.on('error', this.#onServerError);
         const bound = this.#server.address() as net.AddressInfo;
-        this.#address = normaliseAddress({ host: bound.address, port: bound.port });
+        // Frozen: it is handed out to every caller and must not change under the others.
+        this.#address = Object.freeze(normaliseAddress({ host: bound.address, port: bound.port }));
         this.#options.logger.info({ address: formatAddress(this.#address) }, 'listening');
         resolve();
       });
@@ -261,9 +262,14 @@ export class StreamNode extends EventEmitter<StreamEvents> {
       socket.destroy();
       return;
     }
-    this.#inbound.add(
-      new InboundConnection(socket, this.#options, this.#framing, this.#inboundHandlers),
+    const connection = new InboundConnection(
+      socket,
+      this.#options,
+      this.#framing,
+      this.#inboundHandlers,
     );
+    this.#inbound.add(connection);
+    logger.debug({ remote: formatAddress(connection.remote) }, 'inbound connection');
   };
 
   readonly #onOutboundEnded = (

@@ -23,6 +23,7 @@ describe('two nodes on loopback', () => {
     const b = await startNode();
     expect(a.address.host).toBe('127.0.0.1');
     expect(a.address.port).toBeGreaterThan(0);
+    expect(Object.isFrozen(a.address)).toBe(true);
     const received = waitFor<InboundPacket>(b, 'packet');
     await a.send(b.address, message(a.address, 'hello'));
     const event = await received;
