@@ -282,7 +282,11 @@ export class Peer extends TreeNode<PeerEvents> {
 
   protected override onUnreachable(remote: string, error: Error & { code?: string }): void {
     super.onUnreachable(remote, error);
-    if (remote === this.parent && this.#reunion === 'attached') this.#fail('parent-unreachable');
+    if (remote !== this.parent || this.#reunion !== 'attached') return;
+    // A root that closed our connection may be restarting on the same store: the next hello
+    // tells (refused if it is still down). Any other parent that goes away is gone.
+    if (remote === this.root && error.code === 'ERR_CLOSED') return;
+    this.#fail('parent-unreachable');
   }
 
   #attach(parent: string): void {
@@ -291,9 +295,10 @@ export class Peer extends TreeNode<PeerEvents> {
     if (previous !== null && previous !== parent && previous !== this.root)
       this.transport.disconnect(previous);
     if (this.children.includes(parent)) this.removeChild(parent, 'became parent');
-    this.setParent(parent);
+    // State first: listeners of the 'parent' event see the peer attached.
     this.#reunion = 'attached';
     this.#helloSentAt = null;
+    this.setParent(parent);
     this.#stopCycle();
     this.logger.info({ parent, previous }, 'attached to parent');
     void this.sendPacket(parent, { kind: 'join', source: this.self }).then(() => {

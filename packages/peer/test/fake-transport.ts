@@ -53,10 +53,10 @@ export class FakeTransport
     });
   }
 
-  fail(address: string): void {
+  fail(address: string, code = 'ERR_RESET'): void {
     this.emit('unreachable', {
       address: parseAddress(address),
-      error: Object.assign(new Error(`connection to ${address} reset`), { code: 'ERR_RESET' }),
+      error: Object.assign(new Error(`connection to ${address} failed (${code})`), { code }),
     });
   }
 

@@ -119,9 +119,9 @@ describe('peers on loopback with a stand-in root', () => {
   });
 
   it('a peer whose root is down keeps retrying and joins once the root is up', async () => {
-    const root = await StandInRoot.start();
-    const address = root.address;
-    await root.close();
+    const first = await StandInRoot.start();
+    const address = first.address;
+    await first.close();
     const peer = await Peer.start({
       listen: '127.0.0.1:0',
       root: address,
@@ -131,5 +131,10 @@ describe('peers on loopback with a stand-in root', () => {
     closers.push(() => peer.close());
     await until(() => true, [peer], ['root-unreachable']);
     expect(peer.registered).toBe(false);
+    // The same address again: the OS gave it to the first root and nothing else has taken it.
+    const root = await StandInRoot.start(address);
+    closers.push(() => root.close());
+    await until(() => peer.parent === root.address, [peer], ['parent']);
+    expect(peer.registered).toBe(true);
   });
 });

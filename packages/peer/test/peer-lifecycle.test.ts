@@ -222,6 +222,20 @@ describe('reunion cycle (5.6)', () => {
     expect(s.transport.take('advertise-request', ROOT)).toHaveLength(1);
   });
 
+  it('gives a root parent that closed the connection a chance to come back', async () => {
+    const s = setup();
+    await attach(s, ROOT);
+    s.transport.deliver({ kind: 'reunion-hello-back', source: addr(ROOT), path: [addr(SELF)] });
+    s.transport.fail(ROOT, 'ERR_CLOSED'); // a root restarting closes its connections
+    await settle();
+    expect(s.peer.reunion).toBe('attached');
+    s.transport.down.add(ROOT); // still down at the next hello: refused
+    s.clock.advance(4_000);
+    s.transport.fail(ROOT, 'ERR_REFUSED');
+    await settle();
+    expect(s.peer.reunion).toBe('failure');
+  });
+
   it('keeps re-advertising until the root answers', async () => {
     const s = setup();
     await attach(s, P1);

@@ -12,8 +12,8 @@ export class StandInRoot extends TreeNode {
   readonly parentOf = new Map<string, string>();
   readonly hellos: string[][] = [];
 
-  static async start(): Promise<StandInRoot> {
-    return new StandInRoot({ transport: await StreamNode.listen({ listen: '127.0.0.1:0' }) });
+  static async start(listen = '127.0.0.1:0'): Promise<StandInRoot> {
+    return new StandInRoot({ transport: await StreamNode.listen({ listen }) });
   }
 
   childrenOf(key: string): string[] {
