@@ -75,7 +75,7 @@ Examples:
     .addOption(timingsOption())
     .addOption(framingOption())
     .addOption(jsonOption())
-    .addOption(logLevelOption('warn'))
+    .addOption(logLevelOption('error'))
     .addHelpText(
       'after',
       `
