@@ -15,7 +15,10 @@ export type DropReason =
   | 'send-failed'
   | 'not-registered'
   | 'address-mismatch'
-  | 'stale-path';
+  | 'stale-path'
+  | 'rate-limited'
+  | 'spoofed-source'
+  | 'registry-full';
 
 export const dropReasons: readonly DropReason[] = [
   'not-a-neighbour',
@@ -32,6 +35,9 @@ export const dropReasons: readonly DropReason[] = [
   'not-registered',
   'address-mismatch',
   'stale-path',
+  'rate-limited',
+  'spoofed-source',
+  'registry-full',
 ];
 
 export type NeighbourRole = 'parent' | 'child';

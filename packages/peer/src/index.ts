@@ -17,6 +17,7 @@ export {
   type PeerStatus,
   type ReunionState,
 } from './peer.js';
+export { defaultMessageRate, type RateLimit, RateLimiter } from './rate-limit.js';
 export {
   fastTimings,
   referenceTimings,
@@ -25,4 +26,10 @@ export {
   type Timings,
 } from './timings.js';
 export type { Transport, TransportPacket, TransportUnreachable } from './transport.js';
-export { addressKey, type BroadcastResult, TreeNode, type TreeNodeOptions } from './tree-node.js';
+export {
+  addressKey,
+  type BroadcastResult,
+  type RemoteSocket,
+  TreeNode,
+  type TreeNodeOptions,
+} from './tree-node.js';

@@ -3,9 +3,10 @@ import { type Logger, StreamNode, type StreamNodeOptions } from '@p2p/stream';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import { PeerError } from './errors.js';
 import type { PeerEvents } from './events.js';
+import type { RateLimit } from './rate-limit.js';
 import { resolveTimings, type TimingProfile, type Timings } from './timings.js';
 import type { Transport } from './transport.js';
-import { TreeNode } from './tree-node.js';
+import { type RemoteSocket, TreeNode } from './tree-node.js';
 
 export type PeerMode = 'auto' | 'manual';
 
@@ -27,6 +28,8 @@ interface PeerCommonOptions {
   clock?: Clock;
   /** Accept a Join from this node? Default: every Join. */
   acceptJoin?: (from: string) => boolean;
+  /** Messages per second each neighbour may send (default 5,000, bursts of 10,000); false: no limit. */
+  messageRate?: RateLimit | false;
 }
 
 /** Options of `Peer.start`: the peer opens its own TCP server. */
@@ -230,13 +233,13 @@ export class Peer extends TreeNode<PeerEvents> {
     await this.close();
   }
 
-  protected override handle(packet: Packet, from: string): void {
+  protected override handle(packet: Packet, from: string, remote: RemoteSocket): void {
     // In reunion failure a peer handles nothing but the root's Advertise response (5.6.6).
     if (this.#reunion === 'failure' && packet.kind !== 'advertise-response') {
       this.drop('reunion-failure', packet, from);
       return;
     }
-    super.handle(packet, from);
+    super.handle(packet, from, remote);
   }
 
   protected override onControl(packet: Packet, from: string): void {

@@ -7,6 +7,7 @@ import {
   parseAddress,
 } from '@p2p/codec';
 import { type Logger, silentLogger } from '@p2p/stream';
+import { type Clock, systemClock } from './clock.js';
 import {
   type DropReason,
   emptyCounters,
@@ -14,11 +15,19 @@ import {
   type NodeCounters,
   type TreeNodeEvents,
 } from './events.js';
+import { defaultMessageRate, type RateLimit, RateLimiter } from './rate-limit.js';
 import type { Transport, TransportPacket, TransportUnreachable } from './transport.js';
 
 export interface TreeNodeOptions {
   transport: Transport;
   logger?: Logger | undefined;
+  /** Time for the rate limit; the real clock by default. */
+  clock?: Clock | undefined;
+  /**
+   * Messages each neighbour may send per second, with a burst; beyond it they are dropped and
+   * counted ('rate-limited'). Default 5,000/s with bursts of 10,000; false for no limit.
+   */
+  messageRate?: RateLimit | false | undefined;
   /** Accept a Join from this node? Default: accept every Join (protocol.md 5.4). */
   acceptJoin?: ((from: string) => boolean) | undefined;
 }
@@ -47,6 +56,7 @@ export class TreeNode<
   #parent: string | null = null;
   readonly #children = new Set<string>();
   readonly #acceptJoin: (from: string) => boolean;
+  readonly #messageRate: RateLimiter | undefined;
   readonly #onPacket = (event: TransportPacket) => this.#receive(event);
   readonly #onUnreachable = (event: TransportUnreachable) =>
     this.onUnreachable(formatAddress(event.address), event.error);
@@ -58,6 +68,9 @@ export class TreeNode<
     this.self = options.transport.address;
     this.address = formatAddress(this.self);
     this.#acceptJoin = options.acceptJoin ?? (() => true);
+    const rate = options.messageRate ?? defaultMessageRate;
+    this.#messageRate =
+      rate === false ? undefined : new RateLimiter(rate, options.clock ?? systemClock);
     this.transport.on('packet', this.#onPacket);
     this.transport.on('unreachable', this.#onUnreachable);
   }
@@ -139,8 +152,11 @@ export class TreeNode<
     this.notify('neighbour-removed', { neighbour: child, role: 'child', reason });
   }
 
-  /** A packet that decoded; subclasses gate it (reunion failure) or handle control kinds first. */
-  protected handle(packet: Packet, from: string): void {
+  /**
+   * A packet that decoded, from `from` (its header source) over a connection from `remote` (the
+   * socket's address); subclasses gate it (reunion failure) or handle control kinds first.
+   */
+  protected handle(packet: Packet, from: string, remote: RemoteSocket): void {
     switch (packet.kind) {
       case 'join':
         this.#onJoin(packet, from);
@@ -155,12 +171,12 @@ export class TreeNode<
         this.onHelloBack(packet.path, packet, from);
         return;
       default:
-        this.onControl(packet, from);
+        this.onControl(packet, from, remote);
     }
   }
 
   /** Register and Advertise packets: the roles' business. The core drops them. */
-  protected onControl(packet: Packet, from: string): void {
+  protected onControl(packet: Packet, from: string, _remote: RemoteSocket): void {
     this.drop('unexpected-kind', packet, from);
   }
 
@@ -238,9 +254,9 @@ export class TreeNode<
     this.transport.off('unreachable', this.#onUnreachable);
   }
 
-  #receive({ packet }: TransportPacket): void {
+  #receive({ packet, remote }: TransportPacket): void {
     this.counters.packetsIn[packet.kind]++;
-    this.handle(packet, formatAddress(packet.source));
+    this.handle(packet, formatAddress(packet.source), remote);
   }
 
   #onJoin(packet: Packet, from: string): void {
@@ -255,6 +271,10 @@ export class TreeNode<
   #onMessage(text: string, packet: Packet, from: string): void {
     if (!this.isNeighbour(from)) {
       this.drop('not-a-neighbour', packet, from);
+      return;
+    }
+    if (this.#messageRate !== undefined && !this.#messageRate.take(from)) {
+      this.drop('rate-limited', packet, from);
       return;
     }
     this.counters.messagesDelivered++;
@@ -276,5 +296,8 @@ export class TreeNode<
 export function addressKey(address: string | Address): string {
   return formatAddress(typeof address === 'string' ? parseAddress(address) : address);
 }
+
+/** The socket address a packet arrived from (not the node address in its header). */
+export type RemoteSocket = TransportPacket['remote'];
 
 export type { NeighbourRole };

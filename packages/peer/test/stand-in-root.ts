@@ -1,6 +1,6 @@
 import { type Address, formatAddress, type Packet } from '@p2p/codec';
 import { StreamNode } from '@p2p/stream';
-import { TreeNode } from '../src/index.js';
+import { type RemoteSocket, TreeNode } from '../src/index.js';
 
 /**
  * A deliberately naive root for the peer's integration tests (the real one is @p2p/root-server):
@@ -26,7 +26,7 @@ export class StandInRoot extends TreeNode {
     return out;
   }
 
-  protected override onControl(packet: Packet, from: string): void {
+  protected override onControl(packet: Packet, from: string, remote: RemoteSocket): void {
     if (packet.kind === 'register-request') {
       this.registered.add(from);
       void this.sendPacket(from, { kind: 'register-response', source: this.self });
@@ -52,7 +52,7 @@ export class StandInRoot extends TreeNode {
         parent: { host, port: Number(port) },
       });
     } else {
-      super.onControl(packet, from);
+      super.onControl(packet, from, remote);
     }
   }
 

@@ -1,5 +1,11 @@
 import { type Address, formatAddress, type Packet, parseAddress } from '@p2p/codec';
-import { type Clock, TreeNode, type TreeNodeEvents, type TreeNodeOptions } from '@p2p/peer';
+import {
+  type Clock,
+  type RemoteSocket,
+  TreeNode,
+  type TreeNodeEvents,
+  type TreeNodeOptions,
+} from '@p2p/peer';
 import type { Registry } from './registry/registry.js';
 
 /** Why the root turned nodes off. */
@@ -17,6 +23,20 @@ export type RootNodeEvents = TreeNodeEvents & {
 export interface RootNodeOptions extends TreeNodeOptions {
   registry: Registry;
   clock: Clock;
+  /**
+   * Accept Register and Advertise only when the address they claim has the IP of the connection
+   * they came over (anti-spoofing). Default: on unless the root listens on loopback.
+   */
+  verifySourceIp?: boolean;
+  /** Registrations beyond this many are refused (dropped, counted, logged). Default 100,000. */
+  maxRegistered?: number;
+  /** Refuse a Join from a node the root did not place under itself. Default false (protocol.md 5.4). */
+  refuseUnplacedJoins?: boolean;
+}
+
+/** Loopback hosts: a root listening there is not reachable from other machines. */
+function isLoopback(host: string): boolean {
+  return host.startsWith('127.');
 }
 
 /** Counters of the root role, beside the node counters of the core. */
@@ -41,11 +61,23 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     turnedOff: { timeout: 0, unreachable: 0 },
   };
   readonly #clock: Clock;
+  readonly #verifySourceIp: boolean;
+  readonly #maxRegistered: number;
 
   constructor(options: RootNodeOptions) {
-    super(options);
+    const self: { node?: RootNode } = {};
+    super({
+      ...options,
+      acceptJoin: options.refuseUnplacedJoins
+        ? (from) =>
+            self.node !== undefined && self.node.registry.graph.parentOf(from) === self.node.address
+        : options.acceptJoin,
+    });
+    self.node = this;
     this.registry = options.registry;
     this.#clock = options.clock;
+    this.#verifySourceIp = options.verifySourceIp ?? !isLoopback(this.self.host);
+    this.#maxRegistered = options.maxRegistered ?? 100_000;
     // After a restart the root's children are known from the store, not from new Joins.
     for (const child of this.registry.graph.childrenOf(this.address)) this.addChild(child);
   }
@@ -57,7 +89,20 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     return off;
   }
 
-  protected override onControl(packet: Packet, from: string): void {
+  protected override onControl(packet: Packet, from: string, remote: RemoteSocket): void {
+    const claimsNode = packet.kind === 'register-request' || packet.kind === 'advertise-request';
+    if (
+      claimsNode &&
+      this.#verifySourceIp &&
+      packet.source.host !== remote.host.replace(/^::ffff:/, '')
+    ) {
+      this.logger.warn(
+        { claimed: from, connection: remote.host },
+        "refused: claimed address is not the connection's",
+      );
+      this.drop('spoofed-source', packet, from);
+      return;
+    }
     if (packet.kind === 'register-request') {
       this.#onRegister(packet.address, packet, from);
       return;
@@ -66,7 +111,7 @@ export class RootNode extends TreeNode<RootNodeEvents> {
       this.#onAdvertise(packet, from);
       return;
     }
-    super.onControl(packet, from);
+    super.onControl(packet, from, remote);
   }
 
   /** The top of the tree answers a hello instead of relaying it (5.6.3). */
@@ -112,6 +157,14 @@ export class RootNode extends TreeNode<RootNodeEvents> {
   #onRegister(address: Address, packet: Packet, from: string): void {
     if (formatAddress(address) !== from) {
       this.drop('address-mismatch', packet, from);
+      return;
+    }
+    if (!this.registry.isRegistered(from) && this.registry.graph.size >= this.#maxRegistered) {
+      this.logger.warn(
+        { node: from, limit: this.#maxRegistered },
+        'registration refused: the registry is full',
+      );
+      this.drop('registry-full', packet, from);
       return;
     }
     if (this.registry.register(from, this.#clock.now())) {

@@ -1,0 +1,277 @@
+import { type Address, formatAddress, type Packet, parseAddress } from '@p2p/codec';
+import { Peer, systemClock } from '@p2p/peer';
+import { StreamNode } from '@p2p/stream';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryStore, Registry, RootNode, type RootNodeOptions, RootServer } from '../src/index.js';
+import { until } from './wait.js';
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+const wallClock = { ...systemClock, now: () => Date.now() };
+
+/** A RootNode on a real transport with a memory store, for the root's rules in isolation. */
+async function bareRoot(options: Partial<RootNodeOptions> = {}) {
+  const transport = await StreamNode.listen({ listen: '127.0.0.1:0' });
+  const registry = new Registry({
+    root: formatAddress(transport.address),
+    store: new MemoryStore(),
+  });
+  registry.restore(Date.now());
+  const root = new RootNode({ transport, registry, clock: wallClock, ...options });
+  closers.push(async () => {
+    root.stop();
+    await transport.close();
+    registry.close();
+  });
+  return root;
+}
+
+/** A raw node that sends what it is told and records what it receives. */
+async function rawNode() {
+  const node = await StreamNode.listen({ listen: '127.0.0.1:0' });
+  const received: Packet[] = [];
+  node.on('packet', ({ packet }) => received.push(packet));
+  closers.push(() => node.close());
+  return { node, received, address: node.address };
+}
+
+function dropsOf(root: RootNode, reason: keyof RootNode['counters']['dropped'], count: number) {
+  return until(
+    `${count} drop(s) for ${reason}`,
+    () => root.counters.dropped[reason] === count,
+    [root],
+    ['dropped'],
+    10_000,
+  );
+}
+
+describe('the root refuses what it should', () => {
+  it('drops Advertise from an unregistered node without answering', async () => {
+    const root = await bareRoot();
+    const stranger = await rawNode();
+    await stranger.node.send(root.address, { kind: 'advertise-request', source: stranger.address });
+    await dropsOf(root, 'not-registered', 1);
+    expect(stranger.received).toEqual([]);
+    expect(root.registry.graph.size).toBe(0);
+  });
+
+  it('drops a Register whose body names another node than the header', async () => {
+    const root = await bareRoot();
+    const liar = await rawNode();
+    await liar.node.send(root.address, {
+      kind: 'register-request',
+      source: liar.address,
+      address: parseAddress('127.0.0.1:9'),
+    });
+    await dropsOf(root, 'address-mismatch', 1);
+    expect(root.registry.isRegistered(formatAddress(liar.address))).toBe(false);
+  });
+
+  it('with source-IP checking, refuses a Register claiming an address that is not the connection', async () => {
+    const root = await bareRoot({ verifySourceIp: true });
+    const node = await rawNode();
+    const spoofed: Address = { host: '127.0.0.2', port: node.address.port };
+    await node.node.send(root.address, {
+      kind: 'register-request',
+      source: spoofed,
+      address: spoofed,
+    });
+    await dropsOf(root, 'spoofed-source', 1);
+    await node.node.send(root.address, {
+      kind: 'register-request',
+      source: node.address,
+      address: node.address,
+    });
+    await until(
+      'RESACK',
+      () => node.received.some((p) => p.kind === 'register-response'),
+      [node.node as never],
+      ['packet'],
+      10_000,
+    );
+    expect(root.registry.isRegistered(formatAddress(node.address))).toBe(true);
+  });
+
+  it('refuses registrations beyond the registry limit', async () => {
+    const root = await bareRoot({ maxRegistered: 1 });
+    const [a, b] = [await rawNode(), await rawNode()];
+    await a.node.send(root.address, {
+      kind: 'register-request',
+      source: a.address,
+      address: a.address,
+    });
+    await b.node.send(root.address, {
+      kind: 'register-request',
+      source: b.address,
+      address: b.address,
+    });
+    await dropsOf(root, 'registry-full', 1);
+    expect(root.registry.graph.size).toBe(1);
+  });
+
+  it('answers no hello with a forged, looping, stale or 99-entry path', async () => {
+    const root = await bareRoot();
+    const child = await rawNode();
+    const key = formatAddress(child.address);
+    await child.node.send(root.address, {
+      kind: 'register-request',
+      source: child.address,
+      address: child.address,
+    });
+    await until(
+      'registered',
+      () => root.registry.isRegistered(key),
+      [root],
+      ['node-registered'],
+      10_000,
+    );
+    await child.node.send(root.address, { kind: 'advertise-request', source: child.address });
+    await until(
+      'placed',
+      () => root.registry.graph.parentOf(key) === root.address,
+      [root],
+      ['placed'],
+      10_000,
+    );
+    const other = parseAddress('127.0.0.1:9');
+    const hello = (path: Address[]) =>
+      child.node.send(root.address, { kind: 'reunion-hello', source: child.address, path });
+    await hello([other]); // last entry is not the sender
+    await hello([child.address, child.address]); // a loop
+    await hello([other, child.address]); // the tree has no such node below the child
+    await hello([...Array.from({ length: 98 }, () => other), child.address]);
+    await until(
+      'four drops',
+      () => root.counters.dropped['forged-path'] + root.counters.dropped['stale-path'] === 4,
+      [root],
+      ['dropped'],
+      10_000,
+    );
+    expect(child.received.filter((p) => p.kind === 'reunion-hello-back')).toEqual([]);
+    await hello([child.address]);
+    await until(
+      'an answer',
+      () => child.received.some((p) => p.kind === 'reunion-hello-back'),
+      [child.node as never],
+      ['packet'],
+      10_000,
+    );
+  });
+
+  it('can refuse Joins it did not arrange', async () => {
+    const root = await bareRoot({ refuseUnplacedJoins: true });
+    const intruder = await rawNode();
+    await intruder.node.send(root.address, { kind: 'join', source: intruder.address });
+    await dropsOf(root, 'join-refused', 1);
+    expect(root.children).toEqual([]);
+  });
+});
+
+describe('random valid and invalid packets against a live root and its peers', () => {
+  it('no crash, no unhandled rejection, tree invariants intact, and the honest peers heal', {
+    timeout: 60_000,
+  }, async () => {
+    const server = await RootServer.start({ listen: '127.0.0.1:0', http: null, timings: 'fast' });
+    closers.push(() => server.close());
+    const peers: Peer[] = [];
+    for (let i = 0; i < 4; i++) {
+      const peer = await Peer.start({
+        listen: '127.0.0.1:0',
+        root: server.address,
+        timings: 'fast',
+      });
+      closers.push(() => peer.close());
+      peers.push(peer);
+    }
+    const attackers = await Promise.all([rawNode(), rawNode(), rawNode()]);
+    const pool: Address[] = [
+      parseAddress(server.address),
+      ...peers.map((p) => parseAddress(p.address)),
+      ...attackers.map((a) => a.address),
+      parseAddress('127.0.0.1:1'),
+      parseAddress('127.0.0.3:6500'),
+    ];
+    const address = fc.constantFrom(...pool);
+    const path = fc.array(address, { minLength: 1, maxLength: 99 });
+    const packet: fc.Arbitrary<Packet> = fc.oneof(
+      fc.record({ kind: fc.constant('register-request' as const), source: address, address }),
+      fc.record({ kind: fc.constant('register-response' as const), source: address }),
+      fc.record({ kind: fc.constant('advertise-request' as const), source: address }),
+      fc.record({
+        kind: fc.constant('advertise-response' as const),
+        source: address,
+        parent: address,
+      }),
+      fc.record({ kind: fc.constant('join' as const), source: address }),
+      fc.record({
+        kind: fc.constant('message' as const),
+        source: address,
+        text: fc.string({ maxLength: 40 }),
+      }),
+      fc.record({ kind: fc.constant('reunion-hello' as const), source: address, path }),
+      fc.record({ kind: fc.constant('reunion-hello-back' as const), source: address, path }),
+    );
+    const targets = [server.address, ...peers.map((p) => p.address)];
+    const plan = fc.sample(
+      fc.tuple(fc.nat(attackers.length - 1), fc.nat(targets.length - 1), packet),
+      { seed: 20261121, numRuns: 600 },
+    );
+    const sends = plan.map(([from, to, p]) =>
+      (attackers[from] as { node: StreamNode }).node.send(targets[to] as string, p).catch(() => {}),
+    );
+    await Promise.all(sends);
+    expect(server.node.registry.graph.verify()).toEqual([]);
+
+    // Honest peers heal (a forged Advertise may have moved one in the root's graph: its hellos go
+    // stale, it times out and advertises again) and hear the next broadcast.
+    const placed = () =>
+      peers.every((p) => {
+        const node = server.topology().nodes.find((n) => n.address === p.address);
+        return p.reunion === 'attached' && node?.alive === true && node.parent === p.parent;
+      });
+    await until(
+      'honest peers attached where the root thinks',
+      placed,
+      [server, ...peers],
+      ['placed', 'parent', 'turned-off', 'hello-answered'],
+      30_000,
+    );
+    const got = new Map(peers.map((p) => [p.address, 0]));
+    for (const p of peers)
+      p.on(
+        'message',
+        ({ text }) =>
+          text === 'after the storm' && got.set(p.address, (got.get(p.address) ?? 0) + 1),
+      );
+    await server.node.broadcast('after the storm');
+    await until(
+      'everyone heard',
+      () => [...got.values()].every((n) => n >= 1),
+      peers,
+      ['message'],
+      10_000,
+    ).catch(async () => {
+      // A peer may still be moving: its hello went stale after the broadcast started. Try once more.
+      await until(
+        'honest peers attached',
+        placed,
+        [server, ...peers],
+        ['placed', 'parent', 'hello-answered'],
+        30_000,
+      );
+      await server.node.broadcast('after the storm');
+      await until(
+        'everyone heard',
+        () => [...got.values()].every((n) => n >= 1),
+        peers,
+        ['message'],
+        10_000,
+      );
+    });
+    expect(server.node.registry.graph.verify()).toEqual([]);
+  });
+});
