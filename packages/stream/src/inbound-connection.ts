@@ -43,7 +43,8 @@ export class InboundConnection {
   #destroyed = false;
   #paused = false;
   #lastByteAt: number;
-  /** When the partial frame now buffered began; -1 when none is. */
+  #proven = false;
+  /** When the partial frame now buffered began (or the connection opened, until its first frame); -1 when none is. */
   #partialSince = -1;
   #timer: NodeJS.Timeout | undefined;
   #timerDue = Number.POSITIVE_INFINITY;
@@ -77,7 +78,20 @@ export class InboundConnection {
     socket.on('drain', this.#onDrain);
     socket.on('close', this.#onClose);
     this.#lastByteAt = now();
+    this.openedAt = this.#lastByteAt;
+    // A connection that never completes a first frame is held to frameTimeout too: opening
+    // sockets and writing nothing must not pin a connection slot for the whole idle timeout.
+    this.#partialSince = this.#lastByteAt;
+    this.#armTimer(this.#lastByteAt + options.frameTimeout);
     if (options.idleTimeout > 0) this.#armTimer(this.#lastByteAt + options.idleTimeout);
+  }
+
+  /** When the connection was accepted (performance.now()). */
+  readonly openedAt: number;
+
+  /** True once the connection has delivered a whole frame: it speaks the protocol. */
+  get proven(): boolean {
+    return this.#proven;
   }
 
   /** Closes the connection at once. */
@@ -107,7 +121,10 @@ export class InboundConnection {
         error instanceof CodecError ? error : new CodecError('ERR_INVALID_PACKET', String(error));
       frames = failure.frames;
     }
-    if (frames.length > 0) this.#acknowledge(frames.length);
+    if (frames.length > 0) {
+      this.#proven = true;
+      this.#acknowledge(frames.length);
+    }
     if (failure === undefined) this.#trackPartialFrame(frames.length > 0, time);
     for (const { packet, framing } of frames) {
       if (this.#destroyed) return;

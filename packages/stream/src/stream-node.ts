@@ -243,13 +243,34 @@ export class StreamNode extends EventEmitter<StreamEvents> {
     this.#options.logger.info({ address: formatAddress(this.#address) }, 'closed');
   }
 
+  /**
+   * At the connection limit, makes room by closing the oldest connection that has not yet
+   * delivered a whole frame (idle or trickling sockets), so that a flood of silent connections
+   * cannot lock honest nodes out. Returns false when every connection speaks the protocol.
+   */
+  #evictUnproven(): boolean {
+    let oldest: InboundConnection | undefined;
+    for (const connection of this.#inbound) {
+      if (!connection.proven && (oldest === undefined || connection.openedAt < oldest.openedAt))
+        oldest = connection;
+    }
+    if (oldest === undefined) return false;
+    this.#options.logger.warn(
+      { remote: formatAddress(oldest.remote), maxConnections: this.#options.maxConnections },
+      'closing a connection that sent no frame, to make room',
+    );
+    this.#inbound.delete(oldest);
+    oldest.destroy();
+    return true;
+  }
+
   readonly #onConnection = (socket: net.Socket): void => {
     const { maxConnections, logger } = this.#options;
     if (this.#closing !== undefined) {
       socket.destroy();
       return;
     }
-    if (this.#inbound.size >= maxConnections) {
+    if (this.#inbound.size >= maxConnections && !this.#evictUnproven()) {
       logger.warn(
         { remote: `${socket.remoteAddress}:${socket.remotePort}`, maxConnections },
         'refusing connection: too many inbound connections',
