@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Topology } from '../src/index.js';
+import { PeerProcess } from './peer-process.js';
+import { RootProcess } from './root-process.js';
+
+const timings = { helloInterval: 100, peerTimeout: 1_500, rootTimeout: 1_400 };
+const PEERS = 32;
+const dir = mkdtempSync(join(tmpdir(), 'p2p-chaos-'));
+const store = join(dir, 'root.db');
+const everything: Array<PeerProcess | RootProcess> = [];
+
+afterAll(async () => {
+  for (const p of everything) {
+    if (p instanceof PeerProcess) p.child.kill('SIGCONT');
+    p.kill();
+  }
+  await Promise.all(everything.map((p) => p.exited));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function startRoot(listen: string): RootProcess {
+  const root = new RootProcess([
+    '--listen',
+    listen,
+    '--http',
+    '127.0.0.1:0',
+    '--db',
+    store,
+    '--log-level',
+    'info',
+    '--hello-interval',
+    String(timings.helloInterval),
+    '--root-timeout',
+    String(timings.rootTimeout),
+  ]);
+  everything.push(root);
+  return root;
+}
+
+function startPeer(root: string): PeerProcess {
+  const peer = new PeerProcess(root, timings);
+  everything.push(peer);
+  return peer;
+}
+
+/** Polls the root's topology (an HTTP API, no events to wait on) until `check` holds. */
+async function untilTopology(
+  root: RootProcess,
+  what: string,
+  check: (t: Topology) => boolean,
+  ms = 30_000,
+): Promise<Topology> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const topology = await root.topology().catch(() => undefined);
+    if (topology !== undefined && check(topology)) return topology;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(topology)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // polling interval of an HTTP API, not a stand-in for an event
+  }
+}
+
+/** Every live peer is alive in the root's tree where it thinks it is, and the tree is binary and connected. */
+function healthy(topology: Topology, live: PeerProcess[]): boolean {
+  const byAddress = new Map(topology.nodes.map((n) => [n.address, n]));
+  const alive = topology.nodes.filter((n) => n.alive);
+  const children = new Map<string, number>();
+  for (const n of alive) children.set(n.parent ?? '', (children.get(n.parent ?? '') ?? 0) + 1);
+  if ([...children.values()].some((count) => count > 2)) return false;
+  for (const n of alive) {
+    // Connected: the parent chain reaches the root without a loop.
+    let at: string | null = n.address;
+    for (let hops = 0; at !== topology.root; hops++) {
+      const node = at === null ? undefined : byAddress.get(at);
+      if (node === undefined || !node.alive || hops > 100) return false;
+      at = node.parent;
+    }
+  }
+  return live.every((p) => {
+    const node = byAddress.get(p.address);
+    return node?.alive === true && node.parent === p.parent;
+  });
+}
+
+describe('chaos: a root and 32 peers in separate processes', () => {
+  it('survives kills, pauses, restarts and a root crash; afterwards every message reaches every live peer once', {
+    timeout: 150_000,
+  }, async () => {
+    let root = startRoot('127.0.0.1:0');
+    const { address } = await root.started;
+    const peers: PeerProcess[] = [];
+    for (let i = 0; i < PEERS; i++) peers.push(startPeer(address));
+    await Promise.all(peers.map((p) => p.until('attached', () => p.parent !== null, 60_000)));
+    await untilTopology(root, 'everyone in the tree', (t) => healthy(t, peers), 60_000);
+    const registered = new Set((await root.topology()).nodes.map((n) => n.address));
+    expect(registered.size).toBe(PEERS);
+
+    // A seeded plan of faults, so that a failure can be replayed.
+    const plan = fc.sample(
+      fc.tuple(fc.constantFrom('kill', 'pause', 'restart', 'message'), fc.nat()),
+      { seed: 424242, numRuns: 24 },
+    );
+    const paused = new Set<PeerProcess>();
+    const dead = new Set<PeerProcess>();
+    const live = () => peers.filter((p) => !dead.has(p));
+    for (const [action, pick] of plan) {
+      const candidates = live().filter((p) => !paused.has(p));
+      const target = candidates[pick % candidates.length] as PeerProcess;
+      if (action === 'kill') {
+        target.kill();
+        dead.add(target);
+      } else if (action === 'pause') {
+        target.child.kill('SIGSTOP'); // a silent failure: the process holds its sockets and says nothing
+        paused.add(target);
+      } else if (action === 'restart') {
+        target.kill();
+        dead.add(target);
+        const fresh = startPeer(address);
+        peers.push(fresh);
+        await fresh.until('started', () => fresh.address !== '');
+      } else {
+        target.broadcast(`during the chaos ${pick}`);
+      }
+      // Let the network react before the next fault (bounded: a few hello intervals).
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+
+    // The root crashes mid-run and comes back on the same store and address.
+    root.kill('SIGKILL');
+    await root.exited;
+    root = startRoot(address);
+    await root.started;
+    const afterCrash = await root.topology();
+    for (const address of registered)
+      expect(afterCrash.nodes.some((n) => n.address === address)).toBe(true);
+
+    for (const p of paused) p.child.kill('SIGCONT');
+    const survivors = live();
+    const settled = await untilTopology(
+      root,
+      'the tree healed',
+      (t) => healthy(t, survivors),
+      60_000,
+    );
+    expect(settled.nodes.filter((n) => n.alive).length).toBe(survivors.length);
+
+    // After settling, every message reaches every live peer exactly once.
+    const senders = [
+      survivors[0],
+      survivors[survivors.length - 1],
+      survivors[Math.floor(survivors.length / 2)],
+    ] as PeerProcess[];
+    for (const [i, sender] of senders.entries()) {
+      const text = `after settling ${i}`;
+      sender.broadcast(text);
+      await Promise.all(
+        survivors
+          .filter((p) => p !== sender)
+          .map((p) => p.until(`"${text}"`, () => p.count('message', (e) => e.text === text) >= 1)),
+      );
+    }
+    for (const [i, sender] of senders.entries()) {
+      for (const p of survivors)
+        expect(p.count('message', (e) => e.text === `after settling ${i}`)).toBe(
+          p === sender ? 0 : 1,
+        );
+    }
+  });
+});

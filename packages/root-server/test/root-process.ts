@@ -1,0 +1,42 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Topology } from '../src/index.js';
+
+const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+/** The `p2p-root` service in a child process, as an operator runs it. */
+export class RootProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly started: Promise<{ address: string; http: string }>;
+  readonly exited: Promise<number | null>;
+  stderr = '';
+
+  constructor(args: string[]) {
+    this.child = spawn(process.execPath, [bin, ...args], { stdio: 'pipe' });
+    this.child.stdout.resume();
+    this.child.stderr.setEncoding('utf8');
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.started = new Promise((resolve, reject) => {
+      this.child.stderr.on('data', (chunk: string) => {
+        this.stderr += chunk;
+        for (const line of this.stderr.split('\n')) {
+          if (!line.includes('"root started"')) continue;
+          const { address, http } = JSON.parse(line) as { address: string; http: string };
+          resolve({ address, http });
+        }
+      });
+      this.exited.then((code) =>
+        reject(new Error(`p2p-root exited with ${code} before starting: ${this.stderr}`)),
+      );
+    });
+  }
+
+  async topology(): Promise<Topology> {
+    const { http } = await this.started;
+    return (await (await fetch(`http://${http}/api/topology`)).json()) as Topology;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+}
