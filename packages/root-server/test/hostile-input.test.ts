@@ -113,6 +113,43 @@ describe('the root refuses what it should', () => {
     expect(root.registry.graph.size).toBe(1);
   });
 
+  it('caps a registration flood from many addresses and keeps serving an honest node', async () => {
+    const root = await bareRoot({ maxRegistered: 200 });
+    const honest = await rawNode();
+    await honest.node.send(root.address, {
+      kind: 'register-request',
+      source: honest.address,
+      address: honest.address,
+    });
+    await until(
+      'honest registered',
+      () => root.registry.graph.size === 1,
+      [root],
+      ['node-registered'],
+      10_000,
+    );
+    const attacker = await rawNode();
+    const flood = Array.from({ length: 1_000 }, (_, i) => {
+      const claimed: Address = { host: '127.0.0.1', port: 20_000 + i };
+      return attacker.node.send(root.address, {
+        kind: 'register-request',
+        source: claimed,
+        address: claimed,
+      });
+    });
+    await Promise.all(flood);
+    await dropsOf(root, 'registry-full', 801);
+    expect(root.registry.graph.size).toBe(200);
+    await honest.node.send(root.address, { kind: 'advertise-request', source: honest.address });
+    await until(
+      'honest placed',
+      () => honest.received.some((p) => p.kind === 'advertise-response'),
+      [honest.node as never],
+      ['packet'],
+      10_000,
+    );
+  });
+
   it('answers no hello with a forged, looping, stale or 99-entry path', async () => {
     const root = await bareRoot();
     const child = await rawNode();

@@ -29,6 +29,8 @@ export class RootProcess {
         reject(new Error(`p2p-root exited with ${code} before starting: ${this.stderr}`)),
       );
     });
+    // A root expected to fail is awaited through `exited`; its `started` must not go unhandled.
+    this.started.catch(() => {});
   }
 
   async topology(): Promise<Topology> {
