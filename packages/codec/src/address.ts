@@ -159,11 +159,37 @@ function pad3(octet: number): string {
   return octet >= 100 ? String(octet) : octet >= 10 ? `0${octet}` : `00${octet}`;
 }
 
-/** The four octets of a valid address, for the binary header. */
-export function octetsOfAddress(address: Address): number[] {
-  const octets = octetsOf(address.host);
+const octetCache = new Map<string, readonly number[]>();
+
+/** The four octets of a valid address, for headers and entries. Recent hosts are kept (bounded). */
+export function octetsOfAddress(address: Address): readonly number[] {
+  let octets = octetCache.get(address.host);
+  if (octets === undefined) {
+    octets = octetsOf(address.host);
+    if (octets !== undefined) {
+      if (octetCache.size >= HOST_CACHE_LIMIT) octetCache.clear();
+      octetCache.set(address.host, octets);
+    }
+  }
   if (octets === undefined || !isPort(address.port)) {
     throw new CodecError('ERR_INVALID_PACKET', `cannot encode address ${formatAddress(address)}`);
   }
   return octets;
+}
+
+function writeDigits(bytes: Uint8Array, at: number, value: number, width: number): void {
+  for (let i = width - 1; i >= 0; i--) {
+    bytes[at + i] = 0x30 + (value % 10);
+    value = (value / 10) | 0;
+  }
+}
+
+/** Writes the 20-byte fixed-width entry of `address` at `at`, without building a string. */
+export function writeEntry(bytes: Uint8Array, at: number, address: Address): void {
+  const octets = octetsOfAddress(address);
+  for (let i = 0; i < 4; i++) {
+    writeDigits(bytes, at + 4 * i, octets[i] as number, 3);
+    if (i < 3) bytes[at + 4 * i + 3] = DOT;
+  }
+  writeDigits(bytes, at + 15, address.port, 5);
 }

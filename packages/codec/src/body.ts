@@ -1,4 +1,11 @@
-import { type Address, ENTRY_LENGTH, formatEntry, readDigits, readEntry } from './address.js';
+import {
+  type Address,
+  ENTRY_LENGTH,
+  formatEntry,
+  readDigits,
+  readEntry,
+  writeEntry,
+} from './address.js';
 import { CodecError } from './errors.js';
 import { MAX_PATH_ENTRIES, type Packet, PacketType } from './packet.js';
 
@@ -105,16 +112,31 @@ export function decodeBody(
   }
 }
 
-function pathBody(prefix: string, path: readonly Address[]): string {
+/** The length of a Reunion body, checking its path. */
+export function pathBodyLength(path: readonly Address[]): number {
   if (!Array.isArray(path) || path.length < 1 || path.length > MAX_PATH_ENTRIES) {
     throw new CodecError(
       'ERR_INVALID_PACKET',
       `a Reunion path needs 1 to ${MAX_PATH_ENTRIES} entries`,
     );
   }
-  let body = prefix + (path.length < 10 ? `0${path.length}` : String(path.length));
-  for (const entry of path) body += formatEntry(entry);
-  return body;
+  return 5 + path.length * ENTRY_LENGTH;
+}
+
+/** Writes a Reunion body (REQ or RES, the count, the entries) at `at`, byte by byte. */
+export function writePathBody(
+  frame: Uint8Array,
+  at: number,
+  hello: boolean,
+  path: readonly Address[],
+): void {
+  frame[at] = R;
+  frame[at + 1] = E;
+  frame[at + 2] = hello ? Q : S;
+  frame[at + 3] = 0x30 + ((path.length / 10) | 0);
+  frame[at + 4] = 0x30 + (path.length % 10);
+  for (let i = 0; i < path.length; i++)
+    writeEntry(frame, at + 5 + i * ENTRY_LENGTH, path[i] as Address);
 }
 
 /**
@@ -138,9 +160,8 @@ export function bodyText(packet: Packet): string {
         throw new CodecError('ERR_INVALID_PACKET', 'Message text must be a string');
       return packet.text;
     case 'reunion-hello':
-      return pathBody('REQ', packet.path);
     case 'reunion-hello-back':
-      return pathBody('RES', packet.path);
+      throw new CodecError('ERR_INVALID_PACKET', 'Reunion bodies are written by writePathBody');
     default:
       throw new CodecError(
         'ERR_INVALID_PACKET',

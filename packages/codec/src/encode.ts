@@ -1,4 +1,4 @@
-import { bodyText } from './body.js';
+import { bodyText, pathBodyLength, writePathBody } from './body.js';
 import { CodecError } from './errors.js';
 import { headerLength, writeHeader } from './header.js';
 import { type Framing, type Packet, packetType } from './packet.js';
@@ -13,8 +13,17 @@ export function encode(packet: Packet, framing: Framing): Uint8Array {
   }
   if (packet === null || typeof packet !== 'object')
     throw new CodecError('ERR_INVALID_PACKET', 'a packet must be an object');
-  const body = bodyText(packet);
   const start = headerLength(framing);
+  if (packet.kind === 'reunion-hello' || packet.kind === 'reunion-hello-back') {
+    // Paths are the root's hot path: written byte by byte, no strings built.
+    const length = pathBodyLength(packet.path);
+    const frame = Buffer.allocUnsafe(start + length);
+    frame.fill(0, 0, start);
+    writeHeader(frame, framing, packetType(packet.kind), length, packet.source);
+    writePathBody(frame, start, packet.kind === 'reunion-hello', packet.path);
+    return frame;
+  }
+  const body = bodyText(packet);
   // Node's Buffer encodes UTF-8 several times faster than TextEncoder, straight into the frame.
   const length = Buffer.byteLength(body, 'utf8');
   const frame = Buffer.allocUnsafe(start + length);
