@@ -1,6 +1,7 @@
 import { addRootServiceOptions, LOG_LEVELS as ROOT_LOG_LEVELS } from '@p2p/root-server';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CliError, ExitCode } from './errors.js';
+import { shellHelp } from './shell/parse-command.js';
 
 const FRAMINGS = ['binary', 'text'];
 const LOG_LEVELS = [...ROOT_LOG_LEVELS];
@@ -79,14 +80,7 @@ Examples:
     .addHelpText(
       'after',
       `
-Shell commands (case-insensitive):
-  Register              register with the root
-  Advertise             ask the root for a parent and join it
-  SendMessage <text>    broadcast a message to the whole tree
-  status                address, registration, parent, children, reunion state
-  neighbours            the parent and children
-  help                  this list
-  quit                  leave (end of input does the same)
+${shellHelp}
 
 Examples:
   p2p peer --root 127.0.0.1:5353 --listen 127.0.0.1:6501

@@ -58,4 +58,4 @@ export const shellHelp = `Commands (case-insensitive):
   status                address, registration, parent, children, reunion state
   neighbours            the parent and children
   help                  this list
-  quit                  leave`;
+  quit                  leave (end of input and Ctrl-C leave too)`;
