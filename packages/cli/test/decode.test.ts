@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,9 +45,12 @@ describe('p2p decode', () => {
     const fromStdin = await runP2p(['decode'], all.match(/.{1,64}/g)?.join('\n'));
     expect(fromStdin.code).toBe(0);
     expect(fromStdin.stdout.trim().split('\n')).toHaveLength(golden.length);
-    const file = join(tmpdir(), `p2p-capture-${process.pid}.bin`);
+    const dir = mkdtempSync(join(tmpdir(), 'p2p-capture-'));
+    const file = join(dir, 'capture.bin');
     writeFileSync(file, Buffer.from(all, 'hex'));
-    const fromFile = await runP2p(['decode', '--file', file]);
+    const fromFile = await runP2p(['decode', '--file', file]).finally(() =>
+      rmSync(dir, { recursive: true }),
+    );
     expect(
       fromFile.stdout
         .trim()
