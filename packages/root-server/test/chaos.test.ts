@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Topology } from '../src/index.js';
+import type { Topology, TopologyNode } from '../src/index.js';
 import { PeerProcess } from './peer-process.js';
 import { RootProcess } from './root-process.js';
 
@@ -75,7 +75,7 @@ function healthy(topology: Topology, live: PeerProcess[]): boolean {
     // Connected: the parent chain reaches the root without a loop.
     let at: string | null = n.address;
     for (let hops = 0; at !== topology.root; hops++) {
-      const node = at === null ? undefined : byAddress.get(at);
+      const node: TopologyNode | undefined = at === null ? undefined : byAddress.get(at);
       if (node === undefined || !node.alive || hops > 100) return false;
       at = node.parent;
     }
