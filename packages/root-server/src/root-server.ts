@@ -36,6 +36,12 @@ export interface RootServerOptions {
   clock?: Clock;
   /** Further transport options (limits, timeouts). */
   stream?: Omit<StreamNodeOptions, 'listen' | 'defaultFraming' | 'window' | 'logger'>;
+  /** Check that Register/Advertise come from the IP they claim (default: unless listening on loopback). */
+  verifySourceIp?: boolean;
+  /** Most registered nodes (default 100,000). */
+  maxRegistered?: number;
+  /** Refuse Joins the root did not arrange (default false). */
+  refuseUnplacedJoins?: boolean;
 }
 
 /** One node of `/api/topology` (design.md), with a few extra fields the dashboard shows. */
@@ -133,7 +139,17 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       );
       if (report.registered > 0)
         logger.info({ ...report, dropped: report.dropped.length }, 'registry restored');
-      const node = new RootNode({ transport, registry, clock, logger });
+      const node = new RootNode({
+        transport,
+        registry,
+        clock,
+        logger,
+        ...(options.verifySourceIp === undefined ? {} : { verifySourceIp: options.verifySourceIp }),
+        ...(options.maxRegistered === undefined ? {} : { maxRegistered: options.maxRegistered }),
+        ...(options.refuseUnplacedJoins === undefined
+          ? {}
+          : { refuseUnplacedJoins: options.refuseUnplacedJoins }),
+      });
       const server = new RootServer({
         node,
         transport,

@@ -15,6 +15,9 @@ export interface RootServiceFlags {
   rootTimeout?: number;
   grace?: number;
   window?: number;
+  sourceIpCheck: 'auto' | 'on' | 'off';
+  maxRegistered: number;
+  refuseUnplacedJoins?: boolean;
   logLevel: LogLevel;
 }
 
@@ -22,6 +25,13 @@ function milliseconds(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new InvalidArgumentError('expected a whole number of milliseconds, at least 1');
+  return n;
+}
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a whole number, at least 1');
   return n;
 }
 
@@ -92,6 +102,27 @@ export function addRootServiceOptions(command: Command): Command {
         .argParser(windowSize),
     )
     .addOption(
+      new Option(
+        '--source-ip-check <mode>',
+        "refuse Register/Advertise claiming another IP than the connection's; 'auto': on unless listening on loopback",
+      )
+        .choices(['auto', 'on', 'off'])
+        .env('P2P_SOURCE_IP_CHECK')
+        .default('auto'),
+    )
+    .addOption(
+      new Option('--max-registered <n>', 'refuse registrations beyond this many nodes')
+        .env('P2P_MAX_REGISTERED')
+        .argParser(count)
+        .default(100_000),
+    )
+    .addOption(
+      new Option(
+        '--refuse-unplaced-joins',
+        'refuse a Join from a node the root did not place under itself',
+      ).env('P2P_REFUSE_UNPLACED_JOINS'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level (JSON logs on standard error)')
         .choices(LOG_LEVELS)
         .env('P2P_LOG_LEVEL')
@@ -113,5 +144,8 @@ export function rootServerOptionsFrom(flags: RootServiceFlags): RootServerOption
     },
     ...(flags.grace === undefined ? {} : { grace: flags.grace }),
     ...(flags.window === undefined ? {} : { window: flags.window }),
+    ...(flags.sourceIpCheck === 'auto' ? {} : { verifySourceIp: flags.sourceIpCheck === 'on' }),
+    maxRegistered: flags.maxRegistered,
+    refuseUnplacedJoins: flags.refuseUnplacedJoins === true,
   };
 }

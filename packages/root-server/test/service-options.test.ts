@@ -1,0 +1,74 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import {
+  addRootServiceOptions,
+  type RootServiceFlags,
+  rootServerOptionsFrom,
+} from '../src/index.js';
+
+function parse(args: string[], env: Record<string, string> = {}) {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    const command = addRootServiceOptions(
+      new Command('p2p-root').exitOverride().configureOutput({ writeErr: () => {} }),
+    );
+    command.parse(args, { from: 'user' });
+    return rootServerOptionsFrom(command.opts<RootServiceFlags>());
+  } finally {
+    process.env = saved;
+  }
+}
+
+describe('the root service flags', () => {
+  it('have safe defaults', () => {
+    expect(parse([])).toMatchObject({
+      listen: '127.0.0.1:5353',
+      http: '127.0.0.1:8080',
+      store: 'p2p-root.db',
+      framing: 'binary',
+      maxRegistered: 100_000,
+      refuseUnplacedJoins: false,
+    });
+    expect(parse([])).not.toHaveProperty('verifySourceIp'); // auto: decided from the listen address
+  });
+
+  it('turn into server options, hardening included', () => {
+    expect(
+      parse([
+        '--http',
+        'off',
+        '--timings',
+        'fast',
+        '--root-timeout',
+        '5000',
+        '--source-ip-check',
+        'on',
+        '--max-registered',
+        '50',
+        '--refuse-unplaced-joins',
+      ]),
+    ).toMatchObject({
+      http: null,
+      timings: { helloInterval: 250, rootTimeout: 5000 },
+      verifySourceIp: true,
+      maxRegistered: 50,
+      refuseUnplacedJoins: true,
+    });
+  });
+
+  it('read the environment when a flag is absent', () => {
+    expect(
+      parse([], { P2P_LISTEN: '0.0.0.0:7000', P2P_SOURCE_IP_CHECK: 'off', P2P_DB: ':memory:' }),
+    ).toMatchObject({
+      listen: '0.0.0.0:7000',
+      verifySourceIp: false,
+      store: ':memory:',
+    });
+  });
+
+  it('refuse bad values', () => {
+    expect(() => parse(['--max-registered', '0'])).toThrow(/at least 1/);
+    expect(() => parse(['--source-ip-check', 'maybe'])).toThrow(/Allowed choices/);
+  });
+});
