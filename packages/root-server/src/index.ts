@@ -10,6 +10,7 @@ export {
   type TurnOffCause,
 } from './root-node.js';
 export {
+  type DashboardStats,
   RootServer,
   type RootServerOptions,
   type Topology,

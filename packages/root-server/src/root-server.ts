@@ -9,10 +9,9 @@ import {
   type Timings,
 } from '@p2p/peer';
 import { type Logger, StreamNode, type StreamNodeOptions, silentLogger } from '@p2p/stream';
-import { HelloRate } from './hello-rate.js';
 import { AdminServer, type AdminSource } from './http/admin-server.js';
-import { dashboardPage } from './http/dashboard.js';
 import { createMetrics } from './metrics.js';
+import { RateMeter } from './rate-meter.js';
 import { Registry } from './registry/registry.js';
 import { RootNode, type RootNodeEvents } from './root-node.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -55,6 +54,16 @@ export interface TopologyNode {
   framing: Framing;
 }
 
+/** The dashboard's counters (`/api/stats`). */
+export interface DashboardStats {
+  registered: number;
+  alive: number;
+  depth: number;
+  messagesPerSecond: number;
+  hellosPerSecond: number;
+  drops: number;
+}
+
 export interface Topology {
   root: string;
   nodes: TopologyNode[];
@@ -73,7 +82,8 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
   #admin: AdminServer | undefined;
   readonly #clock: Clock;
   readonly #logger: Logger;
-  readonly #helloRate: HelloRate;
+  readonly #helloRate: RateMeter;
+  readonly #messageRate: RateMeter;
   #sweepTimer: TimerHandle | undefined;
   #flushTimer: TimerHandle | undefined;
   #closed: Promise<void> | undefined;
@@ -84,7 +94,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     timings: Timings;
     clock: Clock;
     logger: Logger;
-    helloRate: HelloRate;
+    helloRate: RateMeter;
   }) {
     super();
     this.node = parts.node;
@@ -93,6 +103,17 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     this.#clock = parts.clock;
     this.#logger = parts.logger;
     this.#helloRate = parts.helloRate;
+    this.#messageRate = new RateMeter(parts.clock);
+    // The dashboard hears of every change of the tree (coalesced by the event stream).
+    for (const event of [
+      'node-registered',
+      'placed',
+      'turned-off',
+      'neighbour-added',
+      'neighbour-removed',
+    ] as const) {
+      (this.node as EventEmitter).on(event, () => this.#admin?.events.notify('topology'));
+    }
     for (const event of [
       'message',
       'node-registered',
@@ -156,7 +177,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         timings,
         clock,
         logger,
-        helloRate: new HelloRate(clock),
+        helloRate: new RateMeter(clock),
       });
       if (httpAddress !== null) {
         admin = await AdminServer.listen(
@@ -206,6 +227,21 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     };
   }
 
+  /** The counters the dashboard shows: sizes, rates over the last 10 s, drops. */
+  stats(): DashboardStats {
+    const graph = this.node.registry.graph;
+    const counters = this.node.counters;
+    const messages = counters.messagesDelivered + counters.messagesOriginated;
+    return {
+      registered: graph.size,
+      alive: graph.aliveCount,
+      depth: graph.maxDepth,
+      messagesPerSecond: this.#messageRate.perSecond(messages),
+      hellosPerSecond: this.#helloRate.perSecond(this.node.rootCounters.hellos),
+      drops: Object.values(counters.dropped).reduce((a, b) => a + b, 0),
+    };
+  }
+
   /** Stops accepting, closes every socket and timer, flushes and closes the store. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
@@ -237,7 +273,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         return { contentType: registry.contentType, body: await registry.metrics() };
       },
       topology: () => this.topology(),
-      dashboard: () => dashboardPage(),
+      stats: () => this.stats(),
     };
   }
 
@@ -269,6 +305,9 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         this.#logger.error({ err: (error as Error).message }, 'sweep failed');
       }
       this.#helloRate.sample(this.node.rootCounters.hellos);
+      this.#messageRate.sample(
+        this.node.counters.messagesDelivered + this.node.counters.messagesOriginated,
+      );
       this.#scheduleSweep();
     }, every);
   }

@@ -1,6 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from '@p2p/stream';
+import { dashboardPage } from './dashboard.js';
+import { EventStream } from './event-stream.js';
 
 /** What the admin HTTP server shows; the root server provides it. */
 export interface AdminSource {
@@ -10,9 +16,41 @@ export interface AdminSource {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** The topology document of design.md. */
   topology(): unknown;
-  /** The dashboard page (HTML). */
-  dashboard(): string;
+  /** Counters the dashboard shows beside the tree. */
+  stats(): unknown;
 }
+
+const assetsFolder = new URL('../../assets/', import.meta.url);
+
+/** Static files of the dashboard: its script and styles, and the tree layout library (its UMD build). */
+const assets = new Map<string, { type: string; path: () => string }>([
+  [
+    '/assets/dashboard.js',
+    {
+      type: 'text/javascript; charset=utf-8',
+      path: () => fileURLToPath(new URL('dashboard.js', assetsFolder)),
+    },
+  ],
+  [
+    '/assets/dashboard.css',
+    {
+      type: 'text/css; charset=utf-8',
+      path: () => fileURLToPath(new URL('dashboard.css', assetsFolder)),
+    },
+  ],
+  [
+    '/assets/d3-hierarchy.min.js',
+    {
+      type: 'text/javascript; charset=utf-8',
+      // The package exports only its module entry; the UMD file sits beside it in dist/.
+      path: () =>
+        join(
+          dirname(createRequire(import.meta.url).resolve('d3-hierarchy')),
+          'd3-hierarchy.min.js',
+        ),
+    },
+  ],
+]);
 
 function send(response: ServerResponse, status: number, contentType: string, body: string): void {
   response.writeHead(status, {
@@ -31,6 +69,9 @@ export class AdminServer {
   readonly #server: Server;
   readonly #source: AdminSource;
   readonly #logger: Logger;
+  readonly #assetCache = new Map<string, string>();
+  /** Server-sent events for the dashboard: `topology` when the tree changed. */
+  readonly events = new EventStream();
   #closed: Promise<void> | undefined;
 
   private constructor(server: Server, source: AdminSource, logger: Logger) {
@@ -102,10 +143,23 @@ export class AdminServer {
           'application/json; charset=utf-8',
           JSON.stringify(this.#source.topology()),
         );
+      case '/api/stats':
+        return send(
+          response,
+          200,
+          'application/json; charset=utf-8',
+          JSON.stringify(this.#source.stats()),
+        );
+      case '/api/events':
+        this.events.attach(response);
+        return;
       case '/':
       case '/index.html':
-        return send(response, 200, 'text/html; charset=utf-8', this.#source.dashboard());
-      default:
+        return send(response, 200, 'text/html; charset=utf-8', dashboardPage());
+      default: {
+        const asset = assets.get(path);
+        if (asset !== undefined)
+          return send(response, 200, asset.type, await this.#asset(path, asset.path()));
         this.#logger.debug({ path }, 'admin: not found');
         return send(
           response,
@@ -113,12 +167,23 @@ export class AdminServer {
           'text/plain; charset=utf-8',
           `not found: ${path}\ntry /, /healthz, /metrics or /api/topology\n`,
         );
+      }
     }
+  }
+
+  async #asset(route: string, path: string): Promise<string> {
+    let text = this.#assetCache.get(route);
+    if (text === undefined) {
+      text = await readFile(path, 'utf8');
+      this.#assetCache.set(route, text);
+    }
+    return text;
   }
 
   /** Stops listening and closes every connection. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= new Promise<void>((resolve) => {
+      this.events.close();
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });

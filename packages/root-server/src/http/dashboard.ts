@@ -1,6 +1,7 @@
 /**
- * The admin page at `/`: the tree as an indented drawing with each node's state, refreshed every
- * second from `/api/topology` (the same contract other tools use). Self-contained: no CDN.
+ * The dashboard at `/`: a shell that loads its script, its styles and the tree layout library
+ * from this server (no CDN: it works with no internet). The data comes from `/api/topology`
+ * (the contract other tools use), `/api/stats`, and `/api/events` tells when to refresh.
  */
 export function dashboardPage(): string {
   return `<!doctype html>
@@ -8,60 +9,36 @@ export function dashboardPage(): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>p2p root</title>
-<style>
-  body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #1d2330; }
-  h1 { font-size: 1.3rem; margin: 0 0 .25rem; }
-  #summary { color: #555; margin-bottom: 1rem; }
-  pre { font: 13px/1.5 ui-monospace, monospace; background: #f6f7f9; padding: 1rem; border-radius: 6px; }
-  .alive { color: #13795b; } .off { color: #b42318; }
-  nav a { margin-right: 1rem; }
-</style>
+<title>p2p root — live topology</title>
+<link rel="stylesheet" href="/assets/dashboard.css">
 </head>
 <body>
-<h1>p2p root <span id="root"></span></h1>
-<div id="summary">loading…</div>
-<pre id="tree"></pre>
-<nav><a href="/api/topology">/api/topology</a><a href="/metrics">/metrics</a><a href="/healthz">/healthz</a></nav>
-<script>
-const esc = (s) => String(s).replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]);
-function draw(topology) {
-  const children = new Map();
-  for (const node of topology.nodes) {
-    if (!node.alive) continue;
-    const list = children.get(node.parent) || [];
-    list.push(node);
-    children.set(node.parent, list);
-  }
-  const lines = [esc(topology.root) + ' (root)'];
-  const walk = (key, prefix) => {
-    const list = children.get(key) || [];
-    list.forEach((node, i) => {
-      const last = i === list.length - 1;
-      lines.push(prefix + (last ? '└── ' : '├── ') + '<span class="alive">' + esc(node.address) + '</span>');
-      walk(node.address, prefix + (last ? '    ' : '│   '));
-    });
-  };
-  walk(topology.root, '');
-  const off = topology.nodes.filter((n) => !n.alive);
-  if (off.length) lines.push('', 'turned off:', ...off.map((n) => '  <span class="off">' + esc(n.address) + '</span>  last seen ' + esc(n.lastSeen)));
-  document.getElementById('root').textContent = topology.root;
-  document.getElementById('tree').innerHTML = lines.join('\\n');
-  const alive = topology.nodes.length - off.length;
-  document.getElementById('summary').textContent =
-    topology.nodes.length + ' registered, ' + alive + ' alive, ' + off.length + ' turned off — updated ' + new Date().toLocaleTimeString();
-}
-async function refresh() {
-  try {
-    const response = await fetch('/api/topology', { cache: 'no-store' });
-    draw(await response.json());
-  } catch (error) {
-    document.getElementById('summary').textContent = 'root unreachable: ' + error.message;
-  }
-  setTimeout(refresh, 1000);
-}
-refresh();
-</script>
+<header>
+  <h1>p2p tree <span id="root-address"></span></h1>
+  <span id="connection" class="connection">connecting…</span>
+</header>
+<section id="counters" aria-label="counters">
+  <div><span class="value" id="stat-registered">–</span><span class="label">registered</span></div>
+  <div><span class="value" id="stat-alive">–</span><span class="label">alive</span></div>
+  <div><span class="value" id="stat-depth">–</span><span class="label">depth</span></div>
+  <div><span class="value" id="stat-messages">–</span><span class="label">messages/s</span></div>
+  <div><span class="value" id="stat-hellos">–</span><span class="label">hellos/s</span></div>
+  <div><span class="value" id="stat-drops">–</span><span class="label">drops</span></div>
+</section>
+<main>
+  <div id="tree" aria-label="the tree"><svg id="canvas" role="img"></svg></div>
+  <aside>
+    <div class="legend">
+      <span><i class="dot root"></i>root</span>
+      <span><i class="dot alive"></i>alive</span>
+      <span><i class="dot off"></i>turned off</span>
+    </div>
+    <div id="details"><p class="hint">Click a node for its details.</p></div>
+    <div id="turned-off"></div>
+  </aside>
+</main>
+<script src="/assets/d3-hierarchy.min.js"></script>
+<script src="/assets/dashboard.js"></script>
 </body>
 </html>
 `;

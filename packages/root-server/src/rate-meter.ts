@@ -2,8 +2,8 @@ import type { Clock } from '@p2p/peer';
 
 const WINDOW_MS = 10_000;
 
-/** Hellos per second over the last ten seconds, from samples of a running total. */
-export class HelloRate {
+/** Events per second over the last ten seconds, from samples of a running total (hellos, messages). */
+export class RateMeter {
   readonly #clock: Clock;
   readonly #samples: Array<{ at: number; total: number }> = [];
 
