@@ -59,13 +59,14 @@
     const compact = placed.length > 120;
     const dx = compact ? 16 : 140;
     let dy = 80;
+    let radius = 6;
     if (compact) {
       // Fitted to the panel: spread the levels so the drawing fills its height as well.
       const panel = document.getElementById('tree');
       const leaves = root.leaves().length;
       const scale = panel.clientWidth / ((leaves + 2) * dx);
       dy = Math.max(40, (panel.clientHeight / scale - 60) / (root.height + 1));
-      svg.style.setProperty('--r', `${Math.max(5, 3.5 / scale)}px`);
+      radius = Math.max(5, 3.5 / scale);
     }
     d3.tree().nodeSize([dx, dy])(root);
     let minX = 0;
@@ -89,6 +90,7 @@
       seen.add(n.id);
       const g = nodeElement(n.id);
       g.setAttribute('transform', `translate(${n.x},${n.y})`);
+      g.firstChild.setAttribute('r', String(radius)); // an attribute, not CSS: every browser scales it
       g.dataset.state = n.parent === null ? 'root' : 'alive';
       if (n.parent !== null) path += `M${n.parent.x},${n.parent.y}L${n.x},${n.y}`;
     });
