@@ -4,6 +4,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,
-    hookTimeout: 20_000,
+    hookTimeout: 60_000,
+    // The network, chaos and browser tests start dozens of processes each: one file at a time
+    // keeps a 2-core machine from starving their timers.
+    fileParallelism: false,
   },
 });

@@ -56,7 +56,8 @@ async function everyoneHears(root: RootServer, peers: PeerProcess[], text: strin
   for (const peer of peers) expect(peer.count('message', (e) => e.text === text)).toBe(1);
 }
 
-const fast = { helloInterval: 100, peerTimeout: 1_500, rootTimeout: 1_400 };
+// Fast, with room for a loaded machine: a starved hello must not look like a failure.
+const fast = { helloInterval: 200, peerTimeout: 4_000, rootTimeout: 3_800 };
 
 describe('a root with peers in separate processes', () => {
   it('everyone attaches breadth-first; killing an interior peer re-attaches its children elsewhere', {
