@@ -368,7 +368,7 @@ export class Peer extends TreeNode<PeerEvents> {
       let failure: PeerError;
       try {
         this.counters.packetsOut[packet.kind]++;
-        await this.transport.send(this.root, packet);
+        await this.transport.send(this.root, packet, { urgent: true });
         if (await answer$.answered) return;
         failure = new PeerError(
           'ERR_NO_ANSWER',

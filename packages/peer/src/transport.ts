@@ -3,7 +3,8 @@ import type { Address, Framing, Packet } from '@p2p/codec';
 /** What a node needs from its transport; `StreamNode` of @p2p/stream is the real one. */
 export interface Transport {
   readonly address: Address;
-  send(to: Address | string, packet: Packet): Promise<void>;
+  /** `urgent`: ahead of the packets already waiting for that remote (heartbeats, control). */
+  send(to: Address | string, packet: Packet, options?: { urgent?: boolean }): Promise<void>;
   disconnect(remote: Address | string): void;
   framingFor(remote: Address | string): Framing;
   on(event: 'packet', listener: (event: TransportPacket) => void): unknown;

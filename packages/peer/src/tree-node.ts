@@ -110,11 +110,15 @@ export class TreeNode<
     (this as unknown as EventEmitter).emit(event, ...args);
   }
 
-  /** Sends a packet, counting it; a failure is logged and counted and reported as false. */
+  /**
+   * Sends a packet, counting it; a failure is logged and counted and reported as false. Every
+   * kind but Message goes as urgent: a heartbeat stuck behind a backlog of Messages would time
+   * out and tear down a healthy edge.
+   */
   protected async sendPacket(to: string, packet: Packet): Promise<boolean> {
     this.counters.packetsOut[packet.kind]++;
     try {
-      await this.transport.send(to, packet);
+      await this.transport.send(to, packet, { urgent: packet.kind !== 'message' });
       return true;
     } catch (error) {
       this.counters.sendFailures++;

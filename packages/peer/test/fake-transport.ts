@@ -5,6 +5,7 @@ import type { Transport, TransportPacket, TransportUnreachable } from '../src/in
 export interface SentPacket {
   to: string;
   packet: Packet;
+  urgent?: boolean;
 }
 
 /** An in-memory transport: records what is sent, lets the test deliver packets and failures. */
@@ -24,12 +25,12 @@ export class FakeTransport
     this.address = parseAddress(address);
   }
 
-  async send(to: Address | string, packet: Packet): Promise<void> {
+  async send(to: Address | string, packet: Packet, options?: { urgent?: boolean }): Promise<void> {
     const key = typeof to === 'string' ? formatAddress(parseAddress(to)) : formatAddress(to);
     if (this.closed) throw Object.assign(new Error('closed'), { code: 'ERR_NODE_CLOSED' });
     if (this.down.has(key))
       throw Object.assign(new Error(`connect ECONNREFUSED ${key}`), { code: 'ERR_REFUSED' });
-    this.sent.push({ to: key, packet });
+    this.sent.push({ to: key, packet, ...(options?.urgent ? { urgent: true } : {}) });
   }
 
   disconnect(remote: Address | string): void {

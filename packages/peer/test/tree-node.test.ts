@@ -104,6 +104,24 @@ describe('Message flooding (5.5)', () => {
   });
 });
 
+describe('heartbeats are never stuck behind Messages', () => {
+  it('sends Reunion, Join and control packets as urgent and Messages in order', async () => {
+    const { transport, peer } = await interiorNode();
+    transport.deliver({ kind: 'message', source: addr(PARENT), text: 'bulk' });
+    transport.deliver({ kind: 'reunion-hello', source: addr(CHILD_A), path: [addr(CHILD_A)] });
+    transport.deliver({
+      kind: 'reunion-hello-back',
+      source: addr(PARENT),
+      path: [addr(SELF), addr(CHILD_B)],
+    });
+    await settle();
+    expect(transport.take('message').every((s) => s.urgent === undefined)).toBe(true);
+    expect(transport.take('reunion-hello')[0]?.urgent).toBe(true);
+    expect(transport.take('reunion-hello-back')[0]?.urgent).toBe(true);
+    expect(peer.counters.dropped['not-a-neighbour']).toBe(0);
+  });
+});
+
 describe('Reunion relaying (5.6)', () => {
   it('appends itself to a child hello and forwards it to the parent', async () => {
     const { transport, peer } = await interiorNode();

@@ -8,4 +8,4 @@ export type {
 } from './events.js';
 export { type Logger, silentLogger } from './logger.js';
 export type { StreamNodeOptions } from './options.js';
-export { StreamNode, type StreamStats } from './stream-node.js';
+export { type SendOptions, StreamNode, type StreamStats } from './stream-node.js';

@@ -11,8 +11,10 @@ export interface StreamNodeOptions {
   defaultFraming?: Framing;
   /** Unacknowledged packets per outgoing connection. Default 1 (lock-step, what older nodes need). */
   window?: number;
-  /** Per remote, packets waiting plus in flight; beyond it `send()` rejects ERR_QUEUE_FULL. Default 1024. */
+  /** Per remote, packets waiting plus in flight; beyond it `send()` rejects ERR_QUEUE_FULL. Default 16,384. */
   maxQueue?: number;
+  /** Per remote, bytes of frames waiting plus in flight; beyond it `send()` rejects ERR_QUEUE_FULL. Default 8 MiB. */
+  maxQueueBytes?: number;
   /** Milliseconds to wait for the ACK of the oldest unacknowledged packet. Default 10,000. */
   ackTimeout?: number;
   /** Milliseconds to wait for an outgoing connection to open. Default 5,000. */
@@ -35,6 +37,7 @@ export interface ResolvedOptions {
   defaultFraming: Framing;
   window: number;
   maxQueue: number;
+  maxQueueBytes: number;
   ackTimeout: number;
   connectTimeout: number;
   maxBodySize: number;
@@ -91,7 +94,10 @@ export function resolveOptions(options: StreamNodeOptions): ResolvedOptions {
     listen,
     defaultFraming: framing,
     window: integer('window', options.window, 1, 1, 65_536),
-    maxQueue: integer('maxQueue', options.maxQueue, 1024, 1, 2 ** 30),
+    // A flood forwards in bursts: the queue must absorb a burst (packets) without letting large
+    // frames take unbounded memory (bytes).
+    maxQueue: integer('maxQueue', options.maxQueue, 16_384, 1, 2 ** 30),
+    maxQueueBytes: integer('maxQueueBytes', options.maxQueueBytes, 8 * 1024 * 1024, 1, 2 ** 40),
     ackTimeout: integer('ackTimeout', options.ackTimeout, 10_000, 1, MAX_DELAY),
     connectTimeout: integer('connectTimeout', options.connectTimeout, 5_000, 1, MAX_DELAY),
     maxBodySize: integer('maxBodySize', options.maxBodySize, DEFAULT_MAX_BODY_SIZE, 0, 2 ** 32 - 1),

@@ -47,7 +47,11 @@ export class OutboundConnection {
   readonly #socket: net.Socket;
   readonly #closed: Promise<void>;
   readonly #waiting = new Fifo<PendingSend>();
+  /** Urgent sends wait here and leave before any in #waiting. */
+  readonly #urgent = new Fifo<PendingSend>();
   readonly #inFlight = new Fifo<PendingSend>();
+  /** Bytes of the frames waiting and in flight. */
+  #queuedBytes = 0;
   readonly #acks = new AckReader();
   #state: State = 'connecting';
   #connectTimer: NodeJS.Timeout | undefined;
@@ -79,7 +83,7 @@ export class OutboundConnection {
 
   /** Sends waiting for their turn. */
   get queued(): number {
-    return this.#waiting.length;
+    return this.#waiting.length + this.#urgent.length;
   }
 
   /** Sends written and not yet acknowledged. */
@@ -88,21 +92,25 @@ export class OutboundConnection {
   }
 
   /** Queues an encoded frame; resolves when its ACK arrives. */
-  send(frame: Uint8Array): Promise<void> {
-    const pending = this.#waiting.length + this.#inFlight.length;
-    if (this.#state === 'ended' || pending >= this.#options.maxQueue) {
+  send(frame: Uint8Array, urgent = false): Promise<void> {
+    const pending = this.#waiting.length + this.#urgent.length + this.#inFlight.length;
+    // One frame is always accepted into an empty queue, however large (the body limit bounds it).
+    const overBytes = pending > 0 && this.#queuedBytes + frame.length > this.#options.maxQueueBytes;
+    if (this.#state === 'ended' || pending >= this.#options.maxQueue || overBytes) {
       return Promise.reject(
         this.#state === 'ended'
           ? this.#error('ERR_CLOSED', `the connection to ${this.remote.key} is closed`)
           : this.#error(
               'ERR_QUEUE_FULL',
               `${pending} packets to ${this.remote.key} are already waiting or in flight ` +
-                `(maxQueue ${this.#options.maxQueue}); wait for earlier sends to settle or raise maxQueue`,
+                `(${this.#queuedBytes} bytes; maxQueue ${this.#options.maxQueue}, maxQueueBytes ${this.#options.maxQueueBytes}); ` +
+                'wait for earlier sends to settle or raise the limits',
             ),
       );
     }
     return new Promise<void>((resolve, reject) => {
-      this.#waiting.push({ frame, resolve, reject, sentAt: 0 });
+      this.#queuedBytes += frame.length;
+      (urgent ? this.#urgent : this.#waiting).push({ frame, resolve, reject, sentAt: 0 });
       if (this.#state !== 'open') return;
       if (this.#options.window === 1) {
         this.#pump();
@@ -136,7 +144,9 @@ export class OutboundConnection {
     this.#connectTimer = undefined;
     this.#timer = undefined;
     this.#socket.destroy();
+    this.#queuedBytes = 0;
     for (const send of this.#inFlight.drain()) send.reject(error);
+    for (const send of this.#urgent.drain()) send.reject(error);
     for (const send of this.#waiting.drain()) send.reject(error);
     this.#onEnded(this, error, report);
   }
@@ -152,13 +162,16 @@ export class OutboundConnection {
   /** Writes waiting frames while the window has room; several at once go out in one write. */
   #pump(): void {
     if (this.#state !== 'open') return;
-    const room = Math.min(this.#options.window - this.#inFlight.length, this.#waiting.length);
+    const room = Math.min(
+      this.#options.window - this.#inFlight.length,
+      this.#urgent.length + this.#waiting.length,
+    );
     if (room <= 0) return;
     const socket = this.#socket;
     const sentAt = now();
     if (room > 1) socket.cork();
     for (let i = 0; i < room; i++) {
-      const send = this.#waiting.shift() as PendingSend;
+      const send = (this.#urgent.shift() ?? this.#waiting.shift()) as PendingSend;
       send.sentAt = sentAt;
       this.#inFlight.push(send);
       socket.write(send.frame);
@@ -199,7 +212,11 @@ export class OutboundConnection {
     this.#lastActivity = now();
     const inFlight = this.#inFlight;
     const settled = Math.min(count, inFlight.length);
-    for (let i = 0; i < settled; i++) (inFlight.shift() as PendingSend).resolve();
+    for (let i = 0; i < settled; i++) {
+      const send = inFlight.shift() as PendingSend;
+      this.#queuedBytes -= send.frame.length;
+      send.resolve();
+    }
     if (count > settled) {
       this.fail(
         'ERR_PROTOCOL',
@@ -231,7 +248,7 @@ export class OutboundConnection {
       );
       return;
     }
-    if (this.#idleAfter === 0 || this.#waiting.length > 0) return;
+    if (this.#idleAfter === 0 || this.#waiting.length + this.#urgent.length > 0) return;
     const due = this.#lastActivity + this.#idleAfter;
     if (due - time > 1) {
       this.#armTimer(due, time);
@@ -263,7 +280,7 @@ export class OutboundConnection {
 
   #closedByRemote(): void {
     if (this.#state === 'ended') return;
-    const pending = this.#waiting.length + this.#inFlight.length;
+    const pending = this.#waiting.length + this.#urgent.length + this.#inFlight.length;
     this.fail(
       'ERR_CLOSED',
       pending > 0

@@ -17,6 +17,12 @@ import { type ResolvedOptions, resolveOptions, type StreamNodeOptions } from './
 import { OutboundConnection } from './outbound-connection.js';
 import { type Remote, RemoteCache } from './remote-address.js';
 
+/** Options of one `send()`. */
+export interface SendOptions {
+  /** Send ahead of the packets already waiting for this remote (never ahead of those in flight). */
+  urgent?: boolean;
+}
+
 /** Counts of a node's connections and pending sends, for metrics. */
 export interface StreamStats {
   /** Accepted connections open now. */
@@ -116,8 +122,12 @@ export class StreamNode extends EventEmitter<StreamEvents> {
    * StreamError (ERR_REFUSED, ERR_RESET, ERR_CLOSED, ERR_ACK_TIMEOUT, ERR_CONNECT_TIMEOUT,
    * ERR_QUEUE_FULL, ERR_NODE_CLOSED, ERR_PROTOCOL, or ERR_INVALID_ARGUMENT for a bad address or a
    * packet the codec cannot encode, the CodecError as `cause`).
+   *
+   * `urgent` packets (heartbeats, control) go ahead of the packets waiting for that remote, so
+   * that a backlog of bulk traffic does not delay them past a timeout; the order among urgent
+   * packets, and among the others, is kept.
    */
-  send(to: Address | string, packet: Packet): Promise<void> {
+  send(to: Address | string, packet: Packet, options: SendOptions = {}): Promise<void> {
     if (this.#closing !== undefined) {
       return Promise.reject(
         new StreamError('ERR_NODE_CLOSED', 'this node is closed; start a new one to send again'),
@@ -147,7 +157,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
       this.#outbound.set(remote.key, connection);
       this.#options.logger.debug({ remote: remote.key }, 'connecting');
     }
-    return connection.send(frame);
+    return connection.send(frame, options.urgent === true);
   }
 
   /** The framing `send()` uses toward `remote`: the one it last used toward us, else the default. */

@@ -116,4 +116,45 @@ describe('queue limit', () => {
       'ERR_NODE_CLOSED',
     ]);
   });
+
+  it('rejects with ERR_QUEUE_FULL beyond maxQueueBytes, but always takes one frame', async () => {
+    const raw = await RawServer.start({ ack: false });
+    const node = await startNode({ maxQueueBytes: 300 });
+    const big = message(node.address, 'x'.repeat(1_000));
+    const first = node.send(raw.address, big).catch((e: StreamError) => e.code);
+    const error = await node.send(raw.address, message(node.address, 'small')).catch((e) => e);
+    expect(error).toBeInstanceOf(StreamError);
+    expect(error.code).toBe('ERR_QUEUE_FULL');
+    expect(error.message).toContain('maxQueueBytes 300');
+    await node.close();
+    expect(await first).toBe('ERR_NODE_CLOSED');
+  });
+});
+
+describe('urgent sends', () => {
+  it('go ahead of the packets waiting for the remote, keeping their own order', async () => {
+    const raw = await RawServer.start({ ack: false });
+    const node = await startNode();
+    const frames = (n: number) =>
+      raw.frames.length >= n
+        ? Promise.resolve()
+        : waitFor(raw, 'frame', undefined, () => raw.frames.length >= n);
+    const sends = ['bulk 0', 'bulk 1', 'bulk 2'].map((text) =>
+      node.send(raw.address, message(node.address, text)),
+    );
+    await frames(1); // 'bulk 0' is in flight, the other two wait
+    const urgent = ['urgent 0', 'urgent 1'].map((text) =>
+      node.send(raw.address, message(node.address, text), { urgent: true }),
+    );
+    // In lock-step the first packet is in flight; each ACK releases the next one.
+    for (let i = 1; i <= 5; i++) {
+      [...raw.sockets][0]?.write('ACK');
+      if (i < 5) await frames(i + 1);
+    }
+    await Promise.all([...sends, ...urgent]);
+    const texts = raw.frames.map((f) =>
+      f.packet.kind === 'message' ? f.packet.text : f.packet.kind,
+    );
+    expect(texts).toEqual(['bulk 0', 'urgent 0', 'urgent 1', 'bulk 1', 'bulk 2']);
+  });
 });
