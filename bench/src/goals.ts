@@ -1,0 +1,139 @@
+import { kb, ms, rate, times } from './format.js';
+import type { GoalResult, Results } from './results.js';
+import { median, ratio } from './stats.js';
+
+const GOAL_SIZE = 255;
+
+const notRun = (goal: string): GoalResult => ({ goal, measured: 'not run', ratio: '-', met: null });
+
+function medianOf<T>(rows: readonly T[], pick: (row: T) => number): number {
+  return median(rows.map(pick));
+}
+
+/** The issue's goals (medians, all nodes in one process), each with its figure and verdict. */
+export function evaluateGoals(results: Results): GoalResult[] {
+  const goals: GoalResult[] = [];
+  const single = <T extends { size: number; layout: string }>(rows: readonly T[], size: number) =>
+    rows.filter((r) => r.size === size && r.layout === 'single');
+
+  {
+    const goal = `broadcast latency at N = ${GOAL_SIZE} within 1.5x of the raw lock-step flood (p50)`;
+    const rows = single(results.latency, GOAL_SIZE);
+    const parts: string[] = [];
+    let worst = Number.NaN;
+    for (const origin of ['root', 'leaf'] as const) {
+      const ours = medianOf(
+        rows.filter((r) => r.impl === 'ours' && r.origin === origin),
+        (r) => r.p50,
+      );
+      const raw = medianOf(
+        rows.filter((r) => r.impl === 'raw' && r.origin === origin),
+        (r) => r.p50,
+      );
+      if (!Number.isFinite(ours)) continue;
+      const r = ratio(ours, raw);
+      worst = Number.isNaN(worst) ? r : Math.max(worst, r);
+      parts.push(`from ${origin} ${ms(ours)} vs ${ms(raw)} (${times(r)})`);
+    }
+    goals.push(
+      parts.length === 0
+        ? notRun(goal)
+        : { goal, measured: parts.join('; '), ratio: times(worst), met: worst <= 1.5 },
+    );
+  }
+
+  const tput = single(results.throughput, GOAL_SIZE);
+  const tputOf = (impl: string, window: number) =>
+    medianOf(
+      tput.filter((r) => r.impl === impl && r.window === window),
+      (r) => r.perSecond,
+    );
+  {
+    const goal = `throughput at N = ${GOAL_SIZE}, lock-step, at least 0.7x the raw lock-step flood`;
+    const ours = tputOf('ours', 1);
+    const raw = tputOf('raw', 1);
+    goals.push(
+      Number.isFinite(ours)
+        ? {
+            goal,
+            measured: `${rate(ours)} vs ${rate(raw)} deliveries`,
+            ratio: times(ratio(ours, raw)),
+            met: ratio(ours, raw) >= 0.7,
+          }
+        : notRun(goal),
+    );
+  }
+  {
+    const goal = `throughput at N = ${GOAL_SIZE}, window 16, at least 10x our lock-step`;
+    const ours = tputOf('ours', 16);
+    const lockStep = tputOf('ours', 1);
+    goals.push(
+      Number.isFinite(ours) && Number.isFinite(lockStep)
+        ? {
+            goal,
+            measured: `${rate(ours)} vs ${rate(lockStep)} deliveries (raw window 16: ${rate(tputOf('raw', 16))})`,
+            ratio: times(ratio(ours, lockStep)),
+            met: ratio(ours, lockStep) >= 10,
+          }
+        : notRun(goal),
+    );
+  }
+  {
+    const goal = 'formation of 1,023 peers under 3 s';
+    const value = medianOf(single(results.formation, 1023), (r) => r.ms);
+    goals.push(
+      Number.isFinite(value)
+        ? { goal, measured: ms(value), ratio: times(value / 3000), met: value < 3000 }
+        : notRun(goal),
+    );
+  }
+  {
+    const goal = `crash recovery of a quarter of the tree at N = ${GOAL_SIZE} under 500 ms (re-attached and delivering)`;
+    const rows = single(results.recovery, GOAL_SIZE).filter((r) => r.mode === 'crash');
+    const value = medianOf(rows, (r) => r.deliveredMs);
+    goals.push(
+      Number.isFinite(value)
+        ? {
+            goal,
+            measured: `${ms(value)} (subtree of ${rows[0]?.subtree}; re-attached in ${ms(medianOf(rows, (r) => r.reattachedMs))})`,
+            ratio: times(value / 500),
+            met: value < 500,
+          }
+        : notRun(goal),
+    );
+  }
+  for (const window of [1, 16]) {
+    const goal = `root answers at least 50,000 hellos per second on one core (root window ${window}${window === 1 ? ', the default' : ''})`;
+    const rows = results.rootCapacity.filter((r) => r.window === window);
+    const value = medianOf(rows, (r) => r.hellosPerSecond);
+    const cpu = medianOf(rows, (r) => r.rootCpu);
+    const raw = medianOf(rows, (r) => r.rawHellosPerSecond);
+    goals.push(
+      Number.isFinite(value)
+        ? {
+            goal,
+            measured: `${rate(value)}, root process at ${(cpu * 100).toFixed(0)}% of a core (raw root: ${rate(raw)}, ${times(ratio(value, raw))})`,
+            ratio: times(value / 50_000),
+            met: value >= 50_000,
+          }
+        : notRun(goal),
+    );
+  }
+  {
+    const goal = 'memory under 50 KB of heap per peer';
+    const largest = Math.max(...results.memory.map((r) => r.size));
+    const rows = results.memory.filter((r) => r.size === largest);
+    const value = medianOf(rows, (r) => r.heapPerPeer);
+    goals.push(
+      Number.isFinite(value)
+        ? {
+            goal,
+            measured: `${kb(value)} at N = ${largest} (RSS ${kb(medianOf(rows, (r) => r.rssPerPeer))})`,
+            ratio: times(value / (50 * 1024)),
+            met: value < 50 * 1024,
+          }
+        : notRun(goal),
+    );
+  }
+  return goals;
+}

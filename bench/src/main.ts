@@ -1,0 +1,248 @@
+/**
+ * `pnpm bench:net`: whole trees of real peers on 127.0.0.1, beside a raw node:net flood of the
+ * same shape measured in the same run. See README.md.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { type Options, parseOptions, type Scenario, USAGE } from './args.js';
+import { ms, rate, table, times } from './format.js';
+import { evaluateGoals } from './goals.js';
+import { filesNeeded, machine } from './machine.js';
+import type { Network } from './network.js';
+import { RawFlood } from './raw-flood.js';
+import { summary } from './report.js';
+import type { Layout, Results } from './results.js';
+import { form } from './scenarios/formation.js';
+import { latency } from './scenarios/latency.js';
+import { recovery } from './scenarios/recovery.js';
+import { rootCapacity } from './scenarios/root-capacity.js';
+import { throughput } from './scenarios/throughput.js';
+
+const started = Date.now();
+const log = (line: string): void => {
+  console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+};
+
+/** The share of heartbeat packets (Reunion hellos and backs) among the packets of a run. */
+function share(run: { messagePackets: number; heartbeatPackets: number }): string {
+  const total = run.messagePackets + run.heartbeatPackets;
+  return total === 0 ? 'n/a' : `${((100 * run.heartbeatPackets) / total).toFixed(0)}%`;
+}
+
+/** How long a throughput run may make no progress before what is missing counts as lost. */
+const STALL_MS = 5_000;
+
+function wants(options: Options, scenario: Scenario, size: number): boolean {
+  return options.scenarios.includes(scenario) && options.sizes[scenario].includes(size);
+}
+
+/** Latency and lock-step throughput on a formed network, each beside the raw flood. */
+async function onFormed(
+  options: Options,
+  results: Results,
+  network: Network,
+  layout: Layout,
+  round: number,
+): Promise<void> {
+  const size = network.options.size;
+  const tag = `N=${size} ${layout}`;
+  if (wants(options, 'latency', size)) {
+    const raw = await RawFlood.start(size, 1);
+    try {
+      for (const origin of ['root', 'leaf'] as const) {
+        const rawRun = await latency(raw, origin, options.latencyMessages, 20);
+        const ours = await latency(network, origin, options.latencyMessages, 20);
+        for (const [impl, r] of [
+          ['raw', rawRun],
+          ['ours', ours],
+        ] as const)
+          results.latency.push({ size, layout, impl, origin, round, ...r });
+        log(
+          `latency    ${tag} from ${origin}: p50 ${ms(ours.p50)} p99 ${ms(ours.p99)}; raw p50 ${ms(rawRun.p50)} p99 ${ms(rawRun.p99)}; ratio ${times(ours.p50 / rawRun.p50)}${ours.lost + rawRun.lost > 0 ? `; lost ${ours.lost}/${rawRun.lost}` : ''}`,
+        );
+      }
+    } finally {
+      await raw.close();
+    }
+  }
+  if (wants(options, 'throughput', size) && network.options.window === 1)
+    await throughputPair(options, results, network, layout, round);
+}
+
+/** One throughput measurement of ours and of the raw flood with the same window. */
+async function throughputPair(
+  options: Options,
+  results: Results,
+  network: Network,
+  layout: Layout,
+  round: number,
+): Promise<void> {
+  const { size, window } = network.options;
+  const raw = await RawFlood.start(size, window);
+  try {
+    const rawRun = await throughput(raw, options.throughputMessages, STALL_MS);
+    const ours = await throughput(network, options.throughputMessages, STALL_MS);
+    for (const [impl, r] of [
+      ['raw', rawRun],
+      ['ours', ours],
+    ] as const)
+      results.throughput.push({ size, layout, impl, window, round, ...r });
+    log(
+      `throughput N=${size} ${layout} window ${window}: ${rate(ours.perSecond)} deliveries; raw ${rate(rawRun.perSecond)}; ratio ${times(ours.perSecond / rawRun.perSecond)}; heartbeat ${share(ours)} of packets${ours.missing + rawRun.missing > 0 ? `; lost ${ours.missing}/${rawRun.missing}` : ''}`,
+    );
+  } finally {
+    await raw.close();
+  }
+}
+
+async function runSize(options: Options, results: Results, size: number, round: number) {
+  const layouts: Layout[] =
+    options.workers > 0 && size <= options.spreadUpTo ? ['single', 'spread'] : ['single'];
+  for (const layout of layouts) {
+    const workers = layout === 'single' ? 0 : options.workers;
+    const tag = `N=${size} ${layout}`;
+    const needsNetwork =
+      wants(options, 'formation', size) ||
+      (layout === 'single' && wants(options, 'memory', size)) ||
+      wants(options, 'latency', size) ||
+      (wants(options, 'throughput', size) && options.windows.includes(1));
+    if (needsNetwork) {
+      const measureMemory = layout === 'single' && wants(options, 'memory', size);
+      const formed = await form(size, workers, 1, round, measureMemory, options.timings);
+      try {
+        if (wants(options, 'formation', size)) {
+          results.formation.push(formed.formation);
+          log(
+            `formation  ${tag}: ${ms(formed.formation.ms)} (raw tree ${ms(formed.formation.rawMs)}, depth ${formed.formation.depth}, ${formed.formation.placements} placements)`,
+          );
+        }
+        if (formed.memory !== undefined) {
+          results.memory.push(formed.memory);
+          log(
+            `memory     ${tag}: heap ${(formed.memory.heapPerPeer / 1024).toFixed(1)} KB/peer, RSS ${(formed.memory.rssPerPeer / 1024).toFixed(1)} KB/peer (raw ${(formed.memory.rawHeapPerNode / 1024).toFixed(1)} KB/node)`,
+          );
+        }
+        await onFormed(options, results, formed.network, layout, round);
+      } finally {
+        await formed.network.close();
+      }
+    }
+    if (wants(options, 'throughput', size)) {
+      for (const window of options.windows.filter((w) => w !== 1)) {
+        const formed = await form(size, workers, window, round, false, options.timings);
+        try {
+          await throughputPair(options, results, formed.network, layout, round);
+        } finally {
+          await formed.network.close();
+        }
+      }
+    }
+    if (wants(options, 'recovery', size)) {
+      for (const mode of ['crash', 'silent'] as const) {
+        const r = await recovery(size, workers, mode, round);
+        results.recovery.push(r);
+        log(
+          `recovery   ${tag} ${mode}: subtree ${r.subtree}, re-attached ${ms(r.reattachedMs)}, delivering ${ms(r.deliveredMs)}; ${r.placements} placements (${r.placedUnderFailed} under the failed peer, ${r.placedUnderTurnedOff} under nodes turned off later, ${r.placedUnderMoving} under nodes re-placed later)${r.laterPlacements > 0 ? `, ${r.laterPlacements} more in the next 3 s` : ''}${r.finalDelivered ? '' : ', LAST MESSAGE DID NOT REACH EVERYONE'}`,
+        );
+      }
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  let options: Options | undefined;
+  try {
+    options = parseOptions(process.argv.slice(2).filter((arg) => arg !== '--'));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === undefined) {
+    console.log(USAGE);
+    return 0;
+  }
+  const results: Results = {
+    command: `pnpm bench:net ${process.argv.slice(2).join(' ')}`.trim(),
+    startedAt: new Date(started).toISOString(),
+    machine: machine(),
+    options: { ...options },
+    formation: [],
+    memory: [],
+    latency: [],
+    throughput: [],
+    recovery: [],
+    rootCapacity: [],
+    goals: [],
+  };
+  const { machine: m } = results;
+  const largest = Math.max(...Object.values(options.sizes).flat(), 0);
+  log(
+    `Node ${m.node}, ${m.cpus} CPUs (${m.cpuModel}), load ${m.loadBefore.map((l) => l.toFixed(2)).join(' ')}, open-file limit ${m.fdLimit} (N=${largest} needs about ${filesNeeded(largest)})`,
+  );
+  log(
+    `packages at ${m.commit}${m.uncommitted.length > 0 ? ` with uncommitted changes in ${m.uncommitted.join(', ')}` : ''}`,
+  );
+  if (typeof (globalThis as { gc?: unknown }).gc !== 'function')
+    log('no --expose-gc: memory figures include garbage');
+  log(`scenarios ${options.scenarios.join(', ')}; ${options.rounds} round(s)`);
+
+  let failures = 0;
+  const sizes = [...new Set(Object.values(options.sizes).flat())].sort((a, b) => a - b);
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const size of sizes) {
+      try {
+        await runSize(options, results, size, round);
+      } catch (error) {
+        failures++;
+        log(`N=${size} round ${round} failed: ${(error as Error).stack ?? error}`);
+      }
+    }
+    if (options.scenarios.includes('root')) {
+      for (const window of [1, 16]) {
+        try {
+          const r = await rootCapacity(window, options.helloNodes, options.rootMs);
+          results.rootCapacity.push({ ...r });
+          log(
+            `root       window ${window}: ${rate(r.hellosPerSecond)} hellos answered (paths of ${r.meanPathLength.toFixed(1)}, root at ${(r.rootCpu * 100).toFixed(0)}% CPU; raw root ${rate(r.rawHellosPerSecond)}, ratio ${times(r.hellosPerSecond / r.rawHellosPerSecond)}), ${rate(r.placementsPerSecond)} re-placements, ${rate(r.firstPlacementsPerSecond)} first placements, ${rate(r.registerPerSecond)} registrations`,
+          );
+        } catch (error) {
+          failures++;
+          log(`root capacity window ${window} failed: ${(error as Error).stack ?? error}`);
+        }
+      }
+    }
+  }
+
+  results.machine.loadAfter = os.loadavg();
+  results.goals = evaluateGoals(results);
+  console.log(`\n${summary(results)}\n\n### Goals\n`);
+  console.log(
+    table(
+      ['goal', 'measured', 'ratio', 'met?'],
+      results.goals.map((g) => [
+        g.goal,
+        g.measured,
+        g.ratio,
+        g.met === null ? '-' : g.met ? 'yes' : 'no',
+      ]),
+    ),
+  );
+  console.log(
+    `\nload average ${results.machine.loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${results.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')} after; ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
+  );
+  if (options.json !== undefined) {
+    writeFileSync(options.json, `${JSON.stringify(results, null, 2)}\n`);
+    log(`results written to ${options.json}`);
+  }
+  return failures > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,231 @@
+/**
+ * The reference: a minimal flood over plain `node:net` sockets in the same binary-tree shape as
+ * the network (node 0 the root, node i's children 2i+1 and 2i+2), in this process. Each node has
+ * a TCP server and one outgoing connection per neighbour; a frame is the protocol's 20-byte binary
+ * header plus body; the receiver writes a 3-byte ACK per frame, then hands the body over and
+ * forwards a copy with itself as source to every other neighbour. A sender keeps at most `window`
+ * frames unacknowledged per connection (1: lock-step). No encoding of addresses, no objects per
+ * packet, no promises: the speed limit of any JavaScript implementation on this machine.
+ */
+import net from 'node:net';
+import { clock } from './clock.js';
+import type { Flood, FloodRun, OriginKind } from './flood.js';
+import type { BurstResult } from './host-protocol.js';
+import { MESSAGE_BYTES, messageText, parseMessageBytes } from './message.js';
+import { RunWatch } from './run-watch.js';
+import { DeliveryTracker } from './tracker.js';
+
+const HEADER = 20;
+const ACKS = Buffer.from('ACK'.repeat(1024), 'latin1');
+const EMPTY = Buffer.alloc(0);
+
+/** One outgoing connection: a FIFO of frames, at most `window` written and unacknowledged. */
+class RawLink {
+  readonly socket: net.Socket;
+  readonly remotePort: number;
+  readonly #window: number;
+  #queue: Buffer[] = [];
+  #head = 0;
+  #inFlight = 0;
+  #ackBytes = 0;
+
+  constructor(port: number, window: number) {
+    this.remotePort = port;
+    this.#window = window;
+    this.socket = net.connect({ host: '127.0.0.1', port });
+    this.socket.setNoDelay(true);
+    this.socket.on('data', (chunk: Buffer) => {
+      this.#ackBytes += chunk.length;
+      const acks = Math.floor(this.#ackBytes / 3);
+      this.#ackBytes -= acks * 3;
+      this.#inFlight -= acks;
+      this.#pump();
+    });
+    this.socket.on('error', () => {});
+  }
+
+  connected(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.once('connect', resolve);
+      this.socket.once('error', reject);
+    });
+  }
+
+  send(frame: Buffer): void {
+    this.#queue.push(frame);
+    this.#pump();
+  }
+
+  #pump(): void {
+    const room = Math.min(this.#window - this.#inFlight, this.#queue.length - this.#head);
+    if (room <= 0) return;
+    if (room > 1) this.socket.cork();
+    for (let i = 0; i < room; i++) this.socket.write(this.#queue[this.#head++] as Buffer);
+    if (room > 1) this.socket.uncork();
+    this.#inFlight += room;
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
+
+/** A node of the raw flood. */
+class RawNode {
+  readonly index: number;
+  readonly server: net.Server;
+  readonly sockets = new Set<net.Socket>();
+  links: RawLink[] = [];
+  port = 0;
+  /** The 20-byte header of a Message from this node, body length to be filled in. */
+  readonly #header = Buffer.alloc(HEADER);
+  onDeliver: (body: Buffer, at: number) => void = () => {};
+
+  constructor(index: number) {
+    this.index = index;
+    this.server = net.createServer((socket) => this.#accept(socket));
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    const h = this.#header;
+    h.writeUInt16BE(1, 0);
+    h.writeUInt16BE(4, 2);
+    [127, 0, 0, 1].forEach((octet, i) => {
+      h.writeUInt16BE(octet, 8 + 2 * i);
+    });
+    h.writeUInt32BE(this.port, 16);
+  }
+
+  /** A Message frame from this node whose body is bytes [start, end) of `source`. */
+  frame(source: Buffer, start: number, end: number): Buffer {
+    const frame = Buffer.allocUnsafe(HEADER + end - start);
+    this.#header.copy(frame, 0);
+    frame.writeUInt32BE(end - start, 4);
+    source.copy(frame, HEADER, start, end);
+    return frame;
+  }
+
+  /** Sends a frame to every neighbour but the one whose server port is `exceptPort`. */
+  flood(frame: Buffer, exceptPort: number): void {
+    for (const link of this.links) if (link.remotePort !== exceptPort) link.send(frame);
+  }
+
+  #accept(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => {});
+    let held = EMPTY;
+    const starts: number[] = [];
+    socket.on('data', (chunk: Buffer) => {
+      const bytes = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
+      let at = 0;
+      starts.length = 0;
+      while (bytes.length - at >= HEADER) {
+        const end = at + HEADER + bytes.readUInt32BE(at + 4);
+        if (end > bytes.length) break;
+        starts.push(at);
+        at = end;
+      }
+      held = at === bytes.length ? EMPTY : Buffer.from(bytes.subarray(at));
+      if (starts.length === 0) return;
+      for (let left = starts.length; left > 0; left -= 1024)
+        socket.write(ACKS.subarray(0, 3 * Math.min(left, 1024)));
+      const time = clock();
+      for (const start of starts) {
+        const end = start + HEADER + bytes.readUInt32BE(start + 4);
+        this.onDeliver(bytes.subarray(start + HEADER, end), time);
+        if (this.links.length > 1)
+          this.flood(this.frame(bytes, start + HEADER, end), bytes.readUInt32BE(start + 16));
+      }
+    });
+  }
+}
+
+/** The raw reference tree of `size` + 1 nodes. */
+export class RawFlood implements Flood {
+  readonly nodes: RawNode[];
+  readonly window: number;
+  #runs = 0;
+  #tracker: DeliveryTracker | undefined;
+  #origin = -1;
+
+  private constructor(nodes: RawNode[], window: number) {
+    this.nodes = nodes;
+    this.window = window;
+    for (const node of nodes) {
+      node.onDeliver = (body, at) => {
+        const tracker = this.#tracker;
+        const parsed = parseMessageBytes(body, 0);
+        if (tracker === undefined || parsed === undefined || parsed[0] !== tracker.spec.run) return;
+        if (node.index === this.#origin) return;
+        const receiver = node.index < this.#origin ? node.index : node.index - 1;
+        tracker.deliver(receiver, parsed[1], at);
+      };
+    }
+  }
+
+  /** Starts `size` + 1 raw nodes and connects every tree edge both ways. */
+  static async start(size: number, window: number): Promise<RawFlood> {
+    const nodes = Array.from({ length: size + 1 }, (_, i) => new RawNode(i));
+    await Promise.all(nodes.map((node) => node.listen()));
+    const links: Promise<void>[] = [];
+    for (const node of nodes) {
+      const i = node.index;
+      const neighbours = [i === 0 ? -1 : (i - 1) >> 1, 2 * i + 1, 2 * i + 2].filter(
+        (j) => j >= 0 && j <= size,
+      );
+      node.links = neighbours.map((j) => new RawLink((nodes[j] as RawNode).port, window));
+      links.push(...node.links.map((link) => link.connected()));
+    }
+    await Promise.all(links);
+    return new RawFlood(nodes, window);
+  }
+
+  /** Node 0, or the last node (a leaf at the greatest depth). */
+  origin(kind: OriginKind): string {
+    return String(kind === 'root' ? 0 : this.nodes.length - 1);
+  }
+
+  async begin(origin: string, messages: number): Promise<FloodRun> {
+    const run = ++this.#runs;
+    const from = this.nodes[Number(origin)] as RawNode;
+    const watch = new RunWatch(run, messages, 1);
+    this.#origin = from.index;
+    this.#tracker = new DeliveryTracker(
+      { run, messages, origin },
+      this.nodes.length - 1,
+      (seq, at) => watch.complete([seq], [at]),
+    );
+    const originate = (seq: number): void => {
+      const body = Buffer.from(messageText(run, seq), 'latin1');
+      from.flood(from.frame(body, 0, MESSAGE_BYTES), -1);
+    };
+    return {
+      watch,
+      send: async (seq) => {
+        const at = clock();
+        originate(seq);
+        return at;
+      },
+      burst: async (): Promise<BurstResult> => {
+        const firstAt = clock();
+        for (let seq = 0; seq < messages; seq++) originate(seq);
+        return { firstAt, lastAt: clock(), failed: 0 };
+      },
+      summary: async () => (this.#tracker as DeliveryTracker).summary(),
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const node of this.nodes) {
+      for (const link of node.links) link.socket.destroy();
+      for (const socket of node.sockets) socket.destroy();
+    }
+    await Promise.all(
+      this.nodes.map((node) => new Promise<void>((resolve) => node.server.close(() => resolve()))),
+    );
+  }
+}

@@ -1,0 +1,82 @@
+import { clock, sleep } from '../clock.js';
+import { Network } from '../network.js';
+import { memory } from '../peer-host.js';
+import { RawFlood } from '../raw-flood.js';
+import type { FormationResult, MemoryResult } from '../results.js';
+
+export interface Formed {
+  network: Network;
+  formation: FormationResult;
+  memory: MemoryResult | undefined;
+}
+
+/** The reference for formation and memory: a raw flood tree of the same size, started and closed. */
+async function rawTree(size: number, measureMemory: boolean): Promise<[number, number]> {
+  const before = measureMemory ? memory() : undefined;
+  const start = clock();
+  const raw = await RawFlood.start(size, 1);
+  const ms = clock() - start;
+  const heap =
+    before === undefined ? Number.NaN : (memory().heapUsed - before.heapUsed) / (size + 1);
+  await raw.close();
+  return [ms, heap];
+}
+
+/**
+ * Scenario 1 (and 6): starts a root and `size` peers at once, and times until every peer is
+ * registered, placed and joined, with the root's graph agreeing. With `measureMemory` (single
+ * layout only), the heap and RSS of this process are sampled before the peers start and 300 ms
+ * after formation, after a full GC. The raw flood's tree of the same size is started (and its
+ * heap sampled) first, as the reference.
+ */
+export async function form(
+  size: number,
+  workers: number,
+  window: number,
+  round: number,
+  measureMemory: boolean,
+  timings: 'fast' | 'reference' = 'fast',
+): Promise<Formed> {
+  const [rawMs, rawHeapPerNode] = await rawTree(size, measureMemory);
+  const network = await Network.create({ size, workers, window, timings });
+  try {
+    const before = measureMemory ? memory() : undefined;
+    const start = clock();
+    await network.startSpread(size);
+    const at = await network.until(
+      `${size} peers attached`,
+      () => network.peers.length === size && network.attached(network.peers),
+      30_000 + 30 * size,
+    );
+    const graph = network.root.node.registry.graph;
+    const counters = network.root.node.rootCounters;
+    const formation: FormationResult = {
+      size,
+      layout: workers === 0 ? 'single' : 'spread',
+      workers,
+      round,
+      ms: at - start,
+      rawMs,
+      depth: graph.maxDepth,
+      registrations: counters.registrations,
+      placements: counters.placements,
+    };
+    let sample: MemoryResult | undefined;
+    if (before !== undefined) {
+      await sleep(300);
+      const after = memory();
+      sample = {
+        size,
+        round,
+        heapPerPeer: (after.heapUsed - before.heapUsed) / size,
+        rssPerPeer: (after.rss - before.rss) / size,
+        rawHeapPerNode,
+        collected: after.collected,
+      };
+    }
+    return { network, formation, memory: sample };
+  } catch (error) {
+    await network.close();
+    throw error;
+  }
+}

@@ -1,0 +1,52 @@
+import type { Flood } from '../flood.js';
+
+export interface ThroughputRun {
+  messages: number;
+  deliveries: number;
+  ms: number;
+  perSecond: number;
+  missing: number;
+  duplicates: number;
+  failedBroadcasts: number;
+  /** Of the packets every node sent during the run: Messages, and Reunion hellos and hello backs. */
+  messagePackets: number;
+  heartbeatPackets: number;
+}
+
+/**
+ * Broadcasts not yet acknowledged by every neighbour that the origin may have: half the
+ * transport's per-connection queue limit (1,024), leaving room for the hello backs that share
+ * the root's connections to its children.
+ */
+export const OUTSTANDING = 512;
+
+/**
+ * Scenario 3: `messages` messages of 100 bytes from the root as fast as the API accepts them;
+ * deliveries per second from the first send until every node has every message. A flood that
+ * makes no progress for `stallMs` is over: what did not arrive is counted missing.
+ */
+export async function throughput(
+  flood: Flood,
+  messages: number,
+  stallMs: number,
+): Promise<ThroughputRun> {
+  const run = await flood.begin(flood.origin('root'), messages);
+  const before = await flood.traffic?.();
+  const burst = await run.burst(OUTSTANDING);
+  await run.watch.settle(stallMs, 600_000);
+  const summary = await run.summary();
+  const after = await flood.traffic?.();
+  const sent = (kind: string): number => (after?.[kind] ?? 0) - (before?.[kind] ?? 0);
+  const ms = summary.lastAt - burst.firstAt;
+  return {
+    messages,
+    deliveries: summary.delivered,
+    ms,
+    perSecond: (summary.delivered * 1000) / ms,
+    missing: summary.missing,
+    duplicates: summary.duplicates,
+    failedBroadcasts: burst.failed,
+    messagePackets: after === undefined ? summary.delivered : sent('message'),
+    heartbeatPackets: sent('reunion-hello') + sent('reunion-hello-back'),
+  };
+}
