@@ -1,11 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from '@p2p/stream';
-import { dashboardPage } from './dashboard.js';
+import { DashboardAssets } from './dashboard/assets.js';
+import { dashboardPage } from './dashboard/page.js';
 import { EventStream } from './event-stream.js';
 
 /** What the admin HTTP server shows; the root server provides it. */
@@ -20,38 +17,6 @@ export interface AdminSource {
   stats(): unknown;
 }
 
-const assetsFolder = new URL('../../assets/', import.meta.url);
-
-/** Static files of the dashboard: its script and styles, and the tree layout library (its UMD build). */
-const assets = new Map<string, { type: string; path: () => string }>([
-  [
-    '/assets/dashboard.js',
-    {
-      type: 'text/javascript; charset=utf-8',
-      path: () => fileURLToPath(new URL('dashboard.js', assetsFolder)),
-    },
-  ],
-  [
-    '/assets/dashboard.css',
-    {
-      type: 'text/css; charset=utf-8',
-      path: () => fileURLToPath(new URL('dashboard.css', assetsFolder)),
-    },
-  ],
-  [
-    '/assets/d3-hierarchy.min.js',
-    {
-      type: 'text/javascript; charset=utf-8',
-      // The package exports only its module entry; the UMD file sits beside it in dist/.
-      path: () =>
-        join(
-          dirname(createRequire(import.meta.url).resolve('d3-hierarchy')),
-          'd3-hierarchy.min.js',
-        ),
-    },
-  ],
-]);
-
 function send(response: ServerResponse, status: number, contentType: string, body: string): void {
   response.writeHead(status, {
     'content-type': contentType,
@@ -62,14 +27,15 @@ function send(response: ServerResponse, status: number, contentType: string, bod
 }
 
 /**
- * The root's admin HTTP surface (design.md): `/healthz`, `/metrics`, `/api/topology` and `/`.
+ * The root's admin HTTP surface (design.md): `/healthz`, `/metrics`, `/api/topology` and `/`, the
+ * dashboard's `/api/stats`, `/api/events` and `/assets/…`.
  * Read-only: every route answers GET (and HEAD); anything else is 405.
  */
 export class AdminServer {
   readonly #server: Server;
   readonly #source: AdminSource;
   readonly #logger: Logger;
-  readonly #assetCache = new Map<string, string>();
+  readonly #assets = new DashboardAssets();
   /** Server-sent events for the dashboard: `topology` when the tree changed. */
   readonly events = new EventStream();
   #closed: Promise<void> | undefined;
@@ -151,33 +117,23 @@ export class AdminServer {
           JSON.stringify(this.#source.stats()),
         );
       case '/api/events':
-        this.events.attach(response);
+        this.events.attach(response, request.method === 'HEAD');
         return;
       case '/':
       case '/index.html':
         return send(response, 200, 'text/html; charset=utf-8', dashboardPage());
       default: {
-        const asset = assets.get(path);
-        if (asset !== undefined)
-          return send(response, 200, asset.type, await this.#asset(path, asset.path()));
+        const asset = await this.#assets.get(path);
+        if (asset !== undefined) return send(response, 200, asset.type, asset.body);
         this.#logger.debug({ path }, 'admin: not found');
         return send(
           response,
           404,
           'text/plain; charset=utf-8',
-          `not found: ${path}\ntry /, /healthz, /metrics or /api/topology\n`,
+          `not found: ${path}\ntry /, /healthz, /metrics, /api/topology, /api/stats or /api/events\n`,
         );
       }
     }
-  }
-
-  async #asset(route: string, path: string): Promise<string> {
-    let text = this.#assetCache.get(route);
-    if (text === undefined) {
-      text = await readFile(path, 'utf8');
-      this.#assetCache.set(route, text);
-    }
-    return text;
   }
 
   /** Stops listening and closes every connection. Idempotent. */

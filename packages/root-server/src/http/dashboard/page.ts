@@ -1,7 +1,7 @@
 /**
  * The dashboard at `/`: a shell that loads its script, its styles and the tree layout library
  * from this server (no CDN: it works with no internet). The data comes from `/api/topology`
- * (the contract other tools use), `/api/stats`, and `/api/events` tells when to refresh.
+ * (the contract other tools use) and `/api/stats`; `/api/events` tells when to refresh.
  */
 export function dashboardPage(): string {
   return `<!doctype html>
@@ -10,6 +10,7 @@ export function dashboardPage(): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>p2p root — live topology</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/dashboard.css">
 </head>
 <body>
@@ -26,12 +27,13 @@ export function dashboardPage(): string {
   <div><span class="value" id="stat-drops">–</span><span class="label">drops</span></div>
 </section>
 <main>
-  <div id="tree" aria-label="the tree"><svg id="canvas" role="img"></svg></div>
+  <div id="tree" aria-label="the tree"><svg id="canvas" role="img" aria-label="the tree, root on top"></svg></div>
   <aside>
     <div class="legend">
       <span><i class="dot root"></i>root</span>
       <span><i class="dot alive"></i>alive</span>
       <span><i class="dot off"></i>turned off</span>
+      <p id="tree-note" class="hint"></p>
     </div>
     <div id="details"><p class="hint">Click a node for its details.</p></div>
     <div id="turned-off"></div>
