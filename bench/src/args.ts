@@ -37,7 +37,8 @@ Options
   --scenario LIST   formation,memory,latency,throughput,recovery,root or all (default all)
   --sizes LIST      peer counts besides the root, for every scenario (default: 15,63,255,1023
                     for formation and memory, 15,63,255 for the others; root ignores it)
-  --full            every size for every scenario and 3 rounds (about half an hour)
+  --full            every size for every scenario and 3 rounds (long: throughput at N = 1023
+                    alone takes several minutes per run)
   --rounds N        rounds per measurement; figures are medians over rounds (default 1)
   --workers K       worker processes of the spread layout, run for N <= 63 (default 3; 0: none)
   --messages N      latency: messages per origin (default 200)

@@ -70,10 +70,15 @@ export class WorkerHost implements Host {
     const child = fork(workerScript, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const host = new WorkerHost(id, child);
     await new Promise<void>((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`worker ${id} exited (${code})`));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const onExit = (code: number | null) => {
+        clearTimeout(timer);
+        reject(new Error(`worker ${id} exited before it was ready (${code})`));
+      };
       child.once('exit', onExit);
       child.on('message', (message: FromWorker) => {
         if ('ready' in message) {
+          clearTimeout(timer);
           child.off('exit', onExit);
           resolve();
         } else if ('notice' in message) onNotice(id, message);

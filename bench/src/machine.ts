@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 /** The soft limit on open files of this process (Linux), or 'unknown'. */
@@ -43,6 +43,15 @@ export function machine() {
     loadAfter: [] as number[],
     fdLimit: fdLimit(),
   };
+}
+
+/** File descriptors this process has open now (Linux), or NaN. */
+export function openFiles(): number {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Open files a network of `size` peers needs in one process, roughly (both ends of each socket). */

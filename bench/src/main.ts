@@ -113,7 +113,7 @@ async function runSize(options: Options, results: Results, size: number, round: 
         if (wants(options, 'formation', size)) {
           results.formation.push(formed.formation);
           log(
-            `formation  ${tag}: ${ms(formed.formation.ms)} (raw tree ${ms(formed.formation.rawMs)}, depth ${formed.formation.depth}, ${formed.formation.placements} placements)`,
+            `formation  ${tag}: ${ms(formed.formation.ms)} (raw tree ${ms(formed.formation.rawMs)}, depth ${formed.formation.depth}, ${formed.formation.placements} placements, ${formed.formation.openFiles} open files)`,
           );
         }
         if (formed.memory !== undefined) {
@@ -179,6 +179,10 @@ async function main(): Promise<number> {
   log(
     `Node ${m.node}, ${m.cpus} CPUs (${m.cpuModel}), load ${m.loadBefore.map((l) => l.toFixed(2)).join(' ')}, open-file limit ${m.fdLimit} (N=${largest} needs about ${filesNeeded(largest)})`,
   );
+  if (Number(m.fdLimit) < filesNeeded(largest))
+    log(
+      `WARNING: the open-file limit ${m.fdLimit} is below the ${filesNeeded(largest)} that N=${largest} needs; raise it (ulimit -n) or use smaller --sizes`,
+    );
   log(
     `packages at ${m.commit}${m.uncommitted.length > 0 ? ` with uncommitted changes in ${m.uncommitted.join(', ')}` : ''}`,
   );

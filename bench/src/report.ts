@@ -27,6 +27,7 @@ function formation(results: Results): string {
       times(ratio(ours, raw)),
       String(first.depth),
       count(med(g, (r) => r.placements)),
+      count(med(g, (r) => r.openFiles)),
       String(g.length),
     ];
   });
@@ -39,6 +40,7 @@ function formation(results: Results): string {
       'ratio',
       'depth',
       'placements',
+      'open files',
       'rounds',
     ],
     rows,

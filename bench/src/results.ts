@@ -13,6 +13,8 @@ export interface FormationResult {
   /** The reference: starting the raw flood's servers and connecting its tree, same size. */
   rawMs: number;
   depth: number;
+  /** File descriptors open in this process once formed (Linux): every peer here, both ends. */
+  openFiles: number;
   registrations: number;
   placements: number;
 }

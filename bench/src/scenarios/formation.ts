@@ -1,4 +1,5 @@
 import { clock, sleep } from '../clock.js';
+import { openFiles } from '../machine.js';
 import { Network } from '../network.js';
 import { memory } from '../peer-host.js';
 import { RawFlood } from '../raw-flood.js';
@@ -58,6 +59,7 @@ export async function form(
       ms: at - start,
       rawMs,
       depth: graph.maxDepth,
+      openFiles: openFiles(),
       registrations: counters.registrations,
       placements: counters.placements,
     };
