@@ -5,6 +5,16 @@ export interface Transport {
   readonly address: Address;
   /** `urgent`: ahead of the packets already waiting for that remote (heartbeats, control). */
   send(to: Address | string, packet: Packet, options?: { urgent?: boolean }): Promise<void>;
+  /**
+   * `send` without a promise: `settled` is called once, with an error if the send failed. Used to
+   * forward floods, where nobody waits on each packet.
+   */
+  post(
+    to: Address | string,
+    packet: Packet,
+    options: { urgent?: boolean },
+    settled: (error?: Error & { code?: string }) => void,
+  ): void;
   disconnect(remote: Address | string): void;
   framingFor(remote: Address | string): Framing;
   on(event: 'packet', listener: (event: TransportPacket) => void): unknown;
@@ -18,6 +28,8 @@ export interface TransportPacket {
   packet: Packet;
   framing: Framing;
   remote: { host: string; port: number };
+  /** `packet.source` as `'HOST:PORT'`. */
+  from: string;
 }
 
 export interface TransportUnreachable {

@@ -33,6 +33,15 @@ export class FakeTransport
     this.sent.push({ to: key, packet, ...(options?.urgent ? { urgent: true } : {}) });
   }
 
+  post(
+    to: Address | string,
+    packet: Packet,
+    options: { urgent?: boolean },
+    settled: (error?: Error & { code?: string }) => void,
+  ): void {
+    this.send(to, packet, options).then(() => settled(), settled);
+  }
+
   disconnect(remote: Address | string): void {
     this.disconnected.push(typeof remote === 'string' ? remote : formatAddress(remote));
   }
@@ -51,6 +60,7 @@ export class FakeTransport
       packet,
       framing: 'binary',
       remote: { host: packet.source.host, port: 40000 },
+      from: formatAddress(packet.source),
     });
   }
 

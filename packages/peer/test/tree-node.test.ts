@@ -91,6 +91,17 @@ describe('Message flooding (5.5)', () => {
     expect(dropped).toEqual([{ reason: 'not-a-neighbour', kind: 'message', from: STRANGER }]);
   });
 
+  it('a forward that fails is counted and the other neighbours still get the Message', async () => {
+    const { peer, transport, messages } = await interiorNode();
+    transport.down.add(CHILD_A);
+    transport.deliver({ kind: 'message', source: addr(PARENT), text: 'onwards' });
+    await settle();
+    expect(messages).toEqual([{ text: 'onwards', from: PARENT }]);
+    expect(transport.take('message').map((f) => f.to)).toEqual([CHILD_B]);
+    expect(peer.counters.sendFailures).toBe(1);
+    expect(peer.children).toEqual([CHILD_A, CHILD_B]);
+  });
+
   it('broadcast sends to every neighbour and reports failures without throwing', async () => {
     const { peer, transport } = await interiorNode();
     transport.down.add(CHILD_B);

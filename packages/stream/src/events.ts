@@ -14,6 +14,11 @@ export interface InboundPacket {
   framing: Framing;
   /** The TCP socket's peer address; the node that sent it is `packet.source`. */
   remote: SocketPeer;
+  /**
+   * `packet.source` as `'HOST:PORT'`: the same string for every packet of a connection from one
+   * source, so that it is cheap to compare and to use as a key.
+   */
+  from: string;
 }
 
 /** An outgoing connection failed; every send pending toward `address` was rejected with `error`. */

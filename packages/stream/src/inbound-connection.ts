@@ -52,6 +52,7 @@ export class InboundConnection {
   #lastHost = '';
   #lastPort = -1;
   #lastFraming: Framing | undefined;
+  #lastFrom = '';
 
   constructor(
     socket: net.Socket,
@@ -137,9 +138,10 @@ export class InboundConnection {
         this.#lastHost = source.host;
         this.#lastPort = source.port;
         this.#lastFraming = framing;
-        this.#framing.remember(formatAddress(source), framing);
+        this.#lastFrom = formatAddress(source);
+        this.#framing.remember(this.#lastFrom, framing);
       }
-      this.#handlers.packet({ packet, framing, remote: this.remote });
+      this.#handlers.packet({ packet, framing, remote: this.remote, from: this.#lastFrom });
     }
     if (failure !== undefined && !this.#destroyed) this.#malformed(failure);
   };

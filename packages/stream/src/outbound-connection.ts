@@ -6,11 +6,13 @@ import { Fifo } from './fifo.js';
 import type { ResolvedOptions } from './options.js';
 import type { Remote } from './remote-address.js';
 
-/** One `send()` waiting for its turn or for its ACK. */
+/** Called once per send: with no error when its ACK arrived, else with why it failed. */
+export type SendSettled = (error: StreamError | undefined) => void;
+
+/** One send waiting for its turn or for its ACK. */
 interface PendingSend {
   frame: Uint8Array;
-  resolve: () => void;
-  reject: (error: StreamError) => void;
+  settled: SendSettled | undefined;
   /** When the frame was written (monotonic ms); 0 while it waits. */
   sentAt: number;
 }
@@ -91,13 +93,16 @@ export class OutboundConnection {
     return this.#inFlight.length;
   }
 
-  /** Queues an encoded frame; resolves when its ACK arrives. */
-  send(frame: Uint8Array, urgent = false): Promise<void> {
+  /**
+   * Queues an encoded frame; `settled` is called once, when its ACK arrives or the send fails
+   * (synchronously when it is refused at once: queue full, connection over).
+   */
+  send(frame: Uint8Array, urgent: boolean, settled: SendSettled | undefined): void {
     const pending = this.#waiting.length + this.#urgent.length + this.#inFlight.length;
     // One frame is always accepted into an empty queue, however large (the body limit bounds it).
     const overBytes = pending > 0 && this.#queuedBytes + frame.length > this.#options.maxQueueBytes;
     if (this.#state === 'ended' || pending >= this.#options.maxQueue || overBytes) {
-      return Promise.reject(
+      settled?.(
         this.#state === 'ended'
           ? this.#error('ERR_CLOSED', `the connection to ${this.remote.key} is closed`)
           : this.#error(
@@ -107,19 +112,18 @@ export class OutboundConnection {
                 'wait for earlier sends to settle or raise the limits',
             ),
       );
+      return;
     }
-    return new Promise<void>((resolve, reject) => {
-      this.#queuedBytes += frame.length;
-      (urgent ? this.#urgent : this.#waiting).push({ frame, resolve, reject, sentAt: 0 });
-      if (this.#state !== 'open') return;
-      if (this.#options.window === 1) {
-        this.#pump();
-      } else if (!this.#pumpScheduled) {
-        // Sends made in the same tick leave together in one corked write.
-        this.#pumpScheduled = true;
-        process.nextTick(this.#scheduledPump);
-      }
-    });
+    this.#queuedBytes += frame.length;
+    (urgent ? this.#urgent : this.#waiting).push({ frame, settled, sentAt: 0 });
+    if (this.#state !== 'open') return;
+    if (this.#options.window === 1) {
+      this.#pump();
+    } else if (!this.#pumpScheduled) {
+      // Sends made in the same tick leave together in one corked write.
+      this.#pumpScheduled = true;
+      process.nextTick(this.#scheduledPump);
+    }
   }
 
   /** Ends the connection: rejects every pending send with `code` and destroys the socket. */
@@ -145,9 +149,9 @@ export class OutboundConnection {
     this.#timer = undefined;
     this.#socket.destroy();
     this.#queuedBytes = 0;
-    for (const send of this.#inFlight.drain()) send.reject(error);
-    for (const send of this.#urgent.drain()) send.reject(error);
-    for (const send of this.#waiting.drain()) send.reject(error);
+    for (const send of this.#inFlight.drain()) send.settled?.(error);
+    for (const send of this.#urgent.drain()) send.settled?.(error);
+    for (const send of this.#waiting.drain()) send.settled?.(error);
     this.#onEnded(this, error, report);
   }
 
@@ -215,7 +219,7 @@ export class OutboundConnection {
     for (let i = 0; i < settled; i++) {
       const send = inFlight.shift() as PendingSend;
       this.#queuedBytes -= send.frame.length;
-      send.resolve();
+      send.settled?.(undefined);
     }
     if (count > settled) {
       this.fail(

@@ -81,6 +81,9 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   readonly #inboundHandlers: InboundHandlers;
   #address: Address;
   #closing: Promise<void> | undefined;
+  #lastMessage:
+    | { framing: Framing; text: string; host: string; port: number; frame: Uint8Array }
+    | undefined;
 
   private constructor(options: ResolvedOptions) {
     super();
@@ -128,28 +131,49 @@ export class StreamNode extends EventEmitter<StreamEvents> {
    * packets, and among the others, is kept.
    */
   send(to: Address | string, packet: Packet, options: SendOptions = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.post(to, packet, options, (error) => (error === undefined ? resolve() : reject(error)));
+    });
+  }
+
+  /**
+   * `send()` without a promise, for senders that do not wait on each packet (a node forwarding a
+   * flood): `settled`, if given, is called exactly once, with no argument when the ACK arrived or
+   * with the StreamError `send()` would reject with — synchronously for a send refused at once
+   * (bad address or packet, closed node, full queue). One function can serve every post: the
+   * error names the remote. It must not throw.
+   */
+  post(
+    to: Address | string,
+    packet: Packet,
+    options: SendOptions = {},
+    settled?: (error?: StreamError) => void,
+  ): void {
     if (this.#closing !== undefined) {
-      return Promise.reject(
+      settled?.(
         new StreamError('ERR_NODE_CLOSED', 'this node is closed; start a new one to send again'),
       );
+      return;
     }
     let remote: Remote;
     let frame: Uint8Array;
     try {
       remote = this.#resolve(to);
     } catch (error) {
-      return Promise.reject(error);
+      settled?.(error as StreamError);
+      return;
     }
     try {
-      frame = encode(packet, this.#framing.get(remote.key) ?? this.#options.defaultFraming);
+      frame = this.#encode(packet, this.#framing.get(remote.key) ?? this.#options.defaultFraming);
     } catch (error) {
-      return Promise.reject(
+      settled?.(
         new StreamError(
           'ERR_INVALID_ARGUMENT',
           `cannot send to ${remote.key}: invalid packet: ${reasonOf(error)}`,
           { remote: remote.key, cause: error },
         ),
       );
+      return;
     }
     let connection = this.#outbound.get(remote.key);
     if (connection === undefined) {
@@ -157,7 +181,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
       this.#outbound.set(remote.key, connection);
       this.#options.logger.debug({ remote: remote.key }, 'connecting');
     }
-    return connection.send(frame, options.urgent === true);
+    connection.send(frame, options.urgent === true, settled);
   }
 
   /** The framing `send()` uses toward `remote`: the one it last used toward us, else the default. */
@@ -200,6 +224,32 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   /** `await using node = await StreamNode.listen(…)` closes it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /**
+   * Encodes a packet; a Message identical to the last one encoded in the same framing (a flood
+   * forwarded to several neighbours) reuses its frame. Frames are never written to after encoding.
+   */
+  #encode(packet: Packet, framing: Framing): Uint8Array {
+    if (packet?.kind !== 'message') return encode(packet, framing);
+    const last = this.#lastMessage;
+    if (
+      last !== undefined &&
+      last.framing === framing &&
+      last.text === packet.text &&
+      last.host === packet.source.host &&
+      last.port === packet.source.port
+    )
+      return last.frame;
+    const frame = encode(packet, framing);
+    this.#lastMessage = {
+      framing,
+      text: packet.text,
+      host: packet.source.host,
+      port: packet.source.port,
+      frame,
+    };
+    return frame;
   }
 
   #resolve(to: Address | string): Remote {

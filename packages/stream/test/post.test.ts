@@ -1,0 +1,144 @@
+import type { Packet } from '@p2p/codec';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type InboundPacket, StreamError, type StreamNode } from '../src/index.js';
+import {
+  closeAll,
+  closedPort,
+  collect,
+  frameOf,
+  message,
+  RawClient,
+  RawServer,
+  startNode,
+  WAIT_MS,
+  waitFor,
+  withTimeout,
+} from './helpers.js';
+
+afterEach(closeAll);
+
+/** Posts and resolves with what `settled` was called with, checking it is called exactly once. */
+function posted(
+  node: StreamNode,
+  to: Parameters<StreamNode['post']>[0],
+  packet: Packet,
+): Promise<StreamError | undefined> {
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      let calls = 0;
+      node.post(to, packet, {}, (error) => {
+        calls++;
+        if (calls > 1) reject(new Error('settled was called twice'));
+        // A second call would come in a later turn; give it one before resolving.
+        setImmediate(() => resolve(error));
+      });
+    }),
+    WAIT_MS,
+    'settled',
+  );
+}
+
+describe('post: send without a promise', () => {
+  it('delivers the packet and reports its ACK once, with no error', async () => {
+    const a = await startNode();
+    const b = await startNode();
+    const arrived = waitFor<InboundPacket>(b, 'packet');
+    expect(await posted(a, b.address, message(a.address, 'posted'))).toBeUndefined();
+    const event = await arrived;
+    expect(event.packet).toEqual({ kind: 'message', source: a.address, text: 'posted' });
+    expect(event.from).toBe(`127.0.0.1:${a.address.port}`);
+    expect(a.stats()).toMatchObject({ queued: 0, inFlight: 0 });
+  });
+
+  it('reports the same StreamError send() rejects with', async () => {
+    const a = await startNode();
+    const nowhere = await closedPort();
+    const error = await posted(a, nowhere, message(a.address, 'lost'));
+    expect(error).toBeInstanceOf(StreamError);
+    expect(error?.code).toBe('ERR_REFUSED');
+    expect(error?.remote).toBe(`127.0.0.1:${nowhere.port}`);
+
+    const bad = await posted(a, 'not an address', message(a.address, 'x'));
+    expect(bad?.code).toBe('ERR_INVALID_ARGUMENT');
+    const invalid = await posted(a, nowhere, { kind: 'message', source: a.address } as Packet);
+    expect(invalid?.code).toBe('ERR_INVALID_ARGUMENT');
+  });
+
+  it('reports a full queue at once and a closed node after close', async () => {
+    const silent = await RawServer.start({ ack: false });
+    const a = await startNode({ maxQueue: 2 });
+    const first = posted(a, silent.address, message(a.address, '1'));
+    const second = posted(a, silent.address, message(a.address, '2'));
+    expect((await posted(a, silent.address, message(a.address, '3')))?.code).toBe('ERR_QUEUE_FULL');
+    await a.close();
+    expect((await first)?.code).toBe('ERR_NODE_CLOSED');
+    expect((await second)?.code).toBe('ERR_NODE_CLOSED');
+    expect((await posted(a, silent.address, message(a.address, '4')))?.code).toBe(
+      'ERR_NODE_CLOSED',
+    );
+  });
+
+  it('keeps the order of posts and sends mixed, with a window of 16', async () => {
+    const a = await startNode({ window: 16 });
+    const b = await startNode();
+    const arriving = collect<InboundPacket>(b, 'packet', 400);
+    const settled: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 400; i++) {
+      const packet = message(a.address, `${i}`);
+      settled.push(i % 2 === 0 ? a.send(b.address, packet) : posted(a, b.address, packet));
+    }
+    expect(await Promise.all(settled)).toEqual(Array(400).fill(undefined));
+    const texts = (await arriving).map(({ packet }) =>
+      packet.kind === 'message' ? packet.text : '',
+    );
+    expect(texts).toEqual(Array.from({ length: 400 }, (_, i) => `${i}`));
+  });
+});
+
+describe('one Message sent to several remotes', () => {
+  it('reaches each in the framing that remote speaks, with the right text every time', async () => {
+    const a = await startNode();
+    const binary = await RawServer.start();
+    const text = await RawServer.start();
+    // The text remote introduces itself in text framing, so that `a` answers it in text.
+    const client = await RawClient.connect(a.address);
+    const heard = waitFor<InboundPacket>(a, 'packet');
+    await client.write(frameOf(message(text.address, 'hi'), 'text'));
+    await heard;
+    expect(a.framingFor(text.address)).toBe('text');
+
+    const first = message(a.address, 'same packet');
+    const second = message(a.address, 'another');
+    for (const packet of [first, second, first]) {
+      await Promise.all([a.send(binary.address, packet), a.send(text.address, packet)]);
+    }
+    const decoded = (server: RawServer) =>
+      server.frames.map(({ packet, framing }) => [
+        framing,
+        packet.kind === 'message' ? packet.text : '',
+      ]);
+    expect(decoded(binary)).toEqual([
+      ['binary', 'same packet'],
+      ['binary', 'another'],
+      ['binary', 'same packet'],
+    ]);
+    expect(decoded(text)).toEqual([
+      ['text', 'same packet'],
+      ['text', 'another'],
+      ['text', 'same packet'],
+    ]);
+  });
+
+  it('encodes a packet changed between two sends as it is at each send', async () => {
+    const a = await startNode();
+    const b = await RawServer.start();
+    const packet = { kind: 'message' as const, source: a.address, text: 'before' };
+    await a.send(b.address, packet);
+    packet.text = 'after';
+    await a.send(b.address, packet);
+    expect(b.frames.map(({ packet: p }) => (p.kind === 'message' ? p.text : ''))).toEqual([
+      'before',
+      'after',
+    ]);
+  });
+});
