@@ -124,15 +124,10 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     }
     // The path must be the tree as the root knows it: each entry the child of the next, the last a
     // child of the root. A node the root turned off (or moved) gets no answer, so it re-advertises.
-    const graph = this.registry.graph;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
-      if (!graph.isAlive(key) || graph.parentOf(key) !== (keys[i + 1] ?? this.address)) {
-        this.drop('stale-path', packet, from);
-        return;
-      }
+    if (!this.registry.confirmHello(keys, this.#clock.now())) {
+      this.drop('stale-path', packet, from);
+      return;
     }
-    this.registry.hello(keys, this.#clock.now());
     this.rootCounters.hellos++;
     void this.sendPacket(from, {
       kind: 'reunion-hello-back',

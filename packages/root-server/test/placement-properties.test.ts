@@ -111,6 +111,14 @@ class NaiveTree {
   }
 
   /** The hello path a live node would send: itself up to the root's child. */
+  /** A hello path the root answers: every entry alive, each the child of the next, the last the root's. */
+  isPath(keys: string[]): boolean {
+    if (keys.length === 0) return false;
+    return keys.every(
+      (k, i) => this.nodes.get(k)?.alive === true && this.parentOf(k) === (keys[i + 1] ?? ROOT),
+    );
+  }
+
   pathOf(key: string): string[] {
     const path: string[] = [];
     for (let at: string | null = key; at !== null && at !== ROOT; at = this.parentOf(at)) {
@@ -144,6 +152,7 @@ type Command =
   | { op: 'advertise'; node: number }
   | { op: 'turnOff'; node: number }
   | { op: 'hello'; node: number }
+  | { op: 'hello-path'; nodes: number[] }
   | { op: 'tick'; by: number }
   | { op: 'sweep' };
 
@@ -154,6 +163,14 @@ const commandArb = (nodes: number): fc.Arbitrary<Command> => {
     { weight: 5, arbitrary: fc.record({ op: fc.constant('advertise' as const), node }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('turnOff' as const), node }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('hello' as const), node }) },
+    // Made-up paths: mostly wrong, now and then the real one.
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant('hello-path' as const),
+        nodes: fc.array(node, { minLength: 0, maxLength: 5 }),
+      }),
+    },
     // The clock mostly goes forward; now and then it steps back a little.
     {
       weight: 2,
@@ -220,8 +237,17 @@ function run(commands: Command[]): void {
         break;
       case 'hello': {
         const path = model.pathOf(key(command.node));
-        tree.refresh(path, now);
+        if (model.nodes.get(key(command.node))?.alive)
+          expect(tree.confirmPath(path, now)).toBe(true);
+        else tree.refresh(path, now);
         model.refresh(path, now);
+        break;
+      }
+      case 'hello-path': {
+        const path = command.nodes.map(key);
+        const valid = model.isPath(path);
+        expect(tree.confirmPath(path, now)).toBe(valid);
+        if (valid) model.refresh(path, now);
         break;
       }
       case 'tick':
@@ -253,6 +279,7 @@ describe('placement against a naive breadth-first scan', () => {
         let now = 0;
         for (const c of commands) {
           const k = 'node' in c ? `10.0.0.${c.node}:7000` : '';
+          if (c.op === 'hello-path') continue;
           if (c.op === 'register') tree.add(k, now);
           else if (c.op === 'advertise' && tree.has(k)) tree.place(k, now);
           else if (c.op === 'turnOff') tree.turnOff(k);

@@ -185,6 +185,32 @@ describe('turning off', () => {
     expect(tree.lastSeenOf(key(1))).toBe(6);
   });
 
+  it('confirms a hello path only when it is the tree as it is, and then records it', () => {
+    const tree = grown(7, 0); // root: 1, 2; 1: 3, 4; 2: 5, 6; 3: 7
+    expect(tree.confirmPath([key(7), key(3), key(1)], 10)).toBe(true);
+    expect([7, 3, 1].map((i) => tree.lastSeenOf(key(i)))).toEqual([10, 10, 10]);
+    expect(tree.lastSeenOf(key(2))).toBe(0);
+    // Each refused path changes nothing.
+    for (const path of [
+      [key(7), key(1)], // skips an entry
+      [key(7), key(3)], // does not reach a child of the root
+      [key(7), key(3), key(1), ROOT], // the root is not an entry
+      [key(3), key(7)], // upside down
+      [key(9), key(1)], // unknown node
+      [],
+    ]) {
+      expect(tree.confirmPath(path, 20)).toBe(false);
+    }
+    tree.turnOff(key(3));
+    expect(tree.confirmPath([key(7), key(3), key(1)], 30)).toBe(false);
+    expect(tree.confirmPath([key(3), key(1)], 30)).toBe(false);
+    expect([7, 3, 1].map((i) => tree.lastSeenOf(key(i)))).toEqual([10, 10, 10]);
+    expect(tree.confirmPath([key(1)], 40)).toBe(true);
+    // Only the nodes of confirmed paths were heard from: 1 alone survives the sweep.
+    expect(tree.sweep(45, 10).sort()).toEqual([2, 4, 5, 6].map(key).sort());
+    expect(tree.aliveCount).toBe(1);
+  });
+
   it('orders liveness correctly when the clock goes backwards', () => {
     const tree = grown(3, 100);
     tree.refresh([key(1)], 50);

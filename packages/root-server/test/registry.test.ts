@@ -90,8 +90,11 @@ describe('Registry', () => {
       r.advertise(key(i), 0);
     }
     store.writes.length = 0;
-    expect(r.hello([key(3), key(1)], 100)).toEqual([]);
-    expect(r.hello([key(9), key(2), ROOT], 120)).toEqual([key(9)]);
+    expect(r.confirmHello([key(3), key(1)], 100)).toBe(true);
+    expect(r.confirmHello([key(2)], 120)).toBe(true);
+    // A path that is not the tree records nothing.
+    expect(r.confirmHello([key(9), key(2)], 130)).toBe(false);
+    expect(r.confirmHello([key(3), key(2)], 130)).toBe(false);
     expect(store.writes).toHaveLength(0);
     expect(r.pending).toBe(3);
     expect(r.flush()).toBe(3);
@@ -108,7 +111,7 @@ describe('Registry', () => {
       r.advertise(key(i), 0);
     }
     // root: 1, 2; 1: 3, 4; 2: 5
-    r.hello([key(5), key(2)], 30);
+    expect(r.confirmHello([key(5), key(2)], 30)).toBe(true);
     store.writes.length = 0;
     expect(r.sweep(40, 36).sort()).toEqual([1, 3, 4].map(key).sort());
     expect(store.writes).toHaveLength(1);
@@ -152,7 +155,7 @@ describe('Registry', () => {
     r.restore(0);
     r.register(key(1), 0);
     r.advertise(key(1), 0);
-    r.hello([key(1)], 50);
+    r.confirmHello([key(1)], 50);
     r.close();
     r.close();
     expect(() => r.register(key(2), 0)).toThrow(RootStoreError);
@@ -172,7 +175,7 @@ describe('Registry restart', () => {
     before.turnOff(key(4)); // 4 and its subtree off
     before.register(key(40), 200); // registered, never placed
     before.advertise(key(4), 300); // back, elsewhere
-    before.hello([key(30), key(14), key(6), key(2)], 400);
+    expect(before.confirmHello([key(30), key(14), key(6), key(2)], 400)).toBe(true);
     const tree = before.topology();
     const depth = before.graph.maxDepth;
     before.close();

@@ -177,6 +177,34 @@ export class TreeGraph {
   }
 
   /**
+   * Confirms a Reunion hello path and records it (protocol.md 5.6.3): `keys` from the originator
+   * up to a child of the root must be the tree as this graph has it — the first in the tree, each
+   * key's parent the next one, the last one's parent the root. Then every node on it is heard from
+   * at `now` and true is returned; otherwise nothing changes and false is returned (a node turned
+   * off or moved, a forged path). One map lookup per hello, then parent pointers. The graph's own
+   * key of each node heard from is added to `heard`, if given (the graph's strings, whose hashes
+   * are already computed: cheaper to keep in a set than the keys of the packet).
+   */
+  confirmPath(keys: readonly string[], now: number, heard?: Set<string>): boolean {
+    const first = keys[0];
+    let node = first === undefined ? undefined : this.#nodes.get(first);
+    if (node === undefined || !node.alive) return false;
+    const originator = node;
+    for (let i = 1; i <= keys.length; i++) {
+      const parent: TreeNode | null = node.parent;
+      if (parent === null || parent.key !== (keys[i] ?? this.#root.key)) return false;
+      node = parent;
+    }
+    const recency = this.#recency;
+    // Children are alive whenever their parent is: every node on the path is in the tree.
+    for (let at: TreeNode | null = originator; at !== null && at !== this.#root; at = at.parent) {
+      recency.touch(at, now);
+      heard?.add(at.key);
+    }
+    return true;
+  }
+
+  /**
    * Turns off `key` and its whole subtree: they leave the tree (no parent, no children, not
    * alive) but stay registered, and each remembers its parent so that its next placement avoids
    * it. Returns the keys turned off, `key` first then breadth-first; empty when `key` was not in

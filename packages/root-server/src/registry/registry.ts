@@ -119,18 +119,14 @@ export class Registry {
   }
 
   /**
-   * Records a Reunion hello path (protocol.md 5.6.3): every node on it that is in the tree is
-   * heard from at `now` (persisted at the next {@link flush}). Returns the path's keys that are
-   * unknown or turned off (usually none), for logs and counters.
+   * Confirms a Reunion hello path against the tree and records it (see `TreeGraph.confirmPath`):
+   * true when `keys` (originator first) is the tree as the root has it, and then every node on it
+   * is heard from at `now` (persisted at the next {@link flush}); false, changing nothing,
+   * otherwise.
    */
-  hello(path: Iterable<string>, now: number): readonly string[] {
+  confirmHello(keys: readonly string[], now: number): boolean {
     this.#check();
-    const keys = Array.isArray(path) ? (path as readonly string[]) : [...path];
-    const skipped = this.#tree.refresh(keys, now);
-    for (const key of keys) {
-      if (this.#tree.isAlive(key) && key !== this.#tree.root) this.#dirty.add(key);
-    }
-    return skipped;
+    return this.#tree.confirmPath(keys, now, this.#dirty);
   }
 
   /**
