@@ -83,6 +83,8 @@ export class Peer extends TreeNode<PeerEvents> {
   #lastHelloAnsweredAt: number | null = null;
   #helloTimer: TimerHandle | undefined;
   #failureTimer: TimerHandle | undefined;
+  /** Counts attachments, so that the answer to an old Join does not start a newer cycle. */
+  #attachments = 0;
   #advertising: Promise<string> | undefined;
   #registering: Promise<void> | undefined;
   readonly #waiters = {
@@ -304,8 +306,19 @@ export class Peer extends TreeNode<PeerEvents> {
     this.setParent(parent);
     this.#stopCycle();
     this.logger.info({ parent, previous }, 'attached to parent');
+    // The peer timeout runs from the Join: a parent that is stopped (its socket open, nothing
+    // answering) never acknowledges it, and the transport's ACK timeout is much longer.
+    const attachment = ++this.#attachments;
+    this.#failureTimer = this.#clock.setTimeout(
+      () => this.#fail('timeout'),
+      this.timings.peerTimeout,
+    );
     void this.sendPacket(parent, { kind: 'join', source: this.self }).then(() => {
-      if (this.parent === parent && this.#closed === undefined) this.#tick();
+      if (attachment !== this.#attachments || this.#reunion !== 'attached') return;
+      if (this.#closed !== undefined) return;
+      if (this.#failureTimer !== undefined) this.#clock.clearTimeout(this.#failureTimer);
+      this.#failureTimer = undefined;
+      this.#tick();
     });
   }
 

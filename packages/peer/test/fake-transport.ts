@@ -18,6 +18,8 @@ export class FakeTransport
   readonly disconnected: string[] = [];
   /** Remotes whose sends fail (as if refused). */
   readonly down = new Set<string>();
+  /** Remotes whose sends are recorded but never settle (a stopped node that never ACKs). */
+  readonly stalled = new Set<string>();
   closed = false;
 
   constructor(address: string) {
@@ -31,6 +33,7 @@ export class FakeTransport
     if (this.down.has(key))
       throw Object.assign(new Error(`connect ECONNREFUSED ${key}`), { code: 'ERR_REFUSED' });
     this.sent.push({ to: key, packet, ...(options?.urgent ? { urgent: true } : {}) });
+    if (this.stalled.has(key)) await new Promise<never>(() => {});
   }
 
   post(

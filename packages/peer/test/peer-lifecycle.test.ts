@@ -192,6 +192,43 @@ describe('reunion cycle (5.6)', () => {
     expect(s.transport.take('advertise-request', ROOT)).toHaveLength(1);
   });
 
+  it('a parent that never acknowledges the Join costs one peer timeout, not the ACK timeout', async () => {
+    const s = setup();
+    s.transport.stalled.add(P1);
+    await attach(s, P1);
+    expect(s.transport.take('join', P1)).toHaveLength(1);
+    expect(s.transport.take('reunion-hello')).toEqual([]);
+    s.transport.take('advertise-request');
+    s.clock.advance(37_999);
+    expect(s.peer.reunion).toBe('attached');
+    s.clock.advance(1);
+    await settle();
+    expect(s.peer.reunion).toBe('failure');
+    expect(s.events.find(([name]) => name === 'reunion-failure')?.[1]).toEqual({
+      reason: 'timeout',
+      parent: P1,
+    });
+    expect(s.transport.take('advertise-request', ROOT)).toHaveLength(1);
+  });
+
+  it('once the Join is acknowledged, only unanswered hellos can time the peer out', async () => {
+    const s = setup();
+    await attach(s, P1);
+    const answerHellos = (): number => {
+      const hellos = s.transport.take('reunion-hello', P1);
+      for (const _ of hellos)
+        s.transport.deliver({ kind: 'reunion-hello-back', source: addr(P1), path: [addr(SELF)] });
+      return hellos.length;
+    };
+    expect(answerHellos()).toBe(1);
+    // Twice the peer timeout: the deadline armed with the Join must be gone.
+    for (let i = 0; i < 20; i++) {
+      s.clock.advance(4_000);
+      expect(answerHellos()).toBe(1);
+    }
+    expect(s.peer.reunion).toBe('attached');
+  });
+
   it('in reunion failure, handles nothing but an Advertise response', async () => {
     const s = setup();
     await attach(s, P1);

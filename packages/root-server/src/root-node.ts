@@ -32,6 +32,12 @@ export interface RootNodeOptions extends TreeNodeOptions {
   maxRegistered?: number;
   /** Refuse a Join from a node the root did not place under itself. Default false (protocol.md 5.4). */
   refuseUnplacedJoins?: boolean;
+  /**
+   * The root timeout (ms): when given, nodes not heard from within it are turned off before each
+   * placement too, not only at the service's periodic sweep, so that nobody is placed under a node
+   * that is already silent for too long.
+   */
+  rootTimeout?: number;
 }
 
 /** Loopback hosts: a root listening there is not reachable from other machines. */
@@ -63,6 +69,7 @@ export class RootNode extends TreeNode<RootNodeEvents> {
   readonly #clock: Clock;
   readonly #verifySourceIp: boolean;
   readonly #maxRegistered: number;
+  readonly #rootTimeout: number | undefined;
 
   constructor(options: RootNodeOptions) {
     const self: { node?: RootNode } = {};
@@ -78,6 +85,7 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     this.#clock = options.clock;
     this.#verifySourceIp = options.verifySourceIp ?? !isLoopback(this.self.host);
     this.#maxRegistered = options.maxRegistered ?? 100_000;
+    this.#rootTimeout = options.rootTimeout;
     // After a restart the root's children are known from the store, not from new Joins.
     for (const child of this.registry.graph.childrenOf(this.address)) this.addChild(child);
   }
@@ -171,6 +179,11 @@ export class RootNode extends TreeNode<RootNodeEvents> {
   }
 
   #onAdvertise(packet: Packet, from: string): void {
+    // O(1) when nothing expired. A subtree that went silent would otherwise be turned off piece by
+    // piece at the sweep, and a node placed under one of its members in between waits a second
+    // peer timeout.
+    if (this.#rootTimeout !== undefined && this.registry.isRegistered(from))
+      this.sweep(this.#rootTimeout);
     const before = this.registry.graph.parentOf(from);
     const parent = this.registry.advertise(from, this.#clock.now());
     if (parent === undefined) {

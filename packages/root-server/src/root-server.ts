@@ -165,6 +165,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         registry,
         clock,
         logger,
+        rootTimeout: timings.rootTimeout,
         ...(options.verifySourceIp === undefined ? {} : { verifySourceIp: options.verifySourceIp }),
         ...(options.maxRegistered === undefined ? {} : { maxRegistered: options.maxRegistered }),
         ...(options.refuseUnplacedJoins === undefined

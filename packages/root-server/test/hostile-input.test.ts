@@ -1,54 +1,15 @@
 import { type Address, formatAddress, type Packet, parseAddress } from '@p2p/codec';
 import { Peer, systemClock } from '@p2p/peer';
-import { StreamNode } from '@p2p/stream';
+import type { StreamNode } from '@p2p/stream';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryStore, Registry, RootNode, type RootNodeOptions, RootServer } from '../src/index.js';
+import { type RootNode, RootServer } from '../src/index.js';
+import { bareRoot, closers, rawNode, receivedKind } from './bare-root.js';
 import { until } from './wait.js';
 
-const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
-
-const wallClock = { ...systemClock, now: () => Date.now() };
-
-/** A RootNode on a real transport with a memory store, for the root's rules in isolation. */
-async function bareRoot(options: Partial<RootNodeOptions> = {}) {
-  const transport = await StreamNode.listen({ listen: '127.0.0.1:0' });
-  const registry = new Registry({
-    root: formatAddress(transport.address),
-    store: new MemoryStore(),
-  });
-  registry.restore(Date.now());
-  const root = new RootNode({ transport, registry, clock: wallClock, ...options });
-  closers.push(async () => {
-    root.stop();
-    await transport.close();
-    registry.close();
-  });
-  return root;
-}
-
-/** A raw node that sends what it is told and records what it receives. */
-async function rawNode() {
-  const node = await StreamNode.listen({ listen: '127.0.0.1:0' });
-  const received: Packet[] = [];
-  node.on('packet', ({ packet }) => received.push(packet));
-  closers.push(() => node.close());
-  return { node, received, address: node.address };
-}
-
-/** Resolves once `raw` has received a packet of `kind`. */
-function receivedKind(raw: { node: StreamNode; received: Packet[] }, kind: Packet['kind']) {
-  return until(
-    `a ${kind}`,
-    () => raw.received.some((p) => p.kind === kind),
-    [raw.node as never],
-    ['packet'],
-    10_000,
-  );
-}
 
 function dropsOf(root: RootNode, reason: keyof RootNode['counters']['dropped'], count: number) {
   return until(

@@ -77,7 +77,9 @@ class NaiveTree {
     );
     const orderOf = (k: string) => (k === ROOT ? 0 : (this.nodes.get(k)?.order ?? 0));
     candidates.sort((a, b) => this.depthOf(a) - this.depthOf(b) || orderOf(a) - orderOf(b));
-    const chosen = candidates.find((k) => k !== previous) ?? (candidates[0] as string);
+    // Avoided while another candidate exists: the previous parent and its other children.
+    const avoid = new Set(previous === null ? [] : [previous, ...this.children(previous)]);
+    const chosen = candidates.find((k) => !avoid.has(k)) ?? (candidates[0] as string);
     Object.assign(node, {
       parent: chosen,
       alive: true,
@@ -133,7 +135,12 @@ class NaiveTree {
  * queries: the depth of the shallowest open node outside the requester's subtree, other than
  * `exclude` when something else is open.
  */
-function shallowestOpenDepth(tree: TreeGraph, requester: string, exclude: string | null): number {
+function shallowestOpenDepth(tree: TreeGraph, requester: string, previous: string | null): number {
+  const exclude = new Set(
+    previous === null
+      ? []
+      : [previous, ...tree.childrenOf(previous).filter((c) => c !== requester)],
+  );
   const subtree = new Set(tree.subtreeOf(requester));
   const queue = [tree.root];
   const open: Array<{ key: string; depth: number }> = [];
@@ -143,7 +150,7 @@ function shallowestOpenDepth(tree: TreeGraph, requester: string, exclude: string
     if (children.length < 2) open.push({ key, depth: tree.depthOf(key) as number });
     queue.push(...children);
   }
-  const others = open.filter((o) => o.key !== exclude);
+  const others = open.filter((o) => !exclude.has(o.key));
   return Math.min(...(others.length > 0 ? others : open).map((o) => o.depth));
 }
 

@@ -1,0 +1,57 @@
+import { formatAddress, type Packet } from '@p2p/codec';
+import { ManualClock } from '@p2p/peer';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bareRoot, closers, rawNode, receivedKind } from './bare-root.js';
+
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+type Raw = Awaited<ReturnType<typeof rawNode>>;
+
+/** Registers and advertises `raw`; resolves with the parent the root gave it. */
+async function joinTree(raw: Raw, root: string): Promise<string> {
+  await raw.node.send(root, {
+    kind: 'register-request',
+    source: raw.address,
+    address: raw.address,
+  });
+  await receivedKind(raw, 'register-response');
+  await raw.node.send(root, { kind: 'advertise-request', source: raw.address });
+  await receivedKind(raw, 'advertise-response');
+  const answer = raw.received.find((p) => p.kind === 'advertise-response') as Extract<
+    Packet,
+    { kind: 'advertise-response' }
+  >;
+  return formatAddress(answer.parent);
+}
+
+describe('placing a node after others went silent', () => {
+  it('turns off nodes silent past the root timeout first, so nobody is placed under them', async () => {
+    const clock = new ManualClock();
+    const root = await bareRoot({ clock, rootTimeout: 1_000 });
+    const [a, b, c] = [await rawNode(), await rawNode(), await rawNode()];
+    expect(await joinTree(a, root.address)).toBe(root.address);
+    expect(await joinTree(b, root.address)).toBe(root.address);
+
+    clock.advance(900);
+    await b.node.send(root.address, {
+      kind: 'reunion-hello',
+      source: b.address,
+      path: [b.address],
+    });
+    await receivedKind(b, 'reunion-hello-back');
+    // A has been silent for 1,500 ms, B for 600 ms; no periodic sweep has run (there is none here).
+    clock.advance(600);
+    const turnedOff: string[][] = [];
+    root.on('turned-off', ({ addresses }) => turnedOff.push(addresses));
+
+    // Without the sweep before placing, C would go under A: the root's two slots are taken.
+    expect(await joinTree(c, root.address)).toBe(root.address);
+    expect(turnedOff).toEqual([[formatAddress(a.address)]]);
+    expect(root.registry.graph.childrenOf(root.address)).toEqual([
+      formatAddress(b.address),
+      formatAddress(c.address),
+    ]);
+  });
+});
