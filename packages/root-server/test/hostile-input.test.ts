@@ -1,5 +1,5 @@
 import { type Address, formatAddress, type Packet, parseAddress } from '@p2p/codec';
-import { Peer, systemClock } from '@p2p/peer';
+import { Peer } from '@p2p/peer';
 import type { StreamNode } from '@p2p/stream';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
