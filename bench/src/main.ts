@@ -188,7 +188,9 @@ async function main(): Promise<number> {
   );
   if (typeof (globalThis as { gc?: unknown }).gc !== 'function')
     log('no --expose-gc: memory figures include garbage');
-  log(`scenarios ${options.scenarios.join(', ')}; ${options.rounds} round(s)`);
+  log(
+    `scenarios ${options.scenarios.join(', ')}; ${options.rounds} round(s); ${options.timings} timings (recovery: fast)`,
+  );
 
   let failures = 0;
   const sizes = [...new Set(Object.values(options.sizes).flat())].sort((a, b) => a - b);
