@@ -77,9 +77,7 @@ class NaiveTree {
     );
     const orderOf = (k: string) => (k === ROOT ? 0 : (this.nodes.get(k)?.order ?? 0));
     candidates.sort((a, b) => this.depthOf(a) - this.depthOf(b) || orderOf(a) - orderOf(b));
-    // Avoided while another candidate exists: the previous parent and its other children.
-    const avoid = new Set(previous === null ? [] : [previous, ...this.children(previous)]);
-    const chosen = candidates.find((k) => !avoid.has(k)) ?? (candidates[0] as string);
+    const chosen = candidates.find((k) => k !== previous) ?? (candidates[0] as string);
     Object.assign(node, {
       parent: chosen,
       alive: true,
@@ -135,12 +133,7 @@ class NaiveTree {
  * queries: the depth of the shallowest open node outside the requester's subtree, other than
  * `exclude` when something else is open.
  */
-function shallowestOpenDepth(tree: TreeGraph, requester: string, previous: string | null): number {
-  const exclude = new Set(
-    previous === null
-      ? []
-      : [previous, ...tree.childrenOf(previous).filter((c) => c !== requester)],
-  );
+function shallowestOpenDepth(tree: TreeGraph, requester: string, exclude: string | null): number {
   const subtree = new Set(tree.subtreeOf(requester));
   const queue = [tree.root];
   const open: Array<{ key: string; depth: number }> = [];
@@ -150,7 +143,7 @@ function shallowestOpenDepth(tree: TreeGraph, requester: string, previous: strin
     if (children.length < 2) open.push({ key, depth: tree.depthOf(key) as number });
     queue.push(...children);
   }
-  const others = open.filter((o) => !exclude.has(o.key));
+  const others = open.filter((o) => o.key !== exclude);
   return Math.min(...(others.length > 0 ? others : open).map((o) => o.depth));
 }
 

@@ -98,30 +98,18 @@ describe('a node asking again', () => {
     const tree = grown(1);
     expect(tree.place(key(1), 1)).toBe(ROOT);
     const deeper = grown(3);
-    // Node 1 carries node 3; the only open nodes left are the root (its previous parent) and 2
-    // (its sibling): both are avoided, so the nearest of them, the root, takes it.
-    expect(deeper.place(key(1), 1)).toBe(ROOT);
+    // Node 1 carries node 3; the root's only other child is 2, which is open, so 1 goes to 2.
+    expect(deeper.place(key(1), 1)).toBe(key(2));
     expect(deeper.verify()).toEqual([]);
-  });
-
-  it('is not placed under its sibling: when their parent fails, both children ask at once', () => {
-    const tree = grown(6); // root: 1, 2; 1: 3, 4; 2: 5, 6
-    // Node 1 stopped; 3 asks first. Its previous parent 1 and its sibling 4 (a leaf at depth 2,
-    // placed before 5, and about to ask too) are avoided.
-    expect(tree.place(key(3), 1)).toBe(key(5));
-    expect(tree.place(key(4), 1)).toBe(key(5));
-    expect(tree.childrenOf(key(5))).toEqual([key(3), key(4)]);
-    expect(tree.verify()).toEqual([]);
   });
 
   it('excludes the parent it had when it was turned off', () => {
     // Root: 1, 2. 1: 3, 4. 2: 5, 6. Every open node is at depth 2.
     const tree = grown(6);
     expect(tree.turnOff(key(4))).toEqual([key(4)]);
-    // Node 1 is now the open node nearest the root, but it is 4's previous parent, and 3 was its
-    // sibling.
-    expect(tree.place(key(4), 1)).toBe(key(5));
-    // Asked again while alive: its current parent (5) and 6 are excluded; 1 is the best other.
+    // Node 1 is now the open node nearest the root, but it is 4's previous parent.
+    expect(tree.place(key(4), 1)).toBe(key(3));
+    // Asked again while alive: its current parent (3) is excluded; 1 is the best other.
     expect(tree.place(key(4), 2)).toBe(key(1));
     expect(tree.verify()).toEqual([]);
   });

@@ -18,6 +18,21 @@ interface PendingSend {
 }
 
 /**
+ * Calls a send's callback. A callback that throws must not leave the connection half updated: the
+ * error is rethrown on its own, as an uncaught exception, once this connection is consistent.
+ */
+function settle(send: PendingSend, error: StreamError | undefined): void {
+  if (send.settled === undefined) return;
+  try {
+    send.settled(error);
+  } catch (thrown) {
+    queueMicrotask(() => {
+      throw thrown;
+    });
+  }
+}
+
+/**
  * Called once when the connection is over, with the error its pending sends were rejected with;
  * `report` is false for an end this node asked for (disconnect, close, idle).
  */
@@ -149,10 +164,10 @@ export class OutboundConnection {
     this.#timer = undefined;
     this.#socket.destroy();
     this.#queuedBytes = 0;
-    for (const send of this.#inFlight.drain()) send.settled?.(error);
-    for (const send of this.#urgent.drain()) send.settled?.(error);
-    for (const send of this.#waiting.drain()) send.settled?.(error);
+    const failed = [...this.#inFlight.drain(), ...this.#urgent.drain(), ...this.#waiting.drain()];
+    // The node forgets this connection first, so that a callback sending again gets a new one.
     this.#onEnded(this, error, report);
+    for (const send of failed) settle(send, error);
   }
 
   /** Makes sure the timer fires no later than `due`. */
@@ -219,7 +234,9 @@ export class OutboundConnection {
     for (let i = 0; i < settled; i++) {
       const send = inFlight.shift() as PendingSend;
       this.#queuedBytes -= send.frame.length;
-      send.settled?.(undefined);
+      settle(send, undefined);
+      // A callback may have closed this connection (disconnect, close): its queues are gone.
+      if ((this.#state as State) === 'ended') return;
     }
     if (count > settled) {
       this.fail(

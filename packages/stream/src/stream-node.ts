@@ -81,6 +81,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   readonly #inboundHandlers: InboundHandlers;
   #address: Address;
   #closing: Promise<void> | undefined;
+  #closed = false;
   #lastMessage:
     | { framing: Framing; text: string; host: string; port: number; frame: Uint8Array }
     | undefined;
@@ -141,7 +142,9 @@ export class StreamNode extends EventEmitter<StreamEvents> {
    * flood): `settled`, if given, is called exactly once, with no argument when the ACK arrived or
    * with the StreamError `send()` would reject with — synchronously for a send refused at once
    * (bad address or packet, closed node, full queue). One function can serve every post: the
-   * error names the remote. It must not throw.
+   * error names the remote (`error.remote`) whenever the address was valid. The callback may send
+   * again (a connection that failed is already forgotten, so that opens a new one) and must not
+   * throw: a throw is rethrown on its own as an uncaught exception.
    */
   post(
     to: Address | string,
@@ -149,18 +152,20 @@ export class StreamNode extends EventEmitter<StreamEvents> {
     options: SendOptions = {},
     settled?: (error?: StreamError) => void,
   ): void {
-    if (this.#closing !== undefined) {
-      settled?.(
-        new StreamError('ERR_NODE_CLOSED', 'this node is closed; start a new one to send again'),
-      );
-      return;
-    }
     let remote: Remote;
     let frame: Uint8Array;
     try {
       remote = this.#resolve(to);
     } catch (error) {
       settled?.(error as StreamError);
+      return;
+    }
+    if (this.#closed) {
+      settled?.(
+        new StreamError('ERR_NODE_CLOSED', 'this node is closed; start a new one to send again', {
+          remote: remote.key,
+        }),
+      );
       return;
     }
     try {
@@ -217,6 +222,8 @@ export class StreamNode extends EventEmitter<StreamEvents> {
    * promise.
    */
   close(): Promise<void> {
+    // Set before anything is failed: a send made from a failing send's callback is refused.
+    this.#closed = true;
     this.#closing ??= this.#shutdown();
     return this.#closing;
   }
@@ -237,8 +244,8 @@ export class StreamNode extends EventEmitter<StreamEvents> {
       last !== undefined &&
       last.framing === framing &&
       last.text === packet.text &&
-      last.host === packet.source.host &&
-      last.port === packet.source.port
+      last.host === packet.source?.host &&
+      last.port === packet.source?.port
     )
       return last.frame;
     const frame = encode(packet, framing);
@@ -326,7 +333,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
 
   readonly #onConnection = (socket: net.Socket): void => {
     const { maxConnections, logger } = this.#options;
-    if (this.#closing !== undefined) {
+    if (this.#closed) {
       socket.destroy();
       return;
     }

@@ -95,6 +95,88 @@ describe('post: send without a promise', () => {
   });
 });
 
+describe('post callbacks that act on the node', () => {
+  it('a callback may disconnect in the middle of a batch of ACKs: the rest fail, later sends reconnect', async () => {
+    const a = await startNode({ window: 16 });
+    const b = await startNode();
+    const results: Array<string | undefined> = [];
+    let disconnected = false;
+    const all = new Promise<void>((resolve) => {
+      for (let i = 0; i < 16; i++) {
+        a.post(b.address, message(a.address, `${i}`), {}, (error) => {
+          results.push(error?.code);
+          if (!disconnected) {
+            disconnected = true;
+            a.disconnect(b.address);
+          }
+          if (results.length === 16) resolve();
+        });
+      }
+    });
+    await withTimeout(all, WAIT_MS, 'every callback');
+    expect(results[0]).toBeUndefined();
+    expect(results.length).toBe(16);
+    expect(results.every((code) => code === undefined || code === 'ERR_CLOSED')).toBe(true);
+    const arrived = waitFor<InboundPacket>(b, 'packet', WAIT_MS, (e) =>
+      e.packet.kind === 'message' ? e.packet.text === 'after' : false,
+    );
+    await a.send(b.address, message(a.address, 'after'));
+    await arrived;
+  });
+
+  it('a callback that sends again after a failure gets a new connection, not the dead one', async () => {
+    const a = await startNode();
+    const nowhere = await closedPort();
+    const codes: Array<string | undefined> = [];
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        a.post(nowhere, message(a.address, 'first'), {}, (first) => {
+          codes.push(first?.code);
+          a.post(nowhere, message(a.address, 'again'), {}, (second) => {
+            codes.push(second?.code);
+            resolve();
+          });
+        });
+      }),
+      WAIT_MS,
+      'both callbacks',
+    );
+    // A second attempt over a new connection is refused by the remote too; the dead one would
+    // have answered ERR_CLOSED at once.
+    expect(codes).toEqual(['ERR_REFUSED', 'ERR_REFUSED']);
+  });
+
+  it('a callback may close the node while ACKs are being read; sends from callbacks are refused', async () => {
+    const a = await startNode({ window: 16 });
+    const b = await startNode();
+    const codes: Array<string | undefined> = [];
+    const retried: Array<string | undefined> = [];
+    const closed = new Promise<void>((resolve) => {
+      let closing = false;
+      for (let i = 0; i < 16; i++) {
+        a.post(b.address, message(a.address, `${i}`), {}, (error) => {
+          codes.push(error?.code);
+          if (!closing) {
+            closing = true;
+            void a.close().then(resolve);
+          }
+          if (error !== undefined)
+            a.post(b.address, message(a.address, 'retry'), {}, (again) =>
+              retried.push(again?.code),
+            );
+        });
+      }
+    });
+    await withTimeout(closed, WAIT_MS, 'the close from a callback');
+    expect(codes.length).toBe(16);
+    expect(codes[0]).toBeUndefined();
+    expect(codes.every((code) => code === undefined || code === 'ERR_NODE_CLOSED')).toBe(true);
+    expect(retried.length).toBe(codes.filter((code) => code !== undefined).length);
+    expect(retried.every((code) => code === 'ERR_NODE_CLOSED')).toBe(true);
+    expect(a.stats()).toEqual({ inbound: 0, outbound: 0, queued: 0, inFlight: 0 });
+  });
+});
+
 describe('one Message sent to several remotes', () => {
   it('reaches each in the framing that remote speaks, with the right text every time', async () => {
     const a = await startNode();

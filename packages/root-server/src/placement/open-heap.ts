@@ -35,27 +35,18 @@ export class OpenHeap {
   }
 
   /**
-   * The smallest node not in `skip` (a few nodes), or undefined when every node is skipped. The
-   * k-th smallest item of a heap is found by a best-first walk from the top that visits k items,
-   * so this costs O(skip.length × arity).
+   * The smallest node other than `skip`. In a binary heap the second smallest is one of the
+   * top's two children, so this is O(1).
    */
-  peekExcept(skip: readonly TreeNode[]): TreeNode | undefined {
+  peekExcept(skip: TreeNode): TreeNode | undefined {
     const nodes = this.#nodes;
-    if (nodes.length === 0) return undefined;
-    const frontier = [0];
-    for (let visited = 0; visited <= skip.length && frontier.length > 0; visited++) {
-      let best = 0;
-      for (let i = 1; i < frontier.length; i++)
-        if (this.#before(frontier[i] as number, frontier[best] as number)) best = i;
-      const index = frontier[best] as number;
-      frontier[best] = frontier[frontier.length - 1] as number;
-      frontier.pop();
-      const node = nodes[index] as TreeNode;
-      if (!skip.includes(node)) return node;
-      const end = Math.min(nodes.length, index * ARITY + ARITY + 1);
-      for (let child = index * ARITY + 1; child < end; child++) frontier.push(child);
-    }
-    return undefined;
+    const top = nodes[0];
+    if (top !== skip) return top;
+    // The second smallest is one of the top's children.
+    const end = Math.min(nodes.length, ARITY + 1);
+    let best = 1;
+    for (let i = 2; i < end; i++) if (this.#before(i, best)) best = i;
+    return nodes[best];
   }
 
   /** Adds `node` (no-op when present). */

@@ -120,14 +120,13 @@ export class TreeGraph {
   /**
    * Places `requester` (a registered node) in the tree and returns its new parent's key
    * (protocol.md 5.3): the open node nearest to the root, excluding the requester, its current
-   * subtree, its previous parent and that parent's other children (its siblings). The requester
-   * is detached from any current parent with its subtree, which moves along (their depths change,
-   * their order and lastSeen do not); the requester itself becomes alive, heard from at `now`,
-   * with the next sequence number.
+   * subtree and its previous parent. The requester is detached from any current parent with its
+   * subtree, which moves along (their depths change, their order and lastSeen do not); the
+   * requester itself becomes alive, heard from at `now`, with the next sequence number.
    *
    * The choice is made after the requester's subtree has been taken out, so its old parent counts
-   * one child fewer. The previous parent and siblings are excluded only while another candidate
-   * exists: when they are the only open nodes left (say it is the root and the requester's subtree is the rest of the
+   * one child fewer. The previous parent is excluded only while another candidate exists: when it
+   * is the only open node left (say it is the root and the requester's subtree is the rest of the
    * tree) the requester must still get a parent, and the protocol has no "no parent" answer.
    *
    * @throws Error when `requester` is not registered or is the root (a caller's bug).
@@ -144,19 +143,10 @@ export class TreeGraph {
     if (node.alive) this.#lift(node);
     else this.#aliveCount++;
 
-    // Avoided while another candidate exists: the previous parent, and its other children. When a
-    // node fails, its two children advertise at the same moment; placing one under the other,
-    // itself in reunion failure, would have the Join dropped and cost a whole peer timeout.
-    const avoid: TreeNode[] = [];
-    if (previous !== null) {
-      avoid.push(previous);
-      if (previous.first !== null && previous.first !== node) avoid.push(previous.first);
-      if (previous.second !== null && previous.second !== node) avoid.push(previous.second);
-    }
     // The heap is never empty here: the root's component minus the lifted subtree always has a
     // node with fewer than two children (a leaf, or the root alone).
     const open = this.#open;
-    const parent = (avoid.length === 0 ? undefined : open.peekExcept(avoid)) ?? open.peek();
+    const parent = (previous === null ? open.peek() : open.peekExcept(previous)) ?? open.peek();
     if (parent === undefined) throw new Error('placement invariant broken: no open node');
 
     node.alive = true;
