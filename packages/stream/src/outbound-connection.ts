@@ -132,13 +132,18 @@ export class OutboundConnection {
     this.#queuedBytes += frame.length;
     (urgent ? this.#urgent : this.#waiting).push({ frame, settled, sentAt: 0 });
     if (this.#state !== 'open') return;
-    if (this.#options.window === 1) {
-      this.#pump();
-    } else if (!this.#pumpScheduled) {
-      // Sends made in the same tick leave together in one corked write.
-      this.#pumpScheduled = true;
-      process.nextTick(this.#scheduledPump);
-    }
+    if (this.#options.window === 1) this.#pump();
+    else this.#schedulePump();
+  }
+
+  /**
+   * With a window, writes wait for the end of this turn of the event loop: every send and ACK of
+   * the turn then leaves in one corked write per connection instead of one write per read.
+   */
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    setImmediate(this.#scheduledPump);
   }
 
   /** Ends the connection: rejects every pending send with `code` and destroys the socket. */
@@ -246,7 +251,8 @@ export class OutboundConnection {
       );
       return;
     }
-    this.#pump();
+    if (this.#options.window === 1) this.#pump();
+    else this.#schedulePump();
   };
 
   readonly #onTimer = (): void => {
