@@ -41,6 +41,21 @@ async function attach(s: ReturnType<typeof setup>, parent: string) {
   await settle();
 }
 
+/** Attached to P1, the peer holds on for exactly the peer timeout, then fails and re-advertises. */
+async function expectTimeoutAfterPeerTimeout(s: ReturnType<typeof setup>) {
+  s.transport.take('advertise-request');
+  s.clock.advance(37_999);
+  expect(s.peer.reunion).toBe('attached');
+  s.clock.advance(1);
+  await settle();
+  expect(s.peer.reunion).toBe('failure');
+  expect(s.events.find(([name]) => name === 'reunion-failure')?.[1]).toEqual({
+    reason: 'timeout',
+    parent: P1,
+  });
+  expect(s.transport.take('advertise-request', ROOT)).toHaveLength(1);
+}
+
 describe('register and advertise (5.2, 5.3)', () => {
   it('auto mode registers, advertises, joins the parent and sends its first hello', async () => {
     const s = setup();
@@ -179,17 +194,7 @@ describe('reunion cycle (5.6)', () => {
   it('enters reunion failure after the peer timeout and re-advertises', async () => {
     const s = setup();
     await attach(s, P1);
-    s.transport.take('advertise-request');
-    s.clock.advance(37_999);
-    expect(s.peer.reunion).toBe('attached');
-    s.clock.advance(1);
-    await settle();
-    expect(s.peer.reunion).toBe('failure');
-    expect(s.events.find(([name]) => name === 'reunion-failure')?.[1]).toEqual({
-      reason: 'timeout',
-      parent: P1,
-    });
-    expect(s.transport.take('advertise-request', ROOT)).toHaveLength(1);
+    await expectTimeoutAfterPeerTimeout(s);
   });
 
   it('a parent that never acknowledges the Join costs one peer timeout, not the ACK timeout', async () => {
@@ -198,17 +203,7 @@ describe('reunion cycle (5.6)', () => {
     await attach(s, P1);
     expect(s.transport.take('join', P1)).toHaveLength(1);
     expect(s.transport.take('reunion-hello')).toEqual([]);
-    s.transport.take('advertise-request');
-    s.clock.advance(37_999);
-    expect(s.peer.reunion).toBe('attached');
-    s.clock.advance(1);
-    await settle();
-    expect(s.peer.reunion).toBe('failure');
-    expect(s.events.find(([name]) => name === 'reunion-failure')?.[1]).toEqual({
-      reason: 'timeout',
-      parent: P1,
-    });
-    expect(s.transport.take('advertise-request', ROOT)).toHaveLength(1);
+    await expectTimeoutAfterPeerTimeout(s);
   });
 
   it('once the Join is acknowledged, only unanswered hellos can time the peer out', async () => {
