@@ -5,9 +5,7 @@ import { StreamError, type StreamErrorCode } from './errors.js';
 import { Fifo } from './fifo.js';
 import type { ResolvedOptions } from './options.js';
 import type { Remote } from './remote-address.js';
-
-/** Called once per send: with no error when its ACK arrived, else with why it failed. */
-export type SendSettled = (error: StreamError | undefined) => void;
+import { callSettled, type SendSettled } from './settle.js';
 
 /** One send waiting for its turn or for its ACK. */
 interface PendingSend {
@@ -15,21 +13,6 @@ interface PendingSend {
   settled: SendSettled | undefined;
   /** When the frame was written (monotonic ms); 0 while it waits. */
   sentAt: number;
-}
-
-/**
- * Calls a send's callback. A callback that throws must not leave the connection half updated: the
- * error is rethrown on its own, as an uncaught exception, once this connection is consistent.
- */
-function settle(send: PendingSend, error: StreamError | undefined): void {
-  if (send.settled === undefined) return;
-  try {
-    send.settled(error);
-  } catch (thrown) {
-    queueMicrotask(() => {
-      throw thrown;
-    });
-  }
 }
 
 /**
@@ -78,7 +61,7 @@ export class OutboundConnection {
   #lastActivity = 0;
   /** Idle time after which this side closes the connection; 0 never. */
   readonly #idleAfter: number;
-  #pumpScheduled = false;
+  #pumpScheduled: NodeJS.Immediate | undefined;
 
   constructor(remote: Remote, options: ResolvedOptions, onEnded: OutboundEnded) {
     this.remote = remote;
@@ -117,7 +100,8 @@ export class OutboundConnection {
     // One frame is always accepted into an empty queue, however large (the body limit bounds it).
     const overBytes = pending > 0 && this.#queuedBytes + frame.length > this.#options.maxQueueBytes;
     if (this.#state === 'ended' || pending >= this.#options.maxQueue || overBytes) {
-      settled?.(
+      callSettled(
+        settled,
         this.#state === 'ended'
           ? this.#error('ERR_CLOSED', `the connection to ${this.remote.key} is closed`)
           : this.#error(
@@ -141,9 +125,8 @@ export class OutboundConnection {
    * the turn then leaves in one corked write per connection instead of one write per read.
    */
   #schedulePump(): void {
-    if (this.#pumpScheduled) return;
-    this.#pumpScheduled = true;
-    setImmediate(this.#scheduledPump);
+    if (this.#pumpScheduled !== undefined) return;
+    this.#pumpScheduled = setImmediate(this.#scheduledPump);
   }
 
   /** Ends the connection: rejects every pending send with `code` and destroys the socket. */
@@ -169,10 +152,15 @@ export class OutboundConnection {
     this.#timer = undefined;
     this.#socket.destroy();
     this.#queuedBytes = 0;
+    if (this.#pumpScheduled !== undefined) clearImmediate(this.#pumpScheduled);
+    this.#pumpScheduled = undefined;
     const failed = [...this.#inFlight.drain(), ...this.#urgent.drain(), ...this.#waiting.drain()];
     // The node forgets this connection first, so that a callback sending again gets a new one.
-    this.#onEnded(this, error, report);
-    for (const send of failed) settle(send, error);
+    try {
+      this.#onEnded(this, error, report);
+    } finally {
+      for (const send of failed) callSettled(send.settled, error);
+    }
   }
 
   /** Makes sure the timer fires no later than `due`. */
@@ -206,7 +194,7 @@ export class OutboundConnection {
   }
 
   readonly #scheduledPump = (): void => {
-    this.#pumpScheduled = false;
+    this.#pumpScheduled = undefined;
     this.#pump();
   };
 
@@ -236,13 +224,23 @@ export class OutboundConnection {
     this.#lastActivity = now();
     const inFlight = this.#inFlight;
     const settled = Math.min(count, inFlight.length);
-    for (let i = 0; i < settled; i++) {
+    if (settled === 1) {
+      // Lock-step: one at a time, no list to build.
       const send = inFlight.shift() as PendingSend;
       this.#queuedBytes -= send.frame.length;
-      settle(send, undefined);
-      // A callback may have closed this connection (disconnect, close): its queues are gone.
-      if ((this.#state as State) === 'ended') return;
+      callSettled(send.settled, undefined);
+    } else {
+      // Taken off first and all reported as acknowledged, whatever a callback does meanwhile.
+      const acknowledged: PendingSend[] = [];
+      for (let i = 0; i < settled; i++) {
+        const send = inFlight.shift() as PendingSend;
+        this.#queuedBytes -= send.frame.length;
+        acknowledged.push(send);
+      }
+      for (const send of acknowledged) callSettled(send.settled, undefined);
     }
+    // A callback may have closed this connection (disconnect, close).
+    if ((this.#state as State) === 'ended') return;
     if (count > settled) {
       this.fail(
         'ERR_PROTOCOL',

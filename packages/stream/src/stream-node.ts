@@ -16,6 +16,7 @@ import { InboundConnection, type InboundHandlers } from './inbound-connection.js
 import { type ResolvedOptions, resolveOptions, type StreamNodeOptions } from './options.js';
 import { OutboundConnection } from './outbound-connection.js';
 import { type Remote, RemoteCache } from './remote-address.js';
+import { callSettled, type SendSettled } from './settle.js';
 
 /** Options of one `send()`. */
 export interface SendOptions {
@@ -77,6 +78,8 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   readonly #framing = new FramingMemory();
   readonly #remotes = new RemoteCache();
   readonly #outbound = new Map<string, OutboundConnection>();
+  /** Sockets of ended outgoing connections that have not closed yet. */
+  readonly #outboundClosing = new Set<Promise<void>>();
   readonly #inbound = new Set<InboundConnection>();
   readonly #inboundHandlers: InboundHandlers;
   #address: Address;
@@ -150,18 +153,19 @@ export class StreamNode extends EventEmitter<StreamEvents> {
     to: Address | string,
     packet: Packet,
     options: SendOptions = {},
-    settled?: (error?: StreamError) => void,
+    settled?: SendSettled,
   ): void {
     let remote: Remote;
     let frame: Uint8Array;
     try {
       remote = this.#resolve(to);
     } catch (error) {
-      settled?.(error as StreamError);
+      callSettled(settled, error as StreamError);
       return;
     }
     if (this.#closed) {
-      settled?.(
+      callSettled(
+        settled,
         new StreamError('ERR_NODE_CLOSED', 'this node is closed; start a new one to send again', {
           remote: remote.key,
         }),
@@ -171,7 +175,8 @@ export class StreamNode extends EventEmitter<StreamEvents> {
     try {
       frame = this.#encode(packet, this.#framing.get(remote.key) ?? this.#options.defaultFraming);
     } catch (error) {
-      settled?.(
+      callSettled(
+        settled,
         new StreamError(
           'ERR_INVALID_ARGUMENT',
           `cannot send to ${remote.key}: invalid packet: ${reasonOf(error)}`,
@@ -222,9 +227,15 @@ export class StreamNode extends EventEmitter<StreamEvents> {
    * promise.
    */
   close(): Promise<void> {
-    // Set before anything is failed: a send made from a failing send's callback is refused.
+    if (this.#closing !== undefined) return this.#closing;
+    // Both set before anything is failed: a failing send's callback that sends again is refused,
+    // and one that calls close() again gets this same promise.
     this.#closed = true;
-    this.#closing ??= this.#shutdown();
+    let shutDown: () => void = () => {};
+    this.#closing = new Promise((resolve) => {
+      shutDown = resolve;
+    });
+    void this.#shutdown().then(shutDown);
     return this.#closing;
   }
 
@@ -293,15 +304,14 @@ export class StreamNode extends EventEmitter<StreamEvents> {
 
   async #shutdown(): Promise<void> {
     const serverClosed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    const socketsClosed: Promise<void>[] = [];
     for (const connection of [...this.#outbound.values()]) {
-      socketsClosed.push(connection.whenClosed());
       connection.fail(
         'ERR_NODE_CLOSED',
         `this node was closed before ${connection.remote.key} acknowledged the packet`,
         false,
       );
     }
+    const socketsClosed = [...this.#outboundClosing];
     for (const connection of this.#inbound) {
       socketsClosed.push(connection.whenClosed());
       connection.destroy();
@@ -367,6 +377,10 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   ): void => {
     const { key, address } = connection.remote;
     if (this.#outbound.get(key) === connection) this.#outbound.delete(key);
+    // Forgotten by the node, but close() must still wait for its socket.
+    const closed = connection.whenClosed();
+    this.#outboundClosing.add(closed);
+    void closed.then(() => this.#outboundClosing.delete(closed));
     const { logger } = this.#options;
     if (!report) {
       logger.debug({ remote: key, code: error.code, reason: error.message }, 'connection closed');
