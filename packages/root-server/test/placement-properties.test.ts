@@ -237,10 +237,10 @@ function run(commands: Command[]): void {
         break;
       case 'hello': {
         const path = model.pathOf(key(command.node));
-        if (model.nodes.get(key(command.node))?.alive)
-          expect(tree.confirmPath(path, now)).toBe(true);
-        else tree.refresh(path, now);
-        model.refresh(path, now);
+        // A node's own path is confirmed exactly while it is in the tree.
+        const alive = model.nodes.get(key(command.node))?.alive === true;
+        expect(tree.confirmPath(path, now)).toBe(alive);
+        if (alive) model.refresh(path, now);
         break;
       }
       case 'hello-path': {

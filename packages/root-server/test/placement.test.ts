@@ -166,23 +166,15 @@ describe('turning off', () => {
 
   it('sweeps nodes not heard from within the root timeout, with their subtrees', () => {
     const tree = grown(6, 0); // root: 1, 2; 1: 3, 4; 2: 5, 6
-    tree.refresh([key(3), key(1)], 10);
-    tree.refresh([key(6), key(2)], 20);
-    tree.refresh([key(5), key(2)], 30);
+    expect(tree.confirmPath([key(3), key(1)], 10)).toBe(true);
+    expect(tree.confirmPath([key(6), key(2)], 20)).toBe(true);
+    expect(tree.confirmPath([key(5), key(2)], 30)).toBe(true);
     expect(tree.sweep(36, 36)).toEqual([]); // 36 - 0 is not more than 36
     expect(tree.sweep(37, 36).sort()).toEqual([key(4)]);
     expect(tree.sweep(47, 36).sort()).toEqual([1, 3].map(key).sort());
     expect(tree.sweep(60, 36)).toEqual([key(6)]);
     expect(tree.aliveCount).toBe(2);
     expect(tree.verify()).toEqual([]);
-  });
-
-  it('refresh skips unknown and turned-off keys and reports them', () => {
-    const tree = grown(2);
-    tree.turnOff(key(2));
-    expect(tree.refresh([key(1), ROOT], 5)).toEqual([]);
-    expect(tree.refresh([key(9), key(2), key(1)], 6)).toEqual([key(9), key(2)]);
-    expect(tree.lastSeenOf(key(1))).toBe(6);
   });
 
   it('confirms a hello path only when it is the tree as it is, and then records it', () => {
@@ -212,13 +204,15 @@ describe('turning off', () => {
   });
 
   it('orders liveness correctly when the clock goes backwards', () => {
-    const tree = grown(3, 100);
-    tree.refresh([key(1)], 50);
-    tree.refresh([key(2)], 200);
-    tree.refresh([key(3)], 40);
-    expect(tree.sweep(150, 100)).toEqual([key(3)]);
-    expect(tree.sweep(151, 100)).toEqual([key(1)]);
-    expect(tree.aliveCount).toBe(1);
+    const tree = grown(2, 100);
+    expect(tree.confirmPath([key(1)], 50)).toBe(true);
+    expect(tree.confirmPath([key(2)], 200)).toBe(true);
+    expect(tree.confirmPath([key(1)], 40)).toBe(true);
+    expect(tree.sweep(140, 100)).toEqual([]);
+    expect(tree.sweep(141, 100)).toEqual([key(1)]);
+    expect(tree.sweep(300, 100)).toEqual([]);
+    expect(tree.sweep(301, 100)).toEqual([key(2)]);
+    expect(tree.aliveCount).toBe(0);
   });
 });
 

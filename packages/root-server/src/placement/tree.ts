@@ -158,25 +158,6 @@ export class TreeGraph {
   }
 
   /**
-   * Marks the nodes of a hello path as heard from at `now`. Keys that are unknown, turned off or
-   * the root are skipped and returned (a shared empty array when there are none), so that the
-   * caller can log or count them. O(1) per key while `now` does not go backwards.
-   */
-  refresh(keys: Iterable<string>, now: number): readonly string[] {
-    let skipped: string[] | undefined;
-    for (const key of keys) {
-      const node = this.#nodes.get(key);
-      if (node?.alive) {
-        this.#recency.touch(node, now);
-      } else if (key !== this.#root.key) {
-        if (skipped === undefined) skipped = [];
-        skipped.push(key);
-      }
-    }
-    return skipped ?? NONE;
-  }
-
-  /**
    * Confirms a Reunion hello path and records it (protocol.md 5.6.3): `keys` from the originator
    * up to a child of the root must be the tree as this graph has it — the first in the tree, each
    * key's parent the next one, the last one's parent the root. Then every node on it is heard from
@@ -503,5 +484,3 @@ export class TreeGraph {
     this.#open.insert(root);
   }
 }
-
-const NONE: readonly string[] = Object.freeze([]);
