@@ -12,63 +12,9 @@ import { clock } from './clock.js';
 import type { Flood, FloodRun, OriginKind } from './flood.js';
 import type { BurstResult } from './host-protocol.js';
 import { MESSAGE_BYTES, messageText, parseMessageBytes } from './message.js';
+import { frameEnd, HEADER, RawLink, serveFrames } from './raw-net.js';
 import { RunWatch } from './run-watch.js';
 import { DeliveryTracker } from './tracker.js';
-
-const HEADER = 20;
-const ACKS = Buffer.from('ACK'.repeat(1024), 'latin1');
-const EMPTY = Buffer.alloc(0);
-
-/** One outgoing connection: a FIFO of frames, at most `window` written and unacknowledged. */
-class RawLink {
-  readonly socket: net.Socket;
-  readonly remotePort: number;
-  readonly #window: number;
-  #queue: Buffer[] = [];
-  #head = 0;
-  #inFlight = 0;
-  #ackBytes = 0;
-
-  constructor(port: number, window: number) {
-    this.remotePort = port;
-    this.#window = window;
-    this.socket = net.connect({ host: '127.0.0.1', port });
-    this.socket.setNoDelay(true);
-    this.socket.on('data', (chunk: Buffer) => {
-      this.#ackBytes += chunk.length;
-      const acks = Math.floor(this.#ackBytes / 3);
-      this.#ackBytes -= acks * 3;
-      this.#inFlight -= acks;
-      this.#pump();
-    });
-    this.socket.on('error', () => {});
-  }
-
-  connected(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.socket.once('connect', resolve);
-      this.socket.once('error', reject);
-    });
-  }
-
-  send(frame: Buffer): void {
-    this.#queue.push(frame);
-    this.#pump();
-  }
-
-  #pump(): void {
-    const room = Math.min(this.#window - this.#inFlight, this.#queue.length - this.#head);
-    if (room <= 0) return;
-    if (room > 1) this.socket.cork();
-    for (let i = 0; i < room; i++) this.socket.write(this.#queue[this.#head++] as Buffer);
-    if (room > 1) this.socket.uncork();
-    this.#inFlight += room;
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-  }
-}
 
 /** A node of the raw flood. */
 class RawNode {
@@ -113,29 +59,10 @@ class RawNode {
   }
 
   #accept(socket: net.Socket): void {
-    socket.setNoDelay(true);
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => {});
-    let held = EMPTY;
-    const starts: number[] = [];
-    socket.on('data', (chunk: Buffer) => {
-      const bytes = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
-      let at = 0;
-      starts.length = 0;
-      while (bytes.length - at >= HEADER) {
-        const end = at + HEADER + bytes.readUInt32BE(at + 4);
-        if (end > bytes.length) break;
-        starts.push(at);
-        at = end;
-      }
-      held = at === bytes.length ? EMPTY : Buffer.from(bytes.subarray(at));
-      if (starts.length === 0) return;
-      for (let left = starts.length; left > 0; left -= 1024)
-        socket.write(ACKS.subarray(0, 3 * Math.min(left, 1024)));
+    serveFrames(socket, this.sockets, (bytes, starts) => {
       const time = clock();
       for (const start of starts) {
-        const end = start + HEADER + bytes.readUInt32BE(start + 4);
+        const end = frameEnd(bytes, start);
         this.onDeliver(bytes.subarray(start + HEADER, end), time);
         if (this.links.length > 1)
           this.flood(this.frame(bytes, start + HEADER, end), bytes.readUInt32BE(start + 16));

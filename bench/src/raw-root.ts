@@ -6,63 +6,17 @@
  * JavaScript on this machine, with the same connections and the same window.
  */
 import net from 'node:net';
+import { frameEnd, HEADER, RawLink, serveFrames } from './raw-net.js';
 
-const HEADER = 20;
 const ENTRY = 20;
 /** The body starts with 'REQ' or 'RES' and a two-digit count. */
 const PATH_START = 5;
-const ACKS = Buffer.from('ACK'.repeat(1024), 'latin1');
-const EMPTY = Buffer.alloc(0);
 const RES = Buffer.from('RES', 'latin1');
-
-/** One outgoing connection with at most `window` frames unacknowledged. */
-class Link {
-  readonly socket: net.Socket;
-  readonly #window: number;
-  #queue: Buffer[] = [];
-  #head = 0;
-  #inFlight = 0;
-  #ackBytes = 0;
-
-  constructor(port: number, window: number) {
-    this.#window = window;
-    this.socket = net.connect({ host: '127.0.0.1', port });
-    this.socket.setNoDelay(true);
-    this.socket.on('connect', () => this.#pump());
-    this.socket.on('data', (chunk: Buffer) => {
-      this.#ackBytes += chunk.length;
-      const acks = Math.floor(this.#ackBytes / 3);
-      this.#ackBytes -= acks * 3;
-      this.#inFlight -= acks;
-      this.#pump();
-    });
-    this.socket.on('error', () => {});
-  }
-
-  send(frame: Buffer): void {
-    this.#queue.push(frame);
-    this.#pump();
-  }
-
-  #pump(): void {
-    if (this.socket.connecting) return;
-    const room = Math.min(this.#window - this.#inFlight, this.#queue.length - this.#head);
-    if (room <= 0) return;
-    if (room > 1) this.socket.cork();
-    for (let i = 0; i < room; i++) this.socket.write(this.#queue[this.#head++] as Buffer);
-    if (room > 1) this.socket.uncork();
-    this.#inFlight += room;
-    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-  }
-}
 
 export class RawRoot {
   readonly server: net.Server;
   readonly #window: number;
-  readonly #links = new Map<number, Link>();
+  readonly #links = new Map<number, RawLink>();
   readonly #sockets = new Set<net.Socket>();
   port = 0;
   answered = 0;
@@ -99,34 +53,16 @@ export class RawRoot {
   }
 
   #accept(socket: net.Socket): void {
-    socket.setNoDelay(true);
-    this.#sockets.add(socket);
-    socket.on('close', () => this.#sockets.delete(socket));
-    socket.on('error', () => {});
-    let held = EMPTY;
-    socket.on('data', (chunk: Buffer) => {
-      const bytes = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
-      let at = 0;
-      let frames = 0;
-      const answers: Array<[number, Buffer]> = [];
-      while (bytes.length - at >= HEADER) {
-        const end = at + HEADER + bytes.readUInt32BE(at + 4);
-        if (end > bytes.length) break;
-        frames++;
-        if (bytes.readUInt16BE(at + 2) === 5)
-          answers.push([bytes.readUInt32BE(at + 16), this.#answer(bytes, at, end)]);
-        at = end;
-      }
-      held = at === bytes.length ? EMPTY : Buffer.from(bytes.subarray(at));
-      for (let left = frames; left > 0; left -= 1024)
-        socket.write(ACKS.subarray(0, 3 * Math.min(left, 1024)));
-      for (const [port, frame] of answers) {
+    serveFrames(socket, this.#sockets, (bytes, starts) => {
+      for (const start of starts) {
+        if (bytes.readUInt16BE(start + 2) !== 5) continue;
+        const port = bytes.readUInt32BE(start + 16);
         let link = this.#links.get(port);
         if (link === undefined) {
-          link = new Link(port, this.#window);
+          link = new RawLink(port, this.#window);
           this.#links.set(port, link);
         }
-        link.send(frame);
+        link.send(this.#answer(bytes, start, frameEnd(bytes, start)));
         this.answered++;
       }
     });

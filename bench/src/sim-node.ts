@@ -1,10 +1,8 @@
 import net from 'node:net';
 import { type Address, decode, encode, type Packet } from '@p2p/codec';
+import { frameEnd, serveFrames } from './raw-net.js';
 
-const HEADER = 20;
 const REUNION = 5;
-const ACKS = Buffer.from('ACK'.repeat(1024), 'latin1');
-const EMPTY = Buffer.alloc(0);
 
 /**
  * A simulated node for the root capacity test: a raw TCP server that acknowledges every frame
@@ -69,29 +67,12 @@ export class SimNode {
   }
 
   #accept(socket: net.Socket): void {
-    socket.setNoDelay(true);
-    this.#sockets.add(socket);
-    socket.on('close', () => this.#sockets.delete(socket));
-    socket.on('error', () => {});
-    let held = EMPTY;
-    socket.on('data', (chunk: Buffer) => {
-      const bytes = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
-      let at = 0;
-      let frames = 0;
+    serveFrames(socket, this.#sockets, (bytes, starts) => {
       let backs = 0;
-      const others: Packet[] = [];
-      while (bytes.length - at >= HEADER) {
-        const end = at + HEADER + bytes.readUInt32BE(at + 4);
-        if (end > bytes.length) break;
-        frames++;
-        if (bytes.readUInt16BE(at + 2) === REUNION) backs++;
-        else others.push(decode(bytes.subarray(at, end)).packet);
-        at = end;
+      for (const start of starts) {
+        if (bytes.readUInt16BE(start + 2) === REUNION) backs++;
+        else this.onPacket(decode(bytes.subarray(start, frameEnd(bytes, start))).packet);
       }
-      held = at === bytes.length ? EMPTY : Buffer.from(bytes.subarray(at));
-      for (let left = frames; left > 0; left -= 1024)
-        socket.write(ACKS.subarray(0, 3 * Math.min(left, 1024)));
-      for (const packet of others) this.onPacket(packet);
       if (backs > 0) {
         this.helloBacks += backs;
         this.onHelloBacks();
