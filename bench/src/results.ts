@@ -1,5 +1,7 @@
 /** Everything a run measured; written as JSON by --json so that runs can be compared. */
 
+import type { ThroughputRun } from './scenarios/throughput.js';
+
 export type Layout = 'single' | 'spread';
 export type Impl = 'ours' | 'raw';
 
@@ -44,24 +46,13 @@ export interface LatencyResult {
   lost: number;
 }
 
-export interface ThroughputResult {
+/** One throughput run (see {@link ThroughputRun} for the measured fields) and where it ran. */
+export interface ThroughputResult extends ThroughputRun {
   size: number;
   layout: Layout;
   impl: Impl;
   window: number;
   round: number;
-  messages: number;
-  deliveries: number;
-  ms: number;
-  /** Deliveries per second until every node had every message (or the flood stalled). */
-  perSecond: number;
-  missing: number;
-  duplicates: number;
-  /** Broadcasts for which a neighbour could not be reached (queue full, failure). */
-  failedBroadcasts: number;
-  /** Packets sent during the run: Messages, and Reunion hellos plus hello backs (heartbeat). */
-  messagePackets: number;
-  heartbeatPackets: number;
 }
 
 export interface RecoveryResult {

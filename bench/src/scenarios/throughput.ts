@@ -4,9 +4,11 @@ export interface ThroughputRun {
   messages: number;
   deliveries: number;
   ms: number;
+  /** Deliveries per second until every node had every message (or the flood stalled). */
   perSecond: number;
   missing: number;
   duplicates: number;
+  /** Broadcasts for which a neighbour could not be reached (queue full, failure). */
   failedBroadcasts: number;
   /** Of the packets every node sent during the run: Messages, and Reunion hellos and hello backs. */
   messagePackets: number;
