@@ -1,8 +1,16 @@
-import { type Address, type Framing, formatAddress, type Packet, parseAddress } from '@p2p/codec';
+import {
+  type Address,
+  type Framing,
+  formatAddress,
+  MAX_PATH_ENTRIES,
+  type Packet,
+  parseAddress,
+} from '@p2p/codec';
 import { type Logger, StreamNode, type StreamNodeOptions } from '@p2p/stream';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import { PeerError } from './errors.js';
 import type { PeerEvents } from './events.js';
+import { PendingRelays } from './pending-relays.js';
 import type { RateLimit } from './rate-limit.js';
 import { resolveTimings, type TimingProfile, type Timings } from './timings.js';
 import type { Transport } from './transport.js';
@@ -85,6 +93,11 @@ export class Peer extends TreeNode<PeerEvents> {
   #failureTimer: TimerHandle | undefined;
   /** Counts attachments, so that the answer to an old Join does not start a newer cycle. */
   #attachments = 0;
+  /** Hellos from below not answered yet, relayed again once the path up works again. */
+  readonly #relays: PendingRelays;
+  /** Set while the root (our parent) is unreachable: the next attempt to reach it again. */
+  #rootRetry: TimerHandle | undefined;
+  #rootRetryDelay = 0;
   #advertising: Promise<string> | undefined;
   #registering: Promise<void> | undefined;
   readonly #waiters = {
@@ -144,6 +157,7 @@ export class Peer extends TreeNode<PeerEvents> {
       init.requestTimeout ?? Math.min(5_000, Math.max(1_000, this.timings.helloInterval * 2));
     this.#retryInitial = init.retry?.initialMs ?? 250;
     this.#retryMax = init.retry?.maxMs ?? 10_000;
+    this.#relays = new PendingRelays(this.timings.peerTimeout);
   }
 
   /** In auto mode, registers and advertises in the background (retrying until it works). */
@@ -236,12 +250,34 @@ export class Peer extends TreeNode<PeerEvents> {
   }
 
   protected override handle(packet: Packet, from: string, remote: RemoteSocket): void {
-    // In reunion failure a peer handles nothing but the root's Advertise response (5.6.6).
+    // In reunion failure a peer handles nothing but the root's Advertise response (5.6.6). A
+    // hello from a child is still remembered, to be relayed once attached again.
     if (this.#reunion === 'failure' && packet.kind !== 'advertise-response') {
+      if (packet.kind === 'reunion-hello' && this.checkHelloPath(packet.path, from) === undefined)
+        this.#relays.remember(packet.path, this.#clock.now());
       this.drop('reunion-failure', packet, from);
       return;
     }
     super.handle(packet, from, remote);
+  }
+
+  protected override onHello(path: readonly Address[], packet: Packet, from: string): void {
+    if (this.checkHelloPath(path, from) === undefined)
+      this.#relays.remember(path, this.#clock.now());
+    super.onHello(path, packet, from);
+  }
+
+  protected override onHelloBack(path: readonly Address[], packet: Packet, from: string): void {
+    const first = path[0];
+    const originator = path[path.length - 1];
+    if (
+      path.length > 1 &&
+      first !== undefined &&
+      originator !== undefined &&
+      formatAddress(first) === this.address
+    )
+      this.#relays.answered(formatAddress(originator));
+    super.onHelloBack(path, packet, from);
   }
 
   protected override onControl(packet: Packet, from: string): void {
@@ -279,6 +315,7 @@ export class Peer extends TreeNode<PeerEvents> {
     }
     const roundTripMs = this.#clock.now() - this.#helloSentAt;
     this.#helloSentAt = null;
+    this.#rootRetryDelay = 0;
     this.#lastHelloAnsweredAt = this.#clock.now();
     if (this.#failureTimer !== undefined) this.#clock.clearTimeout(this.#failureTimer);
     this.#failureTimer = undefined;
@@ -288,10 +325,58 @@ export class Peer extends TreeNode<PeerEvents> {
   protected override onUnreachable(remote: string, error: Error & { code?: string }): void {
     super.onUnreachable(remote, error);
     if (remote !== this.parent || this.#reunion !== 'attached') return;
-    // A root that closed our connection may be restarting on the same store: the next hello
-    // tells (refused if it is still down). Any other parent that goes away is gone.
-    if (remote === this.root && error.code === 'ERR_CLOSED') return;
+    // A root that closed our connection may be restarting on the same store: keep trying to
+    // reach it, and hand it the hellos it may have lost; the peer timeout still bounds the wait.
+    // Any other parent that goes away is gone.
+    if (remote === this.root) {
+      this.#reachRootAgain();
+      return;
+    }
     this.#fail('parent-unreachable');
+  }
+
+  /**
+   * The root, our parent, is unreachable (restarting, say): after a backoff, send the hello that
+   * is outstanding again, and the hellos relayed for the nodes below, until one gets through.
+   */
+  #reachRootAgain(): void {
+    if (this.#rootRetry !== undefined || this.#closed !== undefined) return;
+    const delay = Math.min(
+      this.timings.helloInterval,
+      this.#rootRetryDelay === 0 ? this.#retryInitial : this.#rootRetryDelay * 2,
+    );
+    this.#rootRetryDelay = delay;
+    this.#rootRetry = this.#clock.setTimeout(() => {
+      this.#rootRetry = undefined;
+      if (this.#reunion !== 'attached' || this.parent !== this.root) return;
+      if (this.#helloSentAt !== null) {
+        this.counters.hellosSent++;
+        void this.sendPacket(this.root, {
+          kind: 'reunion-hello',
+          source: this.self,
+          path: [this.self],
+        }).then((sent) => {
+          if (sent) this.#relayAgain();
+          else this.#reachRootAgain();
+        });
+      } else this.#relayAgain();
+    }, delay);
+  }
+
+  /** Relays again the hellos from below that are not answered yet (a new path up works). */
+  #relayAgain(): void {
+    const parent = this.parent;
+    if (parent === null || this.#reunion !== 'attached') return;
+    for (const path of this.#relays.waiting(this.#clock.now())) {
+      if (path.length >= MAX_PATH_ENTRIES) continue;
+      if (!this.children.includes(formatAddress(path[path.length - 1] as Address))) continue;
+      this.counters.hellosRelayed++;
+      void this.sendPacket(parent, {
+        kind: 'reunion-hello',
+        source: this.self,
+        path: [...path, this.self],
+      });
+    }
   }
 
   #attach(parent: string): void {
@@ -319,6 +404,7 @@ export class Peer extends TreeNode<PeerEvents> {
       if (this.#failureTimer !== undefined) this.#clock.clearTimeout(this.#failureTimer);
       this.#failureTimer = undefined;
       this.#tick();
+      this.#relayAgain();
     });
   }
 
@@ -339,8 +425,11 @@ export class Peer extends TreeNode<PeerEvents> {
   #stopCycle(): void {
     if (this.#helloTimer !== undefined) this.#clock.clearTimeout(this.#helloTimer);
     if (this.#failureTimer !== undefined) this.#clock.clearTimeout(this.#failureTimer);
+    if (this.#rootRetry !== undefined) this.#clock.clearTimeout(this.#rootRetry);
     this.#helloTimer = undefined;
     this.#failureTimer = undefined;
+    this.#rootRetry = undefined;
+    this.#rootRetryDelay = 0;
   }
 
   /** Reunion failure (5.6.6): drop the parent edge and re-advertise until the root answers. */

@@ -16,8 +16,13 @@ export type RootNodeEvents = TreeNodeEvents & {
   'node-registered': [{ address: string }];
   /** A node was placed under `parent` (Advertise answered). */
   placed: [{ address: string; parent: string }];
-  /** Nodes left the tree: the first is the one that failed, the rest its subtree. */
+  /**
+   * Nodes left the tree: the first is the one that failed (alone, when its children's subtrees
+   * were detached to re-attach), the rest a subtree turned off with it.
+   */
   'turned-off': [{ addresses: string[]; cause: TurnOffCause }];
+  /** A hello proved a path the root had lost: these nodes are back in the tree as it says. */
+  reattached: [{ addresses: string[]; through: string }];
 };
 
 export interface RootNodeOptions extends TreeNodeOptions {
@@ -34,8 +39,8 @@ export interface RootNodeOptions extends TreeNodeOptions {
   refuseUnplacedJoins?: boolean;
   /**
    * The root timeout (ms): when given, nodes not heard from within it are turned off before each
-   * placement too, not only at the service's periodic sweep, so that nobody is placed under a node
-   * that is already silent for too long.
+   * placement too, not only at the service's periodic sweep, and a node not heard from for a
+   * third of it is believed dead: nobody is placed under it.
    */
   rootTimeout?: number;
 }
@@ -50,6 +55,8 @@ export interface RootCounters {
   registrations: number;
   placements: number;
   hellos: number;
+  /** Nodes put back in the tree by a hello that proved their path. */
+  reattached: number;
   turnedOff: Record<TurnOffCause, number>;
 }
 
@@ -64,6 +71,7 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     registrations: 0,
     placements: 0,
     hellos: 0,
+    reattached: 0,
     turnedOff: { timeout: 0, unreachable: 0 },
   };
   readonly #clock: Clock;
@@ -131,10 +139,20 @@ export class RootNode extends TreeNode<RootNodeEvents> {
       return;
     }
     // The path must be the tree as the root knows it: each entry the child of the next, the last a
-    // child of the root. A node the root turned off (or moved) gets no answer, so it re-advertises.
-    if (!this.registry.confirmHello(keys, this.#clock.now())) {
-      this.drop('stale-path', packet, from);
-      return;
+    // child of the root. Where the root lost nodes of it (turned off, detached), the hello proves
+    // them and they are re-attached as it says; a node the root moved elsewhere since, or a path
+    // that breaks the tree rules, gets no answer, so its originator re-advertises.
+    const now = this.#clock.now();
+    if (!this.registry.confirmHello(keys, now)) {
+      const repaired = this.registry.repairHello(keys, now);
+      if (repaired === undefined || !this.registry.confirmHello(keys, now)) {
+        this.drop('stale-path', packet, from);
+        return;
+      }
+      this.rootCounters.reattached += repaired.length;
+      this.logger.info({ path: keys, reattached: repaired.length }, 'hello path re-attached');
+      if (this.registry.graph.parentOf(from) === this.address) this.addChild(from);
+      this.emit('reattached', { addresses: repaired, through: keys[0] as string });
     }
     this.rootCounters.hellos++;
     void this.sendPacket(from, {
@@ -146,15 +164,14 @@ export class RootNode extends TreeNode<RootNodeEvents> {
 
   protected override onUnreachable(remote: string, error: Error & { code?: string }): void {
     super.onUnreachable(remote, error);
-    // Only the root's own children are watched through a connection that carries traffic all the
-    // time (hello backs); deeper nodes are left to their parents and the sweep.
-    if (this.registry.graph.parentOf(remote) === this.address) {
-      this.logger.info(
-        { node: remote, code: error.code },
-        'child of the root unreachable: turning it off',
-      );
-      this.#forget(this.registry.turnOff(remote), 'unreachable');
-    }
+    // The root's connection to a node failed (its children carry hello backs, every registered
+    // node got Register and Advertise responses over one): a crashed process closes it at once.
+    // That node alone leaves (5.6.5); its children re-advertise carrying their subtrees, which
+    // wait detached meanwhile.
+    const graph = this.registry.graph;
+    if (!graph.isAlive(remote) && !graph.isDetached(remote)) return;
+    this.logger.info({ node: remote, code: error.code }, 'node unreachable: turning it off');
+    this.#forget(this.registry.fail(remote, this.#clock.now()), 'unreachable');
   }
 
   #onRegister(address: Address, packet: Packet, from: string): void {
@@ -185,7 +202,15 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     if (this.#rootTimeout !== undefined && this.registry.isRegistered(from))
       this.sweep(this.#rootTimeout);
     const before = this.registry.graph.parentOf(from);
-    const parent = this.registry.advertise(from, this.#clock.now());
+    // A node not heard from for a third of the root timeout (three hello intervals at the
+    // reference proportions) is believed dead: newcomers are not placed under it, and a child
+    // re-advertising from under it goes elsewhere. A node whose connection failed is already off.
+    const staleAfter = this.#rootTimeout === undefined ? undefined : this.#rootTimeout / 3;
+    const parent = this.registry.advertise(
+      from,
+      this.#clock.now(),
+      staleAfter === undefined ? {} : { staleAfter },
+    );
     if (parent === undefined) {
       this.drop('not-registered', packet, from);
       return;

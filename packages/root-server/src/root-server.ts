@@ -109,6 +109,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       'node-registered',
       'placed',
       'turned-off',
+      'reattached',
       'neighbour-added',
       'neighbour-removed',
     ] as const) {
@@ -119,6 +120,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       'node-registered',
       'placed',
       'turned-off',
+      'reattached',
       'neighbour-added',
       'neighbour-removed',
       'dropped',

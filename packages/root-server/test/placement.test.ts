@@ -80,9 +80,9 @@ describe('a node asking again', () => {
     expect(subtree).toEqual([1, 3, 4, 7, 8, 9, 10].map(key));
     expect(tree.depthOf(key(7))).toBe(3);
 
-    // Node 1 lost its parent (the root) and asks again: the root (previous parent) is excluded,
-    // its own subtree too, so it goes under 5 (depth 2, the earliest open node left).
-    const parent = tree.place(key(1), 1);
+    // Node 1 asks again and its previous parent (the root) is excluded: its own subtree is
+    // excluded too, so it goes under 5 (depth 2, the earliest open node left).
+    const parent = tree.place(key(1), 1, { previousParent: ROOT });
     expect(parent).toBe(key(5));
     expect(subtree).not.toContain(parent);
     expect(tree.subtreeOf(key(1))).toEqual(subtree);
@@ -96,10 +96,10 @@ describe('a node asking again', () => {
 
   it('falls back to the previous parent when it is the only candidate', () => {
     const tree = grown(1);
-    expect(tree.place(key(1), 1)).toBe(ROOT);
+    expect(tree.place(key(1), 1, { previousParent: ROOT })).toBe(ROOT);
     const deeper = grown(3);
     // Node 1 carries node 3; the root's only other child is 2, which is open, so 1 goes to 2.
-    expect(deeper.place(key(1), 1)).toBe(key(2));
+    expect(deeper.place(key(1), 1, { previousParent: ROOT })).toBe(key(2));
     expect(deeper.verify()).toEqual([]);
   });
 
@@ -109,8 +109,40 @@ describe('a node asking again', () => {
     expect(tree.turnOff(key(4))).toEqual([key(4)]);
     // Node 1 is now the open node nearest the root, but it is 4's previous parent.
     expect(tree.place(key(4), 1)).toBe(key(3));
-    // Asked again while alive: its current parent (3) is excluded; 1 is the best other.
-    expect(tree.place(key(4), 2)).toBe(key(1));
+    // Asked again while in the tree under a parent not believed dead: back under it (5.3.2).
+    expect(tree.place(key(4), 2)).toBe(key(3));
+    expect(tree.verify()).toEqual([]);
+  });
+
+  it('goes back under its parent while it is alive (a child of a restarted root), nowhere else', () => {
+    const tree = grown(6); // root: 1, 2; 1: 3, 4; 2: 5, 6
+    expect(tree.place(key(1), 5)).toBe(ROOT);
+    expect(tree.place(key(6), 5)).toBe(key(2));
+    expect(tree.childrenOf(ROOT)).toEqual([key(1), key(2)]);
+    expect(tree.childrenOf(key(1))).toEqual([key(3), key(4)]);
+    expect(tree.lastSeenOf(key(6))).toBe(5);
+    expect(tree.verify()).toEqual([]);
+  });
+
+  it('never goes under a node believed dead (not heard from for staleAfter), while another is open', () => {
+    const tree = grown(6, 0); // root: 1, 2; 1: 3, 4; 2: 5, 6; open at depth 2: 3, 4, 5, 6
+    for (const path of [
+      [key(4), key(1)],
+      [key(5), key(2)],
+      [key(6), key(2)],
+    ])
+      tree.confirmPath(path, 100);
+    tree.add(key(7), 100);
+    // 3 was placed first but is silent since 0: the newcomer goes under 4.
+    expect(tree.place(key(7), 100, { staleAfter: 50 })).toBe(key(4));
+    // 4 asks again while its parent 1 is fresh: back under it; once 1 is silent too, elsewhere.
+    expect(tree.place(key(4), 120, { staleAfter: 50 })).toBe(key(1));
+    tree.confirmPath([key(5), key(2)], 140);
+    expect(tree.place(key(4), 160, { staleAfter: 50 })).toBe(key(5));
+    // When every open node is believed dead, placement still answers (the protocol has no "no").
+    const lonely = grown(2, 0);
+    lonely.add(key(3), 0);
+    expect(lonely.place(key(3), 1_000, { staleAfter: 50 })).toBe(key(1));
     expect(tree.verify()).toEqual([]);
   });
 
@@ -164,16 +196,78 @@ describe('turning off', () => {
     expect(tree.place(key(11), 0)).toBe(ROOT);
   });
 
-  it('sweeps nodes not heard from within the root timeout, with their subtrees', () => {
+  it('sweeps the highest silent node alone, detaching its subtrees, and turns off a detached subtree whose top stays away', () => {
     const tree = grown(6, 0); // root: 1, 2; 1: 3, 4; 2: 5, 6
     expect(tree.confirmPath([key(3), key(1)], 10)).toBe(true);
     expect(tree.confirmPath([key(6), key(2)], 20)).toBe(true);
     expect(tree.confirmPath([key(5), key(2)], 30)).toBe(true);
     expect(tree.sweep(36, 36)).toEqual([]); // 36 - 0 is not more than 36
-    expect(tree.sweep(37, 36).sort()).toEqual([key(4)]);
-    expect(tree.sweep(47, 36).sort()).toEqual([1, 3].map(key).sort());
+    expect(tree.sweep(37, 36)).toEqual([key(4)]);
+    // 3 and 1 are both silent since 10: 1 is the one that failed, 3 waits detached.
+    const detached: string[] = [];
+    expect(tree.sweep(47, 36, detached)).toEqual([key(1)]);
+    expect(detached).toEqual([key(3)]);
+    expect(tree.isDetached(key(3))).toBe(true);
+    expect(tree.isAlive(key(3))).toBe(false);
     expect(tree.sweep(60, 36)).toEqual([key(6)]);
-    expect(tree.aliveCount).toBe(2);
+    // 3 did not come back within 36 of being detached; 2 failed, 5 waits.
+    expect(tree.sweep(84, 36).sort()).toEqual([2, 3].map(key).sort());
+    expect(tree.isDetached(key(5))).toBe(true);
+    expect(tree.aliveCount).toBe(0);
+    expect(tree.verify()).toEqual([]);
+  });
+
+  it('fails a node alone: its children re-advertise carrying their subtrees', () => {
+    const tree = grown(16, 0); // root: 1, 2; 1: 3, 4; 3: 7, 8; 4: 9, 10; 7: 15, 16
+    const detached: string[] = [];
+    expect(tree.fail(key(1), 5, detached)).toEqual([key(1)]);
+    expect(detached.sort()).toEqual([3, 4, 7, 8, 9, 10, 15, 16].map(key).sort());
+    expect(tree.aliveCount).toBe(7);
+    expect(tree.verify()).toEqual([]);
+    // 3 re-advertises: placed once, its subtree along, alive again and heard from now.
+    expect(tree.place(key(3), 6)).toBe(ROOT);
+    expect(tree.subtreeOf(key(3))).toEqual([3, 7, 8, 15, 16].map(key));
+    expect(tree.depthOf(key(15))).toBe(3);
+    expect(tree.lastSeenOf(key(15))).toBe(6);
+    expect(tree.confirmPath([key(15), key(7), key(3)], 7)).toBe(true);
+    // 9 re-advertises before its parent 4: it leaves 4's detached subtree.
+    expect(tree.place(key(9), 8)).not.toBe(key(4));
+    expect(tree.subtreeOf(key(4))).toEqual([4, 10].map(key));
+    expect(tree.verify()).toEqual([]);
+    expect(tree.fail(key(1), 9)).toEqual([]);
+    expect(() => tree.fail(ROOT, 9)).toThrow();
+  });
+
+  it('repairs a hello path it lost, as the path says, within the tree rules', () => {
+    const tree = grown(6, 0); // root: 1, 2; 1: 3, 4; 2: 5, 6
+    tree.turnOff(key(1)); // 1, 3, 4 off
+    tree.add(key(7), 0);
+    // The path proves 3 under 1 under the root: both come back; 4 stays off.
+    expect(tree.confirmPath([key(3), key(1)], 10)).toBe(false);
+    expect(tree.repairPath([key(3), key(1)], 10)?.sort()).toEqual([1, 3].map(key).sort());
+    expect(tree.confirmPath([key(3), key(1)], 10)).toBe(true);
+    expect(tree.lastSeenOf(key(3))).toBe(10);
+    expect(tree.isAlive(key(4))).toBe(false);
+    expect(tree.repairPath([key(3), key(1)], 11)).toEqual([]);
+    // Refused, changing nothing: 5 is in the tree under 2, not under 3 (an older path); the root
+    // has two children already; an unknown key, a repeated key, the root, nothing.
+    for (const path of [
+      [key(5), key(3), key(1)],
+      [key(4), key(7)],
+      [key(4), '9.9.9.9:1', key(1)],
+      [key(4), key(3), key(3), key(1)],
+      [key(4), ROOT],
+      [],
+    ])
+      expect(tree.repairPath(path, 20)).toBeUndefined();
+    // 4 under 3 (which has room) is proved.
+    expect(tree.repairPath([key(4), key(3), key(1)], 20)).toEqual([key(4)]);
+    expect(tree.parentOf(key(4))).toBe(key(3));
+    // A detached subtree comes back whole through a hello from its bottom.
+    tree.fail(key(3), 30);
+    expect(tree.repairPath([key(4), key(3), key(1)], 31)?.sort()).toEqual(
+      [3, 4].map(key).sort(),
+    );
     expect(tree.verify()).toEqual([]);
   });
 
@@ -198,8 +292,10 @@ describe('turning off', () => {
     expect(tree.confirmPath([key(3), key(1)], 30)).toBe(false);
     expect([7, 3, 1].map((i) => tree.lastSeenOf(key(i)))).toEqual([10, 10, 10]);
     expect(tree.confirmPath([key(1)], 40)).toBe(true);
-    // Only the nodes of confirmed paths were heard from: 1 alone survives the sweep.
-    expect(tree.sweep(45, 10).sort()).toEqual([2, 4, 5, 6].map(key).sort());
+    // Only the nodes of confirmed paths were heard from: 1 alone stays; 2 and 4 failed, 2's
+    // children wait detached.
+    expect(tree.sweep(45, 10).sort()).toEqual([2, 4].map(key).sort());
+    expect(tree.isDetached(key(5))).toBe(true);
     expect(tree.aliveCount).toBe(1);
   });
 

@@ -103,7 +103,7 @@ describe('Registry', () => {
     expect(r.flush()).toBe(0);
   });
 
-  it('sweeps and turns off subtrees, persisting them in one batch', () => {
+  it('sweeps, detaching the failed node\'s subtrees, and turns off subtrees, persisting each change in one batch', () => {
     const store = new RecordingStore();
     const r = registry(store);
     for (const i of [1, 2, 3, 4, 5]) {
@@ -113,7 +113,9 @@ describe('Registry', () => {
     // root: 1, 2; 1: 3, 4; 2: 5
     expect(r.confirmHello([key(5), key(2)], 30)).toBe(true);
     store.writes.length = 0;
-    expect(r.sweep(40, 36).sort()).toEqual([1, 3, 4].map(key).sort());
+    // 1 failed (its parent, the root, did not): it alone is turned off; 3 and 4 wait detached.
+    expect(r.sweep(40, 36)).toEqual([key(1)]);
+    expect(r.graph.isDetached(key(3))).toBe(true);
     expect(store.writes).toHaveLength(1);
     expect(r.turnOff(key(2))).toEqual([key(2), key(5)]);
     expect(r.turnOff(key(2))).toEqual([]);

@@ -15,6 +15,13 @@ export class TreeNode {
   second: TreeNode | null = null;
   /** In the tree (connected to the root); false for registered nodes that are turned off. */
   alive = false;
+  /**
+   * Cut off from the tree with its subtree kept whole, waiting for its top to re-attach (its
+   * parent failed): links to its children (and, below the top, to its parent) are kept.
+   */
+  detached = false;
+  /** For the top of a detached subtree: when it was cut off (ms, caller's clock). */
+  detachedAt = 0;
   /** Distance from the root; -1 when not in the tree. */
   depth = -1;
   /** Sequence number of the node's latest placement: the tie-break within a depth. */

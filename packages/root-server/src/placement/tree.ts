@@ -25,6 +25,12 @@ export interface PlaceOptions {
    * was last turned off. Pass null to exclude nothing.
    */
   previousParent?: string | null;
+  /**
+   * A node not heard from for more than this many ms is believed dead (the root is never): it is
+   * not chosen as a parent while another open node is not, and a requester whose current parent
+   * it is does not go back under it. Default: no node is believed dead.
+   */
+  staleAfter?: number;
 }
 
 /**
@@ -60,6 +66,8 @@ export class TreeGraph {
   #maxDepthHint = 0;
   #aliveCount = 0;
   #sequence = 0;
+  /** Tops of the detached subtrees (their parent failed), each waiting to re-attach. */
+  #detachedTops = new Set<TreeNode>();
 
   /** @param root the root's own `'HOST:PORT'` key. */
   constructor(root: string) {
@@ -133,6 +141,16 @@ export class TreeGraph {
    */
   place(requester: string, now: number, options: PlaceOptions = {}): string {
     const node = this.#require(requester);
+    const staleAfter = options.staleAfter ?? Number.POSITIVE_INFINITY;
+    const dead = (candidate: TreeNode) =>
+      candidate !== this.#root && now - candidate.lastSeen > staleAfter;
+    // A node whose parent is alive goes back under it (5.3.2: a child of a restarted root, a node
+    // that only lost its connection): nothing moves.
+    const current = node.alive ? node.parent : null;
+    if (current !== null && options.previousParent === undefined && !dead(current)) {
+      this.#recency.touch(node, now);
+      return current.key;
+    }
     const previous =
       options.previousParent === undefined
         ? (node.parent ?? node.lastParent)
@@ -141,20 +159,38 @@ export class TreeGraph {
           : (this.#lookup(options.previousParent) ?? null);
 
     if (node.alive) this.#lift(node);
-    else this.#aliveCount++;
+    else if (node.detached) this.#undetach(node);
 
-    // The heap is never empty here: the root's component minus the lifted subtree always has a
-    // node with fewer than two children (a leaf, or the root alone).
-    const open = this.#open;
-    const parent = (previous === null ? open.peek() : open.peekExcept(previous)) ?? open.peek();
-    if (parent === undefined) throw new Error('placement invariant broken: no open node');
-
-    node.alive = true;
+    const parent = this.#choose(previous, dead);
     node.lastParent = null;
     node.order = ++this.#sequence;
+    this.#attach(node, parent, now);
     this.#recency.touch(node, now);
-    this.#attach(node, parent);
     return parent.key;
+  }
+
+  /**
+   * The open node nearest to the root, skipping `previous` and nodes believed dead while another
+   * one is open; the previous parent comes before a node believed dead. The heap is never empty
+   * here: the root's component minus a lifted subtree always has a node with fewer than two
+   * children (a leaf, or the root alone). Costs O(log n) per node skipped.
+   */
+  #choose(previous: TreeNode | null, dead: (node: TreeNode) => boolean): TreeNode {
+    const open = this.#open;
+    const skipped: TreeNode[] = [];
+    let chosen: TreeNode | undefined;
+    for (let top = open.peek(); top !== undefined; top = open.peek()) {
+      if (top !== previous && !dead(top)) {
+        chosen = top;
+        break;
+      }
+      open.remove(top);
+      skipped.push(top);
+    }
+    chosen ??= skipped.find((node) => !dead(node)) ?? skipped[0];
+    for (const node of skipped) open.insert(node);
+    if (chosen === undefined) throw new Error('placement invariant broken: no open node');
+    return chosen;
   }
 
   /**
@@ -186,6 +222,72 @@ export class TreeGraph {
   }
 
   /**
+   * Takes a Reunion hello path as the truth where this graph has lost its nodes (protocol.md
+   * 5.6.3): a hello proves its path, hop by hop. Walking from the root's child (the last key)
+   * down to the originator, every node that is turned off or detached is re-attached under the
+   * next key, carrying the detached subtree it had. Returns the keys whose position changed
+   * (empty when the path already holds), after which {@link confirmPath} holds; or undefined,
+   * changing nothing, when the path does not fit the tree rules: an unregistered key or the root
+   * in it, a key twice, a node this graph has in the tree under another parent (the path is
+   * older than its placement), or a parent that already has two children.
+   */
+  repairPath(keys: readonly string[], now: number): string[] | undefined {
+    const path: TreeNode[] = [];
+    for (const key of keys) {
+      const node = this.#nodes.get(key);
+      if (node === undefined) return undefined;
+      path.push(node);
+    }
+    if (path.length === 0 || new Set(path).size !== path.length) return undefined;
+    // Plan first, top-down: a node is in the tree after the repair when it is now, or when it
+    // travels with a detached subtree whose top (or itself) is re-attached.
+    const moves: Array<[node: TreeNode, parent: TreeNode]> = [];
+    const tops = new Set<TreeNode>();
+    const willBeAlive = (node: TreeNode): boolean => {
+      if (node.alive) return true;
+      for (let at: TreeNode | null = node; at !== null; at = at.parent) if (tops.has(at)) return true;
+      return false;
+    };
+    let parent = this.#root;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const node = path[i] as TreeNode;
+      if (node.parent !== parent || !willBeAlive(node)) {
+        if (willBeAlive(node) || parent.childCount >= 2) return undefined;
+        moves.push([node, parent]);
+        tops.add(node);
+      }
+      parent = node;
+    }
+    const changed: string[] = [];
+    for (const [node, under] of moves) {
+      if (node.detached) this.#undetach(node);
+      node.lastParent = null;
+      node.order = ++this.#sequence;
+      this.#attach(node, under, now);
+      changed.push(...this.subtreeOf(node.key));
+    }
+    return changed;
+  }
+
+  /**
+   * A node failed (its connection failed, or it is the highest of a silent chain): it alone is
+   * turned off. Each of its children becomes the top of a detached subtree, kept whole (not in
+   * the tree, links kept) until that child re-advertises or a hello proves its path; the sweep
+   * turns a detached subtree off when its top has not come back within the root timeout. Returns
+   * `[key]`, or empty when `key` is neither in the tree nor detached; the keys of the nodes
+   * detached are added to `detached`, if given.
+   *
+   * @throws Error for the root.
+   */
+  fail(key: string, now: number, detached?: string[]): string[] {
+    if (key === this.#root.key) throw new Error('the root cannot be turned off');
+    const node = this.#nodes.get(key);
+    const out: string[] = [];
+    if (node !== undefined && (node.alive || node.detached)) this.#fail(node, now, out, detached);
+    return out;
+  }
+
+  /**
    * Turns off `key` and its whole subtree: they leave the tree (no parent, no children, not
    * alive) but stay registered, and each remembers its parent so that its next placement avoids
    * it. Returns the keys turned off, `key` first then breadth-first; empty when `key` was not in
@@ -197,34 +299,55 @@ export class TreeGraph {
     if (key === this.#root.key) throw new Error('the root cannot be turned off');
     const node = this.#nodes.get(key);
     const out: string[] = [];
-    if (node?.alive) this.#turnOff(node, out);
+    if (node !== undefined && (node.alive || node.detached)) this.#turnOff(node, out);
     return out;
   }
 
   /**
-   * Turns off every node not heard from for more than `rootTimeout` ms before `now`
-   * (`now - lastSeen > rootTimeout`), each with its subtree. Returns the keys turned off.
-   * Costs O(1) when nothing expired: live nodes are kept in order of lastSeen, so only
-   * expired nodes (and the subtrees going with them) are visited.
+   * The root timeout (protocol.md 5.6.5). A node not heard from for more than `rootTimeout` ms
+   * before `now` (`now - lastSeen > rootTimeout`) has failed when its parent has not (the
+   * nodes below it were silent only because their hellos went through it): it is turned off
+   * alone, as by {@link fail}, and its children's subtrees are detached. A detached subtree
+   * whose top has not come back within `rootTimeout` of being detached is turned off whole.
+   * Returns the keys turned off; the keys detached are added to `detached`, if given. Costs
+   * O(1) when nothing expired (beyond the detached tops, usually none): live nodes are kept in
+   * order of lastSeen, so only expired nodes are visited.
    */
-  sweep(now: number, rootTimeout: number): string[] {
+  sweep(now: number, rootTimeout: number, detached?: string[]): string[] {
     const out: string[] = [];
+    for (const top of this.#detachedTops) {
+      if (now - top.detachedAt > rootTimeout) this.#turnOff(top, out);
+    }
     for (let node = this.#recency.oldest; node !== null; node = this.#recency.oldest) {
       if (now - node.lastSeen <= rootTimeout) break;
-      this.#turnOff(node, out);
+      let failed = node;
+      for (
+        let up = failed.parent;
+        up !== null && up !== this.#root && now - up.lastSeen > rootTimeout;
+        up = up.parent
+      )
+        failed = up;
+      this.#fail(failed, now, out, detached);
     }
     return out;
   }
 
   /** The parent's key; null for the root, a node not in the tree, or an unknown key. */
   parentOf(key: string): string | null {
-    return this.#lookup(key)?.parent?.key ?? null;
+    const node = this.#lookup(key);
+    return node?.alive ? (node.parent?.key ?? null) : null;
   }
 
-  /** Keys of the live children in order of attachment (empty for unknown keys). */
+  /** True when `key` waits, detached with its subtree, for its top to re-attach. */
+  isDetached(key: string): boolean {
+    return this.#nodes.get(key)?.detached === true;
+  }
+
+  /** Keys of the live children in order of attachment (empty for unknown keys and nodes not in the tree). */
   childrenOf(key: string): string[] {
     const node = this.#lookup(key);
     const out: string[] = [];
+    if (!node?.alive) return out;
     if (node?.first) out.push(node.first.key);
     if (node?.second) out.push(node.second.key);
     return out;
@@ -247,8 +370,8 @@ export class TreeGraph {
   }
 
   /**
-   * `key` and every node below it, breadth-first (`key` first); just `[key]` for a node not in the
-   * tree and empty for an unknown key.
+   * `key` and every node below it, breadth-first (`key` first): for a detached node the subtree
+   * it carries, just `[key]` for a node turned off, empty for an unknown key.
    */
   subtreeOf(key: string): string[] {
     const node = this.#lookup(key);
@@ -269,7 +392,7 @@ export class TreeGraph {
     for (const node of this.#nodes.values()) {
       yield {
         address: node.key,
-        parent: node.parent?.key ?? null,
+        parent: node.alive ? (node.parent?.key ?? null) : null,
         alive: node.alive,
         lastSeen: node.lastSeen,
       };
@@ -360,8 +483,19 @@ export class TreeGraph {
     for (const node of this.#nodes.values()) {
       if (node.alive) alive++;
       if (node.alive && !reached.has(node)) problems.push(`${node.key} alive but not connected`);
-      if (!node.alive && (node.parent || node.first || node.depth !== -1 || node.listed)) {
+      if (!node.alive && !node.detached && (node.parent || node.first || node.depth !== -1)) {
         problems.push(`${node.key} turned off but still linked`);
+      }
+      if (node.detached) {
+        if (node.alive || node.depth !== -1) problems.push(`${node.key} detached but in the tree`);
+        if ((node.parent === null) !== this.#detachedTops.has(node))
+          problems.push(`${node.key}: detached tops out of date`);
+        if (node.parent !== null && !node.parent.detached)
+          problems.push(`${node.key}: detached under a node that is not`);
+        for (const child of [node.first, node.second]) {
+          if (child !== null && (child.parent !== node || !child.detached))
+            problems.push(`${child.key}: detached subtree links do not match`);
+        }
       }
       if (node.alive !== node.listed) problems.push(`${node.key}: recency list out of date`);
     }
@@ -406,8 +540,12 @@ export class TreeGraph {
     }
   }
 
-  /** Hangs `node` (with the subtree it carries) under `parent` and recomputes their depths. */
-  #attach(node: TreeNode, parent: TreeNode): void {
+  /**
+   * Hangs `node` (with the subtree it carries) under `parent` and recomputes their depths. Nodes
+   * coming back from a detached subtree (or turned off) are alive again, heard from at `now`:
+   * they get a whole root timeout to say hello through their new path.
+   */
+  #attach(node: TreeNode, parent: TreeNode, now: number): void {
     this.#link(node, parent);
     this.#syncOpen(parent);
     const queue: TreeNode[] = [node];
@@ -416,6 +554,12 @@ export class TreeGraph {
       if (i > 0) {
         next.depth = (next.parent as TreeNode).depth + 1;
         this.#countDepth(next.depth, 1);
+      }
+      if (!next.alive) {
+        next.alive = true;
+        next.detached = false;
+        this.#aliveCount++;
+        this.#recency.touch(next, now);
       }
       this.#syncOpen(next);
       if (next.first) queue.push(next.first);
@@ -442,9 +586,11 @@ export class TreeGraph {
     this.#syncOpen(parent);
   }
 
+  /** Turns off `node` (in the tree or detached) and everything below it. */
   #turnOff(node: TreeNode, out: string[]): void {
-    node.lastParent = node.parent;
+    if (node.parent !== null) node.lastParent = node.parent;
     this.#unlinkFromParent(node);
+    this.#detachedTops.delete(node);
     const queue: TreeNode[] = [node];
     for (let i = 0; i < queue.length; i++) {
       const next = queue[i] as TreeNode;
@@ -452,16 +598,56 @@ export class TreeGraph {
       if (next.first) queue.push(next.first);
       if (next.second) queue.push(next.second);
       if (i > 0) next.lastParent = next.parent;
-      this.#open.remove(next);
-      this.#recency.remove(next);
-      this.#countDepth(next.depth, -1);
+      if (next.alive) {
+        this.#open.remove(next);
+        this.#recency.remove(next);
+        this.#countDepth(next.depth, -1);
+        this.#aliveCount--;
+      }
       next.parent = null;
       next.first = null;
       next.second = null;
       next.alive = false;
+      next.detached = false;
       next.depth = -1;
     }
-    this.#aliveCount -= queue.length;
+  }
+
+  /** Turns off `node` alone; each of its children becomes the top of a detached subtree. */
+  #fail(node: TreeNode, now: number, out: string[], detached?: string[]): void {
+    const children = [node.first, node.second];
+    node.first = null;
+    node.second = null;
+    for (const child of children) {
+      if (child === null) continue;
+      child.parent = null;
+      child.lastParent = node;
+      child.detachedAt = now;
+      this.#detachedTops.add(child);
+      const queue: TreeNode[] = [child];
+      for (let i = 0; i < queue.length; i++) {
+        const next = queue[i] as TreeNode;
+        if (next.first) queue.push(next.first);
+        if (next.second) queue.push(next.second);
+        if (next.alive) {
+          this.#open.remove(next);
+          this.#recency.remove(next);
+          this.#countDepth(next.depth, -1);
+          this.#aliveCount--;
+          next.alive = false;
+          next.depth = -1;
+        }
+        next.detached = true;
+        detached?.push(next.key);
+      }
+    }
+    this.#turnOff(node, out);
+  }
+
+  /** Takes a detached `node` out of its detached subtree (it is about to be attached). */
+  #undetach(node: TreeNode): void {
+    if (node.parent === null) this.#detachedTops.delete(node);
+    else this.#unlinkFromParent(node);
   }
 
   #countDepth(depth: number, delta: number): void {
@@ -481,6 +667,7 @@ export class TreeGraph {
     this.#maxDepthHint = 0;
     this.#aliveCount = 0;
     this.#sequence = 0;
+    this.#detachedTops = new Set();
     this.#open.insert(root);
   }
 }

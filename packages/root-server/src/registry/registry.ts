@@ -113,8 +113,10 @@ export class Registry {
   advertise(address: string, now: number, options?: PlaceOptions): string | undefined {
     this.#check();
     if (!this.#tree.has(address)) return undefined;
+    const wasAlive = this.#tree.isAlive(address);
     const parent = this.#tree.place(address, now, options);
-    this.#persist([address]);
+    // A detached subtree comes back with its top.
+    this.#persist(wasAlive ? [address] : this.#tree.subtreeOf(address));
     return parent;
   }
 
@@ -130,13 +132,40 @@ export class Registry {
   }
 
   /**
-   * Turns off every node not heard from for more than `rootTimeout` ms, with its subtree
-   * (protocol.md 5.6.5), persists it, and returns the keys turned off.
+   * Re-attaches the nodes of a hello path that the tree has lost, as the path says (see
+   * `TreeGraph.repairPath`, protocol.md 5.6.3), persists them, and returns their keys; undefined
+   * when the path does not fit the tree. Call it when {@link confirmHello} failed, then confirm.
+   */
+  repairHello(keys: readonly string[], now: number): string[] | undefined {
+    this.#check();
+    const changed = this.#tree.repairPath(keys, now);
+    if (changed !== undefined && changed.length > 0) this.#persist(changed);
+    return changed;
+  }
+
+  /**
+   * The root timeout (protocol.md 5.6.5, `TreeGraph.sweep`): turns off the nodes that failed
+   * silently (each alone, its children's subtrees detached) and the detached subtrees whose top
+   * did not come back in time; persists it and returns the keys turned off.
    */
   sweep(now: number, rootTimeout: number): string[] {
     this.#check();
-    const off = this.#tree.sweep(now, rootTimeout);
-    if (off.length > 0) this.#persist(off);
+    const detached: string[] = [];
+    const off = this.#tree.sweep(now, rootTimeout, detached);
+    if (off.length + detached.length > 0) this.#persist([...off, ...detached]);
+    return off;
+  }
+
+  /**
+   * A node failed (the root's connection to it failed): it alone is turned off and its children's
+   * subtrees wait detached for their tops to re-attach (`TreeGraph.fail`). Persists it and
+   * returns the keys turned off (`[address]`, or empty).
+   */
+  fail(address: string, now: number): string[] {
+    this.#check();
+    const detached: string[] = [];
+    const off = this.#tree.fail(address, now, detached);
+    if (off.length + detached.length > 0) this.#persist([...off, ...detached]);
     return off;
   }
 
