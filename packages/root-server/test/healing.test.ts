@@ -46,7 +46,9 @@ async function everyoneHears(live: Peer[], text: string): Promise<void> {
 }
 
 describe('healing in one wave (15 peers, one process, fast timings on a manual clock)', () => {
-  it('an interior child of the root closes: only it leaves, its children re-attach carrying their subtrees, no second wave', { timeout: 60_000 }, async () => {
+  it('an interior child of the root closes: only it leaves, its children re-attach carrying their subtrees, no second wave', {
+    timeout: 60_000,
+  }, async () => {
     network = new ClockedNetwork();
     await network.startRoot();
     for (let i = 0; i < 15; i++) await network.startPeer();
@@ -95,7 +97,9 @@ describe('healing in one wave (15 peers, one process, fast timings on a manual c
 });
 
 describe('a root restarted on its store', () => {
-  it('resumes the same tree: nobody re-advertises, nobody is turned off, hellos in flight are answered', { timeout: 60_000 }, async () => {
+  it('resumes the same tree: nobody re-advertises, nobody is turned off, hellos in flight are answered', {
+    timeout: 60_000,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'p2p-restart-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const store = join(dir, 'root.db');

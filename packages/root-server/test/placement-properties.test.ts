@@ -4,47 +4,89 @@ import { TreeGraph } from '../src/placement/tree.js';
 
 const ROOT = 'root:1';
 const TIMEOUT = 30;
+/** staleAfter of the placements that use it. */
+const STALE = 12;
+
+interface NaiveNode {
+  /** The parent link: kept inside a detached subtree, null at its top and when turned off. */
+  parent: string | null;
+  alive: boolean;
+  detached: boolean;
+  detachedAt: number;
+  order: number;
+  lastSeen: number;
+  /** When lastSeen was last set: ties of lastSeen go to the node heard from first. */
+  touched: number;
+  /** When the node was linked to its parent: children are kept in order of attachment. */
+  linked: number;
+  lastParent: string | null;
+}
 
 /**
  * The reference: the same rules written the naive way (parent pointers only, every question
- * answered by scanning every node), as the course's reference implementation does it. Tie-break
- * within a depth: the sequence number of the latest placement, as documented for TreeGraph.
+ * answered by scanning every node). Tie-break within a depth: the sequence number of the latest
+ * placement, as documented for TreeGraph. The rules (protocol.md 5.3, 5.6 as amended): a node
+ * asking again while its parent is alive and not believed dead goes back under it; a node that
+ * fails leaves alone, its children's subtrees waiting detached until their top re-attaches (by
+ * Advertise, or by a hello that proves its path) or stays away for the root timeout.
  */
 class NaiveTree {
-  readonly nodes = new Map<
-    string,
-    {
-      parent: string | null;
-      alive: boolean;
-      order: number;
-      lastSeen: number;
-      lastParent: string | null;
-    }
-  >();
+  readonly nodes = new Map<string, NaiveNode>();
   #sequence = 0;
+  #clock = 0;
 
   add(key: string, now: number): void {
     if (!this.nodes.has(key)) {
       this.nodes.set(key, {
         parent: null,
         alive: false,
+        detached: false,
+        detachedAt: 0,
         order: 0,
         lastSeen: now,
+        touched: 0,
+        linked: 0,
         lastParent: null,
       });
     }
+  }
+
+  #node(key: string): NaiveNode {
+    return this.nodes.get(key) as NaiveNode;
+  }
+
+  #touch(key: string, now: number): void {
+    Object.assign(this.#node(key), { lastSeen: now, touched: ++this.#clock });
+  }
+
+  #link(key: string, parent: string | null): void {
+    Object.assign(this.#node(key), { parent, linked: ++this.#clock });
   }
 
   isAlive(key: string): boolean {
     return key === ROOT || this.nodes.get(key)?.alive === true;
   }
 
+  isDetached(key: string): boolean {
+    return this.nodes.get(key)?.detached === true;
+  }
+
+  /** The parent as the graph reports it: only for nodes in the tree. */
   parentOf(key: string): string | null {
-    return this.nodes.get(key)?.parent ?? null;
+    const node = this.nodes.get(key);
+    return node?.alive ? node.parent : null;
+  }
+
+  /** Nodes linked under `key` (alive or detached), in order of attachment. */
+  links(key: string): string[] {
+    return [...this.nodes]
+      .filter(([, n]) => n.parent === key && (n.alive || n.detached))
+      .sort(([, a], [, b]) => a.linked - b.linked)
+      .map(([k]) => k);
   }
 
   children(key: string): string[] {
-    return [...this.nodes].filter(([, n]) => n.alive && n.parent === key).map(([k]) => k);
+    return this.isAlive(key) ? this.links(key).filter((k) => this.isAlive(k)) : [];
   }
 
   depthOf(key: string): number {
@@ -53,64 +95,106 @@ class NaiveTree {
     return depth;
   }
 
-  /** True when `ancestor` is `key` or above it. */
-  isUnder(key: string, ancestor: string): boolean {
-    for (let at: string | null = key; at !== null; at = this.parentOf(at)) {
-      if (at === ancestor) return true;
+  /** `key` and everything linked below it, breadth-first. */
+  linkedSubtree(key: string): string[] {
+    const out = [key];
+    for (let i = 0; i < out.length; i++) out.push(...this.links(out[i] as string));
+    return out;
+  }
+
+  /** Candidates open for a child, nearest the root first. */
+  #open(excluded: Set<string>): string[] {
+    const orderOf = (k: string) => (k === ROOT ? 0 : this.#node(k).order);
+    return [ROOT, ...this.nodes.keys()]
+      .filter((k) => this.isAlive(k) && !excluded.has(k) && this.children(k).length < 2)
+      .sort((a, b) => this.depthOf(a) - this.depthOf(b) || orderOf(a) - orderOf(b));
+  }
+
+  /** Hangs `key` under `parent`; nodes it carries that were out of the tree are alive again. */
+  #attach(key: string, parent: string, now: number): void {
+    this.#link(key, parent);
+    Object.assign(this.#node(key), { lastParent: null, order: ++this.#sequence });
+    for (const k of this.linkedSubtree(key)) {
+      const n = this.#node(k);
+      if (n.alive) continue;
+      Object.assign(n, { alive: true, detached: false });
+      this.#touch(k, now);
     }
-    return false;
   }
 
-  subtree(key: string): string[] {
-    return [...this.nodes.keys()].filter((k) => this.isAlive(k) && this.isUnder(k, key));
-  }
-
-  place(requester: string, now: number): string {
+  place(requester: string, now: number, staleAfter = Number.POSITIVE_INFINITY): string {
     const node = this.nodes.get(requester);
     if (!node) throw new Error('unregistered');
-    const previous = node.alive ? node.parent : node.lastParent;
+    const dead = (k: string) => k !== ROOT && now - this.#node(k).lastSeen > staleAfter;
+    if (node.alive && node.parent !== null && !dead(node.parent)) {
+      this.#touch(requester, now);
+      return node.parent;
+    }
+    const previous = node.parent ?? node.lastParent;
     // Detach first: the requester's subtree is out of the running and its old parent has one
     // child fewer.
+    const wasAlive = node.alive;
     node.parent = null;
-    const candidates = [ROOT, ...this.nodes.keys()].filter(
-      (k) => this.isAlive(k) && !this.isUnder(k, requester) && this.children(k).length < 2,
-    );
-    const orderOf = (k: string) => (k === ROOT ? 0 : (this.nodes.get(k)?.order ?? 0));
-    candidates.sort((a, b) => this.depthOf(a) - this.depthOf(b) || orderOf(a) - orderOf(b));
-    const chosen = candidates.find((k) => k !== previous) ?? (candidates[0] as string);
-    Object.assign(node, {
-      parent: chosen,
-      alive: true,
-      order: ++this.#sequence,
-      lastSeen: now,
-      lastParent: null,
-    });
+    node.detached = false;
+    const carried = new Set(this.linkedSubtree(requester));
+    if (wasAlive) node.alive = true;
+    const candidates = this.#open(carried);
+    const chosen =
+      candidates.find((k) => k !== previous && !dead(k)) ??
+      candidates.find((k) => !dead(k)) ??
+      (candidates[0] as string);
+    this.#attach(requester, chosen, now);
+    this.#touch(requester, now);
     return chosen;
   }
 
   turnOff(key: string): string[] {
-    if (!this.nodes.get(key)?.alive) return [];
-    const off = this.subtree(key);
+    const top = this.nodes.get(key);
+    if (!top || !(top.alive || top.detached)) return [];
+    const off = this.linkedSubtree(key);
+    if (top.parent !== null) top.lastParent = top.parent;
     for (const k of off) {
-      const n = this.nodes.get(k);
-      if (n) Object.assign(n, { lastParent: n.parent, parent: null, alive: false });
+      const n = this.#node(k);
+      if (k !== key) n.lastParent = n.parent;
+      Object.assign(n, { parent: null, alive: false, detached: false });
     }
     return off;
   }
 
-  refresh(keys: string[], now: number): void {
-    for (const k of keys) {
-      const n = this.nodes.get(k);
-      if (n?.alive) n.lastSeen = now;
+  fail(key: string, now: number): string[] {
+    const node = this.nodes.get(key);
+    if (!node || !(node.alive || node.detached)) return [];
+    for (const child of this.links(key)) {
+      for (const k of this.linkedSubtree(child))
+        Object.assign(this.#node(k), { alive: false, detached: true });
+      Object.assign(this.#node(child), { parent: null, lastParent: key, detachedAt: now });
     }
+    return this.turnOff(key);
+  }
+
+  refresh(keys: string[], now: number): void {
+    for (const k of keys) if (this.nodes.get(k)?.alive) this.#touch(k, now);
   }
 
   sweep(now: number, timeout: number): string[] {
-    const expired = [...this.nodes].filter(([, n]) => n.alive && now - n.lastSeen > timeout);
-    return expired.flatMap(([k]) => this.turnOff(k));
+    const off: string[] = [];
+    for (const [k, n] of [...this.nodes]) {
+      if (n.detached && n.parent === null && now - n.detachedAt > timeout)
+        off.push(...this.turnOff(k));
+    }
+    const expired = (k: string) => k !== ROOT && now - this.#node(k).lastSeen > timeout;
+    for (;;) {
+      const oldest = [...this.nodes]
+        .filter(([k, n]) => n.alive && expired(k))
+        .sort(([, a], [, b]) => a.lastSeen - b.lastSeen || a.touched - b.touched)[0];
+      if (oldest === undefined) return off;
+      let failed = oldest[0];
+      for (let up = this.parentOf(failed); up !== null && expired(up); up = this.parentOf(up))
+        failed = up;
+      off.push(...this.fail(failed, now));
+    }
   }
 
-  /** The hello path a live node would send: itself up to the root's child. */
   /** A hello path the root answers: every entry alive, each the child of the next, the last the root's. */
   isPath(keys: string[]): boolean {
     if (keys.length === 0) return false;
@@ -119,9 +203,44 @@ class NaiveTree {
     );
   }
 
+  /** What the root makes of a path it cannot confirm: the lost nodes re-attached as it says. */
+  repair(keys: string[], now: number): string[] | undefined {
+    if (keys.length === 0 || new Set(keys).size !== keys.length) return undefined;
+    if (!keys.every((k) => this.nodes.has(k))) return undefined;
+    const tops = new Set<string>();
+    const willBeAlive = (k: string): boolean => {
+      if (this.isAlive(k)) return true;
+      for (let at: string | null = k; at !== null; at = this.#node(at).parent)
+        if (tops.has(at)) return true;
+      return false;
+    };
+    const moves: Array<[string, string]> = [];
+    let parent = ROOT;
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const k = keys[i] as string;
+      if (this.#node(k).parent !== parent || !willBeAlive(k)) {
+        if (willBeAlive(k) || this.links(parent).length >= 2) return undefined;
+        moves.push([k, parent]);
+        tops.add(k);
+      }
+      parent = k;
+    }
+    const changed: string[] = [];
+    for (const [k, under] of moves) {
+      this.#node(k).parent = null;
+      this.#attach(k, under, now);
+      changed.push(...this.linkedSubtree(k));
+    }
+    return changed;
+  }
+
   pathOf(key: string): string[] {
     const path: string[] = [];
-    for (let at: string | null = key; at !== null && at !== ROOT; at = this.parentOf(at)) {
+    for (
+      let at: string | null = key;
+      at !== null && at !== ROOT;
+      at = this.nodes.get(at)?.parent ?? null
+    ) {
       path.push(at);
     }
     return path;
@@ -149,8 +268,9 @@ function shallowestOpenDepth(tree: TreeGraph, requester: string, exclude: string
 
 type Command =
   | { op: 'register'; node: number }
-  | { op: 'advertise'; node: number }
+  | { op: 'advertise'; node: number; stale: boolean }
   | { op: 'turnOff'; node: number }
+  | { op: 'fail'; node: number }
   | { op: 'hello'; node: number }
   | { op: 'hello-path'; nodes: number[] }
   | { op: 'tick'; by: number }
@@ -160,8 +280,12 @@ const commandArb = (nodes: number): fc.Arbitrary<Command> => {
   const node = fc.integer({ min: 0, max: nodes - 1 });
   return fc.oneof(
     { weight: 2, arbitrary: fc.record({ op: fc.constant('register' as const), node }) },
-    { weight: 5, arbitrary: fc.record({ op: fc.constant('advertise' as const), node }) },
+    {
+      weight: 5,
+      arbitrary: fc.record({ op: fc.constant('advertise' as const), node, stale: fc.boolean() }),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('turnOff' as const), node }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('fail' as const), node }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('hello' as const), node }) },
     // Made-up paths: mostly wrong, now and then the real one.
     {
@@ -189,7 +313,8 @@ function check(tree: TreeGraph, model: NaiveTree): void {
   let maxDepth = 0;
   for (const [key, n] of model.nodes) {
     expect(tree.isAlive(key)).toBe(n.alive);
-    expect(tree.parentOf(key)).toBe(n.parent);
+    expect(tree.isDetached(key)).toBe(n.detached);
+    expect(tree.parentOf(key)).toBe(model.parentOf(key));
     expect(tree.lastSeenOf(key)).toBe(n.lastSeen);
     const children = tree.childrenOf(key);
     expect(children.length).toBeLessThanOrEqual(2);
@@ -222,32 +347,52 @@ function run(commands: Command[]): void {
         const k = key(command.node);
         if (!model.nodes.has(k)) break;
         const n = model.nodes.get(k);
-        const previous = n?.alive ? n.parent : (n?.lastParent ?? null);
+        const staleAfter = command.stale ? STALE : undefined;
+        const stays =
+          n?.alive === true &&
+          (n.parent === ROOT ||
+            !command.stale ||
+            now - (model.nodes.get(n.parent as string)?.lastSeen ?? 0) <= STALE);
+        const previous = n?.parent ?? n?.lastParent ?? null;
         const expectedDepth = shallowestOpenDepth(tree, k, previous);
-        const parent = tree.place(k, now);
-        expect(parent).toBe(model.place(k, now));
-        expect(tree.depthOf(parent)).toBe(expectedDepth);
+        const parent = tree.place(k, now, staleAfter === undefined ? {} : { staleAfter });
+        expect(parent).toBe(model.place(k, now, staleAfter));
+        // Without nodes believed dead, the nearest open node other than the previous parent.
+        if (!stays && !command.stale) expect(tree.depthOf(parent)).toBe(expectedDepth);
         expect(tree.subtreeOf(k)).not.toContain(parent);
         break;
       }
+      case 'fail':
+        expect(tree.fail(key(command.node), now)).toEqual(model.fail(key(command.node), now));
+        break;
       case 'turnOff':
         expect(new Set(tree.turnOff(key(command.node)))).toEqual(
           new Set(model.turnOff(key(command.node))),
         );
         break;
-      case 'hello': {
-        const path = model.pathOf(key(command.node));
-        // A node's own path is confirmed exactly while it is in the tree.
-        const alive = model.nodes.get(key(command.node))?.alive === true;
-        expect(tree.confirmPath(path, now)).toBe(alive);
-        if (alive) model.refresh(path, now);
-        break;
-      }
+      case 'hello':
       case 'hello-path': {
-        const path = command.nodes.map(key);
+        // A node's own path (as its links have it, detached or not), or a made-up one; what the
+        // root does with it: confirm it, else repair it and confirm it.
+        const path =
+          command.op === 'hello' ? model.pathOf(key(command.node)) : command.nodes.map(key);
+        if (!path.every((k) => model.nodes.has(k))) {
+          expect(tree.confirmPath(path, now)).toBe(false);
+          expect(tree.repairPath(path, now)).toBeUndefined();
+          break;
+        }
         const valid = model.isPath(path);
         expect(tree.confirmPath(path, now)).toBe(valid);
-        if (valid) model.refresh(path, now);
+        if (!valid) {
+          const repaired = model.repair(path, now);
+          const actual = tree.repairPath(path, now);
+          expect(actual === undefined ? undefined : new Set(actual)).toEqual(
+            repaired === undefined ? undefined : new Set(repaired),
+          );
+          if (repaired === undefined) break;
+          expect(tree.confirmPath(path, now)).toBe(true);
+        }
+        model.refresh(path, now);
         break;
       }
       case 'tick':
@@ -283,6 +428,7 @@ describe('placement against a naive breadth-first scan', () => {
           if (c.op === 'register') tree.add(k, now);
           else if (c.op === 'advertise' && tree.has(k)) tree.place(k, now);
           else if (c.op === 'turnOff') tree.turnOff(k);
+          else if (c.op === 'fail') tree.fail(k, now);
           else if (c.op === 'tick') now += c.by;
           else if (c.op === 'sweep') tree.sweep(now, TIMEOUT);
         }

@@ -265,9 +265,7 @@ describe('turning off', () => {
     expect(tree.parentOf(key(4))).toBe(key(3));
     // A detached subtree comes back whole through a hello from its bottom.
     tree.fail(key(3), 30);
-    expect(tree.repairPath([key(4), key(3), key(1)], 31)?.sort()).toEqual(
-      [3, 4].map(key).sort(),
-    );
+    expect(tree.repairPath([key(4), key(3), key(1)], 31)?.sort()).toEqual([3, 4].map(key).sort());
     expect(tree.verify()).toEqual([]);
   });
 

@@ -103,7 +103,7 @@ describe('Registry', () => {
     expect(r.flush()).toBe(0);
   });
 
-  it('sweeps, detaching the failed node\'s subtrees, and turns off subtrees, persisting each change in one batch', () => {
+  it("sweeps, detaching the failed node's subtrees, and turns off subtrees, persisting each change in one batch", () => {
     const store = new RecordingStore();
     const r = registry(store);
     for (const i of [1, 2, 3, 4, 5]) {

@@ -245,7 +245,8 @@ export class TreeGraph {
     const tops = new Set<TreeNode>();
     const willBeAlive = (node: TreeNode): boolean => {
       if (node.alive) return true;
-      for (let at: TreeNode | null = node; at !== null; at = at.parent) if (tops.has(at)) return true;
+      for (let at: TreeNode | null = node; at !== null; at = at.parent)
+        if (tops.has(at)) return true;
       return false;
     };
     let parent = this.#root;
