@@ -107,6 +107,9 @@ export function decodeBody(
         ? { kind: 'reunion-hello', source, path }
         : { kind: 'reunion-hello-back', source, path };
     }
+    case PacketType.Leave:
+      if (matches(bytes, start, end, 'LEAVE')) return { kind: 'leave', source };
+      throw bodyError('Leave body must be exactly LEAVE');
     default:
       throw new CodecError('ERR_TYPE', `unknown packet type ${type}`);
   }
@@ -155,6 +158,8 @@ export function bodyText(packet: Packet): string {
       return `RES${formatEntry(packet.parent)}`;
     case 'join':
       return 'JOIN';
+    case 'leave':
+      return 'LEAVE';
     case 'message':
       if (typeof packet.text !== 'string')
         throw new CodecError('ERR_INVALID_PACKET', 'Message text must be a string');

@@ -6,7 +6,7 @@ export const BINARY_HEADER_LENGTH = 20;
 export const TEXT_HEADER_LENGTH = 28;
 /** The text header's length field has five digits. */
 export const TEXT_MAX_BODY_LENGTH = 99_999;
-const MAX_TYPE = 5;
+const MAX_TYPE = 6;
 
 export interface Header {
   framing: Framing;
@@ -37,7 +37,7 @@ export function headerLength(framing: Framing): number {
 
 function checkType(type: number): void {
   if (type < 1 || type > MAX_TYPE)
-    throw new CodecError('ERR_TYPE', `unknown packet type ${type}: expected 1 to 5`);
+    throw new CodecError('ERR_TYPE', `unknown packet type ${type}: expected 1 to 6`);
 }
 
 function u16(bytes: Uint8Array, at: number): number {

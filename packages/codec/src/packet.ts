@@ -12,7 +12,8 @@ export type Packet =
   | { kind: 'join'; source: Address }
   | { kind: 'message'; source: Address; text: string }
   | { kind: 'reunion-hello'; source: Address; path: Address[] }
-  | { kind: 'reunion-hello-back'; source: Address; path: Address[] };
+  | { kind: 'reunion-hello-back'; source: Address; path: Address[] }
+  | { kind: 'leave'; source: Address };
 
 export type PacketKind = Packet['kind'];
 
@@ -29,6 +30,11 @@ export const PacketType = {
   Join: 3,
   Message: 4,
   Reunion: 5,
+  /**
+   * An extension of this implementation: a child tells the parent it left that it is gone (it
+   * joined another parent). Body `LEAVE`. The reference prints "Unexpected type" and carries on.
+   */
+  Leave: 6,
 } as const;
 
 export type PacketTypeNumber = (typeof PacketType)[keyof typeof PacketType];
@@ -42,6 +48,7 @@ const typeOfKind: Record<PacketKind, PacketTypeNumber> = {
   message: PacketType.Message,
   'reunion-hello': PacketType.Reunion,
   'reunion-hello-back': PacketType.Reunion,
+  leave: PacketType.Leave,
 };
 
 /** The header type number a packet kind travels under. */

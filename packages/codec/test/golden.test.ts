@@ -25,6 +25,7 @@ const typeOfKind: Record<Packet['kind'], number> = {
   message: 4,
   'reunion-hello': 5,
   'reunion-hello-back': 5,
+  leave: 6,
 };
 
 /** The fixed-width host a vector writes, in plain dotted form. */
@@ -108,7 +109,8 @@ describe('invalid vectors', () => {
       return undefined;
     };
     expect(codeOf('bin_wrong_version_2')).toBe('ERR_VERSION');
-    expect(codeOf('bin_unknown_type_6')).toBe('ERR_TYPE');
+    // Type 6 is Leave here (an extension, docs/protocol.md): the vector's body REQ is not LEAVE.
+    expect(codeOf('bin_unknown_type_6')).toBe('ERR_BODY');
     expect(codeOf('bin_length_exceeds_available')).toBe('ERR_TRUNCATED');
     expect(codeOf('bin_empty')).toBe('ERR_TRUNCATED');
     expect(codeOf('bin_ip_octet_256')).toBe('ERR_ADDRESS');
@@ -157,5 +159,19 @@ describe('quirks of the reference implementation (length counted in characters)'
     const broken = encode({ ...packet, text: 'bad ? char' }, 'text');
     broken[28 + 4] = 0xff;
     expect(() => decode(broken)).toThrow(expect.objectContaining({ code: 'ERR_UTF8' }));
+  });
+});
+
+describe('Leave (type 6, an extension)', () => {
+  it('is LEAVE in both framings', () => {
+    const source = { host: '127.0.0.1', port: 5353 };
+    const text = encode({ kind: 'leave', source }, 'text');
+    expect(new TextDecoder().decode(text)).toBe('10600005127.000.000.00105353LEAVE');
+    const binary = encode({ kind: 'leave', source }, 'binary');
+    expect(Buffer.from(binary).toString('hex')).toBe(
+      `0001000600000005007f000000000001000014e9${Buffer.from('LEAVE').toString('hex')}`,
+    );
+    for (const frame of [text, binary])
+      expect(decode(frame).packet).toEqual({ kind: 'leave', source });
   });
 });

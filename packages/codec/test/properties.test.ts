@@ -23,6 +23,7 @@ const packet: fc.Arbitrary<Packet> = fc.oneof(
   fc.record({ kind: fc.constant('advertise-request' as const), source: address }),
   fc.record({ kind: fc.constant('advertise-response' as const), source: address, parent: address }),
   fc.record({ kind: fc.constant('join' as const), source: address }),
+  fc.record({ kind: fc.constant('leave' as const), source: address }),
   fc.record({ kind: fc.constant('message' as const), source: address, text }),
   fc.record({ kind: fc.constant('reunion-hello' as const), source: address, path }),
   fc.record({ kind: fc.constant('reunion-hello-back' as const), source: address, path }),

@@ -89,6 +89,7 @@ const kinds: readonly PacketKind[] = [
   'message',
   'reunion-hello',
   'reunion-hello-back',
+  'leave',
 ];
 
 export function emptyCounters(): NodeCounters {

@@ -98,6 +98,8 @@ export class Peer extends TreeNode<PeerEvents> {
   /** Set while the root (our parent) is unreachable: the next attempt to reach it again. */
   #rootRetry: TimerHandle | undefined;
   #rootRetryDelay = 0;
+  /** The parent left in reunion failure: told with Leave if the next parent is another one. */
+  #formerParent: string | null = null;
   #advertising: Promise<string> | undefined;
   #registering: Promise<void> | undefined;
   readonly #waiters = {
@@ -380,10 +382,16 @@ export class Peer extends TreeNode<PeerEvents> {
   }
 
   #attach(parent: string): void {
-    const previous = this.parent;
-    // The old parent edge goes (5.3.4); keep the connection to the root, which carries Register traffic.
-    if (previous !== null && previous !== parent && previous !== this.root)
-      this.transport.disconnect(previous);
+    const previous = this.parent ?? this.#formerParent;
+    this.#formerParent = null;
+    // The old parent edge goes (5.3.4): tell the old parent (Leave, so that it stops counting us
+    // as a child), then drop the connection; keep the one to the root, which carries Register
+    // traffic.
+    if (previous !== null && previous !== parent) {
+      void this.sendPacket(previous, { kind: 'leave', source: this.self }).then(() => {
+        if (previous !== this.root && previous !== this.parent) this.transport.disconnect(previous);
+      });
+    }
     if (this.children.includes(parent)) this.removeChild(parent, 'became parent');
     // State first: listeners of the 'parent' event see the peer attached.
     this.#reunion = 'attached';
@@ -438,6 +446,7 @@ export class Peer extends TreeNode<PeerEvents> {
     const parent = this.parent;
     this.#reunion = 'failure';
     this.#helloSentAt = null;
+    this.#formerParent = parent;
     this.#stopCycle();
     this.logger.warn({ reason, parent }, 'reunion failure: asking the root for a new parent');
     this.setParent(null, reason);

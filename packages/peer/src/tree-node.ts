@@ -174,6 +174,9 @@ export class TreeNode<
       case 'reunion-hello-back':
         this.onHelloBack(packet.path, packet, from);
         return;
+      case 'leave':
+        this.#onLeave(packet, from);
+        return;
       default:
         this.onControl(packet, from, remote);
     }
@@ -272,6 +275,16 @@ export class TreeNode<
     }
     this.counters.joinsAccepted++;
     this.addChild(from);
+  }
+
+  /** A child joined another parent and says so: it is no longer ours (the Leave extension). */
+  #onLeave(packet: Packet, from: string): void {
+    if (!this.#children.has(from)) {
+      this.drop('not-a-neighbour', packet, from);
+      return;
+    }
+    this.logger.debug({ child: from }, 'child left for another parent');
+    this.removeChild(from, 'left');
   }
 
   #onMessage(text: string, packet: Packet, from: string): void {

@@ -254,16 +254,39 @@ describe('reunion cycle (5.6)', () => {
     expect(s.transport.take('advertise-request', ROOT)).toHaveLength(1);
   });
 
-  it('gives a root parent that closed the connection a chance to come back', async () => {
+  it('rides out a root restart: retries its hello until the root is back, fails only after the peer timeout', async () => {
     const s = setup();
     await attach(s, ROOT);
     s.transport.deliver({ kind: 'reunion-hello-back', source: addr(ROOT), path: [addr(SELF)] });
-    s.transport.fail(ROOT, 'ERR_CLOSED'); // a root restarting closes its connections
+    s.clock.advance(4_000); // a hello goes out, and the root stops before answering it
+    s.transport.take('reunion-hello');
+    s.transport.fail(ROOT, 'ERR_CLOSED');
+    s.transport.down.add(ROOT); // refused while it is down
+    s.clock.advance(250);
     await settle();
     expect(s.peer.reunion).toBe('attached');
-    s.transport.down.add(ROOT); // still down at the next hello: refused
+    s.transport.down.delete(ROOT); // back on its store
+    s.clock.advance(500);
+    await settle();
+    expect(s.transport.take('reunion-hello', ROOT).length).toBeGreaterThanOrEqual(1);
+    s.transport.deliver({ kind: 'reunion-hello-back', source: addr(ROOT), path: [addr(SELF)] });
+    s.clock.advance(38_000);
+    await settle();
+    expect(s.peer.reunion).toBe('attached');
+    expect(s.events.filter(([name]) => name === 'reunion-failure')).toEqual([]);
+  });
+
+  it('leaves a root that stays away once the peer timeout is over', async () => {
+    const s = setup();
+    await attach(s, ROOT);
+    s.transport.deliver({ kind: 'reunion-hello-back', source: addr(ROOT), path: [addr(SELF)] });
     s.clock.advance(4_000);
-    s.transport.fail(ROOT, 'ERR_REFUSED');
+    s.transport.fail(ROOT, 'ERR_CLOSED');
+    s.transport.down.add(ROOT);
+    s.clock.advance(37_999);
+    await settle();
+    expect(s.peer.reunion).toBe('attached');
+    s.clock.advance(1);
     await settle();
     expect(s.peer.reunion).toBe('failure');
   });

@@ -1,0 +1,131 @@
+import type { Address } from '@p2p/codec';
+import { describe, expect, it } from 'vitest';
+import { ManualClock, Peer } from '../src/index.js';
+import { addr, FakeTransport, settle } from './fake-transport.js';
+
+const ROOT = '127.0.0.1:5353';
+const SELF = '127.0.0.1:6501';
+const P1 = '127.0.0.1:6601';
+const P2 = '127.0.0.1:6602';
+const CHILD = '127.0.0.1:6701';
+const GRANDCHILD = '127.0.0.1:6801';
+
+async function attached(parent: string) {
+  const clock = new ManualClock();
+  const transport = new FakeTransport(SELF);
+  const peer = new Peer({
+    transport,
+    root: ROOT,
+    clock,
+    timings: { helloInterval: 4_000, peerTimeout: 38_000 },
+  });
+  peer.begin();
+  await settle();
+  transport.deliver({ kind: 'register-response', source: addr(ROOT) });
+  await settle();
+  transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(parent) });
+  await settle();
+  transport.sent.length = 0;
+  return { clock, transport, peer };
+}
+
+const paths = (sent: Array<{ packet: { path?: Address[] } }>) =>
+  sent.map(({ packet }) => (packet.path ?? []).map((a) => `${a.host}:${a.port}`));
+
+describe('a peer that moves to another parent (Leave)', () => {
+  it('tells the parent it left, then drops the connection', async () => {
+    const { transport, peer } = await attached(P1);
+    transport.fail(P1); // reunion failure
+    await settle();
+    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P2) });
+    await settle();
+    expect(peer.parent).toBe(P2);
+    expect(transport.take('leave', P1)).toHaveLength(1);
+    expect(transport.disconnected).toContain(P1);
+    expect(transport.take('join', P2)).toHaveLength(1);
+  });
+
+  it('says nothing when it goes back under the same parent', async () => {
+    const { transport, clock, peer } = await attached(P1);
+    clock.advance(4_000 + 38_000); // the hello is never answered
+    await settle();
+    expect(peer.reunion).toBe('failure');
+    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P1) });
+    await settle();
+    expect(transport.take('leave')).toEqual([]);
+  });
+
+  it('a parent told by its child that it left no longer counts it', async () => {
+    const { transport, peer } = await attached(P1);
+    transport.deliver({ kind: 'join', source: addr(CHILD) });
+    expect(peer.children).toEqual([CHILD]);
+    transport.deliver({ kind: 'leave', source: addr(CHILD) });
+    expect(peer.children).toEqual([]);
+    transport.deliver({ kind: 'message', source: addr(P1), text: 'hi' });
+    await settle();
+    expect(transport.take('message', CHILD)).toEqual([]);
+    transport.deliver({ kind: 'leave', source: addr(P2) }); // not a child: dropped
+    expect(peer.counters.dropped['not-a-neighbour']).toBe(1);
+  });
+});
+
+describe('hellos relayed for the subtree', () => {
+  it('are relayed again once re-attached when the parent failed with them, until answered', async () => {
+    const { transport, peer } = await attached(P1);
+    transport.deliver({ kind: 'join', source: addr(CHILD) });
+    transport.deliver({
+      kind: 'reunion-hello',
+      source: addr(CHILD),
+      path: [addr(GRANDCHILD), addr(CHILD)],
+    });
+    transport.deliver({ kind: 'reunion-hello', source: addr(CHILD), path: [addr(CHILD)] });
+    await settle();
+    expect(paths(transport.take('reunion-hello', P1))).toEqual([
+      [GRANDCHILD, CHILD, SELF],
+      [CHILD, SELF],
+    ]);
+    // The child's own hello is answered; the grandchild's is lost with P1.
+    transport.deliver({
+      kind: 'reunion-hello-back',
+      source: addr(P1),
+      path: [addr(SELF), addr(CHILD)],
+    });
+    transport.fail(P1);
+    await settle();
+    expect(peer.reunion).toBe('failure');
+    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P2) });
+    await settle();
+    const again = transport.take('reunion-hello', P2).filter((s) => s.packet.path?.length !== 1);
+    expect(paths(again)).toEqual([[GRANDCHILD, CHILD, SELF]]);
+    transport.deliver({
+      kind: 'reunion-hello-back',
+      source: addr(P2),
+      path: [addr(SELF), addr(CHILD), addr(GRANDCHILD)],
+    });
+    await settle();
+    expect(paths(transport.take('reunion-hello-back', CHILD))).toEqual([
+      [CHILD],
+      [CHILD, GRANDCHILD],
+    ]);
+    // Answered: not relayed again at the next re-attachment.
+    transport.fail(P2);
+    await settle();
+    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P1) });
+    await settle();
+    expect(transport.take('reunion-hello', P1).filter((s) => s.packet.path?.length !== 1)).toEqual(
+      [],
+    );
+  });
+
+  it('are kept while in reunion failure, to be relayed once attached', async () => {
+    const { transport, peer } = await attached(P1);
+    transport.deliver({ kind: 'join', source: addr(CHILD) });
+    transport.fail(P1);
+    await settle();
+    transport.deliver({ kind: 'reunion-hello', source: addr(CHILD), path: [addr(CHILD)] });
+    expect(peer.counters.dropped['reunion-failure']).toBe(1);
+    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P2) });
+    await settle();
+    expect(paths(transport.take('reunion-hello', P2))).toContainEqual([CHILD, SELF]);
+  });
+});
