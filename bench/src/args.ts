@@ -22,7 +22,7 @@ export interface Options {
   latencyMessages: number;
   throughputMessages: number;
   windows: number[];
-  /** Timing profile of the nodes in formation, latency and throughput (recovery is always fast). */
+  /** Timing profile of the nodes in every scenario but root. */
   timings: 'fast' | 'reference';
   helloNodes: number;
   rootMs: number;
@@ -45,8 +45,8 @@ Options
   --burst N         throughput: messages per run (default 5000)
   --windows LIST    throughput: send windows (default 1,16)
   --timings NAME    reference (hello every 4 s: the protocol's timings and the packages'
-                    default) or fast (250 ms) for formation, latency and throughput; fast shows
-                    what a 16x faster heartbeat costs. Recovery always runs fast
+                    default) or fast (250 ms); fast shows what a 16x faster heartbeat costs
+                    (recovery with reference timings waits out a 38 s peer timeout per run)
   --hello-nodes N   root: simulated nodes (default 1023)
   --root-ms MS      root: duration of the hello and placement phases (default 2000)
   --json FILE       write every result as JSON

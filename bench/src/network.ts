@@ -16,6 +16,8 @@ export interface NetworkOptions {
   window: number;
   /** Timing profile of every node (default 'fast'). */
   timings?: 'fast' | 'reference';
+  /** The root's store: a SQLite file (for a restart), or ':memory:' (the default). */
+  store?: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface NetworkOptions {
  */
 export class Network implements Flood {
   readonly options: NetworkOptions;
-  readonly root: RootServer;
+  #root: RootServer;
   readonly local: LocalHost;
   readonly hosts: Host[];
   readonly mirror = new TreeMirror();
@@ -40,10 +42,19 @@ export class Network implements Flood {
 
   private constructor(options: NetworkOptions, root: RootServer, local: LocalHost) {
     this.options = options;
-    this.root = root;
+    this.#root = root;
     this.local = local;
     this.hosts = [local];
     this.#hostOf.set(root.address, local);
+    this.#watchRoot(root);
+  }
+
+  /** The root (a new one after {@link restartRoot}). */
+  get root(): RootServer {
+    return this.#root;
+  }
+
+  #watchRoot(root: RootServer): void {
     for (const event of ['placed', 'turned-off', 'node-registered'] as const) {
       root.on(event, () => {
         this.#rootChangeAt = clock();
@@ -52,12 +63,34 @@ export class Network implements Flood {
     }
   }
 
+  /**
+   * Stops the root (as Ctrl-C does) and starts a new one on the same address and store after
+   * `downMs`; resolves with the new root and its start time. The root stays one of the main
+   * process's nodes for the tree mirror, but broadcasts from it are not possible after this.
+   */
+  async restartRoot(downMs: number): Promise<{ root: RootServer; startedAt: number }> {
+    const { address } = this.#root;
+    await this.#root.close();
+    await sleep(downMs);
+    const startedAt = clock();
+    const root = await RootServer.start({
+      listen: address,
+      http: null,
+      store: this.options.store ?? ':memory:',
+      timings: this.options.timings ?? 'fast',
+      window: this.options.window,
+    });
+    this.#root = root;
+    this.#watchRoot(root);
+    return { root, startedAt };
+  }
+
   /** Starts the root and the worker processes (ready, no peers yet). */
   static async create(options: NetworkOptions): Promise<Network> {
     const root = await RootServer.start({
       listen: '127.0.0.1:0',
       http: null,
-      store: ':memory:',
+      store: options.store ?? ':memory:',
       timings: options.timings ?? 'fast',
       window: options.window,
     });

@@ -159,23 +159,22 @@ function throughput(results: Results): string {
 }
 
 function recovery(results: Results): string {
-  const rows = groups(results.recovery, (r) => `${r.size}/${r.layout}/${r.mode}`).map((g) => {
+  const key = (r: Results['recovery'][number]) => `${r.size}/${r.layout}/${r.timings}/${r.mode}`;
+  const rows = groups(results.recovery, key).map((g) => {
     const first = g[0] as (typeof g)[number];
+    const restart = first.mode === 'restart';
     return [
       String(first.size),
       first.layout === 'single' ? 'one process' : 'workers',
-      first.mode === 'crash' ? 'crash (SIGKILL)' : 'silent (SIGSTOP)',
-      String(first.subtree),
+      first.timings,
+      restart ? 'root restart' : first.mode === 'crash' ? 'crash (SIGKILL)' : 'silent (SIGSTOP)',
+      restart ? '-' : String(first.subtree),
+      String(first.orphans),
+      g.map((r) => r.placementsAfter).join(', '),
+      g.map((r) => r.turnedOff).join(', '),
+      g.map((r) => r.reattachedByHello).join(', '),
       ms(med(g, (r) => r.reattachedMs)),
-      ms(med(g, (r) => r.deliveredMs)),
-      first.mode === 'crash' ? times(med(g, (r) => r.deliveredMs) / 500) : '-',
-      g
-        .map(
-          (r) =>
-            `${r.placements}/${r.placedUnderFailed}/${r.placedUnderTurnedOff}/${r.placedUnderMoving}`,
-        )
-        .join(', '),
-      g.map((r) => r.laterPlacements).join(', '),
+      restart ? '-' : ms(med(g, (r) => r.deliveredMs)),
       g.every((r) => r.finalDelivered) ? 'yes' : 'NO',
     ];
   });
@@ -183,13 +182,15 @@ function recovery(results: Results): string {
     [
       'peers',
       'layout',
+      'timings',
       'failure',
       'subtree',
-      're-attached',
-      'delivering',
-      'ratio to 500 ms',
-      'placements (under failed/off/moving)',
-      'later placements',
+      'orphans (restart: root children)',
+      'placements after (goal: orphans; restart 0)',
+      'turned off (goal: 1; restart 0)',
+      're-attached by a hello',
+      're-attached (restart: every peer heard from)',
+      'new message at every live peer',
       'all reached after',
     ],
     rows,

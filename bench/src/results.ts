@@ -58,13 +58,29 @@ export interface ThroughputResult extends ThroughputRun {
 export interface RecoveryResult {
   size: number;
   layout: Layout;
-  mode: 'crash' | 'silent';
+  /** crash: SIGKILL of an interior peer; silent: SIGSTOP of it; restart: the root restarted on its store. */
+  mode: 'crash' | 'silent' | 'restart';
+  timings: 'fast' | 'reference';
   round: number;
-  /** Nodes in the failed peer's subtree, itself included. */
+  /** Nodes in the failed peer's subtree, itself included (0 for a root restart). */
   subtree: number;
-  /** From the failure until every live peer is attached again where the root has it. */
+  /** The failed node's children (the root's for a restart): the goal for placements. */
+  orphans: number;
+  /** Placements from the failure to the end of the aftermath (goal: the orphans at most; 0 for a restart). */
+  placementsAfter: number;
+  /** Nodes the root turned off in that time (goal: exactly one; none for a restart). */
+  turnedOff: number;
+  /** Nodes put back in the tree by a hello that proved their path, in that time. */
+  reattachedByHello: number;
+  /** How long the aftermath watched for late placements (a second wave comes a peer timeout later). */
+  aftermathMs: number;
+  /**
+   * From the failure until every live peer is attached again where the root has it; for a
+   * restart, from the new root's start until it heard from every peer (a hello through each
+   * answered).
+   */
   reattachedMs: number;
-  /** From the failure until a new message from the root reached every live peer. */
+  /** From the failure until a new message from the root reached every live peer (NaN: not measured). */
   deliveredMs: number;
   /** Messages sent before one reached everybody. */
   messagesTried: number;
@@ -78,7 +94,7 @@ export interface RecoveryResult {
   placedUnderMoving: number;
   /** When the last of those placements happened, after the failure. */
   lastPlacementMs: number;
-  /** Placements in the 3 s after recovery (late re-advertisements, e.g. lost hellos). */
+  /** Placements in the aftermath after recovery (late re-advertisements, e.g. lost hellos). */
   laterPlacements: number;
   /** A last message, after those 3 s, reached every live peer. */
   finalDelivered: boolean;
