@@ -427,7 +427,26 @@ export class Peer extends TreeNode<PeerEvents> {
       () => this.#fail('timeout'),
       this.timings.peerTimeout,
     );
-    void this.sendPacket(parent, { kind: 'reunion-hello', source: this.self, path: [this.self] });
+    // A parent that has not even acknowledged our hello within half the peer timeout is silent
+    // (stopped, cut off): leave it now. The nodes below us hold hellos that are lost with it;
+    // their peer timeouts run from about the same moment as ours, so we must be back in the tree,
+    // relaying them again, well before those end (no second wave). The root, as a parent, may
+    // be restarting: its peer timeout decides.
+    const attachment = this.#attachments;
+    const silent =
+      parent === this.root
+        ? undefined
+        : this.#clock.setTimeout(() => {
+            if (attachment === this.#attachments && this.parent === parent)
+              this.#fail('parent-unreachable');
+          }, this.timings.peerTimeout / 2);
+    void this.sendPacket(parent, {
+      kind: 'reunion-hello',
+      source: this.self,
+      path: [this.self],
+    }).then(() => {
+      if (silent !== undefined) this.#clock.clearTimeout(silent);
+    });
   }
 
   #stopCycle(): void {

@@ -128,4 +128,18 @@ describe('hellos relayed for the subtree', () => {
     await settle();
     expect(paths(transport.take('reunion-hello', P2))).toContainEqual([CHILD, SELF]);
   });
+
+  it('leaves a parent that does not even acknowledge its hello within half the peer timeout', async () => {
+    const { transport, clock, peer } = await attached(P1);
+    transport.deliver({ kind: 'reunion-hello-back', source: addr(P1), path: [addr(SELF)] });
+    transport.stalled.add(P1); // stopped: the socket is open, nothing answers
+    clock.advance(4_000);
+    await settle();
+    clock.advance(18_999);
+    await settle();
+    expect(peer.reunion).toBe('attached');
+    clock.advance(1);
+    await settle();
+    expect(peer.reunion).toBe('failure');
+  });
 });

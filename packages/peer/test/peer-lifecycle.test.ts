@@ -219,6 +219,7 @@ describe('reunion cycle (5.6)', () => {
     // Twice the peer timeout: the deadline armed with the Join must be gone.
     for (let i = 0; i < 20; i++) {
       s.clock.advance(4_000);
+      await settle(); // the parent acknowledges each hello
       expect(answerHellos()).toBe(1);
     }
     expect(s.peer.reunion).toBe('attached');

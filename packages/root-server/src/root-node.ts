@@ -40,7 +40,7 @@ export interface RootNodeOptions extends TreeNodeOptions {
   /**
    * The root timeout (ms): when given, nodes not heard from within it are turned off before each
    * placement too, not only at the service's periodic sweep, and a node not heard from for a
-   * third of it is believed dead: nobody is placed under it.
+   * quarter of it is believed dead: nobody is placed under it.
    */
   rootTimeout?: number;
 }
@@ -202,10 +202,12 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     if (this.#rootTimeout !== undefined && this.registry.isRegistered(from))
       this.sweep(this.#rootTimeout);
     const before = this.registry.graph.parentOf(from);
-    // A node not heard from for a third of the root timeout (three hello intervals at the
-    // reference proportions) is believed dead: newcomers are not placed under it, and a child
-    // re-advertising from under it goes elsewhere. A node whose connection failed is already off.
-    const staleAfter = this.#rootTimeout === undefined ? undefined : this.#rootTimeout / 3;
+    // A node not heard from for a quarter of the root timeout (2.25 hello intervals at the
+    // reference proportions: 9 s of 36 s) is believed dead: newcomers are not placed under it,
+    // and a child re-advertising from under it goes elsewhere. (Its children leave a silent
+    // parent after 10 s – the transport's ACK timeout – or half the peer timeout, whichever is
+    // first: by then it is believed dead.) A node whose connection failed is already off.
+    const staleAfter = this.#rootTimeout === undefined ? undefined : this.#rootTimeout / 4;
     const parent = this.registry.advertise(
       from,
       this.#clock.now(),
