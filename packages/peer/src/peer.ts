@@ -427,32 +427,68 @@ export class Peer extends TreeNode<PeerEvents> {
       () => this.#fail('timeout'),
       this.timings.peerTimeout,
     );
-    // A parent that has not even acknowledged our hello within half the peer timeout is silent
-    // (stopped, cut off): leave it now. The nodes below us hold hellos that are lost with it;
-    // their peer timeouts run from about the same moment as ours, so we must be back in the tree,
-    // relaying them again, well before those end (no second wave). The root, as a parent, may
-    // be restarting: its peer timeout decides.
-    const attachment = this.#attachments;
-    const silent =
-      parent === this.root
-        ? undefined
-        : this.#clock.setTimeout(() => {
-            if (attachment === this.#attachments && this.parent === parent)
-              this.#fail('parent-unreachable');
-          }, this.timings.peerTimeout / 2);
-    void this.sendPacket(parent, {
-      kind: 'reunion-hello',
-      source: this.self,
-      path: [this.self],
-    }).then(() => {
-      if (silent !== undefined) this.#clock.clearTimeout(silent);
-    });
+    void this.sendPacket(parent, { kind: 'reunion-hello', source: this.self, path: [this.self] });
+  }
+
+  /** Hellos (ours and relayed) sent to the parent and not acknowledged yet, oldest first. */
+  readonly #unacked = new Set<{ at: number; parent: string; attachment: number }>();
+  #silenceTimer: TimerHandle | undefined;
+
+  /**
+   * Watches hellos to the parent (ours and those relayed for the subtree): a parent that has not
+   * acknowledged one within half the peer timeout is silent (stopped, cut off) and is left at
+   * once. The nodes below hold hellos lost with it, and their peer timeouts run from about the
+   * same moment as ours: we must be back in the tree, relaying them again, well before those end
+   * (no second wave). The root, as a parent, may be restarting: its peer timeout decides.
+   */
+  protected override async sendPacket(to: string, packet: Packet): Promise<boolean> {
+    if (packet.kind !== 'reunion-hello' || to !== this.parent || to === this.root)
+      return super.sendPacket(to, packet);
+    const entry = { at: this.#clock.now(), parent: to, attachment: this.#attachments };
+    this.#unacked.add(entry);
+    this.#watchSilence();
+    try {
+      return await super.sendPacket(to, packet);
+    } finally {
+      this.#unacked.delete(entry);
+    }
+  }
+
+  #watchSilence(): void {
+    if (this.#silenceTimer !== undefined || this.#closed !== undefined) return;
+    for (const entry of this.#unacked) {
+      if (entry.attachment !== this.#attachments || entry.parent !== this.parent) {
+        this.#unacked.delete(entry); // sent to an earlier parent: not this one's silence
+        continue;
+      }
+      const limit = this.timings.peerTimeout / 2;
+      this.#silenceTimer = this.#clock.setTimeout(
+        () => {
+          this.#silenceTimer = undefined;
+          const oldest = this.#unacked.values().next().value;
+          if (
+            oldest === entry &&
+            this.#reunion === 'attached' &&
+            this.#clock.now() - entry.at >= limit
+          ) {
+            this.#unacked.clear();
+            this.#fail('parent-unreachable');
+            return;
+          }
+          this.#watchSilence();
+        },
+        Math.max(0, entry.at + limit - this.#clock.now()),
+      );
+      return;
+    }
   }
 
   #stopCycle(): void {
     if (this.#helloTimer !== undefined) this.#clock.clearTimeout(this.#helloTimer);
     if (this.#failureTimer !== undefined) this.#clock.clearTimeout(this.#failureTimer);
     if (this.#rootRetry !== undefined) this.#clock.clearTimeout(this.#rootRetry);
+    if (this.#silenceTimer !== undefined) this.#clock.clearTimeout(this.#silenceTimer);
+    this.#silenceTimer = undefined;
     this.#helloTimer = undefined;
     this.#failureTimer = undefined;
     this.#rootRetry = undefined;

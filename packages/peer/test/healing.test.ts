@@ -142,4 +142,19 @@ describe('hellos relayed for the subtree', () => {
     await settle();
     expect(peer.reunion).toBe('failure');
   });
+
+  it('leaves a parent that does not acknowledge a hello it relays, even with its own outstanding', async () => {
+    const { transport, clock, peer } = await attached(P1); // its own hello is outstanding
+    transport.deliver({ kind: 'join', source: addr(CHILD) });
+    transport.stalled.add(P1);
+    clock.advance(1_000);
+    transport.deliver({ kind: 'reunion-hello', source: addr(CHILD), path: [addr(CHILD)] });
+    await settle();
+    clock.advance(18_999);
+    await settle();
+    expect(peer.reunion).toBe('attached');
+    clock.advance(1);
+    await settle();
+    expect(peer.reunion).toBe('failure');
+  });
 });

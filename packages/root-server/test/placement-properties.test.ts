@@ -20,6 +20,8 @@ interface NaiveNode {
   /** When the node was linked to its parent: children are kept in order of attachment. */
   linked: number;
   lastParent: string | null;
+  /** Sent back under its parent (5.3.2) and not heard from through it since. */
+  sentBack: boolean;
 }
 
 /**
@@ -47,6 +49,7 @@ class NaiveTree {
         touched: 0,
         linked: 0,
         lastParent: null,
+        sentBack: false,
       });
     }
   }
@@ -126,10 +129,17 @@ class NaiveTree {
     const node = this.nodes.get(requester);
     if (!node) throw new Error('unregistered');
     const dead = (k: string) => k !== ROOT && now - this.#node(k).lastSeen > staleAfter;
-    if (node.alive && node.parent !== null && !dead(node.parent)) {
+    if (
+      node.alive &&
+      node.parent !== null &&
+      !dead(node.parent) &&
+      (node.parent === ROOT || !node.sentBack)
+    ) {
+      node.sentBack = true;
       this.#touch(requester, now);
       return node.parent;
     }
+    node.sentBack = false;
     const previous = node.parent ?? node.lastParent;
     // Detach first: the requester's subtree is out of the running and its old parent has one
     // child fewer.
@@ -173,7 +183,12 @@ class NaiveTree {
   }
 
   refresh(keys: string[], now: number): void {
-    for (const k of keys) if (this.nodes.get(k)?.alive) this.#touch(k, now);
+    for (const k of keys) {
+      const n = this.nodes.get(k);
+      if (!n?.alive) continue;
+      this.#touch(k, now);
+      n.sentBack = false;
+    }
   }
 
   sweep(now: number, timeout: number): string[] {

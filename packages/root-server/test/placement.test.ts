@@ -122,6 +122,15 @@ describe('a node asking again', () => {
     expect(tree.childrenOf(key(1))).toEqual([key(3), key(4)]);
     expect(tree.lastSeenOf(key(6))).toBe(5);
     expect(tree.verify()).toEqual([]);
+    // 6 asks again before any hello through it proved 2 alive: 2 is gone (it crashed a moment
+    // ago), 6 goes elsewhere. The root is never gone: 1 goes back under it every time.
+    expect(tree.place(key(6), 6)).toBe(key(3));
+    expect(tree.place(key(1), 6)).toBe(ROOT);
+    // A hello through it clears that: 5, sent back once and heard from, goes back again.
+    expect(tree.place(key(5), 7)).toBe(key(2));
+    expect(tree.confirmPath([key(5), key(2)], 8)).toBe(true);
+    expect(tree.place(key(5), 9)).toBe(key(2));
+    expect(tree.verify()).toEqual([]);
   });
 
   it('never goes under a node believed dead (not heard from for staleAfter), while another is open', () => {

@@ -34,6 +34,11 @@ export class TreeNode {
   older: TreeNode | null = null;
   newer: TreeNode | null = null;
   listed = false;
+  /**
+   * Set when the node asked again and was sent back under its parent (5.3.2), cleared when a hello
+   * through it proves that parent alive: asking again before that means the parent is gone.
+   */
+  sentBack = false;
   /** The parent the node had when it was last turned off: excluded from its next placement. */
   lastParent: TreeNode | null = null;
 

@@ -145,12 +145,21 @@ export class TreeGraph {
     const dead = (candidate: TreeNode) =>
       candidate !== this.#root && now - candidate.lastSeen > staleAfter;
     // A node whose parent is alive goes back under it (5.3.2: a child of a restarted root, a node
-    // that only lost its connection): nothing moves.
+    // that only lost its connection): nothing moves. Once: a node that asks again before a hello
+    // through it proved that parent alive lost it (it crashed just now, its connection to us has
+    // not failed yet). The root itself never fails.
     const current = node.alive ? node.parent : null;
-    if (current !== null && options.previousParent === undefined && !dead(current)) {
+    if (
+      current !== null &&
+      options.previousParent === undefined &&
+      !dead(current) &&
+      (current === this.#root || !node.sentBack)
+    ) {
+      node.sentBack = true;
       this.#recency.touch(node, now);
       return current.key;
     }
+    node.sentBack = false;
     const previous =
       options.previousParent === undefined
         ? (node.parent ?? node.lastParent)
@@ -216,6 +225,7 @@ export class TreeGraph {
     // Children are alive whenever their parent is: every node on the path is in the tree.
     for (let at: TreeNode | null = originator; at !== null && at !== this.#root; at = at.parent) {
       recency.touch(at, now);
+      at.sentBack = false;
       heard?.add(at.key);
     }
     return true;
