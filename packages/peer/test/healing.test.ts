@@ -29,6 +29,16 @@ async function attached(parent: string) {
   return { clock, transport, peer };
 }
 
+/** Still attached 1 ms before `ms` from now, in reunion failure at `ms`. */
+async function expectFailureIn(clock: ManualClock, peer: Peer, ms: number): Promise<void> {
+  clock.advance(ms - 1);
+  await settle();
+  expect(peer.reunion).toBe('attached');
+  clock.advance(1);
+  await settle();
+  expect(peer.reunion).toBe('failure');
+}
+
 const paths = (sent: Array<{ packet: { path?: Address[] } }>) =>
   sent.map(({ packet }) => (packet.path ?? []).map((a) => `${a.host}:${a.port}`));
 
@@ -135,12 +145,7 @@ describe('hellos relayed for the subtree', () => {
     transport.stalled.add(P1); // stopped: the socket is open, nothing answers
     clock.advance(4_000);
     await settle();
-    clock.advance(18_999);
-    await settle();
-    expect(peer.reunion).toBe('attached');
-    clock.advance(1);
-    await settle();
-    expect(peer.reunion).toBe('failure');
+    await expectFailureIn(clock, peer, 19_000);
   });
 
   it('leaves a parent that does not acknowledge a hello it relays, even with its own outstanding', async () => {
@@ -150,11 +155,6 @@ describe('hellos relayed for the subtree', () => {
     clock.advance(1_000);
     transport.deliver({ kind: 'reunion-hello', source: addr(CHILD), path: [addr(CHILD)] });
     await settle();
-    clock.advance(18_999);
-    await settle();
-    expect(peer.reunion).toBe('attached');
-    clock.advance(1);
-    await settle();
-    expect(peer.reunion).toBe('failure');
+    await expectFailureIn(clock, peer, 19_000);
   });
 });

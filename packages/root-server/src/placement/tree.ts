@@ -609,19 +609,23 @@ export class TreeGraph {
       if (next.first) queue.push(next.first);
       if (next.second) queue.push(next.second);
       if (i > 0) next.lastParent = next.parent;
-      if (next.alive) {
-        this.#open.remove(next);
-        this.#recency.remove(next);
-        this.#countDepth(next.depth, -1);
-        this.#aliveCount--;
-      }
+      this.#leaveTree(next);
       next.parent = null;
       next.first = null;
       next.second = null;
-      next.alive = false;
       next.detached = false;
-      next.depth = -1;
     }
+  }
+
+  /** Takes a node out of the tree's structures (heap, recency, depths, live count), if it is in. */
+  #leaveTree(node: TreeNode): void {
+    if (!node.alive) return;
+    this.#open.remove(node);
+    this.#recency.remove(node);
+    this.#countDepth(node.depth, -1);
+    this.#aliveCount--;
+    node.alive = false;
+    node.depth = -1;
   }
 
   /** Turns off `node` alone; each of its children becomes the top of a detached subtree. */
@@ -640,14 +644,7 @@ export class TreeGraph {
         const next = queue[i] as TreeNode;
         if (next.first) queue.push(next.first);
         if (next.second) queue.push(next.second);
-        if (next.alive) {
-          this.#open.remove(next);
-          this.#recency.remove(next);
-          this.#countDepth(next.depth, -1);
-          this.#aliveCount--;
-          next.alive = false;
-          next.depth = -1;
-        }
+        this.#leaveTree(next);
         next.detached = true;
         detached?.push(next.key);
       }
