@@ -385,11 +385,12 @@ export class Peer extends TreeNode<PeerEvents> {
     const previous = this.parent ?? this.#formerParent;
     this.#formerParent = null;
     // The old parent edge goes (5.3.4): tell the old parent (Leave, so that it stops counting us
-    // as a child), then drop the connection; keep the one to the root, which carries Register
-    // traffic.
-    if (previous !== null && previous !== parent) {
+    // as a child), then drop the connection. Not the root: it moved us itself, and our connection
+    // to it carries Register traffic (kept, and never held up by a Leave a reference root might
+    // not acknowledge).
+    if (previous !== null && previous !== parent && previous !== this.root) {
       void this.sendPacket(previous, { kind: 'leave', source: this.self }).then(() => {
-        if (previous !== this.root && previous !== this.parent) this.transport.disconnect(previous);
+        if (previous !== this.parent) this.transport.disconnect(previous);
       });
     }
     if (this.children.includes(parent)) this.removeChild(parent, 'became parent');

@@ -55,6 +55,17 @@ describe('a peer that moves to another parent (Leave)', () => {
     expect(transport.take('join', P2)).toHaveLength(1);
   });
 
+  it('says nothing to the root, which moved it itself', async () => {
+    const { transport, clock, peer } = await attached(ROOT);
+    clock.advance(4_000 + 38_000); // the hello is never answered
+    await settle();
+    expect(peer.reunion).toBe('failure');
+    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P2) });
+    await settle();
+    expect(transport.take('leave')).toEqual([]);
+    expect(transport.disconnected).not.toContain(ROOT);
+  });
+
   it('says nothing when it goes back under the same parent', async () => {
     const { transport, clock, peer } = await attached(P1);
     clock.advance(4_000 + 38_000); // the hello is never answered
