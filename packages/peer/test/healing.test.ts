@@ -1,4 +1,4 @@
-import type { Address } from '@p2p/codec';
+import type { Packet } from '@p2p/codec';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, Peer } from '../src/index.js';
 import { addr, FakeTransport, settle } from './fake-transport.js';
@@ -39,8 +39,9 @@ async function expectFailureIn(clock: ManualClock, peer: Peer, ms: number): Prom
   expect(peer.reunion).toBe('failure');
 }
 
-const paths = (sent: Array<{ packet: { path?: Address[] } }>) =>
-  sent.map(({ packet }) => (packet.path ?? []).map((a) => `${a.host}:${a.port}`));
+const pathOf = (packet: Packet): string[] =>
+  'path' in packet ? packet.path.map((a) => `${a.host}:${a.port}`) : [];
+const paths = (sent: Array<{ packet: Packet }>) => sent.map(({ packet }) => pathOf(packet));
 
 describe('a peer that moves to another parent (Leave)', () => {
   it('tells the parent it left, then drops the connection', async () => {
@@ -116,7 +117,7 @@ describe('hellos relayed for the subtree', () => {
     expect(peer.reunion).toBe('failure');
     transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P2) });
     await settle();
-    const again = transport.take('reunion-hello', P2).filter((s) => s.packet.path?.length !== 1);
+    const again = transport.take('reunion-hello', P2).filter((s) => pathOf(s.packet).length !== 1);
     expect(paths(again)).toEqual([[GRANDCHILD, CHILD, SELF]]);
     transport.deliver({
       kind: 'reunion-hello-back',
@@ -133,9 +134,9 @@ describe('hellos relayed for the subtree', () => {
     await settle();
     transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P1) });
     await settle();
-    expect(transport.take('reunion-hello', P1).filter((s) => s.packet.path?.length !== 1)).toEqual(
-      [],
-    );
+    expect(
+      transport.take('reunion-hello', P1).filter((s) => pathOf(s.packet).length !== 1),
+    ).toEqual([]);
   });
 
   it('are kept while in reunion failure, to be relayed once attached', async () => {
