@@ -22,6 +22,8 @@ interface NaiveNode {
   lastParent: string | null;
   /** Sent back under its parent (5.3.2) and not heard from through it since. */
   sentBack: boolean;
+  /** Failed by `fail` (its connection) and not placed since: no hello path re-attaches it. */
+  unreachable: boolean;
 }
 
 /**
@@ -50,6 +52,7 @@ class NaiveTree {
         linked: 0,
         lastParent: null,
         sentBack: false,
+        unreachable: false,
       });
     }
   }
@@ -140,6 +143,7 @@ class NaiveTree {
       return node.parent;
     }
     node.sentBack = false;
+    node.unreachable = false;
     const previous = node.parent ?? node.lastParent;
     // Detach first: the requester's subtree is out of the running and its old parent has one
     // child fewer.
@@ -171,9 +175,10 @@ class NaiveTree {
     return off;
   }
 
-  fail(key: string, now: number): string[] {
+  fail(key: string, now: number, unreachable = true): string[] {
     const node = this.nodes.get(key);
     if (!node || !(node.alive || node.detached)) return [];
+    if (unreachable) node.unreachable = true;
     for (const child of this.links(key)) {
       for (const k of this.linkedSubtree(child))
         Object.assign(this.#node(k), { alive: false, detached: true });
@@ -206,7 +211,7 @@ class NaiveTree {
       let failed = oldest[0];
       for (let up = this.parentOf(failed); up !== null && expired(up); up = this.parentOf(up))
         failed = up;
-      off.push(...this.fail(failed, now));
+      off.push(...this.fail(failed, now, false));
     }
   }
 
@@ -234,7 +239,8 @@ class NaiveTree {
     for (let i = keys.length - 1; i >= 0; i--) {
       const k = keys[i] as string;
       if (this.#node(k).parent !== parent || !willBeAlive(k)) {
-        if (willBeAlive(k) || this.links(parent).length >= 2) return undefined;
+        if (willBeAlive(k) || this.#node(k).unreachable || this.links(parent).length >= 2)
+          return undefined;
         moves.push([k, parent]);
         tops.add(k);
       }

@@ -272,9 +272,12 @@ describe('turning off', () => {
     // 4 under 3 (which has room) is proved.
     expect(tree.repairPath([key(4), key(3), key(1)], 20)).toEqual([key(4)]);
     expect(tree.parentOf(key(4))).toBe(key(3));
-    // A detached subtree comes back whole through a hello from its bottom.
-    tree.fail(key(3), 30);
-    expect(tree.repairPath([key(4), key(3), key(1)], 31)?.sort()).toEqual([3, 4].map(key).sort());
+    // 1's connection failed: its hellos still in flight prove nothing, no path brings it back.
+    // The subtree it left waits detached and comes back whole through a hello from its bottom.
+    tree.fail(key(1), 30);
+    expect(tree.repairPath([key(4), key(3), key(1)], 31)).toBeUndefined();
+    expect(tree.repairPath([key(4), key(3)], 31)?.sort()).toEqual([3, 4].map(key).sort());
+    expect(tree.parentOf(key(3))).toBe(ROOT);
     expect(tree.verify()).toEqual([]);
   });
 

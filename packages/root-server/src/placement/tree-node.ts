@@ -39,6 +39,11 @@ export class TreeNode {
    * through it proves that parent alive: asking again before that means the parent is gone.
    */
   sentBack = false;
+  /**
+   * Failed because the root's connection to it failed: its hellos still in flight prove nothing
+   * now, so no hello re-attaches it; it comes back by asking again (cleared by a placement).
+   */
+  unreachable = false;
   /** The parent the node had when it was last turned off: excluded from its next placement. */
   lastParent: TreeNode | null = null;
 

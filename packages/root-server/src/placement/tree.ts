@@ -160,6 +160,7 @@ export class TreeGraph {
       return current.key;
     }
     node.sentBack = false;
+    node.unreachable = false;
     const previous =
       options.previousParent === undefined
         ? (node.parent ?? node.lastParent)
@@ -239,7 +240,8 @@ export class TreeGraph {
    * (empty when the path already holds), after which {@link confirmPath} holds; or undefined,
    * changing nothing, when the path does not fit the tree rules: an unregistered key or the root
    * in it, a key twice, a node this graph has in the tree under another parent (the path is
-   * older than its placement), or a parent that already has two children.
+   * older than its placement), a parent that already has two children, or a node that {@link fail}
+   * took out and that has not asked again since.
    */
   repairPath(keys: readonly string[], now: number): string[] | undefined {
     const path: TreeNode[] = [];
@@ -263,7 +265,7 @@ export class TreeGraph {
     for (let i = path.length - 1; i >= 0; i--) {
       const node = path[i] as TreeNode;
       if (node.parent !== parent || !willBeAlive(node)) {
-        if (willBeAlive(node) || parent.childCount >= 2) return undefined;
+        if (willBeAlive(node) || node.unreachable || parent.childCount >= 2) return undefined;
         moves.push([node, parent]);
         tops.add(node);
       }
@@ -284,9 +286,10 @@ export class TreeGraph {
    * A node failed (its connection failed, or it is the highest of a silent chain): it alone is
    * turned off. Each of its children becomes the top of a detached subtree, kept whole (not in
    * the tree, links kept) until that child re-advertises or a hello proves its path; the sweep
-   * turns a detached subtree off when its top has not come back within the root timeout. Returns
-   * `[key]`, or empty when `key` is neither in the tree nor detached; the keys of the nodes
-   * detached are added to `detached`, if given.
+   * turns a detached subtree off when its top has not come back within the root timeout. The
+   * failed node itself is re-attached by no hello path (hellos of it still in flight prove
+   * nothing now): it comes back by asking again. Returns `[key]`, or empty when `key` is neither
+   * in the tree nor detached; the keys of the nodes detached are added to `detached`, if given.
    *
    * @throws Error for the root.
    */
@@ -294,7 +297,10 @@ export class TreeGraph {
     if (key === this.#root.key) throw new Error('the root cannot be turned off');
     const node = this.#nodes.get(key);
     const out: string[] = [];
-    if (node !== undefined && (node.alive || node.detached)) this.#fail(node, now, out, detached);
+    if (node !== undefined && (node.alive || node.detached)) {
+      node.unreachable = true;
+      this.#fail(node, now, out, detached);
+    }
     return out;
   }
 
