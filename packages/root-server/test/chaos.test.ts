@@ -145,8 +145,15 @@ describe('chaos: a root and 32 peers in separate processes', () => {
     // Settled: healthy, and the same tree a second later (no node still on the move).
     const shape = (t: Topology) =>
       JSON.stringify(t.nodes.map((n) => [n.address, n.parent, n.alive]));
+    // Healed: every survivor in place, and the dead turned off (those the crashed root had not
+    // noticed yet come back alive from the store and are turned off when their grace ends).
     const healed = () =>
-      untilTopology(root, 'the tree healed', (t) => healthy(t, survivors), 60_000);
+      untilTopology(
+        root,
+        'the tree healed',
+        (t) => healthy(t, survivors) && t.nodes.filter((n) => n.alive).length === survivors.length,
+        60_000,
+      );
     let settled = await healed();
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 1_000)); // an observation window, not a synchronisation
