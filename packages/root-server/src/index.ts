@@ -1,5 +1,5 @@
 export { AdminServer, type AdminSource } from './http/admin-server.js';
-export { createMetrics, type RootStats } from './metrics.js';
+export { createMetrics, type RootMetrics, type RootStats } from './metrics.js';
 export { type PlaceOptions, TreeGraph, type TreeNodeView } from './placement/tree.js';
 export { Registry, type RegistryOptions, type RestoreReport } from './registry/registry.js';
 export {
@@ -11,6 +11,7 @@ export {
 } from './root-node.js';
 export {
   type DashboardStats,
+  DEFAULT_FORGET_AFTER,
   RootServer,
   type RootServerOptions,
   type Topology,

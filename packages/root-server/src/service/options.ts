@@ -1,7 +1,7 @@
 import type { Framing } from '@p2p/codec';
 import { fastTimings } from '@p2p/peer';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { RootServerOptions } from '../root-server.js';
+import { DEFAULT_FORGET_AFTER, type RootServerOptions } from '../root-server.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 /** The flags of the root service as commander parses them. */
@@ -18,6 +18,7 @@ export interface RootServiceFlags {
   sourceIpCheck: 'auto' | 'on' | 'off';
   maxRegistered: number;
   refuseUnplacedJoins?: boolean;
+  forgetAfter: number;
   logLevel: LogLevel;
 }
 
@@ -25,6 +26,16 @@ function milliseconds(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new InvalidArgumentError('expected a whole number of milliseconds, at least 1');
+  return n;
+}
+
+function forgetTime(value: string): number {
+  if (value === 'never') return Number.POSITIVE_INFINITY;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(
+      "expected a whole number of milliseconds, at least 1 (86400000 is a day), or 'never'",
+    );
   return n;
 }
 
@@ -123,6 +134,15 @@ export function addRootServiceOptions(command: Command): Command {
       ).env('P2P_REFUSE_UNPLACED_JOINS'),
     )
     .addOption(
+      new Option(
+        '--forget-after <ms>',
+        "forget registrations of nodes out of the tree and silent this long ('never': keep them)",
+      )
+        .env('P2P_FORGET_AFTER')
+        .argParser(forgetTime)
+        .default(DEFAULT_FORGET_AFTER, '86400000, a day'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level (JSON logs on standard error)')
         .choices(LOG_LEVELS)
         .env('P2P_LOG_LEVEL')
@@ -147,5 +167,6 @@ export function rootServerOptionsFrom(flags: RootServiceFlags): RootServerOption
     ...(flags.sourceIpCheck === 'auto' ? {} : { verifySourceIp: flags.sourceIpCheck === 'on' }),
     maxRegistered: flags.maxRegistered,
     refuseUnplacedJoins: flags.refuseUnplacedJoins === true,
+    forgetAfter: flags.forgetAfter,
   };
 }
