@@ -213,10 +213,15 @@ export class OutboundConnection {
     if (this.#state === 'ended') return;
     const count = this.#acks.push(chunk);
     if (count < 0) {
-      const byte = chunk[this.#acks.badOffset] ?? 0;
+      const offset = this.#acks.badOffset;
+      const byte = chunk[offset] ?? 0;
+      // A node pointed at a web server (say the root's admin HTTP port) gets "HTTP/1.1 400 …".
+      const http = chunk.subarray(offset, offset + 5).toString('latin1') === 'HTTP/';
       this.fail(
         'ERR_PROTOCOL',
-        `${this.remote.key} wrote byte 0x${byte.toString(16).padStart(2, '0')} where only "ACK" may come back`,
+        http
+          ? `${this.remote.key} answered like an HTTP server ("${chunk.subarray(offset, offset + 12).toString('latin1')}…"), not a node of this network: is it an admin HTTP port rather than the TCP port of a node or root?`
+          : `${this.remote.key} wrote byte 0x${byte.toString(16).padStart(2, '0')} where only "ACK" may come back`,
         true,
       );
       return;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import net from 'node:net';
+import { createServer } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import type { Address, DecodedFrame } from '@p2p/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamError, type UnreachableEvent } from '../src/index.js';
@@ -176,6 +177,24 @@ describe('a remote that writes something other than ACK', () => {
       'ERR_PROTOCOL',
     ]);
     expect((await unreachable).error.code).toBe('ERR_PROTOCOL');
+  });
+
+  it('says so when the remote is an HTTP server', async () => {
+    const http = createServer((_request, response) => response.end());
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const { port } = http.address() as AddressInfo;
+    try {
+      const node = await startNode();
+      const unreachable = waitFor<UnreachableEvent>(node, 'unreachable');
+      await node.send(`127.0.0.1:${port}`, message(node.address, 'x')).catch(() => {});
+      const { error } = await unreachable;
+      expect(error.code).toBe('ERR_PROTOCOL');
+      expect(error.message).toContain('answered like an HTTP server ("HTTP/1.1 400');
+      expect(error.message).toContain('admin HTTP port rather than the TCP port');
+    } finally {
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    }
   });
 
   it('accepts an ACK split across writes, and several ACKs in one write', async () => {
