@@ -1,6 +1,6 @@
 import { addRootServiceOptions, LOG_LEVELS as ROOT_LOG_LEVELS } from '@p2p/root-server';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode, exitCodeFor } from './errors.js';
 import { shellHelp } from './shell/parse-command.js';
 
 const FRAMINGS = ['binary', 'text'];
@@ -49,6 +49,8 @@ export function buildProgram(): Command {
     program
       .command('root')
       .description('run the root service: registry, tree placement, liveness, admin HTTP'),
+    // Its events are printed on standard output: info logs would say each one a second time.
+    { logLevel: 'warn' },
   )
     .addOption(jsonOption())
     .addHelpText(
@@ -128,22 +130,66 @@ Examples:
   return program;
 }
 
-/** Runs the program; resolves with the exit code instead of exiting, so tests can call it. */
-export async function run(argv: readonly string[]): Promise<number> {
+/** A program whose standard-error output is collected in `held` rather than written. */
+function buildHeldProgram(held: string[]): Command {
   const program = buildProgram();
+  const hold = (text: string) => held.push(text);
+  for (const command of [program, ...program.commands])
+    command.configureOutput({ ...command.configureOutput(), writeErr: hold, outputError: hold });
+  return program;
+}
+
+/**
+ * commander checks required options before unknown ones, so `peer --rot x` said "required option
+ * --root" instead of pointing at the typo. When a required option is missing and the command line
+ * also has an unknown option, it is parsed again with no option required, so that commander
+ * reports the unknown one (with its "did you mean"). Returns that error, or undefined.
+ */
+async function unknownOptionError(argv: readonly string[], held: string[]): Promise<unknown> {
+  const program = buildHeldProgram(held);
+  const command = program.commands.find((c) => c.name() === argv[0]);
+  const [flag] = command?.parseOptions(argv.slice(1)).unknown ?? [];
+  if (command === undefined || !flag?.startsWith('-')) return undefined;
+  for (const option of command.options) option.makeOptionMandatory(false);
+  held.length = 0;
+  // Rejects at the unknown option, before any action runs.
+  return program.parseAsync([...argv], { from: 'user' }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+/**
+ * Runs the program; resolves with the exit code (from `exitCodeFor`, the table shared with
+ * `p2p-root`) instead of exiting, so tests can call it.
+ */
+export async function run(argv: readonly string[]): Promise<number> {
+  // What commander writes to standard error is held until it is known which error to show.
+  const held: string[] = [];
+  const program = buildHeldProgram(held);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return ExitCode.Ok;
+    try {
+      await program.parseAsync([...argv], { from: 'user' });
+      return ExitCode.Ok;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'commander.missingMandatoryOptionValue')
+        throw error;
+      const kept = [...held];
+      const unknown = await unknownOptionError(argv, held);
+      if (unknown === undefined) held.splice(0, held.length, ...kept);
+      throw unknown ?? error;
+    }
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end with code 0; every parsing problem is bad usage.
-      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    // commander has explained its own errors (held, printed below).
+    if (!(error instanceof CommanderError)) {
+      const known =
+        error instanceof CliError || typeof (error as { code?: unknown }).code === 'string';
+      process.stderr.write(
+        `p2p: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`,
+      );
     }
-    if (error instanceof CliError) {
-      process.stderr.write(`p2p: ${error.message}\n`);
-      return error.exitCode;
-    }
-    process.stderr.write(`p2p: ${(error as Error).stack ?? String(error)}\n`);
-    return ExitCode.Failure;
+    return exitCodeFor(error);
+  } finally {
+    for (const text of held) process.stderr.write(text);
   }
 }

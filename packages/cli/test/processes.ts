@@ -14,8 +14,11 @@ export class P2pProcess {
   readonly exited: Promise<number | null>;
   #waiters = new Set<() => void>();
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [bin, ...args], { stdio: 'pipe' });
+  constructor(args: string[], env?: Record<string, string>) {
+    this.child = spawn(process.execPath, [bin, ...args], {
+      stdio: 'pipe',
+      ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
+    });
     this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8');
     let partial = '';
@@ -80,8 +83,9 @@ export class P2pProcess {
 export function runP2p(
   args: string[],
   input?: string,
+  env?: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = new P2pProcess(args);
+  const proc = new P2pProcess(args, env);
   proc.child.stdin.end(input ?? '');
   return proc.exited.then((code) => ({ code, stdout: proc.stdout, stderr: proc.stderr }));
 }

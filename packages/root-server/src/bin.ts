@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { createLogger } from './service/logger.js';
+import { ExitCode, exitCodeFor } from './service/exit-codes.js';
+import { createLogger, resolveLogFormat } from './service/logger.js';
 import {
   addRootServiceOptions,
   type RootServiceFlags,
@@ -17,8 +18,9 @@ const program = addRootServiceOptions(
 ).addHelpText(
   'after',
   `
-Every flag can also be set by the environment variable shown. Logs are JSON lines on standard
-error; SIGINT or SIGTERM stops the root gracefully.
+Every flag can also be set by the environment variable shown. Logs go to standard error: readable
+lines on a terminal, JSON lines otherwise (--log-format). SIGINT or SIGTERM stops the root
+gracefully (exit code 0). Exit codes: 0 stopped, 1 failed at run time, 2 bad usage.
 
 Examples:
   p2p-root
@@ -29,20 +31,24 @@ Examples:
 try {
   program.parse();
 } catch (error) {
-  process.exit(error instanceof CommanderError && error.exitCode === 0 ? 0 : 2);
+  // commander has printed what was wrong.
+  process.exit(error instanceof CommanderError ? exitCodeFor(error) : ExitCode.Usage);
 }
 
 const flags = program.opts<RootServiceFlags>();
-const logger = createLogger(flags.logLevel, 'p2p-root');
+const logger = createLogger(flags.logLevel, 'p2p-root', flags.logFormat);
 try {
   await runRootService({ ...rootServerOptionsFrom(flags), logger });
-  process.exitCode = 0;
+  process.exitCode = ExitCode.Ok;
 } catch (error) {
+  const { message } = error as Error;
   const code = (error as { code?: string }).code;
   logger.fatal(
-    { code, err: (error as Error).message },
+    { code, err: message },
     error instanceof RootStoreError ? 'cannot open the store' : 'root failed',
   );
-  process.stderr.write(`p2p-root: ${(error as Error).message}\n`);
-  process.exitCode = 1;
+  // JSON logs are for programs; a person reading the terminal or the journal gets one plain line.
+  if (resolveLogFormat(flags.logFormat, process.stderr.isTTY === true) === 'json')
+    process.stderr.write(`p2p-root: ${message}\n`);
+  process.exitCode = exitCodeFor(error);
 }

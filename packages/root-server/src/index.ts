@@ -1,4 +1,5 @@
 export { AdminServer, type AdminSource } from './http/admin-server.js';
+export { AdminHttpError, type AdminHttpErrorCode } from './http/errors.js';
 export { createMetrics, type RootMetrics, type RootStats } from './metrics.js';
 export { type PlaceOptions, TreeGraph, type TreeNodeView } from './placement/tree.js';
 export { Registry, type RegistryOptions, type RestoreReport } from './registry/registry.js';
@@ -17,7 +18,20 @@ export {
   type Topology,
   type TopologyNode,
 } from './root-server.js';
-export { createLogger, LOG_LEVELS, type LogLevel } from './service/logger.js';
+export {
+  ExitCode,
+  type ExitCodeValue,
+  exitCodeFor,
+  USAGE_ERROR_CODES,
+} from './service/exit-codes.js';
+export {
+  createLogger,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+  resolveLogFormat,
+} from './service/logger.js';
 export {
   addRootServiceOptions,
   type RootServiceFlags,

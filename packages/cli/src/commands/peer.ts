@@ -1,7 +1,7 @@
 import type { Framing } from '@p2p/codec';
-import { Peer, PeerError } from '@p2p/peer';
+import { Peer } from '@p2p/peer';
 import { createLogger, type LogLevel } from '@p2p/root-server';
-import { CliError, usageError } from '../errors.js';
+import { failure } from '../errors.js';
 import { Output } from '../output.js';
 import { reportPeerEvents, runPeerShell } from '../shell/peer-shell.js';
 
@@ -30,11 +30,7 @@ export async function peerCommand(flags: PeerFlags): Promise<void> {
       logger,
     });
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (error instanceof PeerError || code === 'ERR_ADDRESS' || code === 'ERR_INVALID_ARGUMENT') {
-      throw usageError((error as Error).message);
-    }
-    throw new CliError(`cannot start the peer: ${(error as Error).message}`);
+    throw failure('cannot start the peer', error);
   }
   const stopReporting = reportPeerEvents(peer, out);
   out.event(

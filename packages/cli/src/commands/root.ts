@@ -5,7 +5,7 @@ import {
   rootServerOptionsFrom,
   runRootService,
 } from '@p2p/root-server';
-import { CliError } from '../errors.js';
+import { failure } from '../errors.js';
 import { Output } from '../output.js';
 
 export interface RootFlags extends RootServiceFlags {
@@ -40,7 +40,7 @@ function report(server: RootServer, out: Output): void {
 
 /** `p2p root`: the same service as `p2p-root`, with events on standard output. */
 export async function rootCommand(flags: RootFlags): Promise<void> {
-  const logger = createLogger(flags.logLevel, 'p2p-root');
+  const logger = createLogger(flags.logLevel, 'p2p-root', flags.logFormat);
   const out = new Output(process.stdout, flags.json === true);
   try {
     await runRootService({
@@ -49,6 +49,6 @@ export async function rootCommand(flags: RootFlags): Promise<void> {
       onStarted: (server) => report(server, out),
     });
   } catch (error) {
-    throw new CliError(`root failed: ${(error as Error).message}`);
+    throw failure('root failed', error);
   }
 }

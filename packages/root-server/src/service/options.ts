@@ -1,8 +1,8 @@
-import type { Framing } from '@p2p/codec';
+import { type Framing, parseAddress } from '@p2p/codec';
 import { fastTimings } from '@p2p/peer';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_FORGET_AFTER, type RootServerOptions } from '../root-server.js';
-import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 
 /** The flags of the root service as commander parses them. */
 export interface RootServiceFlags {
@@ -20,6 +20,27 @@ export interface RootServiceFlags {
   refuseUnplacedJoins?: boolean;
   forgetAfter: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
+}
+
+/** Checks a `HOST:PORT` flag when it is parsed (a bad value is bad usage, named with its flag or variable). */
+function address(value: string): string {
+  try {
+    parseAddress(value);
+  } catch {
+    throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:5353');
+  }
+  return value;
+}
+
+function httpAddress(value: string): string {
+  if (value === 'off') return value;
+  try {
+    parseAddress(value);
+  } catch {
+    throw new InvalidArgumentError("expected HOST:PORT, e.g. 127.0.0.1:8080, or 'off'");
+  }
+  return value;
 }
 
 function milliseconds(value: string): number {
@@ -57,16 +78,21 @@ function windowSize(value: string): number {
  * Adds the root service's flags, each with its environment variable, to a command. Shared by
  * `p2p-root` and `p2p root`, so both take the same flags.
  */
-export function addRootServiceOptions(command: Command): Command {
+export function addRootServiceOptions(
+  command: Command,
+  defaults: { logLevel?: LogLevel } = {},
+): Command {
   return command
     .addOption(
       new Option('--listen <host:port>', 'address of the root TCP server')
         .env('P2P_LISTEN')
+        .argParser(address)
         .default('127.0.0.1:5353'),
     )
     .addOption(
       new Option('--http <host:port>', "address of the admin HTTP server ('off' for none)")
         .env('P2P_HTTP')
+        .argParser(httpAddress)
         .default('127.0.0.1:8080'),
     )
     .addOption(
@@ -143,10 +169,19 @@ export function addRootServiceOptions(command: Command): Command {
         .default(DEFAULT_FORGET_AFTER, '86400000, a day'),
     )
     .addOption(
-      new Option('--log-level <level>', 'log level (JSON logs on standard error)')
+      new Option('--log-level <level>', 'log level (logs go to standard error)')
         .choices(LOG_LEVELS)
         .env('P2P_LOG_LEVEL')
-        .default('info'),
+        .default(defaults.logLevel ?? 'info'),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        "logs as JSON lines, or 'pretty' readable lines; 'auto': pretty on a terminal",
+      )
+        .choices(LOG_FORMATS)
+        .env('P2P_LOG_FORMAT')
+        .default('auto'),
     );
 }
 
