@@ -27,9 +27,12 @@ describe("the README's way to put p2p and p2p-root on the PATH", () => {
     );
     const decoded = spawnSync(join(prefix, 'bin', 'p2p'), ['decode', HELLO], { encoding: 'utf8' });
     expect(decoded.status).toBe(0);
-    expect(decoded.stdout.trim().split('\n').map((line) => JSON.parse(line).text)).toEqual([
-      'hello',
-    ]);
+    expect(
+      decoded.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).text),
+    ).toEqual(['hello']);
     const help = spawnSync(join(prefix, 'bin', 'p2p-root'), ['--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('--forget-after');

@@ -62,6 +62,13 @@ afterAll(async () => {
   if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
 });
 
+/** Closes what a test opened: the page, then the peers, then the root. */
+async function closeAll(page: Page | undefined, peers: Peer[], root: RootServer | undefined) {
+  await page?.close();
+  await Promise.all(peers.map((p) => p.close()));
+  await root?.close();
+}
+
 async function openDashboard(root: RootServer): Promise<Page> {
   const page = await (browser as BrowserContext).newPage();
   await page.goto(`http://${root.httpAddress}/`);
@@ -98,11 +105,7 @@ describe.skipIf(executablePath === undefined)(
       page = await openDashboard(root);
     }, 60_000);
 
-    afterAll(async () => {
-      await page?.close();
-      await Promise.all(peers.map((p) => p.close()));
-      await root?.close();
-    });
+    afterAll(() => closeAll(page, peers, root));
 
     it('draws every node with its address, the root on top, and the counters', async () => {
       await node(root.address).waitFor({ timeout: 10_000 });
@@ -199,11 +202,7 @@ describe.skipIf(executablePath === undefined)('the dashboard with 1,000 nodes', 
     page = await openDashboard(root);
   }, 60_000);
 
-  afterAll(async () => {
-    await page?.close();
-    await Promise.all(peers.map((p) => p.close()));
-    await root?.close();
-  });
+  afterAll(() => closeAll(page, peers, root));
 
   it('draws the whole tree, and keeps its elements while real peers leave and join', async () => {
     await showing(1_001);

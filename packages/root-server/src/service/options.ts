@@ -23,24 +23,21 @@ export interface RootServiceFlags {
   logFormat: LogFormat;
 }
 
-/** Checks a `HOST:PORT` flag when it is parsed (a bad value is bad usage, named with its flag or variable). */
-function address(value: string): string {
-  try {
-    parseAddress(value);
-  } catch {
-    throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:5353');
-  }
-  return value;
-}
-
-function httpAddress(value: string): string {
-  if (value === 'off') return value;
-  try {
-    parseAddress(value);
-  } catch {
-    throw new InvalidArgumentError("expected HOST:PORT, e.g. 127.0.0.1:8080, or 'off'");
-  }
-  return value;
+/**
+ * A parser that checks a `HOST:PORT` flag when it is parsed, so that a bad value is bad usage
+ * named with its flag or environment variable; `keywords` are accepted as they are.
+ */
+function addressFlag(example: string, ...keywords: string[]) {
+  const hint = `expected HOST:PORT, e.g. ${example}${keywords.map((k) => `, or '${k}'`).join('')}`;
+  return (value: string): string => {
+    if (keywords.includes(value)) return value;
+    try {
+      parseAddress(value);
+    } catch {
+      throw new InvalidArgumentError(hint);
+    }
+    return value;
+  };
 }
 
 function milliseconds(value: string): number {
@@ -86,13 +83,13 @@ export function addRootServiceOptions(
     .addOption(
       new Option('--listen <host:port>', 'address of the root TCP server')
         .env('P2P_LISTEN')
-        .argParser(address)
+        .argParser(addressFlag('127.0.0.1:5353'))
         .default('127.0.0.1:5353'),
     )
     .addOption(
       new Option('--http <host:port>', "address of the admin HTTP server ('off' for none)")
         .env('P2P_HTTP')
-        .argParser(httpAddress)
+        .argParser(addressFlag('127.0.0.1:8080', 'off'))
         .default('127.0.0.1:8080'),
     )
     .addOption(
