@@ -20,6 +20,8 @@ export class FakeTransport
   readonly down = new Set<string>();
   /** Remotes whose sends are recorded but never settle (a stopped node that never ACKs). */
   readonly stalled = new Set<string>();
+  /** The framing each remote is spoken to in (default binary). */
+  readonly framings = new Map<string, Framing>();
   closed = false;
 
   constructor(address: string) {
@@ -49,8 +51,9 @@ export class FakeTransport
     this.disconnected.push(typeof remote === 'string' ? remote : formatAddress(remote));
   }
 
-  framingFor(): Framing {
-    return 'binary';
+  framingFor(remote: Address | string): Framing {
+    const key = typeof remote === 'string' ? remote : formatAddress(remote);
+    return this.framings.get(key) ?? 'binary';
   }
 
   async close(): Promise<void> {
