@@ -18,8 +18,10 @@ export function reportPeerEvents(peer: Peer, out: Output): () => void {
       { parent },
       parent === null ? 'left the tree (no parent)' : `parent is now ${parent}`,
     );
+  // `from` is the neighbour the Message came through, not its author: protocol v1 carries no
+  // origin, and every node forwards with itself as the source.
   const onMessage = ({ text, from }: { text: string; from: string }) =>
-    out.event('message', { text, from }, `[${from}] ${text}`);
+    out.event('message', { text, via: from }, `[via ${from}] ${text}`);
   const onFailure = ({ reason }: { reason: string }) =>
     out.event(
       'reunion-failure',
@@ -79,7 +81,11 @@ export async function runPeerShell(peer: Peer, io: ShellIo, out: Output): Promis
     historySize: 200,
     prompt: 'p2p> ',
   });
-  rl.on('SIGINT', () => rl.close()); // Ctrl-C at the prompt leaves like quit
+  // Ctrl-C at the prompt leaves like quit, ending the line so the terminal's prompt starts afresh.
+  rl.on('SIGINT', () => {
+    if (terminal) io.output.write('\n');
+    rl.close();
+  });
   if (terminal) {
     out.interrupt = (print) => {
       clearLine(io.output, 0);
