@@ -8,6 +8,8 @@ import { reportPeerEvents, runPeerShell } from '../shell/peer-shell.js';
 export interface PeerFlags {
   root: string;
   listen: string;
+  advertise?: string;
+  joinTimeout: number;
   manual?: boolean;
   timings: 'reference' | 'fast';
   framing: Framing;
@@ -24,6 +26,7 @@ export async function peerCommand(flags: PeerFlags): Promise<void> {
     peer = await Peer.start({
       listen: flags.listen,
       root: flags.root,
+      ...(flags.advertise === undefined ? {} : { advertise: flags.advertise }),
       mode: flags.manual ? 'manual' : 'auto',
       timings: flags.timings,
       framing: flags.framing,
@@ -46,7 +49,9 @@ export async function peerCommand(flags: PeerFlags): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   try {
-    await runPeerShell(peer, { input: process.stdin, output: process.stdout }, out);
+    await runPeerShell(peer, { input: process.stdin, output: process.stdout }, out, {
+      joinTimeoutMs: flags.joinTimeout,
+    });
   } finally {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
