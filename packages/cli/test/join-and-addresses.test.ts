@@ -79,6 +79,29 @@ describe('scripts send to the tree, not to nobody', () => {
   });
 });
 
+describe('a message too large for the network', () => {
+  it('is refused where it is typed, with the limit in bytes, and the peer stays in the tree', async () => {
+    const { root, address } = await startRoot('127.0.0.1:0');
+    const peer = spawnP2p(['peer', '--root', address, '--timings', 'fast', '--json']);
+    await peer.waitFor((e) => e.event === 'parent');
+    const refused = await peer.command(`SendMessage ${'x'.repeat(70_000)}`, 'error');
+    expect(refused).toEqual({
+      event: 'error',
+      message: 'the message is 70000 bytes (UTF-8); the network takes at most 2028',
+      code: 'ERR_MESSAGE_TOO_LARGE',
+    });
+    expect(await peer.command(`SendMessage ${'y'.repeat(2_028)}`, 'sent')).toMatchObject({
+      delivered: 1,
+    });
+    await root.waitFor((e) => e.event === 'message' && e.text === 'y'.repeat(2_028));
+    expect(await peer.command('status', 'status')).toMatchObject({
+      parent: address,
+      reunion: 'attached',
+    });
+    expect(peer.events.filter((e) => e.event === 'reunion-failure')).toEqual([]);
+  });
+});
+
 describe("the README's multi-machine recipe: a root on 0.0.0.0, peers dialling a concrete address", () => {
   it('peers register, join, and a message typed in one reaches every other node', async () => {
     const { root, address } = await startRoot('0.0.0.0:0');

@@ -1,4 +1,5 @@
 import { BINARY_HEADER_LENGTH, DEFAULT_MAX_BODY_SIZE, type Framing } from '@p2p/codec';
+import { PeerError } from './errors.js';
 
 /**
  * The reference implementation reads each packet with one `recv(2048)` and dies on a larger one
@@ -35,7 +36,8 @@ export class MessageLimits {
       maxMessageBytes !== undefined &&
       (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 0)
     ) {
-      throw new RangeError(
+      throw new PeerError(
+        'ERR_INVALID_OPTIONS',
         `maxMessageBytes must be a whole number of bytes, got ${String(maxMessageBytes)}`,
       );
     }

@@ -122,6 +122,13 @@ export class TreeNode<
    * larger than `maxMessageBytes` is refused (ERR_MESSAGE_TOO_LARGE) before anything is sent.
    */
   async broadcast(text: string): Promise<BroadcastResult> {
+    this.checkMessage(text);
+    this.counters.messagesOriginated++;
+    return this.#flood(text);
+  }
+
+  /** Throws what `broadcast(text)` would refuse the text with (ERR_MESSAGE_TOO_LARGE), if anything. */
+  checkMessage(text: string): void {
     if (typeof text !== 'string')
       throw new TypeError('broadcast expects the message text as a string');
     const bytes = Buffer.byteLength(text, 'utf8');
@@ -131,8 +138,6 @@ export class TreeNode<
         `the message is ${bytes} bytes (UTF-8); the network takes at most ${this.#limits.maxMessageBytes}`,
       );
     }
-    this.counters.messagesOriginated++;
-    return this.#flood(text);
   }
 
   /** Typed emit for subclasses (EventEmitter's generic emit does not narrow inside a generic class). */

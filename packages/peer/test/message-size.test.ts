@@ -106,3 +106,13 @@ describe('a node never sends a neighbour a frame it is known not to take', () =>
     expect(transport.take('message').map((s) => s.to)).toEqual([PARENT, CHILD_B]);
   });
 });
+
+describe('maxMessageBytes is checked', () => {
+  it('a negative or fractional limit is refused as an invalid option', () => {
+    for (const maxMessageBytes of [-1, 1.5]) {
+      expect(
+        () => new Peer({ transport: new FakeTransport(SELF), root: ROOT, maxMessageBytes }),
+      ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTIONS' }));
+    }
+  });
+});

@@ -177,6 +177,7 @@ async function execute(
         return false;
       }
       case 'send': {
+        peer.checkMessage(command.text); // refused at once, not after waiting for the tree
         await inTree(peer, options);
         const { delivered, failed } = await peer.broadcast(command.text);
         const note =
