@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, Peer, type PeerError } from '../src/index.js';
-import { addr, FakeTransport, settle } from './fake-transport.js';
+import { addr, FakeTransport, placeUnder, rejectionOf, settle } from './fake-transport.js';
 import { StandInRoot } from './stand-in-root.js';
 
 const ROOT = '127.0.0.1:5353';
@@ -18,15 +18,6 @@ function fakePeer() {
   const peer = new Peer({ transport, root: ROOT, clock });
   return { clock, transport, peer };
 }
-
-/** The promise's rejection (a resolution fails the test). */
-const rejection = (promise: Promise<unknown>) =>
-  promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${String(value)}`);
-    },
-    (error: PeerError) => error,
-  );
 
 describe('peer.joined(): waiting until the peer is in the tree', () => {
   it('resolves with the parent once the parent acknowledged the Join, not before', async () => {
@@ -50,7 +41,7 @@ describe('peer.joined(): waiting until the peer is in the tree', () => {
   it('times out with ERR_JOIN_TIMEOUT saying the root could not be reached, and why', async () => {
     const { clock, transport, peer } = fakePeer();
     transport.down.add(ROOT);
-    const waiting = rejection(peer.joined({ timeoutMs: 5_000 }));
+    const waiting = rejectionOf<PeerError>(peer.joined({ timeoutMs: 5_000 }));
     peer.begin();
     await settle();
     clock.advance(5_000);
@@ -64,13 +55,8 @@ describe('peer.joined(): waiting until the peer is in the tree', () => {
   it('times out saying which step is missing: a parent that never acknowledges the Join', async () => {
     const { clock, transport, peer } = fakePeer();
     transport.stalled.add(PARENT);
-    const waiting = rejection(peer.joined({ timeoutMs: 1_500 }));
-    peer.begin();
-    await settle();
-    transport.deliver({ kind: 'register-response', source: addr(ROOT) });
-    await settle();
-    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(PARENT) });
-    await settle();
+    const waiting = rejectionOf<PeerError>(peer.joined({ timeoutMs: 1_500 }));
+    await placeUnder(peer, transport, ROOT, PARENT);
     clock.advance(1_500);
     expect((await waiting).message).toBe(
       `the peer did not join the tree within 1.5 s: the parent ${PARENT} has not acknowledged the Join`,
@@ -79,7 +65,7 @@ describe('peer.joined(): waiting until the peer is in the tree', () => {
 
   it('says so when the answer comes from another address than the root it was given', async () => {
     const { clock, transport, peer } = fakePeer();
-    const waiting = rejection(peer.joined({ timeoutMs: 1_000 }));
+    const waiting = rejectionOf<PeerError>(peer.joined({ timeoutMs: 1_000 }));
     peer.begin();
     await settle();
     transport.deliver({ kind: 'register-response', source: addr('0.0.0.0:5353') });
@@ -92,23 +78,18 @@ describe('peer.joined(): waiting until the peer is in the tree', () => {
   it('rejects ERR_CLOSED when the peer closes and ERR_ABORTED when the signal aborts', async () => {
     const { peer } = fakePeer();
     const controller = new AbortController();
-    const aborted = rejection(peer.joined({ signal: controller.signal }));
+    const aborted = rejectionOf<PeerError>(peer.joined({ signal: controller.signal }));
     controller.abort(new Error('user gave up'));
     expect(await aborted).toMatchObject({ code: 'ERR_ABORTED' });
-    const closed = rejection(peer.joined());
+    const closed = rejectionOf<PeerError>(peer.joined());
     await peer.close();
     expect(await closed).toMatchObject({ code: 'ERR_CLOSED' });
-    expect(await rejection(peer.joined())).toMatchObject({ code: 'ERR_CLOSED' });
+    expect(await rejectionOf<PeerError>(peer.joined())).toMatchObject({ code: 'ERR_CLOSED' });
   });
 
   it('a peer that joined again after losing its parent is joined again', async () => {
     const { transport, peer } = fakePeer();
-    peer.begin();
-    await settle();
-    transport.deliver({ kind: 'register-response', source: addr(ROOT) });
-    await settle();
-    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(PARENT) });
-    await settle();
+    await placeUnder(peer, transport, ROOT, PARENT);
     transport.fail(PARENT);
     expect(peer.status().joined).toBe(false);
     const waiting = peer.joined({ timeoutMs: 1_000 });

@@ -6,7 +6,7 @@ import {
   type PeerError,
   type PeerInit,
 } from '../src/index.js';
-import { addr, FakeTransport, settle } from './fake-transport.js';
+import { addr, FakeTransport, placeUnder, rejectionOf, settle } from './fake-transport.js';
 
 const ROOT = '127.0.0.1:5353';
 const SELF = '127.0.0.1:6501';
@@ -18,12 +18,7 @@ const CHILD_B = '127.0.0.1:6702';
 async function interiorNode(options: Partial<PeerInit> = {}) {
   const transport = new FakeTransport(SELF);
   const peer = new Peer({ transport, root: ROOT, clock: new ManualClock(), ...options });
-  peer.begin();
-  await settle();
-  transport.deliver({ kind: 'register-response', source: addr(ROOT) });
-  await settle();
-  transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(PARENT) });
-  await settle();
+  await placeUnder(peer, transport, ROOT, PARENT);
   transport.deliver({ kind: 'join', source: addr(CHILD_A) });
   transport.deliver({ kind: 'join', source: addr(CHILD_B) });
   await settle();
@@ -31,18 +26,10 @@ async function interiorNode(options: Partial<PeerInit> = {}) {
   return { transport, peer };
 }
 
-const rejection = (promise: Promise<unknown>) =>
-  promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: PeerError) => error,
-  );
-
 describe('a message too large for the network is refused where it is typed', () => {
   it('a 70,000-character broadcast is refused with the limit in bytes, and the peer keeps its parent', async () => {
     const { transport, peer } = await interiorNode();
-    const error = await rejection(peer.broadcast('x'.repeat(70_000)));
+    const error = await rejectionOf<PeerError>(peer.broadcast('x'.repeat(70_000)));
     expect(error.code).toBe('ERR_MESSAGE_TOO_LARGE');
     expect(error.message).toBe(
       'the message is 70000 bytes (UTF-8); the network takes at most 2028',
@@ -60,7 +47,9 @@ describe('a message too large for the network is refused where it is typed', () 
     expect(await peer.broadcast('x'.repeat(2_028))).toEqual({ delivered: 3, failed: [] });
     expect(transport.take('message')).toHaveLength(3);
     // 1,015 characters, 2,030 bytes.
-    expect((await rejection(peer.broadcast('é'.repeat(1_015)))).code).toBe('ERR_MESSAGE_TOO_LARGE');
+    expect((await rejectionOf<PeerError>(peer.broadcast('é'.repeat(1_015)))).code).toBe(
+      'ERR_MESSAGE_TOO_LARGE',
+    );
   });
 
   it('with a send window (every node parses by length) the limit is 65,536 bytes', async () => {
@@ -68,14 +57,16 @@ describe('a message too large for the network is refused where it is typed', () 
     expect(peer.maxMessageBytes).toBe(65_536);
     expect(await peer.broadcast('x'.repeat(65_536))).toEqual({ delivered: 3, failed: [] });
     expect(transport.take('message')).toHaveLength(3);
-    expect((await rejection(peer.broadcast('x'.repeat(65_537)))).code).toBe(
+    expect((await rejectionOf<PeerError>(peer.broadcast('x'.repeat(65_537)))).code).toBe(
       'ERR_MESSAGE_TOO_LARGE',
     );
   });
 
   it('maxMessageBytes sets the limit', async () => {
     const { peer } = await interiorNode({ maxMessageBytes: 10 });
-    expect((await rejection(peer.broadcast('eleven char'))).message).toContain('at most 10');
+    expect((await rejectionOf<PeerError>(peer.broadcast('eleven char'))).message).toContain(
+      'at most 10',
+    );
   });
 });
 
