@@ -72,8 +72,7 @@ Examples:
     .requiredOption('--root <host:port>', 'address of the root')
     .option(
       '--listen <host:port>',
-      "this peer's TCP server address (port 0: any free port)",
-      '127.0.0.1:0',
+      "this peer's TCP server address (port 0: any free port); default 127.0.0.1:0, or 0.0.0.0:0 with a root on another machine",
     )
     .option(
       '--advertise <host:port>',

@@ -102,6 +102,20 @@ describe('a message too large for the network', () => {
   });
 });
 
+describe('a peer nobody could reach', () => {
+  it('listening on loopback with a root on another machine, refuses to start and says what to do', async () => {
+    const { code, stderr } = await runP2p(
+      ['peer', '--root', '203.0.113.1:5353', '--listen', '127.0.0.1:0'],
+      'quit\n',
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'p2p: the peer listens on 127.0.0.1, which the root 203.0.113.1 and other peers cannot reach; ' +
+        'listen on an address of this machine they can reach (or 0.0.0.0)',
+    );
+  });
+});
+
 describe("the README's multi-machine recipe: a root on 0.0.0.0, peers dialling a concrete address", () => {
   it('peers register, join, and a message typed in one reaches every other node', async () => {
     const { root, address } = await startRoot('0.0.0.0:0');
