@@ -1,8 +1,10 @@
+import { createRequire } from 'node:module';
 import { addRootServiceOptions, LOG_LEVELS as ROOT_LOG_LEVELS } from '@p2p/root-server';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CliError, ExitCode, exitCodeFor } from './errors.js';
 import { shellHelp } from './shell/parse-command.js';
 
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 const FRAMINGS = ['binary', 'text'];
 const LOG_LEVELS = [...ROOT_LOG_LEVELS];
 
@@ -41,6 +43,7 @@ const timingsOption = () =>
 export function buildProgram(): Command {
   const program = new Command('p2p')
     .description('Run and inspect a tree-shaped peer-to-peer broadcast network.')
+    .version(version, '-V, --version', 'print the version of p2p')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .exitOverride();
@@ -71,8 +74,18 @@ Examples:
     .requiredOption('--root <host:port>', 'address of the root')
     .option(
       '--listen <host:port>',
-      "this peer's TCP server address (port 0: any free port)",
-      '127.0.0.1:0',
+      "this peer's TCP server address (port 0: any free port); default 127.0.0.1:0, or 0.0.0.0:0 with a root on another machine",
+    )
+    .option(
+      '--advertise <host:port>',
+      'the address other nodes reach this peer at, if not --listen (port 0: the listening port); ' +
+        'default: --listen, or on 0.0.0.0 the interface that reaches the root',
+    )
+    .option(
+      '--join-timeout <ms>',
+      'how long SendMessage waits for the peer to join the tree (auto mode)',
+      positiveInteger,
+      10_000,
     )
     .option('--manual', 'do not join automatically: type Register and Advertise yourself')
     .addOption(timingsOption())
@@ -84,8 +97,12 @@ Examples:
       `
 ${shellHelp}
 
+SendMessage waits until the peer has joined the tree (--join-timeout); a script whose peer cannot
+join exits 1.
+
 Examples:
   p2p peer --root 127.0.0.1:5353 --listen 127.0.0.1:6501
+  p2p peer --root 192.168.1.10:5353 --listen 0.0.0.0:6501     # another machine's root
   printf 'SendMessage hello\\nquit\\n' | p2p peer --root 127.0.0.1:5353 --json`,
     )
     .action(async (options) => (await import('./commands/peer.js')).peerCommand(options));
@@ -126,6 +143,19 @@ Examples:
     .action(async (hex, options) =>
       (await import('./commands/decode.js')).decodeCommand(hex, options),
     );
+
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  p2p demo                                          # a root and 7 peers on loopback
+  p2p root --listen 0.0.0.0:5353                    # a root other machines can reach
+  p2p peer --root 127.0.0.1:5353                    # a peer with its shell
+  printf 'SendMessage hello\\nquit\\n' | p2p peer --root 127.0.0.1:5353 --json
+  p2p decode 31303430303030353132372e3030302e3030302e303031303533353368656c6c6f
+
+Run p2p <command> --help for a command's options.`,
+  );
 
   return program;
 }

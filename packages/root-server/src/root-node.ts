@@ -220,7 +220,8 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     void this.sendPacket(from, {
       kind: 'advertise-response',
       source: this.self,
-      parent: parseAddress(parent),
+      // Under the root: the root as this node reaches it (listening on 0.0.0.0, the address it dialled).
+      parent: parent === this.address ? this.sourceFor(from) : parseAddress(parent),
     });
   }
 

@@ -186,6 +186,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         clock,
         logger,
         rootTimeout: timings.rootTimeout,
+        ...(options.window === undefined ? {} : { window: options.window }),
         ...(options.verifySourceIp === undefined ? {} : { verifySourceIp: options.verifySourceIp }),
         ...(options.maxRegistered === undefined ? {} : { maxRegistered: options.maxRegistered }),
         ...(options.refuseUnplacedJoins === undefined

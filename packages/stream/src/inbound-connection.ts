@@ -33,6 +33,8 @@ const ACKS = Buffer.from('ACK'.repeat(ACK_BATCH), 'latin1');
 export class InboundConnection {
   /** The TCP peer (an ephemeral port of the remote, not its server address). */
   readonly remote: SocketPeer;
+  /** This side of the socket: the address the remote dialled (a concrete one, also under 0.0.0.0). */
+  readonly local: SocketPeer;
   readonly #key: string;
   readonly #socket: net.Socket;
   readonly #options: ResolvedOptions;
@@ -68,6 +70,10 @@ export class InboundConnection {
     this.remote = Object.freeze({
       host: socket.remoteAddress ?? 'unknown',
       port: socket.remotePort ?? 0,
+    });
+    this.local = Object.freeze({
+      host: (socket.localAddress ?? 'unknown').replace(/^::ffff:/, ''),
+      port: socket.localPort ?? 0,
     });
     this.#key = formatAddress(this.remote);
     this.#closed = new Promise((resolve) => socket.once('close', () => resolve()));
@@ -141,7 +147,13 @@ export class InboundConnection {
         this.#lastFrom = formatAddress(source);
         this.#framing.remember(this.#lastFrom, framing);
       }
-      this.#handlers.packet({ packet, framing, remote: this.remote, from: this.#lastFrom });
+      this.#handlers.packet({
+        packet,
+        framing,
+        remote: this.remote,
+        local: this.local,
+        from: this.#lastFrom,
+      });
     }
     if (failure !== undefined && !this.#destroyed) this.#malformed(failure);
   };

@@ -7,12 +7,22 @@ import { reportPeerEvents, runPeerShell } from '../shell/peer-shell.js';
 
 export interface PeerFlags {
   root: string;
-  listen: string;
+  listen?: string;
+  advertise?: string;
+  joinTimeout: number;
   manual?: boolean;
   timings: 'reference' | 'fast';
   framing: Framing;
   json?: boolean;
   logLevel: LogLevel;
+}
+
+/**
+ * Loopback when the root is on this machine; every interface when it is elsewhere, since the root
+ * and the other peers must reach this one (it then names itself by the interface toward the root).
+ */
+function defaultListen(root: string): string {
+  return /^(127\.|localhost:)/.test(root) ? '127.0.0.1:0' : '0.0.0.0:0';
 }
 
 /** `p2p peer`: a peer with the interactive shell on standard input and output. */
@@ -22,8 +32,9 @@ export async function peerCommand(flags: PeerFlags): Promise<void> {
   let peer: Peer;
   try {
     peer = await Peer.start({
-      listen: flags.listen,
+      listen: flags.listen ?? defaultListen(flags.root),
       root: flags.root,
+      ...(flags.advertise === undefined ? {} : { advertise: flags.advertise }),
       mode: flags.manual ? 'manual' : 'auto',
       timings: flags.timings,
       framing: flags.framing,
@@ -42,7 +53,9 @@ export async function peerCommand(flags: PeerFlags): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   try {
-    await runPeerShell(peer, { input: process.stdin, output: process.stdout }, out);
+    await runPeerShell(peer, { input: process.stdin, output: process.stdout }, out, {
+      joinTimeoutMs: flags.joinTimeout,
+    });
   } finally {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
