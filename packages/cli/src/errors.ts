@@ -30,16 +30,13 @@ export class CliError extends Error {
 export const usageError = (message: string): CliError => new CliError(message, ExitCode.Usage);
 
 /**
- * `cause` reported as `what: cause's message`, with the exit code of `cause`: bad usage when the
- * cause is a bad argument (an address that is not HOST:PORT…), a failure otherwise.
+ * What `cause` means for the command: bad usage (a bad argument: an address that is not HOST:PORT,
+ * a peer nobody could reach…) is reported in the cause's own words, which name what to change;
+ * a failure at run time as `what: cause's message`.
  */
 export function failure(what: string, cause: unknown): CliError {
-  const message = `${what}: ${cause instanceof Error ? cause.message : String(cause)}`;
-  return new CliError(
-    message,
-    exitCodeFor(cause) === ExitCode.Usage ? ExitCode.Usage : ExitCode.Failure,
-    {
-      cause,
-    },
-  );
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return exitCodeFor(cause) === ExitCode.Usage
+    ? new CliError(message, ExitCode.Usage, { cause })
+    : new CliError(`${what}: ${message}`, ExitCode.Failure, { cause });
 }

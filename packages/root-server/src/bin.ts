@@ -37,9 +37,9 @@ try {
 
 const flags = program.opts<RootServiceFlags>();
 const logger = createLogger(flags.logLevel, 'p2p-root', flags.logFormat);
+let exitCode: number = ExitCode.Ok;
 try {
   await runRootService({ ...rootServerOptionsFrom(flags), logger });
-  process.exitCode = ExitCode.Ok;
 } catch (error) {
   const { message } = error as Error;
   const code = (error as { code?: string }).code;
@@ -50,5 +50,14 @@ try {
   // JSON logs are for programs; a person reading the terminal or the journal gets one plain line.
   if (resolveLogFormat(flags.logFormat, process.stderr.isTTY === true) === 'json')
     process.stderr.write(`p2p-root: ${message}\n`);
-  process.exitCode = exitCodeFor(error);
+  exitCode = exitCodeFor(error);
 }
+// Exit at once, once the output is flushed, rather than by tearing the event loop down: a Ctrl-C
+// that a runner (pnpm) forwards late would otherwise find the signal handlers already removed and
+// end the process by signal, which the runner reports as "ELIFECYCLE Command failed".
+await Promise.all(
+  [process.stdout, process.stderr].map(
+    (stream) => new Promise<void>((resolve) => stream.write('', () => resolve())),
+  ),
+);
+process.exit(exitCode);
