@@ -10,6 +10,11 @@ export function runningProcesses(): number[] {
   return [...started].filter((p) => p.running).map((p) => p.pid);
 }
 
+/** Stops every process started here that still runs (a test that failed half-way left them). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...started].map((p) => p.stop()));
+}
+
 /**
  * A Node.js program running inside a network namespace (`ip netns exec NS node SCRIPT ARGS`, no
  * shell; `ip` execs node, so the child's pid is node's). Standard output is read as JSON lines,

@@ -91,6 +91,16 @@ export class PeerProgram {
     return last === undefined ? null : (last.parent as string | null);
   }
 
+  /** Its children as it reported them (`child-joined`, `child-left`). */
+  get children(): Set<string> {
+    const children = new Set<string>();
+    for (const e of this.process.events) {
+      if (e.event === 'child-joined') children.add(String(e.child));
+      else if (e.event === 'child-left') children.delete(String(e.child));
+    }
+    return children;
+  }
+
   /** The messages it delivered with this text. */
   received(text: string): JsonEvent[] {
     return this.process.events.filter((e) => e.event === 'message' && e.text === text);

@@ -6,6 +6,7 @@ import {
   RootProgram,
   runningProcesses,
   type SweepReport,
+  stopAll,
   Testbed,
 } from '../src/index.js';
 
@@ -96,15 +97,18 @@ export class HostNetwork {
 
   /**
    * True when every one of `peers` is alive in the root's tree, under the parent it reports itself,
-   * and its parent's view agrees.
+   * and that parent is alive and (a peer of ours) counts it among its children.
    */
   attached(topology: Topology, peers: readonly PeerProgram[]): boolean {
     const nodes = new Map(topology.nodes.map((n) => [n.address, n]));
+    const byAddress = new Map(this.peers.map((p) => [p.address, p]));
     return peers.every((peer) => {
       const node = nodes.get(peer.address);
       if (node === undefined || !node.alive || node.parent === null) return false;
       if (peer.parent !== node.parent) return false;
-      return node.parent === topology.root || nodes.get(node.parent)?.alive === true;
+      if (node.parent === topology.root) return true;
+      const parent = byAddress.get(node.parent);
+      return nodes.get(node.parent)?.alive === true && parent?.children.has(peer.address) === true;
     });
   }
 
@@ -120,22 +124,31 @@ export class HostNetwork {
     );
   }
 
-  /** Waits until each of `peers` delivered `text`. */
+  /** Waits until each of `peers` delivered `text`; on failure tells what the missing ones saw. */
   async untilReceived(peers: readonly PeerProgram[], text: string, ms: number): Promise<void> {
-    await Promise.all(
+    const waits = await Promise.allSettled(
       peers.map((peer) =>
         peer.process.until(`message "${text}"`, () => peer.received(text).length > 0, ms),
       ),
+    );
+    const missing = peers.filter((_, i) => waits[i]?.status === 'rejected');
+    if (missing.length === 0) return;
+    const topology = await this.topology().catch(() => undefined);
+    throw new Error(
+      `"${text}" did not reach ${missing.map((p) => p.process.label).join(', ')} within ${ms} ms\n${missing
+        .map(
+          (p) => `${p.process.label} ${p.address}: ${JSON.stringify(p.process.events.slice(-12))}`,
+        )
+        .join('\n')}\ntopology: ${JSON.stringify(topology)}`,
     );
   }
 
   /** Stops every program, removes the bed; resolves with what was still there to remove. */
   async close(): Promise<{ swept: SweepReport; running: number[] }> {
-    await Promise.allSettled([
-      ...this.peers.map((p) => p.process.stop()),
-      this.root.process.stop(),
-      this.probe.process.stop(),
-    ]);
+    // Peers first, so that the root sees them go like an operator stopping a network would;
+    // then whatever a failed test left running.
+    await Promise.allSettled(this.peers.map((p) => p.process.stop()));
+    await Promise.allSettled([this.root.process.stop(), this.probe.process.stop(), stopAll()]);
     const swept = await this.bed.destroy();
     return { swept, running: runningProcesses() };
   }

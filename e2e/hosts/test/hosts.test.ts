@@ -98,5 +98,173 @@ describe.runIf(support.ok)(
         expect(origin.received(text)).toHaveLength(0);
       }
     }, 60_000);
+
+    it('heals around a host cut off for longer than the timeouts, and takes it back', async () => {
+      // The host whose peers carry the most peers of other hosts below them.
+      const before = await net.topology();
+      const hanging = (host: string) => {
+        const mine = new Set(net.peersOn(host).map((p) => p.address));
+        const below = new Set(net.peersOn(host).flatMap((p) => subtreeOf(before, p.address)));
+        return [...below].filter((a) => !mine.has(a)).length;
+      };
+      const cutHost = net.peerHosts
+        .map((h) => h.name)
+        .reduce((best, name) => (hanging(name) > hanging(best) ? name : best));
+      const cut = net.peersOn(cutHost);
+      const connected = net.peers.filter((p) => !cut.includes(p));
+      const sender = connected[0] as PeerProgram;
+      note(
+        `partition: ${cutHost} cut off, ${cut.length} peers with ${hanging(cutHost)} peers of other hosts below them`,
+      );
+
+      const cutAt = Date.now();
+      await net.bed.cut(cutHost);
+      await sender.broadcast('while cutting');
+      // Longer than the timeouts: every cut peer gave its parent up, the root turned them all off,
+      // and the peers of the other hosts are all attached again, around the cut host.
+      await Promise.all(
+        cut.map((p) =>
+          p.process.until(
+            'reunion failure',
+            () => p.process.count((e) => e.event === 'reunion-failure') > 0,
+            30_000,
+          ),
+        ),
+      );
+      await eventually(
+        'the cut peers turned off by the root',
+        async () => {
+          const alive = new Set(
+            (await net.topology()).nodes.filter((n) => n.alive).map((n) => n.address),
+          );
+          return cut.every((p) => !alive.has(p.address));
+        },
+        30_000,
+      );
+      const healed = await net.untilAttached(connected, 30_000);
+      note(
+        `partition: the other ${connected.length} peers attached again ${Date.now() - cutAt} ms after the cut`,
+      );
+      for (const node of healed.nodes.filter((n) => n.alive))
+        expect(
+          cut.some((p) => p.address === node.parent),
+          `${node.address} under a cut peer`,
+        ).toBe(false);
+
+      await sender.broadcast('while cut off');
+      await net.untilReceived(
+        others(sender).filter((p) => connected.includes(p)),
+        'while cut off',
+        20_000,
+      );
+      expect(tally(connected, 'while cut off').duplicated).toBe(0);
+
+      await net.bed.restore(cutHost);
+      const restoredAt = Date.now();
+      await net.untilAttached(net.peers, 60_000);
+      note(
+        `partition: ${cut.length} cut peers rejoined ${Date.now() - restoredAt} ms after the link came back (cut for ${restoredAt - cutAt} ms)`,
+      );
+
+      const back = cut[0] as PeerProgram;
+      await back.broadcast('back again');
+      await net.untilReceived(others(back), 'back again', 20_000);
+      expect(tally(others(back), 'back again')).toEqual({
+        reached: net.peers.length - 1,
+        duplicated: 0,
+      });
+
+      // Flooding has no retransmission: what the cut host missed stays missed.
+      for (const text of ['while cutting', 'while cut off']) {
+        const atCut = tally(cut, text);
+        const elsewhere = tally(
+          others(sender).filter((p) => connected.includes(p)),
+          text,
+        );
+        note(
+          `partition: "${text}" reached ${elsewhere.reached}/${connected.length - 1} connected peers and ${atCut.reached}/${cut.length} cut peers (lost ${connected.length - 1 - elsewhere.reached + cut.length - atCut.reached})`,
+        );
+      }
+    }, 150_000);
+
+    it("goes on flooding while the root's host is cut off; a newcomer waits and joins after", async () => {
+      const before = await net.topology();
+      // Without the root the tree is two halves, one under each of the root's children.
+      const halves = before.nodes
+        .filter((n) => n.parent === before.root)
+        .map((top) => new Set([top.address, ...subtreeOf(before, top.address)]));
+      const depth = new Map(before.nodes.map((n) => [n.address, n.depth ?? 0]));
+      const firstHalf = halves[0] ?? new Set<string>();
+      const sender = net.peers
+        .filter((p) => firstHalf.has(p.address))
+        .reduce((a, b) => ((depth.get(b.address) ?? 0) > (depth.get(a.address) ?? 0) ? b : a));
+      const sameHalf = net.peers.filter((p) => firstHalf.has(p.address) && p !== sender);
+      const otherHalf = net.peers.filter((p) => !firstHalf.has(p.address));
+      const placementsBefore = await net.metric('p2p_placements_total');
+
+      const cutAt = Date.now();
+      await net.bed.cut('root');
+      await sender.broadcast('root away');
+      await net.untilReceived(sameHalf, 'root away', 10_000);
+      expect(tally(sameHalf, 'root away').duplicated).toBe(0);
+
+      const [newcomer] = await net.startPeers([net.bed.host('h1')], 1);
+      if (newcomer === undefined) throw new Error('no newcomer');
+      await newcomer.process.waitFor((e) => e.event === 'root-unreachable', 30_000);
+      // Past the root timeout: the root, hearing nobody, turned everyone off.
+      await eventually(
+        'every peer turned off by the cut-off root',
+        async () => (await net.topology()).nodes.every((n) => !n.alive),
+        30_000,
+      );
+      expect(newcomer.process.count((e) => e.event === 'registered')).toBe(0);
+      const failed = net.peers.filter((p) =>
+        p.process.events.some((e, i) => e.event === 'reunion-failure' && i > 0),
+      ).length;
+
+      await net.bed.restore('root');
+      const restoredAt = Date.now();
+      await net.untilAttached(net.peers, 60_000);
+      const placements = (await net.metric('p2p_placements_total')) - placementsBefore;
+      expect(newcomer.process.count((e) => e.event === 'registered')).toBe(1);
+      note(
+        `root cut off for ${restoredAt - cutAt} ms: "root away" reached ${tally(sameHalf, 'root away').reached}/${sameHalf.length} peers of the sender's half, ${tally(otherHalf, 'root away').reached}/${otherHalf.length} of the other half; ${failed} peers had been in reunion failure`,
+      );
+      note(
+        `root back: ${net.peers.length} peers (the newcomer included) attached ${Date.now() - restoredAt} ms after the restore, with ${placements} placements`,
+      );
+
+      await sender.broadcast('root back');
+      await net.untilReceived(others(sender), 'root back', 20_000);
+      expect(tally(others(sender), 'root back')).toEqual({
+        reached: net.peers.length - 1,
+        duplicated: 0,
+      });
+    }, 150_000);
+
+    it("refuses a Register from one host claiming another host's address", async () => {
+      const [h1, h2] = [net.bed.host('h1'), net.bed.host('h2')];
+      const spoofed = () => net.metric('p2p_dropped_packets_total', '{reason="spoofed-source"}');
+      const spoofedBefore = await spoofed();
+      const claim = `${h2.address}:9`;
+      const spoof = registerClient(h1, net.root.address, claim, false);
+      await spoof.waitFor((e) => e.event === 'acked', 15_000);
+      await eventually(
+        'the spoofed Register counted',
+        async () => (await spoofed()) === spoofedBefore + 1,
+        10_000,
+      );
+      expect((await net.topology()).nodes.some((n) => n.address === claim)).toBe(false);
+      await spoof.stop();
+
+      // The same client claiming its own host's address is registered and answered: what refused
+      // the first is the check, not the client.
+      const honest = registerClient(h1, net.root.address, `${h1.address}:0`, true);
+      const listening = await honest.waitFor((e) => e.event === 'listening', 15_000);
+      await honest.waitFor((e) => e.event === 'reply' && e.kind === 'register-response', 15_000);
+      expect((await net.topology()).nodes.some((n) => n.address === listening.address)).toBe(true);
+      expect(await spoofed()).toBe(spoofedBefore + 1);
+      await honest.stop();
+    }, 60_000);
   },
 );
