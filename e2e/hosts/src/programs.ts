@@ -106,11 +106,20 @@ export class PeerProgram {
     return this.process.events.filter((e) => e.event === 'message' && e.text === text);
   }
 
-  /** Broadcasts `text` through its shell; resolves with the `sent` reply. */
+  /**
+   * Types `SendMessage text`; resolves with the `sent` reply. The reply waits for every neighbour's
+   * acknowledgement, up to the transport's 10 s ACK timeout when one is cut off, and the shell
+   * takes the next command only after it: where a neighbour may be unreachable, use `send`.
+   */
   async broadcast(text: string): Promise<JsonEvent> {
     const after = this.process.events.length;
+    this.send(text);
+    return this.process.waitFor((e) => e.event === 'sent' && e.text === text, 30_000, after);
+  }
+
+  /** Types `SendMessage text` without waiting for the reply. */
+  send(text: string): void {
     this.process.send(`SendMessage ${text}`);
-    return this.process.waitFor((e) => e.event === 'sent' && e.text === text, 10_000, after);
   }
 }
 
