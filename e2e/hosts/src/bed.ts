@@ -38,10 +38,10 @@ export class Testbed {
   readonly switchNamespace: string;
   readonly hosts: readonly BedHost[];
   readonly #onExit = () => {
-    sweepSync(this.prefix);
+    sweepSync(`${this.prefix}-`);
   };
   readonly #onSignal = (signal: NodeJS.Signals) => {
-    sweepSync(this.prefix);
+    sweepSync(`${this.prefix}-`);
     process.exit(SIGNAL_EXIT[signal] ?? 1);
   };
   #destroyed: Promise<SweepReport> | undefined;
@@ -74,6 +74,8 @@ export class Testbed {
     );
     const bed = new Testbed(prefix, hosts);
     try {
+      // A prefix given by the caller may have been used before by a run that was killed.
+      await sweep(`${prefix}-`);
       await bed.#build();
     } catch (error) {
       await bed.destroy();
@@ -103,7 +105,7 @@ export class Testbed {
    * inside; resolves with what was still there. Idempotent.
    */
   destroy(): Promise<SweepReport> {
-    this.#destroyed ??= sweep(this.prefix).finally(() => {
+    this.#destroyed ??= sweep(`${this.prefix}-`).finally(() => {
       process.off('exit', this.#onExit);
       process.off('SIGINT', this.#onSignal);
       process.off('SIGTERM', this.#onSignal);

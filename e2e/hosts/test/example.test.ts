@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { HttpProbe, namespaceSupport, PeerProgram, RootProgram, Testbed } from '../src/index.js';
 
 const support = await namespaceSupport();
@@ -6,7 +6,10 @@ const support = await namespaceSupport();
 // The README's example, as written there.
 describe.runIf(support.ok)('the README example', () => {
   it('runs a root and a peer on two hosts and reads the topology from inside', async () => {
-    const bed = await Testbed.create({ hosts: ['root', 'h1'] });
+    const bed = await Testbed.create({
+      hosts: ['root', 'h1'],
+      prefix: `${inject('runPrefix')}e`, // the README leaves it out: a fresh one is made
+    });
     try {
       const root = await RootProgram.start(bed.host('root'));
       const peer = await PeerProgram.start(bed.host('h1'), root.address, 'peer');

@@ -51,9 +51,9 @@ export class HostNetwork {
   }
 
   /** A bed of `root` and `hosts` peer hosts (h1…), the root started on its host. */
-  static async create(hosts: number): Promise<HostNetwork> {
+  static async create(hosts: number, prefix?: string): Promise<HostNetwork> {
     const names = ['root', ...Array.from({ length: hosts }, (_, i) => `h${i + 1}`)];
-    const bed = await Testbed.create({ hosts: names });
+    const bed = await Testbed.create({ hosts: names, ...(prefix === undefined ? {} : { prefix }) });
     try {
       const root = await RootProgram.start(bed.host('root'));
       return new HostNetwork(bed, root, new HttpProbe(bed.host('root')));

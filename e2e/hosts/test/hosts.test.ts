@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   namespaceSupport,
   type PeerProgram,
@@ -46,7 +46,7 @@ describe.runIf(support.ok)(
       const abandoned = await sweepAbandoned();
       if (abandoned.namespaces.length > 0)
         console.log(`[hosts] removed ${abandoned.namespaces.length} namespaces of killed runs`);
-      net = await HostNetwork.create(HOSTS);
+      net = await HostNetwork.create(HOSTS, `${inject('runPrefix')}n`);
       prefix = net.bed.prefix;
     }, 60_000);
 
