@@ -2,6 +2,16 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 
 export type JsonEvent = Record<string, unknown> & { event: string };
 
+/** A JSON object line, or undefined for anything else (a stray message, a partial write). */
+function parseLine(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every process started here, so that a run can check none is left at its end. */
 const started = new Set<NsProcess>();
 
@@ -44,7 +54,8 @@ export class NsProcess {
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
-        if (line.startsWith('{')) this.events.push(JSON.parse(line) as JsonEvent);
+        const event = parseLine(line);
+        if (event !== undefined) this.events.push(event as JsonEvent);
       }
       this.#wake();
     });
@@ -55,7 +66,8 @@ export class NsProcess {
       const lines = (partialError + chunk).split('\n');
       partialError = lines.pop() ?? '';
       for (const line of lines) {
-        if (line.startsWith('{')) this.logs.push(JSON.parse(line) as Record<string, unknown>);
+        const log = parseLine(line);
+        if (log !== undefined) this.logs.push(log);
       }
       this.#wake();
     });

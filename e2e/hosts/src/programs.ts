@@ -10,7 +10,9 @@ const require = createRequire(import.meta.url);
 function built(pkg: string, file: string): string {
   const path = join(dirname(require.resolve(`${pkg}/package.json`)), 'dist', file);
   if (!existsSync(path))
-    throw new Error(`${path} is missing: build the repository first (pnpm build)`);
+    throw Object.assign(new Error(`${path} is missing: build the repository first (pnpm build)`), {
+      code: 'ERR_NOT_BUILT',
+    });
   return path;
 }
 
