@@ -12,6 +12,8 @@ const HOSTS = 8;
 const PEERS_PER_HOST = 4;
 const support = await namespaceSupport();
 const inCi = !['', '0', 'false', undefined].includes(process.env.CI);
+// The reporter shows a skipped test's name, not its note: say why here.
+if (!support.ok) console.warn(`[hosts] ${inCi ? 'cannot run' : 'skipped'}: ${support.reason}`);
 
 /** Figures printed at the end (not asserted: timings and losses are measured, not promised). */
 const figures: string[] = [];
@@ -69,6 +71,8 @@ describe.runIf(support.ok)(
       const topology = await net.untilAttached(net.peers, 60_000);
       note(`formation of ${net.peers.length} peers on ${HOSTS} hosts: ${Date.now() - started} ms`);
 
+      const health = await net.probe.get(`http://${net.root.http}/healthz`);
+      expect(health.status).toBe(200);
       expect(topology.root).toBe(`${net.bed.host('root').address}:${topology.root.split(':')[1]}`);
       expect(topology.nodes.map((n) => n.address).sort()).toEqual(
         net.peers.map((p) => p.address).sort(),
