@@ -27,6 +27,30 @@ describe('p2p root', () => {
     expect(root.stderr).toBe('');
   });
 
+  it('announces the registrations it forgets (--forget-after)', async () => {
+    const root = new P2pProcess([
+      'root',
+      ...rootFlags,
+      '--timings',
+      'fast',
+      '--forget-after',
+      '500',
+      '--json',
+    ]);
+    processes.push(root);
+    const address = String((await root.waitFor((e) => e.event === 'started')).address);
+    const peer = new P2pProcess(['peer', '--root', address, '--timings', 'fast', '--json']);
+    processes.push(peer);
+    const { address: gone } = await root.waitFor((e) => e.event === 'placed');
+    peer.kill();
+    await peer.exited;
+    await root.waitFor((e) => e.event === 'turned-off');
+    expect(await root.waitFor((e) => e.event === 'forgotten')).toEqual({
+      event: 'forgotten',
+      addresses: [gone],
+    });
+  });
+
   it('run through the repository script, stops with exit code 0 on Ctrl-C, forwarded or not', async () => {
     // `pnpm p2p …` runs this script in `sh -c`: without `exec`, the shell (dash) died of the
     // terminal's SIGINT while the root shut down cleanly, and pnpm said "ELIFECYCLE Command failed".

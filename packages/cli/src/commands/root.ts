@@ -29,6 +29,13 @@ function report(server: RootServer, out: Output): void {
   server.on('turned-off', ({ addresses, cause }) =>
     out.event('turned-off', { addresses, cause }, `turned off ${addresses.join(', ')} (${cause})`),
   );
+  server.on('forgotten', ({ addresses }) =>
+    out.event(
+      'forgotten',
+      { addresses },
+      `forgot ${addresses.length === 1 ? addresses[0] : `${addresses.length} registrations`} (not heard from for --forget-after)`,
+    ),
+  );
   server.on('neighbour-added', ({ neighbour, role }) => {
     if (role === 'child')
       out.event('child-joined', { child: neighbour }, `${neighbour} joined as a child of the root`);
