@@ -1,0 +1,177 @@
+import type { Framing } from '@p2p/codec';
+import { Peer, type Timings } from '@p2p/peer';
+import { RootServer, type RootServerOptions } from '@p2p/root-server';
+import { type InboundPacket, StreamNode } from '@p2p/stream';
+import { ReferenceNode } from './reference-node.js';
+
+/** Generous: a reference node acts every 2 s (its main loop sleeps) and the CI machine is loaded. */
+export const STEP_TIMEOUT = 30_000;
+
+/**
+ * Our root's timers in a mixed network: reference peers send a hello every 4 s, answered only
+ * after up to 2 s in each reference node's main loop on the way, so the root gives them 15 s.
+ */
+export const MIXED_ROOT_TIMINGS: Partial<Timings> = { rootTimeout: 15_000 };
+
+/** One of our peers, with the framing of every frame its server received. */
+export interface OurPeer {
+  peer: Peer;
+  address: string;
+  /** Framings of the frames received, by the sender's address. */
+  framingsFrom: Map<string, Set<Framing>>;
+  /** Messages delivered to it, by text. */
+  messages: string[];
+}
+
+interface Listenable {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener: (...args: never[]) => void): unknown;
+}
+
+/** Resolves with the first `event` for which `accept` holds; rejects after `timeoutMs`. */
+export function waitForEvent<T>(
+  emitter: Listenable,
+  event: string,
+  accept: (value: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const listener = (value: T): void => {
+      if (!accept(value)) return;
+      clearTimeout(timer);
+      emitter.off(event, listener);
+      resolve(value);
+    };
+    const timer = setTimeout(() => {
+      emitter.off(event, listener);
+      reject(new Error(`no ${what} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    emitter.on(event, listener);
+  });
+}
+
+/** Resolves once `condition()` holds, checking whenever `emitter` emits `event`. */
+export function until(
+  emitter: Listenable,
+  event: string,
+  condition: () => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  if (condition()) return Promise.resolve();
+  return waitForEvent(emitter, event, () => condition(), timeoutMs, what).then(() => undefined);
+}
+
+/**
+ * The nodes of one scenario, ours (in this process) and the reference's (child processes), all on
+ * 127.0.0.1 with fresh ports; `close()` stops every one, the reference's by pid.
+ */
+export class Network {
+  readonly #reference: string;
+  readonly references: ReferenceNode[] = [];
+  readonly #ours: Array<{ close(): Promise<void> }> = [];
+
+  constructor(reference: string) {
+    this.#reference = reference;
+  }
+
+  /** A reference node; a root when `rootPort` is not given. */
+  async startReference(name: string, rootPort?: number): Promise<ReferenceNode> {
+    const node = await ReferenceNode.start({
+      reference: this.#reference,
+      name,
+      ...(rootPort === undefined ? {} : { rootPort }),
+    });
+    this.references.push(node);
+    return node;
+  }
+
+  /** Our root on a fresh port, no admin HTTP, in memory. */
+  async startOurRoot(options: Partial<RootServerOptions> = {}): Promise<RootServer> {
+    const root = await RootServer.start({
+      listen: '127.0.0.1:0',
+      http: null,
+      timings: MIXED_ROOT_TIMINGS,
+      ...options,
+    });
+    this.#ours.push(root);
+    return root;
+  }
+
+  /** One of our peers, joining `root` in auto mode (register and advertise at once). */
+  async startOurPeer(
+    root: string,
+    options: { framing?: Framing; timings?: Partial<Timings> } = {},
+  ): Promise<OurPeer> {
+    const transport = await StreamNode.listen({
+      listen: '127.0.0.1:0',
+      defaultFraming: options.framing ?? 'binary',
+    });
+    const framingsFrom = new Map<string, Set<Framing>>();
+    transport.on('packet', ({ framing, from }: InboundPacket) => {
+      let seen = framingsFrom.get(from);
+      if (seen === undefined) framingsFrom.set(from, (seen = new Set()));
+      seen.add(framing);
+    });
+    const peer = new Peer({ transport, root, timings: options.timings ?? 'reference' });
+    const ours: OurPeer = { peer, address: peer.address, framingsFrom, messages: [] };
+    peer.on('message', ({ text }) => ours.messages.push(text));
+    this.#ours.push(peer);
+    peer.begin();
+    return ours;
+  }
+
+  /**
+   * The last output lines of every reference node, for a failed scenario's report, without its
+   * hello chatter (every 4 s per node) and prompts.
+   */
+  outputs(lines = 120): string {
+    const chatter = /REQ0\d|RES0\d|Reunion|Write your command|^Response: {2}b'ACK'$/;
+    return this.references
+      .map((node) => {
+        const kept = node.output.filter((line) => !chatter.test(line)).slice(-lines);
+        return `--- ${node.name} (port ${node.port}) ---\n${kept.join('\n')}`;
+      })
+      .join('\n');
+  }
+
+  /** Stops every node: ours closed, the reference's killed by pid. */
+  async close(): Promise<void> {
+    await Promise.all([
+      ...this.references.map((node) => node.stop()),
+      ...this.#ours.map((node) => node.close()),
+    ]);
+  }
+}
+
+/** Resolves once our peer is attached to a parent (`parent` given: that one). */
+export function attached(ours: OurPeer, timeoutMs: number, parent?: string): Promise<void> {
+  const done = () =>
+    ours.peer.parent !== null && (parent === undefined || ours.peer.parent === parent);
+  return until(ours.peer, 'parent', done, timeoutMs, `${ours.address} attached`);
+}
+
+/** Resolves once our peer has been delivered a Message with this text. */
+export function heard(ours: OurPeer, text: string, timeoutMs: number): Promise<void> {
+  return until(
+    ours.peer,
+    'message',
+    () => ours.messages.includes(text),
+    timeoutMs,
+    `'${text}' at ${ours.address}`,
+  );
+}
+
+/**
+ * What went wrong at the reference nodes of a network: a main loop that died, or a read that was
+ * not exactly one frame it can take. Empty when none was harmed.
+ */
+export function harmToReferences(network: Network): string[] {
+  return network.references.flatMap((node) => [
+    ...(node.mainLoopDied === undefined
+      ? []
+      : [`${node.name}: main loop died: ${node.mainLoopDied}`]),
+    ...node.wireViolations().map((v) => `${node.name}: read ${v.read} (${v.bytes} bytes): ${v.reason}`),
+  ]);
+}
