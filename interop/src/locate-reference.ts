@@ -10,7 +10,13 @@ export const REFERENCE_COMMIT = '4bcb0f1c66642dfbe16a48f6c307b0ef019b1abb';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Where to look when P2P_REFERENCE_DIR is not set. */
-export const DEFAULT_REFERENCE_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'reference', 'tree-p2p');
+export const DEFAULT_REFERENCE_DIR = path.resolve(
+  REPO_ROOT,
+  '..',
+  'shared',
+  'reference',
+  'tree-p2p',
+);
 
 export type ReferenceLocation =
   | { found: true; dir: string }

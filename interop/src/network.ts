@@ -76,12 +76,12 @@ export class Network {
     this.#reference = reference;
   }
 
-  /** A reference node; a root when `rootPort` is not given. */
-  async startReference(name: string, rootPort?: number): Promise<ReferenceNode> {
+  /** A reference node; a root when `root` (our root's or a reference root's address) is not given. */
+  async startReference(name: string, root?: string): Promise<ReferenceNode> {
     const node = await ReferenceNode.start({
       reference: this.#reference,
       name,
-      ...(rootPort === undefined ? {} : { rootPort }),
+      ...(root === undefined ? {} : { rootPort: Number(root.split(':')[1]) }),
     });
     this.references.push(node);
     return node;
@@ -172,6 +172,47 @@ export function harmToReferences(network: Network): string[] {
     ...(node.mainLoopDied === undefined
       ? []
       : [`${node.name}: main loop died: ${node.mainLoopDied}`]),
-    ...node.wireViolations().map((v) => `${node.name}: read ${v.read} (${v.bytes} bytes): ${v.reason}`),
+    ...node
+      .wireViolations()
+      .map((v) => `${node.name}: read ${v.read} (${v.bytes} bytes): ${v.reason}`),
   ]);
+}
+
+/**
+ * A reference peer joins our root as its user would: types `Register`, then, once registered,
+ * `Advertise`. Resolves with the parent our root placed it under.
+ */
+export async function referenceJoins(
+  node: ReferenceNode,
+  root: RootServer,
+  timeoutMs: number,
+): Promise<string> {
+  const registered = waitForEvent<{ address: string }>(
+    root,
+    'node-registered',
+    ({ address }) => address === node.address,
+    timeoutMs,
+    `${node.name} registered`,
+  );
+  node.type('Register');
+  await registered;
+  return placedAgain(node, root, timeoutMs, () => node.type('Advertise'));
+}
+
+/** Resolves with the parent our root places the reference node under after `act()`. */
+export async function placedAgain(
+  node: ReferenceNode,
+  root: RootServer,
+  timeoutMs: number,
+  act: () => void = () => {},
+): Promise<string> {
+  const placed = waitForEvent<{ address: string; parent: string }>(
+    root,
+    'placed',
+    ({ address }) => address === node.address,
+    timeoutMs,
+    `${node.name} placed`,
+  );
+  act();
+  return (await placed).parent;
 }

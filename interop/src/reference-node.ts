@@ -94,10 +94,12 @@ export class ReferenceNode extends EventEmitter<{ line: [string] }> {
       const child = spawn('python3', args, { stdio: ['pipe', 'pipe', 'pipe'] });
       const node = new ReferenceNode(options.name, port, child);
       const started = await Promise.race([
-        node.waitForLine((line) => line.includes('"event": "listening"'), START_TIMEOUT).then(
-          () => true,
-          (error: Error) => error,
-        ),
+        node
+          .waitForLine((line) => line.includes('"event": "listening"'), START_TIMEOUT)
+          .then(
+            () => true,
+            (error: Error) => error,
+          ),
         node.#exited.then(() => false),
       ]);
       if (started === true) return node;
@@ -114,7 +116,6 @@ export class ReferenceNode extends EventEmitter<{ line: [string] }> {
   get address(): string {
     return `127.0.0.1:${this.port}`;
   }
-
 
   get pid(): number {
     return this.#child.pid as number;
@@ -156,7 +157,10 @@ export class ReferenceNode extends EventEmitter<{ line: [string] }> {
    */
   waitForJoin(address: string, timeoutMs: number): Promise<Handled> {
     const source = referenceForm(address);
-    return this.waitForHandled((packet) => packet.type === 3 && packet.source === source, timeoutMs);
+    return this.waitForHandled(
+      (packet) => packet.type === 3 && packet.source === source,
+      timeoutMs,
+    );
   }
 
   /** Resolves once it has handled a Message with this text. */
@@ -165,7 +169,11 @@ export class ReferenceNode extends EventEmitter<{ line: [string] }> {
   }
 
   /** Resolves with the first output line (kept or new) for which `accept` holds. */
-  waitForLine(accept: (line: string) => boolean, timeoutMs: number, what = 'a line'): Promise<void> {
+  waitForLine(
+    accept: (line: string) => boolean,
+    timeoutMs: number,
+    what = 'a line',
+  ): Promise<void> {
     if (this.output.some(accept)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
