@@ -23,9 +23,12 @@ export interface OurPeer {
   messages: string[];
 }
 
+/** Any event emitter: sockets, our nodes (typed emitters), reference nodes. */
 interface Listenable {
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  off(event: string, listener: (...args: never[]) => void): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: listener types differ from one emitter to another
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  off(event: string, listener: (...args: any[]) => void): unknown;
 }
 
 /** Resolves with the first `event` for which `accept` holds; rejects after `timeoutMs`. */
@@ -110,9 +113,9 @@ export class Network {
     });
     const framingsFrom = new Map<string, Set<Framing>>();
     transport.on('packet', ({ framing, from }: InboundPacket) => {
-      let seen = framingsFrom.get(from);
-      if (seen === undefined) framingsFrom.set(from, (seen = new Set()));
+      const seen = framingsFrom.get(from) ?? new Set<Framing>();
       seen.add(framing);
+      framingsFrom.set(from, seen);
     });
     const peer = new Peer({ transport, root, timings: options.timings ?? 'reference' });
     const ours: OurPeer = { peer, address: peer.address, framingsFrom, messages: [] };
@@ -145,11 +148,24 @@ export class Network {
   }
 }
 
-/** Resolves once our peer is attached to a parent (`parent` given: that one). */
-export function attached(ours: OurPeer, timeoutMs: number, parent?: string): Promise<void> {
-  const done = () =>
-    ours.peer.parent !== null && (parent === undefined || ours.peer.parent === parent);
-  return until(ours.peer, 'parent', done, timeoutMs, `${ours.address} attached`);
+/**
+ * Resolves once our peer is attached under `parent` and its Join has reached it: the peer takes
+ * the parent from the Advertise response, before the parent has heard of it.
+ */
+export async function attached(
+  ours: OurPeer,
+  timeoutMs: number,
+  parent: OurTreeNode | ReferenceNode,
+): Promise<void> {
+  await until(
+    ours.peer,
+    'parent',
+    () => ours.peer.parent === parent.address,
+    timeoutMs,
+    `${ours.address} attached under ${parent.address}`,
+  );
+  if (parent instanceof ReferenceNode) await parent.waitForJoin(ours.address, timeoutMs);
+  else await joinedUnder(parent, ours.address, timeoutMs);
 }
 
 /** Resolves once our peer has been delivered a Message with this text. */
@@ -178,15 +194,31 @@ export function harmToReferences(network: Network): string[] {
   ]);
 }
 
+/** One of our tree nodes (our root's `node`, or a Peer), as a parent. */
+export type OurTreeNode = RootServer['node'] | Peer;
+
+/** Resolves once `child`'s Join has reached our node `parent`. */
+export function joinedUnder(parent: OurTreeNode, child: string, timeoutMs: number): Promise<void> {
+  return until(
+    parent,
+    'neighbour-added',
+    () => parent.children.includes(child),
+    timeoutMs,
+    `${child}'s Join at ${parent.address}`,
+  );
+}
+
 /**
  * A reference peer joins our root as its user would: types `Register`, then, once registered,
- * `Advertise`. Resolves with the parent our root placed it under.
+ * `Advertise`. Resolves once it is placed under `parent` (default the root) and its Join has
+ * reached it: the reference sends its Join only when its main loop next wakes (every 2 s).
  */
 export async function referenceJoins(
   node: ReferenceNode,
   root: RootServer,
   timeoutMs: number,
-): Promise<string> {
+  parent: OurTreeNode = root.node,
+): Promise<void> {
   const registered = waitForEvent<{ address: string }>(
     root,
     'node-registered',
@@ -196,7 +228,12 @@ export async function referenceJoins(
   );
   node.type('Register');
   await registered;
-  return placedAgain(node, root, timeoutMs, () => node.type('Advertise'));
+  const joined = joinedUnder(parent, node.address, timeoutMs);
+  const placedUnder = await placedAgain(node, root, timeoutMs, () => node.type('Advertise'));
+  if (placedUnder !== parent.address) {
+    throw new Error(`${node.name} was placed under ${placedUnder}, not ${parent.address}`);
+  }
+  await joined;
 }
 
 /** Resolves with the parent our root places the reference node under after `act()`. */

@@ -25,17 +25,15 @@ scenario('our root with reference peers and our peers in one tree', () => {
     // reference node: its Join, the first packet it writes there, would be in its default framing,
     // and the reference reads binary only (docs/interop.md).
     const p = await network.startOurPeer(root.address, { framing: 'text' });
-    await attached(p, STEP_TIMEOUT, root.address);
+    await attached(p, STEP_TIMEOUT, root.node);
     const x = await network.startReference('reference peer x', root.address);
-    expect(await referenceJoins(x, root, STEP_TIMEOUT)).toBe(root.address);
+    await referenceJoins(x, root, STEP_TIMEOUT);
     const y = await network.startReference('reference peer y', root.address);
-    expect(await referenceJoins(y, root, STEP_TIMEOUT)).toBe(p.address);
+    await referenceJoins(y, root, STEP_TIMEOUT, p.peer);
     const q = await network.startOurPeer(root.address, { framing: 'text' });
-    await attached(q, STEP_TIMEOUT, p.address);
+    await attached(q, STEP_TIMEOUT, p.peer);
     const z = await network.startOurPeer(root.address, { framing: 'binary' });
-    await attached(z, STEP_TIMEOUT, x.address);
-    // x forwards to z only once it has acted on z's Join.
-    await x.waitForJoin(z.address, STEP_TIMEOUT);
+    await attached(z, STEP_TIMEOUT, x);
 
     const references: ReferenceNode[] = [x, y];
     const ours: OurPeer[] = [p, q, z];

@@ -13,13 +13,7 @@ scenario('a reference root with our peers (binary framing)', () => {
       await network.startOurPeer(root.address),
       await network.startOurPeer(root.address),
     ];
-    await Promise.all([
-      attached(a, STEP_TIMEOUT, root.address),
-      attached(b, STEP_TIMEOUT, root.address),
-    ]);
-    // Our peers are attached once the Join is acknowledged; the reference acts on it later.
-    await root.waitForJoin(a.address, STEP_TIMEOUT);
-    await root.waitForJoin(b.address, STEP_TIMEOUT);
+    await Promise.all([attached(a, STEP_TIMEOUT, root), attached(b, STEP_TIMEOUT, root)]);
 
     // Ours to the reference and, forwarded by it, to our other peer.
     await a.peer.broadcast('from our peer a');
