@@ -1,12 +1,12 @@
-import { locateReference } from '../src/locate-reference.js';
+import { missingRequirement } from './requirements.js';
 
 /**
- * Without the reference the suite is skipped, saying how to get it, except under CI, where a
- * missing reference fails the run: CI must test against the real thing.
+ * Without the reference (or Python) the suite is skipped, saying how to get it, except under CI,
+ * where that fails the run: CI must test against the real thing.
  */
 export default function setup(): void {
-  const location = locateReference();
-  if (location.found) return;
-  if (process.env.CI) throw new Error(`interop suite under CI: ${location.howToGet}`);
-  process.stderr.write(`\ninterop suite skipped: ${location.howToGet}\n\n`);
+  const missing = missingRequirement();
+  if (missing === undefined) return;
+  if (process.env.CI) throw new Error(`interop suite under CI: ${missing}`);
+  process.stderr.write(`\ninterop suite skipped: ${missing}\n\n`);
 }

@@ -1,14 +1,15 @@
 import { afterEach, describe } from 'vitest';
 import { locateReference } from '../src/locate-reference.js';
 import { Network } from '../src/network.js';
+import { missingRequirement } from './requirements.js';
 
 const location = locateReference();
 
 /** The reference's tree-p2p directory ('' when it is missing and the scenarios are skipped). */
 export const REFERENCE_DIR = location.found ? location.dir : '';
 
-/** `describe` when the reference is there, else `describe.skip` (global-setup says why). */
-export const scenario = location.found ? describe : describe.skip;
+/** `describe` when the reference and Python are there, else `describe.skip` (global-setup says why). */
+export const scenario = missingRequirement() === undefined ? describe : describe.skip;
 
 /**
  * Returns a function making a new Network for a test; every network is stopped after each test
