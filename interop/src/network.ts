@@ -125,6 +125,26 @@ export class Network {
     return ours;
   }
 
+  /** The smallest mixed tree: our root with a reference peer `x` joined under it. */
+  async rootWithReferencePeer(): Promise<{ root: RootServer; x: ReferenceNode }> {
+    const root = await this.startOurRoot();
+    const x = await this.startReference('reference peer x', root.address);
+    await referenceJoins(x, root, STEP_TIMEOUT);
+    return { root, x };
+  }
+
+  /** {@link rootWithReferencePeer}, then one of our peers `p` joined under the root too. */
+  async rootWithReferenceAndOurPeer(): Promise<{
+    root: RootServer;
+    x: ReferenceNode;
+    p: OurPeer;
+  }> {
+    const { root, x } = await this.rootWithReferencePeer();
+    const p = await this.startOurPeer(root.address);
+    await attached(p, STEP_TIMEOUT, root.node);
+    return { root, x, p };
+  }
+
   /**
    * The last output lines of every reference node, for a failed scenario's report, without its
    * hello chatter (every 4 s per node) and prompts.

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { attached, harmToReferences, referenceJoins, STEP_TIMEOUT } from '../src/network.js';
+import { harmToReferences, STEP_TIMEOUT } from '../src/network.js';
 import { networksStoppedAfterEach, scenario } from './reference.js';
 
 const newNetwork = networksStoppedAfterEach();
@@ -7,11 +7,7 @@ const newNetwork = networksStoppedAfterEach();
 scenario('what the reference cannot take is never sent to it: a burst', () => {
   it('gets a burst forwarded by our root one packet per write, each read one whole frame', async () => {
     const network = newNetwork();
-    const root = await network.startOurRoot();
-    const x = await network.startReference('reference peer x', root.address);
-    await referenceJoins(x, root, STEP_TIMEOUT);
-    const p = await network.startOurPeer(root.address);
-    await attached(p, STEP_TIMEOUT, root.node);
+    const { x, p } = await network.rootWithReferenceAndOurPeer();
 
     // Twenty Messages at once: our root must still write x one packet and wait for its ACK
     // before the next (the reference takes each read as one packet).
@@ -24,11 +20,7 @@ scenario('what the reference cannot take is never sent to it: a burst', () => {
 
   it('drops a non-ASCII Message (it counts characters, we count bytes) and carries on', async () => {
     const network = newNetwork();
-    const root = await network.startOurRoot();
-    const x = await network.startReference('reference peer x', root.address);
-    await referenceJoins(x, root, STEP_TIMEOUT);
-    const p = await network.startOurPeer(root.address);
-    await attached(p, STEP_TIMEOUT, root.node);
+    const { x, p } = await network.rootWithReferenceAndOurPeer();
 
     await p.peer.broadcast('grüße, naïve café');
     await p.peer.broadcast('plain after it');

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { attached, harmToReferences, referenceJoins, STEP_TIMEOUT } from '../src/network.js';
+import { harmToReferences, STEP_TIMEOUT } from '../src/network.js';
 import { networksStoppedAfterEach, scenario } from './reference.js';
 
 const newNetwork = networksStoppedAfterEach();
@@ -7,11 +7,7 @@ const newNetwork = networksStoppedAfterEach();
 scenario('what the reference cannot take is never sent to it: a frame over 2,048 bytes', () => {
   it('stays alive and keeps processing after one of our peers sends a 3,000-character Message', async () => {
     const network = newNetwork();
-    const root = await network.startOurRoot();
-    const x = await network.startReference('reference peer x', root.address);
-    await referenceJoins(x, root, STEP_TIMEOUT);
-    const p = await network.startOurPeer(root.address);
-    await attached(p, STEP_TIMEOUT, root.node);
+    const { x, p } = await network.rootWithReferenceAndOurPeer();
 
     // A 3,020-byte frame would not fit the reference's recv(2048) and kill its main loop: our
     // root must not forward it to a lock-step binary node.

@@ -5,7 +5,6 @@ import {
   heard,
   type OurPeer,
   type OurTreeNode,
-  referenceJoins,
   STEP_TIMEOUT,
   until,
 } from '../src/network.js';
@@ -27,12 +26,8 @@ async function reattached(ours: OurPeer, lost: string, parents: OurTreeNode[]): 
 scenario('a reference peer killed inside a tree of ours', () => {
   it('leaves our nodes below it to re-attach and go on hearing Messages', async () => {
     const network = newNetwork();
-    const root = await network.startOurRoot();
     // x (reference) and p under the root, then q1 and q2 (ours) under x.
-    const x = await network.startReference('reference peer x', root.address);
-    await referenceJoins(x, root, STEP_TIMEOUT);
-    const p = await network.startOurPeer(root.address);
-    await attached(p, STEP_TIMEOUT, root.node);
+    const { root, x, p } = await network.rootWithReferenceAndOurPeer();
     const q1 = await network.startOurPeer(root.address);
     await attached(q1, STEP_TIMEOUT, x);
     const q2 = await network.startOurPeer(root.address);

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { encode, parseAddress } from '@p2p/codec';
 import { expect, it } from 'vitest';
-import { referenceJoins, STEP_TIMEOUT, waitForEvent } from '../src/network.js';
+import { STEP_TIMEOUT, waitForEvent } from '../src/network.js';
 import { networksStoppedAfterEach, scenario } from './reference.js';
 
 const newNetwork = networksStoppedAfterEach();
@@ -37,9 +37,7 @@ async function sendAndAwaitAck(socket: net.Socket, frame: Uint8Array): Promise<v
 scenario('a packet of an unknown type (issue #17 relies on this)', () => {
   it('is reported as "Unexpected type" and the reference goes on handling packets', async () => {
     const network = newNetwork();
-    const root = await network.startOurRoot();
-    const x = await network.startReference('reference peer x', root.address);
-    await referenceJoins(x, root, STEP_TIMEOUT);
+    const { root, x } = await network.rootWithReferencePeer();
 
     const socket = net.connect({ host: '127.0.0.1', port: x.port });
     try {
