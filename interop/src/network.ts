@@ -105,7 +105,7 @@ export class Network {
   /** One of our peers, joining `root` in auto mode (register and advertise at once). */
   async startOurPeer(
     root: string,
-    options: { framing?: Framing; timings?: Partial<Timings> } = {},
+    options: { framing?: Framing; timings?: Partial<Timings>; maxMessageBytes?: number } = {},
   ): Promise<OurPeer> {
     const transport = await StreamNode.listen({
       listen: '127.0.0.1:0',
@@ -117,7 +117,14 @@ export class Network {
       seen.add(framing);
       framingsFrom.set(from, seen);
     });
-    const peer = new Peer({ transport, root, timings: options.timings ?? 'reference' });
+    const peer = new Peer({
+      transport,
+      root,
+      timings: options.timings ?? 'reference',
+      ...(options.maxMessageBytes === undefined
+        ? {}
+        : { maxMessageBytes: options.maxMessageBytes }),
+    });
     const ours: OurPeer = { peer, address: peer.address, framingsFrom, messages: [] };
     peer.on('message', ({ text }) => ours.messages.push(text));
     this.#ours.push(peer);
