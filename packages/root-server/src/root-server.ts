@@ -51,7 +51,7 @@ export interface RootServerOptions {
 /** How long a node out of the tree stays registered without being heard from: a day. */
 export const DEFAULT_FORGET_AFTER = 24 * 60 * 60 * 1000;
 
-/** One node of `/api/topology` (design.md), with a few extra fields the dashboard shows. */
+/** One node of `/api/topology` (docs/architecture.md), with a few extra fields the dashboard shows. */
 export interface TopologyNode {
   address: string;
   parent: string | null;
@@ -80,7 +80,7 @@ export interface Topology {
 const wallClock: Clock = { ...systemClock, now: () => Date.now() };
 
 /**
- * The root as a service (design.md): the root node on its TCP server, the registry and its store,
+ * The root as a service (docs/architecture.md): the root node on its TCP server, the registry and its store,
  * the sweep, and the admin HTTP server. Events are those of the root node.
  */
 export class RootServer extends EventEmitter<RootNodeEvents> {

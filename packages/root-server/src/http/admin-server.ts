@@ -12,7 +12,7 @@ export interface AdminSource {
   healthy(): boolean;
   /** Prometheus text and its content type. */
   metrics(): Promise<{ contentType: string; body: string }>;
-  /** The topology document of design.md. */
+  /** The topology document of docs/architecture.md. */
   topology(): unknown;
   /** Counters the dashboard shows beside the tree. */
   stats(): unknown;
@@ -28,7 +28,7 @@ function send(response: ServerResponse, status: number, contentType: string, bod
 }
 
 /**
- * The root's admin HTTP surface (design.md): `/healthz`, `/metrics`, `/api/topology` and `/`, the
+ * The root's admin HTTP surface (docs/architecture.md): `/healthz`, `/metrics`, `/api/topology` and `/`, the
  * dashboard's `/api/stats`, `/api/events` and `/assets/…`.
  * Read-only: every route answers GET (and HEAD); anything else is 405.
  */
