@@ -12,7 +12,7 @@ export interface AdminSource {
   healthy(): boolean;
   /** Prometheus text and its content type. */
   metrics(): Promise<{ contentType: string; body: string }>;
-  /** The topology document of docs/architecture.md. */
+  /** The `/api/topology` document (its shape is in the root-server README). */
   topology(): unknown;
   /** Counters the dashboard shows beside the tree. */
   stats(): unknown;
