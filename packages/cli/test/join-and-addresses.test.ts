@@ -79,13 +79,13 @@ describe('a message too large for the network', () => {
     const refused = await peer.command(`SendMessage ${'x'.repeat(70_000)}`, 'error');
     expect(refused).toEqual({
       event: 'error',
-      message: 'the message is 70000 bytes (UTF-8); the network takes at most 2028',
+      message: 'the message is 70000 bytes (UTF-8); the network takes at most 2020',
       code: 'ERR_MESSAGE_TOO_LARGE',
     });
-    expect(await peer.command(`SendMessage ${'y'.repeat(2_028)}`, 'sent')).toMatchObject({
+    expect(await peer.command(`SendMessage ${'y'.repeat(2_020)}`, 'sent')).toMatchObject({
       delivered: 1,
     });
-    await root.waitFor((e) => e.event === 'message' && e.text === 'y'.repeat(2_028));
+    await root.waitFor((e) => e.event === 'message' && e.text === 'y'.repeat(2_020));
     expect(await peer.command('status', 'status')).toMatchObject({
       parent: address,
       reunion: 'attached',

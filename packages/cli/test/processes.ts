@@ -14,8 +14,10 @@ export class P2pProcess {
   readonly exited: Promise<number | null>;
   #waiters = new Set<() => void>();
 
-  constructor(args: string[], script = bin) {
-    this.child = spawn(process.execPath, [script, ...args], { stdio: 'pipe' });
+  constructor(args: string[], script = bin, launcher?: { command: string; args: string[] }) {
+    this.child = launcher
+      ? spawn(launcher.command, launcher.args, { stdio: 'pipe' })
+      : spawn(process.execPath, [script, ...args], { stdio: 'pipe' });
     this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8');
     let partial = '';
@@ -93,4 +95,14 @@ export function runP2p(
   const proc = new P2pProcess(args);
   proc.child.stdin.end(input ?? '');
   return proc.exited.then((code) => ({ code, stdout: proc.stdout, stderr: proc.stderr }));
+}
+
+/**
+ * `p2p` on a pseudo-terminal, as a user runs it: util-linux `script` gives it one and passes what
+ * is written to its standard input as typing (`\r` ends a line, `\x03` is Ctrl-C).
+ */
+export function p2pInTerminal(args: string[]): P2pProcess {
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, bin, ...args].map(quote).join(' ');
+  return new P2pProcess([], bin, { command: 'script', args: ['-qfec', command, '/dev/null'] });
 }
