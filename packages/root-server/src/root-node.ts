@@ -101,11 +101,7 @@ export class RootNode extends TreeNode<RootNodeEvents> {
 
   protected override onControl(packet: Packet, from: string, remote: RemoteSocket): void {
     const claimsNode = packet.kind === 'register-request' || packet.kind === 'advertise-request';
-    if (
-      claimsNode &&
-      this.#verifySourceIp &&
-      packet.source.host !== plainHost(remote.host)
-    ) {
+    if (claimsNode && this.#verifySourceIp && packet.source.host !== plainHost(remote.host)) {
       this.logger.warn(
         { claimed: from, connection: remote.host },
         "refused: claimed address is not the connection's",
