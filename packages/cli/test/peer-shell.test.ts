@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { Peer } from '@p2p/peer';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -47,13 +48,14 @@ function terminalStreams() {
 
 /** Resolves when `peer` gets a listener for `event` (a command started waiting on it). */
 function listenedTo(peer: Peer, event: string): Promise<void> {
+  const emitter = peer as unknown as EventEmitter; // 'newListener' is not among the peer's events
   return new Promise((resolve) => {
     const onNewListener = (name: string | symbol) => {
       if (name !== event) return;
-      peer.off('newListener', onNewListener);
+      emitter.off('newListener', onNewListener);
       resolve();
     };
-    peer.on('newListener', onNewListener);
+    emitter.on('newListener', onNewListener);
   });
 }
 
