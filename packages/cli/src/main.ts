@@ -15,6 +15,16 @@ function positiveInteger(value: string): number {
   return n;
 }
 
+/** The longest delay a Node timer takes (about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function timerMs(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TIMER_MS)
+    throw new InvalidArgumentError(`expected a whole number of ms from 1 to ${MAX_TIMER_MS}`);
+  return n;
+}
+
 function nonNegativeInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0)
@@ -84,7 +94,7 @@ Examples:
     .option(
       '--join-timeout <ms>',
       'how long SendMessage waits for the peer to join the tree (auto mode)',
-      positiveInteger,
+      timerMs,
       10_000,
     )
     .option('--manual', 'do not join automatically: type Register and Advertise yourself')

@@ -79,13 +79,13 @@ describe('a message too large for the network', () => {
     const refused = await peer.command(`SendMessage ${'x'.repeat(70_000)}`, 'error');
     expect(refused).toEqual({
       event: 'error',
-      message: 'the message is 70000 bytes (UTF-8); the network takes at most 2028',
+      message: 'the message is 70000 bytes (UTF-8); the network takes at most 2020',
       code: 'ERR_MESSAGE_TOO_LARGE',
     });
-    expect(await peer.command(`SendMessage ${'y'.repeat(2_028)}`, 'sent')).toMatchObject({
+    expect(await peer.command(`SendMessage ${'y'.repeat(2_020)}`, 'sent')).toMatchObject({
       delivered: 1,
     });
-    await root.waitFor((e) => e.event === 'message' && e.text === 'y'.repeat(2_028));
+    await root.waitFor((e) => e.event === 'message' && e.text === 'y'.repeat(2_020));
     expect(await peer.command('status', 'status')).toMatchObject({
       parent: address,
       reunion: 'attached',
@@ -112,6 +112,9 @@ describe("the README's multi-machine recipe: a root on 0.0.0.0, peers dialling a
   it('peers register, join, and a message typed in one reaches every other node', async () => {
     const { root, address } = await startRoot('0.0.0.0:0');
     expect(address).toMatch(/^0\.0\.0\.0:/);
+    // The started line names what to dial instead of 0.0.0.0.
+    const started = root.events.find((e) => e.event === 'started');
+    expect((started?.dial as string[] | undefined)?.[0]).toBe(`127.0.0.1:${portOf(address)}`);
     // Peers dial two different addresses of the root's wildcard, as peers on two networks would
     // (127.0.0.2 is loopback too: tests send nothing beyond this machine's loopback).
     const dialled = ['127.0.0.1', '127.0.0.2', '127.0.0.1'].map(
@@ -143,5 +146,8 @@ describe("the README's multi-machine recipe: a root on 0.0.0.0, peers dialling a
     for (const other of [root, first, second]) {
       await other.waitFor((e) => e.event === 'message' && e.text === 'hello everyone');
     }
+    // The root labels a Message with the neighbour it came through, like a peer.
+    const atRoot = root.events.find((e) => e.event === 'message');
+    expect(atRoot).toEqual({ event: 'message', text: 'hello everyone', via: expect.any(String) });
   });
 });

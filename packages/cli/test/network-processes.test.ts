@@ -67,10 +67,10 @@ describe('a root and three peers, each its own process, driven through standard 
     expect(sent).toMatchObject({ delivered: 1, failed: [] });
     const arrived = (p: P2pProcess) =>
       p.waitFor((e) => e.event === 'message' && e.text === 'hello from the third peer');
-    // A peer names the neighbour a Message came through (`via`): no origin is known in protocol v1.
+    // Peers and the root name the neighbour a Message came through (`via`): protocol v1 has no origin.
     expect((await arrived(first)).via).toBe(address(third));
     expect((await arrived(second)).via).toBe(rootAddress);
-    expect((await arrived(root)).from).toBe(address(first));
+    expect((await arrived(root)).via).toBe(address(first));
     expect(third.events.filter((e) => e.event === 'message')).toEqual([]);
   });
 

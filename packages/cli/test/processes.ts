@@ -14,11 +14,21 @@ export class P2pProcess {
   readonly exited: Promise<number | null>;
   #waiters = new Set<() => void>();
 
-  constructor(args: string[], script = bin, env?: Record<string, string>) {
-    this.child = spawn(process.execPath, [script, ...args], {
-      stdio: 'pipe',
+  constructor(
+    args: string[],
+    script = bin,
+    {
+      env,
+      launcher,
+    }: { env?: Record<string, string>; launcher?: { command: string; args: string[] } } = {},
+  ) {
+    const options = {
+      stdio: 'pipe' as const,
       ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
-    });
+    };
+    this.child = launcher
+      ? spawn(launcher.command, launcher.args, options)
+      : spawn(process.execPath, [script, ...args], options);
     this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8');
     let partial = '';
@@ -94,7 +104,19 @@ export function runP2p(
   input?: string,
   env?: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = new P2pProcess(args, bin, env);
+  const proc = new P2pProcess(args, bin, env === undefined ? {} : { env });
   proc.child.stdin.end(input ?? '');
   return proc.exited.then((code) => ({ code, stdout: proc.stdout, stderr: proc.stderr }));
+}
+
+/**
+ * `p2p` on a pseudo-terminal, as a user runs it: util-linux `script` gives it one and passes what
+ * is written to its standard input as typing (`\r` ends a line, `\x03` is Ctrl-C).
+ */
+export function p2pInTerminal(args: string[]): P2pProcess {
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, bin, ...args].map(quote).join(' ');
+  return new P2pProcess([], bin, {
+    launcher: { command: 'script', args: ['-qfec', command, '/dev/null'] },
+  });
 }

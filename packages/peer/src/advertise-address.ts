@@ -1,15 +1,13 @@
 import dgram from 'node:dgram';
-import { type Address, normaliseAddress } from '@p2p/codec';
+import { type Address, isLoopbackHost, isWildcardHost, normaliseAddress } from '@p2p/codec';
 import { PeerError } from './errors.js';
-import { isWildcardHost } from './reply-sources.js';
-
-const isLoopback = (host: string) => host.startsWith('127.');
 
 /**
  * The address a peer puts in its packets, when it cannot be the one it listens on: every node it
  * talks to must be able to dial it there (the root registers it, children join it).
  *
- * - `explicit` (`advertise`) wins; its port 0 means the port the peer listens on.
+ * - `explicit` (`advertise`) wins; its port 0 means the port the peer listens on. A wildcard
+ *   (0.0.0.0) names no machine: refused.
  * - Listening on 0.0.0.0: the address of the interface that reaches the root (the one the system
  *   would use to connect to it), with the listening port.
  * - Listening on loopback with a root elsewhere: nobody else can reach the peer; refused.
@@ -22,6 +20,7 @@ export async function advertiseAddress(
   explicit: Address | undefined,
 ): Promise<Address | undefined> {
   if (explicit !== undefined) {
+    checkAdvertisable(explicit);
     return normaliseAddress({ host: explicit.host, port: explicit.port || bound.port });
   }
   if (isWildcardHost(bound.host)) {
@@ -35,7 +34,7 @@ export async function advertiseAddress(
     }
     return normaliseAddress({ host, port: bound.port });
   }
-  if (isLoopback(bound.host) && !isLoopback(root.host)) {
+  if (isLoopbackHost(bound.host) && !isLoopbackHost(root.host)) {
     throw new PeerError(
       'ERR_NO_ADVERTISE_ADDRESS',
       `the peer listens on ${bound.host}, which the root ${root.host} and other peers cannot reach; ` +
@@ -46,6 +45,17 @@ export async function advertiseAddress(
   return undefined;
 }
 
+/** Throws ERR_NO_ADVERTISE_ADDRESS for an address a node cannot name itself by (0.0.0.0). */
+export function checkAdvertisable(address: Address): void {
+  if (isWildcardHost(address.host)) {
+    throw new PeerError(
+      'ERR_NO_ADVERTISE_ADDRESS',
+      `cannot advertise ${address.host}: it names every interface of a machine, not one other ` +
+        "nodes can dial; give this machine's address they reach it at (option advertise, 'HOST:PORT')",
+    );
+  }
+}
+
 /**
  * The local address the system picks to reach `remote`: connecting a UDP socket only consults the
  * routing table, nothing is sent, so it works whether or not the root is up yet.
@@ -53,11 +63,11 @@ export async function advertiseAddress(
 function interfaceTowards(remote: Address): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = dgram.createSocket('udp4');
-    const done = (host: string | undefined) => {
+    // With a callback, a failed connect is reported to it, never as an 'error' event.
+    socket.connect(remote.port, remote.host, (error?: Error) => {
+      const host = error === undefined ? socket.address().address : undefined;
       socket.close();
       resolve(host);
-    };
-    socket.once('error', () => done(undefined));
-    socket.connect(remote.port, remote.host, () => done(socket.address().address));
+    });
   });
 }

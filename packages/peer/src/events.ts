@@ -63,7 +63,7 @@ export type PeerEvents = TreeNodeEvents & {
   'reunion-failure': [{ reason: 'timeout' | 'parent-unreachable'; parent: string | null }];
   /** A hello of this peer came back from the root. */
   'hello-answered': [{ roundTripMs: number }];
-  /** The parent acknowledged this peer's Join: the peer is in the tree. */
+  /** The first hello after this peer's Join was answered through its parent: the peer is in the tree. */
   joined: [{ parent: string }];
   /** `close()` was called. */
   closed: [];

@@ -1,10 +1,17 @@
-import { type Address, type Framing, formatAddress, type Packet, parseAddress } from '@p2p/codec';
+import {
+  type Address,
+  type Framing,
+  formatAddress,
+  isWildcardHost,
+  type Packet,
+  parseAddress,
+} from '@p2p/codec';
 import { type Logger, StreamNode, type StreamNodeOptions } from '@p2p/stream';
 import { advertiseAddress } from './advertise-address.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import { PeerError } from './errors.js';
 import type { PeerEvents } from './events.js';
-import { type JoinedOptions, waitUntilJoined } from './join-wait.js';
+import { type JoinedOptions, JoinWaiters } from './join-wait.js';
 import type { RateLimit } from './rate-limit.js';
 import { resolveTimings, type TimingProfile, type Timings } from './timings.js';
 import type { Transport } from './transport.js';
@@ -73,7 +80,7 @@ export interface PeerStatus {
   children: string[];
   reunion: ReunionState;
   helloOutstanding: boolean;
-  /** The parent acknowledged the Join: broadcasts reach the tree. */
+  /** A hello was answered through the parent since the Join: broadcasts reach the tree. */
   joined: boolean;
   /** Clock time of the last answered hello, or null. */
   lastHelloAnsweredAt: number | null;
@@ -92,7 +99,25 @@ function parseOption(name: string, value: string | Address): Address {
   }
 }
 
-const parseRootOption = (root: string | Address): Address => parseOption('root', root);
+/** The root's address: one that can be dialled (not port 0, not a wildcard). */
+function parseRootOption(root: string | Address): Address {
+  const address = parseOption('root', root);
+  if (address.port === 0) {
+    throw new PeerError(
+      'ERR_INVALID_OPTIONS',
+      `invalid root address ${formatAddress(address)}: give the port the root listens on, not 0`,
+    );
+  }
+  if (isWildcardHost(address.host)) {
+    throw new PeerError(
+      'ERR_INVALID_OPTIONS',
+      `invalid root address ${formatAddress(address)}: ${address.host} is where a root listens, ` +
+        `not an address to dial; give 127.0.0.1:${address.port} for a root on this machine, or ` +
+        `the root machine's IP address`,
+    );
+  }
+  return address;
+}
 
 /**
  * A non-root node (protocol.md 5.2–5.6): registers with the root, asks it for a parent, joins the
@@ -115,8 +140,11 @@ export class Peer extends TreeNode<PeerEvents> {
   #failureTimer: TimerHandle | undefined;
   /** Counts attachments, so that the answer to an old Join does not start a newer cycle. */
   #attachments = 0;
-  /** The parent that acknowledged the current attachment's Join, or null. */
+  /** The parent through which a hello was answered since the current attachment's Join, or null. */
   #joinedParent: string | null = null;
+  /** The current attachment's Join was acknowledged (a parent refusing it acknowledges it too). */
+  #joinAcknowledged = false;
+  readonly #joinWaiters: JoinWaiters;
   #advertising: Promise<string> | undefined;
   #registering: Promise<void> | undefined;
   readonly #waiters = {
@@ -128,6 +156,7 @@ export class Peer extends TreeNode<PeerEvents> {
 
   /** Opens the peer's TCP server and, in auto mode, starts joining the tree in the background. */
   static async start(options: PeerOptions): Promise<Peer> {
+    const root = parseRootOption(options.root);
     const transport = await StreamNode.listen({
       ...options.stream,
       listen: options.listen,
@@ -138,7 +167,7 @@ export class Peer extends TreeNode<PeerEvents> {
     try {
       const advertise = await advertiseAddress(
         transport.address,
-        parseRootOption(options.root),
+        root,
         options.advertise === undefined ? undefined : parseOption('advertise', options.advertise),
       );
       const peer = new Peer({
@@ -180,6 +209,7 @@ export class Peer extends TreeNode<PeerEvents> {
       init.requestTimeout ?? Math.min(5_000, Math.max(1_000, this.timings.helloInterval * 2));
     this.#retryInitial = init.retry?.initialMs ?? 250;
     this.#retryMax = init.retry?.maxMs ?? 10_000;
+    this.#joinWaiters = new JoinWaiters(this, this.#clock);
   }
 
   /** In auto mode, registers and advertises in the background (retrying until it works). */
@@ -204,9 +234,17 @@ export class Peer extends TreeNode<PeerEvents> {
     return this.#reunion;
   }
 
-  /** The parent that acknowledged this peer's Join, or null: not in the tree yet (or any more). */
+  /**
+   * The parent through which a hello was answered since this peer's Join, or null: not in the
+   * tree yet (or any more).
+   */
   get joinedParent(): string | null {
     return this.#joinedParent;
+  }
+
+  /** The current parent acknowledged the Join (which a parent refusing it does too). */
+  get joinAcknowledged(): boolean {
+    return this.#joinAcknowledged;
   }
 
   get isClosed(): boolean {
@@ -214,13 +252,14 @@ export class Peer extends TreeNode<PeerEvents> {
   }
 
   /**
-   * Resolves with the parent once the peer is registered and its parent has acknowledged its Join,
-   * at once if it already has: from then on a broadcast reaches the tree. Rejects ERR_JOIN_TIMEOUT
+   * Resolves with the parent once the peer is in the tree: registered, placed, and its first hello
+   * after the Join answered through that parent (a parent that refused the Join relays none), at
+   * once if it already is. From then on a broadcast reaches the tree. Rejects ERR_JOIN_TIMEOUT
    * after `timeoutMs` (default 30 s; the message says how far the peer got), ERR_CLOSED when the
    * peer closes, ERR_ABORTED when `signal` aborts.
    */
   joined(options?: JoinedOptions): Promise<string> {
-    return waitUntilJoined(this, this.#clock, options);
+    return this.#joinWaiters.wait(options);
   }
 
   status(): PeerStatus {
@@ -340,6 +379,10 @@ export class Peer extends TreeNode<PeerEvents> {
     if (this.#failureTimer !== undefined) this.#clock.clearTimeout(this.#failureTimer);
     this.#failureTimer = undefined;
     this.emit('hello-answered', { roundTripMs });
+    if (this.#joinedParent === null && this.#reunion === 'attached') {
+      this.#joinedParent = from;
+      this.emit('joined', { parent: from });
+    }
   }
 
   protected override onUnreachable(remote: string, error: Error & { code?: string }): void {
@@ -371,13 +414,13 @@ export class Peer extends TreeNode<PeerEvents> {
       this.timings.peerTimeout,
     );
     this.#joinedParent = null;
+    this.#joinAcknowledged = false;
     void this.sendPacket(parent, { kind: 'join', source: this.self }).then((acknowledged) => {
       if (attachment !== this.#attachments || this.#reunion !== 'attached') return;
       if (this.#closed !== undefined) return;
-      if (acknowledged) {
-        this.#joinedParent = parent;
-        this.emit('joined', { parent });
-      }
+      // In the tree once a hello is answered through the parent (onHelloAnswered): the first one
+      // goes now, right behind the Join.
+      this.#joinAcknowledged = acknowledged;
       if (this.#failureTimer !== undefined) this.#clock.clearTimeout(this.#failureTimer);
       this.#failureTimer = undefined;
       this.#tick();
@@ -411,6 +454,7 @@ export class Peer extends TreeNode<PeerEvents> {
     const parent = this.parent;
     this.#reunion = 'failure';
     this.#joinedParent = null;
+    this.#joinAcknowledged = false;
     this.#helloSentAt = null;
     this.#stopCycle();
     this.logger.warn({ reason, parent }, 'reunion failure: asking the root for a new parent');

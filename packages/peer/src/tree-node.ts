@@ -2,11 +2,13 @@ import { EventEmitter } from 'node:events';
 import {
   type Address,
   formatAddress,
+  isWildcardHost,
   MAX_PATH_ENTRIES,
   type Packet,
   parseAddress,
 } from '@p2p/codec';
 import { type Logger, silentLogger } from '@p2p/stream';
+import { checkAdvertisable } from './advertise-address.js';
 import { type Clock, systemClock } from './clock.js';
 import { PeerError } from './errors.js';
 import {
@@ -18,7 +20,7 @@ import {
 } from './events.js';
 import { MessageLimits } from './message-limits.js';
 import { defaultMessageRate, type RateLimit, RateLimiter } from './rate-limit.js';
-import { isWildcardHost, ReplySources } from './reply-sources.js';
+import { ReplySources } from './reply-sources.js';
 import type { Transport, TransportPacket, TransportUnreachable } from './transport.js';
 
 export interface TreeNodeOptions {
@@ -80,8 +82,10 @@ export class TreeNode<
     super();
     this.transport = options.transport;
     this.logger = options.logger ?? silentLogger;
+    if (options.advertise !== undefined) checkAdvertisable(options.advertise);
     this.self = options.advertise ?? options.transport.address;
     this.address = formatAddress(this.self);
+    // Listening on every interface with no address given: answer each remote from the one it dialled.
     this.#replySources = isWildcardHost(this.self.host) ? new ReplySources(this.self) : undefined;
     this.#limits = new MessageLimits(options);
     this.#acceptJoin = options.acceptJoin ?? (() => true);
@@ -312,7 +316,7 @@ export class TreeNode<
     if (packet.kind === 'message') this.counters.packetsIn.message++;
     else this.counters.packetsIn[packet.kind]++;
     if (this.#replySources !== undefined && local !== undefined)
-      this.#replySources.remember(from, local);
+      this.#replySources.heard(from, packet.source.host, remote, local);
     this.handle(packet, from, remote);
   }
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Peer, type PeerError } from '../src/index.js';
+import { rejectionOf } from './fake-transport.js';
 import { StandInRoot } from './stand-in-root.js';
 
 const closers: Array<() => Promise<void>> = [];
@@ -69,5 +70,36 @@ describe('every node puts in its packets an address the receiver reaches it at',
     expect(error.message).toContain(
       'the peer listens on 127.0.0.1, which the root 192.0.2.1 and other peers cannot reach',
     );
+  });
+
+  it.each(['0.0.0.0:7000', '0.0.0.0:0'])(
+    'an explicit wildcard advertise address (%s) is refused: it names no machine',
+    async (advertise) => {
+      const error = await rejectionOf<PeerError>(
+        Peer.start({ listen: '127.0.0.1:0', root: '127.0.0.1:5353', advertise }),
+      );
+      expect(error.code).toBe('ERR_NO_ADVERTISE_ADDRESS');
+      expect(error.message).toContain('cannot advertise 0.0.0.0');
+    },
+  );
+});
+
+describe('the root address must be one a peer can dial', () => {
+  it('refuses port 0 with a coded error, before listening', async () => {
+    const error = await rejectionOf<PeerError>(
+      Peer.start({ listen: '0.0.0.0:0', root: '127.0.0.1:0' }),
+    );
+    expect(error.code).toBe('ERR_INVALID_OPTIONS');
+    expect(error.message).toBe(
+      'invalid root address 127.0.0.1:0: give the port the root listens on, not 0',
+    );
+  });
+
+  it('refuses a wildcard root, naming what to dial instead', async () => {
+    const error = await rejectionOf<PeerError>(
+      Peer.start({ listen: '127.0.0.1:0', root: '0.0.0.0:5353' }),
+    );
+    expect(error.code).toBe('ERR_INVALID_OPTIONS');
+    expect(error.message).toContain('give 127.0.0.1:5353 for a root on this machine');
   });
 });

@@ -20,6 +20,9 @@ export class FakeTransport
   readonly down = new Set<string>();
   /** Remotes whose sends are recorded but never settle (a stopped node that never ACKs). */
   readonly stalled = new Set<string>();
+  /** Remotes whose sends wait until `release(remote)` (a slow ACK). */
+  readonly held = new Set<string>();
+  readonly #releases = new Map<string, Array<() => void>>();
   /** The framing each remote is spoken to in (default binary). */
   readonly framings = new Map<string, Framing>();
   closed = false;
@@ -36,6 +39,19 @@ export class FakeTransport
       throw Object.assign(new Error(`connect ECONNREFUSED ${key}`), { code: 'ERR_REFUSED' });
     this.sent.push({ to: key, packet, ...(options?.urgent ? { urgent: true } : {}) });
     if (this.stalled.has(key)) await new Promise<never>(() => {});
+    if (this.held.has(key)) {
+      await new Promise<void>((resolve) => {
+        const waiting = this.#releases.get(key) ?? [];
+        waiting.push(resolve);
+        this.#releases.set(key, waiting);
+      });
+    }
+  }
+
+  /** Settles the held sends to `remote` (acknowledged), oldest first. */
+  release(remote: string): void {
+    for (const resolve of this.#releases.get(remote) ?? []) resolve();
+    this.#releases.delete(remote);
   }
 
   post(
@@ -60,12 +76,18 @@ export class FakeTransport
     this.closed = true;
   }
 
-  /** Delivers a packet as if it arrived from `packet.source`. */
-  deliver(packet: Packet): void {
+  /**
+   * Delivers a packet as if it arrived from `packet.source` (or over a connection from another
+   * host, `over`), which dialled our `local` host when given.
+   */
+  deliver(packet: Packet, connection: { over?: string; local?: string } = {}): void {
     this.emit('packet', {
       packet,
       framing: 'binary',
-      remote: { host: packet.source.host, port: 40000 },
+      remote: { host: connection.over ?? packet.source.host, port: 40000 },
+      ...(connection.local === undefined
+        ? {}
+        : { local: { host: connection.local, port: this.address.port } }),
       from: formatAddress(packet.source),
     });
   }

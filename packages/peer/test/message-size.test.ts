@@ -32,7 +32,7 @@ describe('a message too large for the network is refused where it is typed', () 
     const error = await rejectionOf<PeerError>(peer.broadcast('x'.repeat(70_000)));
     expect(error.code).toBe('ERR_MESSAGE_TOO_LARGE');
     expect(error.message).toBe(
-      'the message is 70000 bytes (UTF-8); the network takes at most 2028',
+      'the message is 70000 bytes (UTF-8); the network takes at most 2020',
     );
     expect(transport.take('message')).toEqual([]);
     expect(peer.parent).toBe(PARENT);
@@ -40,14 +40,16 @@ describe('a message too large for the network is refused where it is typed', () 
     expect(peer.counters.messagesOriginated).toBe(0);
   });
 
-  it('by default the limit is what a lock-step binary node takes: 2,028 bytes, counted in UTF-8', async () => {
+  it('by default the limit is what fits a 2,048-byte frame in either framing: 2,020 bytes, counted in UTF-8', async () => {
     const { transport, peer } = await interiorNode();
+    transport.framings.set(CHILD_B, 'text');
     expect(peer.maxMessageBytes).toBe(LOCK_STEP_MAX_MESSAGE_BYTES);
-    expect(LOCK_STEP_MAX_MESSAGE_BYTES).toBe(2_028);
-    expect(await peer.broadcast('x'.repeat(2_028))).toEqual({ delivered: 3, failed: [] });
+    expect(LOCK_STEP_MAX_MESSAGE_BYTES).toBe(2_020);
+    expect(await peer.broadcast('x'.repeat(2_020))).toEqual({ delivered: 3, failed: [] });
+    // The text-framed neighbour's frame: a 28-byte header and 2,020 bytes, 2,048 in all.
     expect(transport.take('message')).toHaveLength(3);
-    // 1,015 characters, 2,030 bytes.
-    expect((await rejectionOf<PeerError>(peer.broadcast('é'.repeat(1_015)))).code).toBe(
+    // 1,011 characters, 2,022 bytes.
+    expect((await rejectionOf<PeerError>(peer.broadcast('é'.repeat(1_011)))).code).toBe(
       'ERR_MESSAGE_TOO_LARGE',
     );
   });
@@ -71,21 +73,32 @@ describe('a message too large for the network is refused where it is typed', () 
 });
 
 describe('a node never sends a neighbour a frame it is known not to take', () => {
-  it('a forwarded Message too large for a lock-step binary neighbour is not sent to it, and counted', async () => {
+  it('in lock-step no neighbour, whatever its framing, is sent a frame over 2,048 bytes', async () => {
     const { transport, peer } = await interiorNode();
-    transport.framings.set(CHILD_B, 'text'); // one of ours: it parses frames by their length
+    transport.framings.set(CHILD_B, 'text'); // it may read one recv(2048) per packet too
     const dropped: unknown[] = [];
     peer.on('dropped', (event) => dropped.push(event));
-    const text = 'y'.repeat(3_000);
-    transport.deliver({ kind: 'message', source: addr(CHILD_A), text });
+    // 2,028 bytes: a 2,048-byte binary frame, a 2,056-byte text frame.
+    transport.deliver({ kind: 'message', source: addr(CHILD_A), text: 'y'.repeat(2_028) });
     await settle();
-    // The parent is spoken to in binary, lock-step: a 3,020-byte frame would kill a reference node.
-    expect(transport.take('message').map((s) => s.to)).toEqual([CHILD_B]);
+    expect(transport.take('message').map((s) => s.to)).toEqual([PARENT]);
+    // 2,020 bytes: a 2,048-byte text frame.
+    transport.deliver({ kind: 'message', source: addr(CHILD_A), text: 'y'.repeat(2_020) });
+    await settle();
+    expect(transport.take('message').map((s) => s.to)).toEqual([PARENT, CHILD_B]);
     expect(peer.counters.dropped['too-large-for-neighbour']).toBe(1);
     expect(dropped).toEqual([
       { reason: 'too-large-for-neighbour', kind: 'message', from: CHILD_A },
     ]);
     expect(peer.parent).toBe(PARENT);
+  });
+
+  it('with a send window every neighbour, in either framing, is sent up to 65,536 bytes', async () => {
+    const { transport } = await interiorNode({ window: 4 });
+    transport.framings.set(CHILD_B, 'text');
+    transport.deliver({ kind: 'message', source: addr(CHILD_A), text: 'y'.repeat(65_536) });
+    await settle();
+    expect(transport.take('message').map((s) => s.to)).toEqual([PARENT, CHILD_B]);
   });
 
   it('an explicit maxMessageBytes is the limit toward every neighbour', async () => {

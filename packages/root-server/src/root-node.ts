@@ -1,4 +1,11 @@
-import { type Address, formatAddress, type Packet, parseAddress } from '@p2p/codec';
+import {
+  type Address,
+  formatAddress,
+  isLoopbackHost,
+  type Packet,
+  parseAddress,
+  plainHost,
+} from '@p2p/codec';
 import {
   type Clock,
   type RemoteSocket,
@@ -42,11 +49,6 @@ export interface RootNodeOptions extends TreeNodeOptions {
   rootTimeout?: number;
 }
 
-/** Loopback hosts: a root listening there is not reachable from other machines. */
-function isLoopback(host: string): boolean {
-  return host.startsWith('127.');
-}
-
 /** Counters of the root role, beside the node counters of the core. */
 export interface RootCounters {
   registrations: number;
@@ -88,7 +90,7 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     self.node = this;
     this.registry = options.registry;
     this.#clock = options.clock;
-    this.#verifySourceIp = options.verifySourceIp ?? !isLoopback(this.self.host);
+    this.#verifySourceIp = options.verifySourceIp ?? !isLoopbackHost(this.self.host);
     this.#maxRegistered = options.maxRegistered ?? 100_000;
     this.#rootTimeout = options.rootTimeout;
     // After a restart the root's children are known from the store, not from new Joins.
@@ -121,11 +123,7 @@ export class RootNode extends TreeNode<RootNodeEvents> {
 
   protected override onControl(packet: Packet, from: string, remote: RemoteSocket): void {
     const claimsNode = packet.kind === 'register-request' || packet.kind === 'advertise-request';
-    if (
-      claimsNode &&
-      this.#verifySourceIp &&
-      packet.source.host !== remote.host.replace(/^::ffff:/, '')
-    ) {
+    if (claimsNode && this.#verifySourceIp && packet.source.host !== plainHost(remote.host)) {
       this.logger.warn(
         { claimed: from, connection: remote.host },
         "refused: claimed address is not the connection's",

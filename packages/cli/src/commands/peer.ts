@@ -1,4 +1,4 @@
-import type { Framing } from '@p2p/codec';
+import { type Framing, isLoopbackHost, parseAddress } from '@p2p/codec';
 import { Peer } from '@p2p/peer';
 import { createLogger, type LogLevel } from '@p2p/root-server';
 import { failure } from '../errors.js';
@@ -22,7 +22,13 @@ export interface PeerFlags {
  * and the other peers must reach this one (it then names itself by the interface toward the root).
  */
 function defaultListen(root: string): string {
-  return /^(127\.|localhost:)/.test(root) ? '127.0.0.1:0' : '0.0.0.0:0';
+  let host: string;
+  try {
+    host = parseAddress(root).host;
+  } catch {
+    return '127.0.0.1:0'; // Peer.start refuses the root address, saying why
+  }
+  return isLoopbackHost(host) ? '127.0.0.1:0' : '0.0.0.0:0';
 }
 
 /** `p2p peer`: a peer with the interactive shell on standard input and output. */
@@ -49,12 +55,18 @@ export async function peerCommand(flags: PeerFlags): Promise<void> {
     { address: peer.address, root: peer.root, mode: peer.mode },
     `peer ${peer.address} (root ${peer.root}, ${peer.mode} mode) — type help for commands`,
   );
-  const stop = () => process.stdin.destroy();
+  // A signal ends the shell, even while SendMessage waits for the tree.
+  const stopping = new AbortController();
+  const stop = () => {
+    stopping.abort();
+    process.stdin.destroy();
+  };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   try {
     await runPeerShell(peer, { input: process.stdin, output: process.stdout }, out, {
       joinTimeoutMs: flags.joinTimeout,
+      signal: stopping.signal,
     });
   } finally {
     process.off('SIGTERM', stop);

@@ -5,6 +5,7 @@ import {
   rootServerOptionsFrom,
   runRootService,
 } from '@p2p/root-server';
+import { dialAddresses, dialNote } from '../dial-addresses.js';
 import { failure } from '../errors.js';
 import { Output } from '../output.js';
 
@@ -13,12 +14,13 @@ export interface RootFlags extends RootServiceFlags {
 }
 
 function report(server: RootServer, out: Output): void {
+  const dial = dialAddresses(server.address); // on 0.0.0.0, what peers dial instead
   out.event(
     'started',
-    { address: server.address, http: server.httpAddress },
+    { address: server.address, dial, http: server.httpAddress },
     server.httpAddress === null
-      ? `root listening on ${server.address}`
-      : `root listening on ${server.address}; dashboard http://${server.httpAddress}/`,
+      ? `root listening on ${server.address}${dialNote(server.address, dial)}`
+      : `root listening on ${server.address}${dialNote(server.address, dial)}; dashboard http://${server.httpAddress}/`,
   );
   server.on('node-registered', ({ address }) =>
     out.event('node-registered', { address }, `registered ${address}`),
@@ -41,7 +43,7 @@ function report(server: RootServer, out: Output): void {
       out.event('child-joined', { child: neighbour }, `${neighbour} joined as a child of the root`);
   });
   server.on('message', ({ text, from }) =>
-    out.event('message', { text, from }, `[${from}] ${text}`),
+    out.event('message', { text, via: from }, `[via ${from}] ${text}`),
   );
 }
 
