@@ -10,6 +10,19 @@ describe('usage errors exit 2 with a useful message', () => {
     [['root', '--window', '0'], 'expected a whole number from 1 to 1024'],
     [['frobnicate'], "unknown command 'frobnicate'"],
     [['decode', 'xyz'], 'not hex'],
+    [
+      ['peer', '--root', '127.0.0.1:5353', '--join-timeout', '2147483648'],
+      'expected a whole number of ms from 1 to 2147483647',
+    ],
+    [
+      ['peer', '--root', '127.0.0.1:0', '--listen', '0.0.0.0:0'],
+      'invalid root address 127.0.0.1:0: give the port the root listens on, not 0',
+    ],
+    [['peer', '--root', '0.0.0.0:5353'], 'give 127.0.0.1:5353 for a root on this machine'],
+    [
+      ['peer', '--root', '127.0.0.1:5353', '--advertise', '0.0.0.0:7000'],
+      'cannot advertise 0.0.0.0',
+    ],
   ])('p2p %j', async (args, message) => {
     const { code, stderr } = await runP2p(args);
     expect(code).toBe(2);

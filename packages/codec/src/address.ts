@@ -135,6 +135,34 @@ export function parseAddress(text: string): Address {
   return normaliseAddress({ host, port: Number.parseInt(portText, 10) });
 }
 
+/**
+ * True for a loopback host (127.0.0.0/8, `localhost`, `::1`, also IPv4-mapped): only this machine
+ * reaches a node there.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const plain = plainHost(host);
+  return plain === 'localhost' || plain === '::1' || octetsOf(plain)?.[0] === 127;
+}
+
+/**
+ * True for a wildcard host (`0.0.0.0`, `::`): a server bound to every interface. Nobody can send
+ * to it, so a node never names itself by it.
+ */
+export function isWildcardHost(host: string): boolean {
+  const plain = plainHost(host);
+  return (
+    plain === '::' || plain === '::0' || octetsOf(plain)?.every((octet) => octet === 0) === true
+  );
+}
+
+/**
+ * A socket's host as the protocol names it: an IPv4-mapped IPv6 address (`::ffff:10.0.0.7`, what
+ * a dual-stack server reports) as its IPv4 address; any other host unchanged.
+ */
+export function plainHost(host: string): string {
+  return host.startsWith('::ffff:') ? host.slice(7) : host;
+}
+
 /** Formats an address as `'HOST:PORT'` with the host in plain dotted form. */
 export function formatAddress(address: Address): string {
   return `${address.host}:${address.port}`;

@@ -3,9 +3,12 @@ export {
   ENTRY_LENGTH,
   formatAddress,
   formatEntry,
+  isLoopbackHost,
   isValidAddress,
+  isWildcardHost,
   normaliseAddress,
   parseAddress,
+  plainHost,
   sameAddress,
 } from './address.js';
 export { type DecodeOptions, decode } from './decode.js';

@@ -4,11 +4,34 @@ import {
   encode,
   formatAddress,
   formatEntry,
+  isLoopbackHost,
+  isWildcardHost,
   parseAddress,
+  plainHost,
   sameAddress,
 } from '../src/index.js';
 
 describe('addresses', () => {
+  it('tells loopback and wildcard hosts, IPv4-mapped or not, from the rest', () => {
+    for (const host of [
+      '127.0.0.1',
+      '127.1.2.3',
+      '127.000.000.001',
+      'localhost',
+      '::1',
+      '::ffff:127.0.0.1',
+    ])
+      expect([host, isLoopbackHost(host)]).toEqual([host, true]);
+    for (const host of ['0.0.0.0', '000.000.000.000', '::', '::ffff:0.0.0.0'])
+      expect([host, isWildcardHost(host)]).toEqual([host, true]);
+    for (const host of ['10.0.0.7', '128.0.0.1', '0.0.0.1', '1.127.0.0', 'nonsense']) {
+      expect([host, isLoopbackHost(host), isWildcardHost(host)]).toEqual([host, false, false]);
+    }
+    expect(plainHost('::ffff:10.0.0.7')).toBe('10.0.0.7');
+    expect(plainHost('10.0.0.7')).toBe('10.0.0.7');
+    expect(plainHost('fe80::1')).toBe('fe80::1');
+  });
+
   it('parses plain and zero-padded hosts, treating leading zeros as decimal', () => {
     expect(parseAddress('127.0.0.1:5353')).toEqual({ host: '127.0.0.1', port: 5353 });
     expect(parseAddress('010.000.000.007:06502')).toEqual({ host: '10.0.0.7', port: 6502 });

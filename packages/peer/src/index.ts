@@ -9,6 +9,8 @@ export {
   type PeerEvents,
   type TreeNodeEvents,
 } from './events.js';
+export { DEFAULT_JOIN_TIMEOUT_MS, type JoinedOptions } from './join-wait.js';
+export { LOCK_STEP_MAX_MESSAGE_BYTES } from './message-limits.js';
 export {
   Peer,
   type PeerInit,

@@ -2,14 +2,17 @@ import {
   type Address,
   type Framing,
   formatAddress,
+  isWildcardHost,
   MAX_PATH_ENTRIES,
   type Packet,
   parseAddress,
 } from '@p2p/codec';
 import { type Logger, StreamNode, type StreamNodeOptions } from '@p2p/stream';
+import { advertiseAddress } from './advertise-address.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import { PeerError } from './errors.js';
 import type { PeerEvents } from './events.js';
+import { type JoinedOptions, JoinWaiters } from './join-wait.js';
 import { PendingRelays } from './pending-relays.js';
 import type { RateLimit } from './rate-limit.js';
 import { resolveTimings, type TimingProfile, type Timings } from './timings.js';
@@ -38,6 +41,17 @@ interface PeerCommonOptions {
   acceptJoin?: (from: string) => boolean;
   /** Messages per second each neighbour may send (default 5,000, bursts of 10,000); false: no limit. */
   messageRate?: RateLimit | false;
+  /**
+   * The address other nodes reach this peer at, put in its packets, when it is not the listening
+   * address (a forwarded port…); port 0 means the listening port. Default: the listening address,
+   * or for a peer listening on 0.0.0.0 the interface that reaches the root.
+   */
+  advertise?: string | Address;
+  /**
+   * Largest Message text in UTF-8 bytes (originated and forwarded). Default 2,028 with a window of
+   * 1 (what a lock-step binary node takes), else 65,536.
+   */
+  maxMessageBytes?: number;
 }
 
 /** Options of `Peer.start`: the peer opens its own TCP server. */
@@ -55,6 +69,8 @@ export interface PeerOptions extends PeerCommonOptions {
 /** Options of the constructor: a transport made elsewhere (tests, embedding). */
 export interface PeerInit extends PeerCommonOptions {
   transport: Transport;
+  /** The transport's send window (default 1), for the Message size limits. */
+  window?: number;
 }
 
 export interface PeerStatus {
@@ -66,11 +82,44 @@ export interface PeerStatus {
   children: string[];
   reunion: ReunionState;
   helloOutstanding: boolean;
+  /** A hello was answered through the parent since the Join: broadcasts reach the tree. */
+  joined: boolean;
   /** Clock time of the last answered hello, or null. */
   lastHelloAnsweredAt: number | null;
 }
 
 type Waiter = (answered: boolean) => void;
+
+function parseOption(name: string, value: string | Address): Address {
+  try {
+    return typeof value === 'string' ? parseAddress(value) : value;
+  } catch (error) {
+    throw new PeerError(
+      'ERR_INVALID_OPTIONS',
+      `invalid ${name} address: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** The root's address: one that can be dialled (not port 0, not a wildcard). */
+function parseRootOption(root: string | Address): Address {
+  const address = parseOption('root', root);
+  if (address.port === 0) {
+    throw new PeerError(
+      'ERR_INVALID_OPTIONS',
+      `invalid root address ${formatAddress(address)}: give the port the root listens on, not 0`,
+    );
+  }
+  if (isWildcardHost(address.host)) {
+    throw new PeerError(
+      'ERR_INVALID_OPTIONS',
+      `invalid root address ${formatAddress(address)}: ${address.host} is where a root listens, ` +
+        `not an address to dial; give 127.0.0.1:${address.port} for a root on this machine, or ` +
+        `the root machine's IP address`,
+    );
+  }
+  return address;
+}
 
 /**
  * A non-root node (protocol.md 5.2–5.6): registers with the root, asks it for a parent, joins the
@@ -100,6 +149,11 @@ export class Peer extends TreeNode<PeerEvents> {
   #rootRetryDelay = 0;
   /** The parent left in reunion failure: told with Leave if the next parent is another one. */
   #formerParent: string | null = null;
+  /** The parent through which a hello was answered since the current attachment's Join, or null. */
+  #joinedParent: string | null = null;
+  /** The current attachment's Join was acknowledged (a parent refusing it acknowledges it too). */
+  #joinAcknowledged = false;
+  readonly #joinWaiters: JoinWaiters;
   #advertising: Promise<string> | undefined;
   #registering: Promise<void> | undefined;
   readonly #waiters = {
@@ -111,6 +165,7 @@ export class Peer extends TreeNode<PeerEvents> {
 
   /** Opens the peer's TCP server and, in auto mode, starts joining the tree in the background. */
   static async start(options: PeerOptions): Promise<Peer> {
+    const root = parseRootOption(options.root);
     const transport = await StreamNode.listen({
       ...options.stream,
       listen: options.listen,
@@ -119,7 +174,16 @@ export class Peer extends TreeNode<PeerEvents> {
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
     try {
-      const peer = new Peer({ ...options, transport });
+      const advertise = await advertiseAddress(
+        transport.address,
+        root,
+        options.advertise === undefined ? undefined : parseOption('advertise', options.advertise),
+      );
+      const peer = new Peer({
+        ...options,
+        transport,
+        ...(advertise === undefined ? {} : { advertise }),
+      });
       peer.begin();
       return peer;
     } catch (error) {
@@ -129,17 +193,12 @@ export class Peer extends TreeNode<PeerEvents> {
   }
 
   constructor(init: PeerInit) {
-    super(init);
-    try {
-      this.root = formatAddress(
-        typeof init.root === 'string' ? parseAddress(init.root) : init.root,
-      );
-    } catch (error) {
-      throw new PeerError(
-        'ERR_INVALID_OPTIONS',
-        `invalid root address: ${(error as Error).message}`,
-      );
-    }
+    super({
+      ...init,
+      advertise:
+        init.advertise === undefined ? undefined : parseOption('advertise', init.advertise),
+    });
+    this.root = formatAddress(parseRootOption(init.root));
     if (this.root === this.address)
       throw new PeerError('ERR_INVALID_OPTIONS', 'a peer cannot be its own root');
     this.mode = init.mode ?? 'auto';
@@ -160,6 +219,7 @@ export class Peer extends TreeNode<PeerEvents> {
     this.#retryInitial = init.retry?.initialMs ?? 250;
     this.#retryMax = init.retry?.maxMs ?? 10_000;
     this.#relays = new PendingRelays(this.timings.peerTimeout);
+    this.#joinWaiters = new JoinWaiters(this, this.#clock);
   }
 
   /** In auto mode, registers and advertises in the background (retrying until it works). */
@@ -184,6 +244,34 @@ export class Peer extends TreeNode<PeerEvents> {
     return this.#reunion;
   }
 
+  /**
+   * The parent through which a hello was answered since this peer's Join, or null: not in the
+   * tree yet (or any more).
+   */
+  get joinedParent(): string | null {
+    return this.#joinedParent;
+  }
+
+  /** The current parent acknowledged the Join (which a parent refusing it does too). */
+  get joinAcknowledged(): boolean {
+    return this.#joinAcknowledged;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  /**
+   * Resolves with the parent once the peer is in the tree: registered, placed, and its first hello
+   * after the Join answered through that parent (a parent that refused the Join relays none), at
+   * once if it already is. From then on a broadcast reaches the tree. Rejects ERR_JOIN_TIMEOUT
+   * after `timeoutMs` (default 30 s; the message says how far the peer got), ERR_CLOSED when the
+   * peer closes, ERR_ABORTED when `signal` aborts.
+   */
+  joined(options?: JoinedOptions): Promise<string> {
+    return this.#joinWaiters.wait(options);
+  }
+
   status(): PeerStatus {
     return {
       address: this.address,
@@ -194,6 +282,7 @@ export class Peer extends TreeNode<PeerEvents> {
       children: this.children,
       reunion: this.#reunion,
       helloOutstanding: this.#helloSentAt !== null,
+      joined: this.#joinedParent !== null,
       lastHelloAnsweredAt: this.#lastHelloAnsweredAt,
     };
   }
@@ -231,6 +320,7 @@ export class Peer extends TreeNode<PeerEvents> {
   /** Stops timers and the TCP server; pending register/advertise calls reject ERR_CLOSED. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      this.emit('closed');
       this.#stopCycle();
       for (const [handle, wake] of this.#sleeps) {
         this.#clock.clearTimeout(handle);
@@ -322,6 +412,10 @@ export class Peer extends TreeNode<PeerEvents> {
     if (this.#failureTimer !== undefined) this.#clock.clearTimeout(this.#failureTimer);
     this.#failureTimer = undefined;
     this.emit('hello-answered', { roundTripMs });
+    if (this.#joinedParent === null && this.#reunion === 'attached') {
+      this.#joinedParent = from;
+      this.emit('joined', { parent: from });
+    }
   }
 
   protected override onUnreachable(remote: string, error: Error & { code?: string }): void {
@@ -407,9 +501,14 @@ export class Peer extends TreeNode<PeerEvents> {
       () => this.#fail('timeout'),
       this.timings.peerTimeout,
     );
-    void this.sendPacket(parent, { kind: 'join', source: this.self }).then(() => {
+    this.#joinedParent = null;
+    this.#joinAcknowledged = false;
+    void this.sendPacket(parent, { kind: 'join', source: this.self }).then((acknowledged) => {
       if (attachment !== this.#attachments || this.#reunion !== 'attached') return;
       if (this.#closed !== undefined) return;
+      // In the tree once a hello is answered through the parent (onHelloAnswered): the first one
+      // goes now, right behind the Join.
+      this.#joinAcknowledged = acknowledged;
       if (this.#failureTimer !== undefined) this.#clock.clearTimeout(this.#failureTimer);
       this.#failureTimer = undefined;
       this.#tick();
@@ -501,6 +600,8 @@ export class Peer extends TreeNode<PeerEvents> {
     if (this.#reunion === 'failure' || this.#closed !== undefined) return;
     const parent = this.parent;
     this.#reunion = 'failure';
+    this.#joinedParent = null;
+    this.#joinAcknowledged = false;
     this.#helloSentAt = null;
     this.#formerParent = parent;
     this.#stopCycle();

@@ -20,6 +20,11 @@ export class FakeTransport
   readonly down = new Set<string>();
   /** Remotes whose sends are recorded but never settle (a stopped node that never ACKs). */
   readonly stalled = new Set<string>();
+  /** Remotes whose sends wait until `release(remote)` (a slow ACK). */
+  readonly held = new Set<string>();
+  readonly #releases = new Map<string, Array<() => void>>();
+  /** The framing each remote is spoken to in (default binary). */
+  readonly framings = new Map<string, Framing>();
   closed = false;
 
   constructor(address: string) {
@@ -34,6 +39,19 @@ export class FakeTransport
       throw Object.assign(new Error(`connect ECONNREFUSED ${key}`), { code: 'ERR_REFUSED' });
     this.sent.push({ to: key, packet, ...(options?.urgent ? { urgent: true } : {}) });
     if (this.stalled.has(key)) await new Promise<never>(() => {});
+    if (this.held.has(key)) {
+      await new Promise<void>((resolve) => {
+        const waiting = this.#releases.get(key) ?? [];
+        waiting.push(resolve);
+        this.#releases.set(key, waiting);
+      });
+    }
+  }
+
+  /** Settles the held sends to `remote` (acknowledged), oldest first. */
+  release(remote: string): void {
+    for (const resolve of this.#releases.get(remote) ?? []) resolve();
+    this.#releases.delete(remote);
   }
 
   post(
@@ -49,20 +67,27 @@ export class FakeTransport
     this.disconnected.push(typeof remote === 'string' ? remote : formatAddress(remote));
   }
 
-  framingFor(): Framing {
-    return 'binary';
+  framingFor(remote: Address | string): Framing {
+    const key = typeof remote === 'string' ? remote : formatAddress(remote);
+    return this.framings.get(key) ?? 'binary';
   }
 
   async close(): Promise<void> {
     this.closed = true;
   }
 
-  /** Delivers a packet as if it arrived from `packet.source`. */
-  deliver(packet: Packet): void {
+  /**
+   * Delivers a packet as if it arrived from `packet.source` (or over a connection from another
+   * host, `over`), which dialled our `local` host when given.
+   */
+  deliver(packet: Packet, connection: { over?: string; local?: string } = {}): void {
     this.emit('packet', {
       packet,
       framing: 'binary',
-      remote: { host: packet.source.host, port: 40000 },
+      remote: { host: connection.over ?? packet.source.host, port: 40000 },
+      ...(connection.local === undefined
+        ? {}
+        : { local: { host: connection.local, port: this.address.port } }),
       from: formatAddress(packet.source),
     });
   }
@@ -88,3 +113,31 @@ export const addr = (text: string): Address => parseAddress(text);
 
 /** Lets promise callbacks (sends, joins) run. Not a sleep: no time passes on any clock. */
 export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Starts `peer` joining and answers as the root would: RESACK, then an Advertise response placing
+ * it under `parent`.
+ */
+export async function placeUnder(
+  peer: { begin(): void },
+  transport: FakeTransport,
+  root: string,
+  parent: string,
+): Promise<void> {
+  peer.begin();
+  await settle();
+  transport.deliver({ kind: 'register-response', source: addr(root) });
+  await settle();
+  transport.deliver({ kind: 'advertise-response', source: addr(root), parent: addr(parent) });
+  await settle();
+}
+
+/** The promise's rejection; a resolution fails the test. */
+export function rejectionOf<E = Error & { code?: string }>(promise: Promise<unknown>): Promise<E> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${String(value)}`);
+    },
+    (error: E) => error,
+  );
+}

@@ -1,4 +1,11 @@
-import { type Address, formatAddress, type Packet, parseAddress } from '@p2p/codec';
+import {
+  type Address,
+  formatAddress,
+  isLoopbackHost,
+  type Packet,
+  parseAddress,
+  plainHost,
+} from '@p2p/codec';
 import {
   type Clock,
   type RemoteSocket,
@@ -23,6 +30,8 @@ export type RootNodeEvents = TreeNodeEvents & {
   'turned-off': [{ addresses: string[]; cause: TurnOffCause }];
   /** A hello proved a path the root had lost: these nodes are back in the tree as it says. */
   reattached: [{ addresses: string[]; through: string }];
+  /** Registrations forgotten: out of the tree and silent for longer than the forget time. */
+  forgotten: [{ addresses: string[] }];
 };
 
 export interface RootNodeOptions extends TreeNodeOptions {
@@ -45,11 +54,6 @@ export interface RootNodeOptions extends TreeNodeOptions {
   rootTimeout?: number;
 }
 
-/** Loopback hosts: a root listening there is not reachable from other machines. */
-function isLoopback(host: string): boolean {
-  return host.startsWith('127.');
-}
-
 /** Counters of the root role, beside the node counters of the core. */
 export interface RootCounters {
   registrations: number;
@@ -58,6 +62,8 @@ export interface RootCounters {
   /** Nodes put back in the tree by a hello that proved their path. */
   reattached: number;
   turnedOff: Record<TurnOffCause, number>;
+  /** Registrations forgotten after a long silence. */
+  forgotten: number;
 }
 
 /**
@@ -73,6 +79,7 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     hellos: 0,
     reattached: 0,
     turnedOff: { timeout: 0, unreachable: 0 },
+    forgotten: 0,
   };
   readonly #clock: Clock;
   readonly #verifySourceIp: boolean;
@@ -91,7 +98,7 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     self.node = this;
     this.registry = options.registry;
     this.#clock = options.clock;
-    this.#verifySourceIp = options.verifySourceIp ?? !isLoopback(this.self.host);
+    this.#verifySourceIp = options.verifySourceIp ?? !isLoopbackHost(this.self.host);
     this.#maxRegistered = options.maxRegistered ?? 100_000;
     this.#rootTimeout = options.rootTimeout;
     // After a restart the root's children are known from the store, not from new Joins.
@@ -105,13 +112,26 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     return off;
   }
 
+  /**
+   * Forgets the registrations of nodes out of the tree and not heard from for more than
+   * `forgetAfter` ms (see `Registry.forget`); returns their keys.
+   */
+  forgetSilent(forgetAfter: number): string[] {
+    const forgotten = this.registry.forget(this.#clock.now(), forgetAfter);
+    if (forgotten.length > 0) {
+      this.rootCounters.forgotten += forgotten.length;
+      this.logger.info(
+        { nodes: forgotten.length, first: forgotten[0], forgetAfter },
+        'registrations forgotten',
+      );
+      this.emit('forgotten', { addresses: forgotten });
+    }
+    return forgotten;
+  }
+
   protected override onControl(packet: Packet, from: string, remote: RemoteSocket): void {
     const claimsNode = packet.kind === 'register-request' || packet.kind === 'advertise-request';
-    if (
-      claimsNode &&
-      this.#verifySourceIp &&
-      packet.source.host !== remote.host.replace(/^::ffff:/, '')
-    ) {
+    if (claimsNode && this.#verifySourceIp && packet.source.host !== plainHost(remote.host)) {
       this.logger.warn(
         { claimed: from, connection: remote.host },
         "refused: claimed address is not the connection's",
@@ -225,7 +245,8 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     void this.sendPacket(from, {
       kind: 'advertise-response',
       source: this.self,
-      parent: parseAddress(parent),
+      // Under the root: the root as this node reaches it (listening on 0.0.0.0, the address it dialled).
+      parent: parent === this.address ? this.sourceFor(from) : parseAddress(parent),
     });
   }
 

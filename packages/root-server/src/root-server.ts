@@ -10,7 +10,7 @@ import {
 } from '@p2p/peer';
 import { type Logger, StreamNode, type StreamNodeOptions, silentLogger } from '@p2p/stream';
 import { AdminServer, type AdminSource } from './http/admin-server.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type RootMetrics } from './metrics.js';
 import { RateMeter } from './rate-meter.js';
 import { Registry } from './registry/registry.js';
 import { RootNode, type RootNodeEvents } from './root-node.js';
@@ -41,9 +41,17 @@ export interface RootServerOptions {
   maxRegistered?: number;
   /** Refuse Joins the root did not arrange (default false). */
   refuseUnplacedJoins?: boolean;
+  /**
+   * Forget the registration of a node out of the tree and not heard from for this long (ms).
+   * Default {@link DEFAULT_FORGET_AFTER} (a day); Infinity keeps every registration.
+   */
+  forgetAfter?: number;
 }
 
-/** One node of `/api/topology` (design.md), with a few extra fields the dashboard shows. */
+/** How long a node out of the tree stays registered without being heard from: a day. */
+export const DEFAULT_FORGET_AFTER = 24 * 60 * 60 * 1000;
+
+/** One node of `/api/topology` (docs/architecture.md), with a few extra fields the dashboard shows. */
 export interface TopologyNode {
   address: string;
   parent: string | null;
@@ -72,7 +80,7 @@ export interface Topology {
 const wallClock: Clock = { ...systemClock, now: () => Date.now() };
 
 /**
- * The root as a service (design.md): the root node on its TCP server, the registry and its store,
+ * The root as a service (docs/architecture.md): the root node on its TCP server, the registry and its store,
  * the sweep, and the admin HTTP server. Events are those of the root node.
  */
 export class RootServer extends EventEmitter<RootNodeEvents> {
@@ -86,6 +94,9 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
   readonly #messageRate: RateMeter;
   #sweepTimer: TimerHandle | undefined;
   #flushTimer: TimerHandle | undefined;
+  #forgetTimer: TimerHandle | undefined;
+  readonly #forgetAfter: number;
+  readonly #metrics: RootMetrics;
   #closed: Promise<void> | undefined;
 
   private constructor(parts: {
@@ -95,6 +106,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     clock: Clock;
     logger: Logger;
     helloRate: RateMeter;
+    forgetAfter: number;
   }) {
     super();
     this.node = parts.node;
@@ -104,6 +116,9 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     this.#logger = parts.logger;
     this.#helloRate = parts.helloRate;
     this.#messageRate = new RateMeter(parts.clock);
+    this.#forgetAfter = parts.forgetAfter;
+    // Created now, not at the first scrape: process metrics count from here (CPU from the start).
+    this.#metrics = this.#createMetrics();
     // The dashboard hears of every change of the tree (coalesced by the event stream).
     for (const event of [
       'node-registered',
@@ -112,6 +127,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       'reattached',
       'neighbour-added',
       'neighbour-removed',
+      'forgotten',
     ] as const) {
       (this.node as EventEmitter).on(event, () => this.#admin?.events.notify('topology'));
     }
@@ -124,6 +140,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       'neighbour-added',
       'neighbour-removed',
       'dropped',
+      'forgotten',
     ] as const) {
       (this.node as EventEmitter).on(event, (payload: unknown) =>
         (this as EventEmitter).emit(event, payload),
@@ -140,6 +157,9 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       typeof options.listen === 'string' ? parseAddress(options.listen) : options.listen;
     const http = options.http === undefined ? '127.0.0.1:0' : options.http;
     const httpAddress = http === null ? null : parseAddress(http);
+    const forgetAfter = options.forgetAfter ?? DEFAULT_FORGET_AFTER;
+    if (!(forgetAfter > 0))
+      throw new RangeError(`forgetAfter must be a positive number of ms, not ${forgetAfter}`);
 
     const store =
       typeof options.store === 'object'
@@ -168,6 +188,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         clock,
         logger,
         rootTimeout: timings.rootTimeout,
+        ...(options.window === undefined ? {} : { window: options.window }),
         ...(options.verifySourceIp === undefined ? {} : { verifySourceIp: options.verifySourceIp }),
         ...(options.maxRegistered === undefined ? {} : { maxRegistered: options.maxRegistered }),
         ...(options.refuseUnplacedJoins === undefined
@@ -181,6 +202,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         clock,
         logger,
         helloRate: new RateMeter(clock),
+        forgetAfter,
       });
       if (httpAddress !== null) {
         admin = await AdminServer.listen(
@@ -193,6 +215,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       }
       server.#scheduleSweep();
       server.#scheduleFlush();
+      server.#scheduleForget();
       logger.info({ address: node.address, http: admin?.address ?? null, timings }, 'root started');
       return server;
     } catch (error) {
@@ -250,6 +273,8 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     this.#closed ??= (async () => {
       if (this.#sweepTimer !== undefined) this.#clock.clearTimeout(this.#sweepTimer);
       if (this.#flushTimer !== undefined) this.#clock.clearTimeout(this.#flushTimer);
+      if (this.#forgetTimer !== undefined) this.#clock.clearTimeout(this.#forgetTimer);
+      this.#metrics.stop();
       this.node.stop();
       await Promise.all([this.#admin?.close(), this.#transport.close()]);
       try {
@@ -266,13 +291,11 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     await this.close();
   }
 
-  #metricsRegistry: ReturnType<typeof createMetrics> | undefined;
-
   #adminSource(): AdminSource {
     return {
       healthy: () => this.#closed === undefined,
       metrics: async () => {
-        const registry = this.#metrics();
+        const { registry } = this.#metrics;
         return { contentType: registry.contentType, body: await registry.metrics() };
       },
       topology: () => this.topology(),
@@ -280,8 +303,8 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     };
   }
 
-  #metrics(): ReturnType<typeof createMetrics> {
-    this.#metricsRegistry ??= createMetrics(() => {
+  #createMetrics(): RootMetrics {
+    return createMetrics(() => {
       const graph = this.node.registry.graph;
       const counters = this.node.rootCounters;
       return {
@@ -292,10 +315,10 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         hellos: counters.hellos,
         hellosPerSecond: this.#helloRate.perSecond(counters.hellos),
         turnedOff: counters.turnedOff,
+        forgotten: counters.forgotten,
         counters: this.node.counters,
       };
     });
-    return this.#metricsRegistry;
   }
 
   #scheduleSweep(): void {
@@ -312,6 +335,20 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         this.node.counters.messagesDelivered + this.node.counters.messagesOriginated,
       );
       this.#scheduleSweep();
+    }, every);
+  }
+
+  #scheduleForget(): void {
+    if (this.#forgetAfter === Number.POSITIVE_INFINITY) return;
+    // Each pass reads every registration: a tenth of the forget time, at most once a minute.
+    const every = Math.max(10, Math.min(60_000, this.#forgetAfter / 10));
+    this.#forgetTimer = this.#clock.setTimeout(() => {
+      try {
+        this.node.forgetSilent(this.#forgetAfter);
+      } catch (error) {
+        this.#logger.error({ err: (error as Error).message }, 'forgetting registrations failed');
+      }
+      this.#scheduleForget();
     }, every);
   }
 

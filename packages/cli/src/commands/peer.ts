@@ -1,18 +1,34 @@
-import type { Framing } from '@p2p/codec';
-import { Peer, PeerError } from '@p2p/peer';
+import { type Framing, isLoopbackHost, parseAddress } from '@p2p/codec';
+import { Peer } from '@p2p/peer';
 import { createLogger, type LogLevel } from '@p2p/root-server';
-import { CliError, usageError } from '../errors.js';
+import { failure } from '../errors.js';
 import { Output } from '../output.js';
 import { reportPeerEvents, runPeerShell } from '../shell/peer-shell.js';
 
 export interface PeerFlags {
   root: string;
-  listen: string;
+  listen?: string;
+  advertise?: string;
+  joinTimeout: number;
   manual?: boolean;
   timings: 'reference' | 'fast';
   framing: Framing;
   json?: boolean;
   logLevel: LogLevel;
+}
+
+/**
+ * Loopback when the root is on this machine; every interface when it is elsewhere, since the root
+ * and the other peers must reach this one (it then names itself by the interface toward the root).
+ */
+function defaultListen(root: string): string {
+  let host: string;
+  try {
+    host = parseAddress(root).host;
+  } catch {
+    return '127.0.0.1:0'; // Peer.start refuses the root address, saying why
+  }
+  return isLoopbackHost(host) ? '127.0.0.1:0' : '0.0.0.0:0';
 }
 
 /** `p2p peer`: a peer with the interactive shell on standard input and output. */
@@ -22,19 +38,16 @@ export async function peerCommand(flags: PeerFlags): Promise<void> {
   let peer: Peer;
   try {
     peer = await Peer.start({
-      listen: flags.listen,
+      listen: flags.listen ?? defaultListen(flags.root),
       root: flags.root,
+      ...(flags.advertise === undefined ? {} : { advertise: flags.advertise }),
       mode: flags.manual ? 'manual' : 'auto',
       timings: flags.timings,
       framing: flags.framing,
       logger,
     });
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (error instanceof PeerError || code === 'ERR_ADDRESS' || code === 'ERR_INVALID_ARGUMENT') {
-      throw usageError((error as Error).message);
-    }
-    throw new CliError(`cannot start the peer: ${(error as Error).message}`);
+    throw failure('cannot start the peer', error);
   }
   const stopReporting = reportPeerEvents(peer, out);
   out.event(
@@ -42,11 +55,19 @@ export async function peerCommand(flags: PeerFlags): Promise<void> {
     { address: peer.address, root: peer.root, mode: peer.mode },
     `peer ${peer.address} (root ${peer.root}, ${peer.mode} mode) — type help for commands`,
   );
-  const stop = () => process.stdin.destroy();
+  // A signal ends the shell, even while SendMessage waits for the tree.
+  const stopping = new AbortController();
+  const stop = () => {
+    stopping.abort();
+    process.stdin.destroy();
+  };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   try {
-    await runPeerShell(peer, { input: process.stdin, output: process.stdout }, out);
+    await runPeerShell(peer, { input: process.stdin, output: process.stdout }, out, {
+      joinTimeoutMs: flags.joinTimeout,
+      signal: stopping.signal,
+    });
   } finally {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);

@@ -5,7 +5,8 @@ import {
   rootServerOptionsFrom,
   runRootService,
 } from '@p2p/root-server';
-import { CliError } from '../errors.js';
+import { dialAddresses, dialNote } from '../dial-addresses.js';
+import { failure } from '../errors.js';
 import { Output } from '../output.js';
 
 export interface RootFlags extends RootServiceFlags {
@@ -13,12 +14,13 @@ export interface RootFlags extends RootServiceFlags {
 }
 
 function report(server: RootServer, out: Output): void {
+  const dial = dialAddresses(server.address); // on 0.0.0.0, what peers dial instead
   out.event(
     'started',
-    { address: server.address, http: server.httpAddress },
+    { address: server.address, dial, http: server.httpAddress },
     server.httpAddress === null
-      ? `root listening on ${server.address}`
-      : `root listening on ${server.address}; dashboard http://${server.httpAddress}/`,
+      ? `root listening on ${server.address}${dialNote(server.address, dial)}`
+      : `root listening on ${server.address}${dialNote(server.address, dial)}; dashboard http://${server.httpAddress}/`,
   );
   server.on('node-registered', ({ address }) =>
     out.event('node-registered', { address }, `registered ${address}`),
@@ -29,18 +31,25 @@ function report(server: RootServer, out: Output): void {
   server.on('turned-off', ({ addresses, cause }) =>
     out.event('turned-off', { addresses, cause }, `turned off ${addresses.join(', ')} (${cause})`),
   );
+  server.on('forgotten', ({ addresses }) =>
+    out.event(
+      'forgotten',
+      { addresses },
+      `forgot ${addresses.length === 1 ? addresses[0] : `${addresses.length} registrations`} (not heard from for --forget-after)`,
+    ),
+  );
   server.on('neighbour-added', ({ neighbour, role }) => {
     if (role === 'child')
       out.event('child-joined', { child: neighbour }, `${neighbour} joined as a child of the root`);
   });
   server.on('message', ({ text, from }) =>
-    out.event('message', { text, from }, `[${from}] ${text}`),
+    out.event('message', { text, via: from }, `[via ${from}] ${text}`),
   );
 }
 
 /** `p2p root`: the same service as `p2p-root`, with events on standard output. */
 export async function rootCommand(flags: RootFlags): Promise<void> {
-  const logger = createLogger(flags.logLevel, 'p2p-root');
+  const logger = createLogger(flags.logLevel, 'p2p-root', flags.logFormat);
   const out = new Output(process.stdout, flags.json === true);
   try {
     await runRootService({
@@ -49,6 +58,6 @@ export async function rootCommand(flags: RootFlags): Promise<void> {
       onStarted: (server) => report(server, out),
     });
   } catch (error) {
-    throw new CliError(`root failed: ${(error as Error).message}`);
+    throw failure('root failed', error);
   }
 }

@@ -1,12 +1,30 @@
 import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Peer } from '@p2p/peer';
+import { CliError } from '../errors.js';
 import type { Output } from '../output.js';
 import { parseCommand, shellHelp } from './parse-command.js';
 
 export interface ShellIo {
   input: Readable & { isTTY?: boolean };
   output: Writable & { isTTY?: boolean };
+}
+
+export interface ShellOptions {
+  /** How long a command that needs the tree (SendMessage) waits for the peer to join, in ms. */
+  joinTimeoutMs: number;
+  /** Ends the shell when aborted (SIGTERM), even while a command waits for the tree. */
+  signal?: AbortSignal;
+}
+
+/** The peer could not join the tree in time for a command that needs it. */
+class NotJoined extends Error {
+  readonly code: string;
+
+  constructor(error: Error & { code?: string }) {
+    super(error.message);
+    this.code = error.code ?? 'ERR_JOIN_TIMEOUT';
+  }
 }
 
 /** Prints the peer's events as they happen. Returns a function that stops printing them. */
@@ -18,8 +36,10 @@ export function reportPeerEvents(peer: Peer, out: Output): () => void {
       { parent },
       parent === null ? 'left the tree (no parent)' : `parent is now ${parent}`,
     );
+  // `from` is the neighbour the Message came through, not its author: protocol v1 carries no
+  // origin, and every node forwards with itself as the source.
   const onMessage = ({ text, from }: { text: string; from: string }) =>
-    out.event('message', { text, from }, `[${from}] ${text}`);
+    out.event('message', { text, via: from }, `[via ${from}] ${text}`);
   const onFailure = ({ reason }: { reason: string }) =>
     out.event(
       'reunion-failure',
@@ -68,9 +88,17 @@ export function reportPeerEvents(peer: Peer, out: Output): () => void {
  * The interactive peer shell: the original commands plus status, neighbours, help and quit. With
  * a terminal it has a prompt, line editing and history, and prints events above the line being
  * typed; without one it reads commands from the input, one per line, until the end.
- * Resolves when the user quits or the input ends.
+ * Resolves when the user quits, the input ends or `signal` aborts. `SendMessage` in auto mode
+ * first waits for the peer to join the tree; when it cannot within the bound, a script (no
+ * terminal) ends with a CliError, a terminal user gets the error and the prompt back. Ctrl-C, the
+ * signal and in a terminal Ctrl-D end such a wait (the user quits).
  */
-export async function runPeerShell(peer: Peer, io: ShellIo, out: Output): Promise<void> {
+export async function runPeerShell(
+  peer: Peer,
+  io: ShellIo,
+  out: Output,
+  options: ShellOptions,
+): Promise<void> {
   const terminal = io.input.isTTY === true && io.output.isTTY === true && !out.json;
   const rl = createInterface({
     input: io.input,
@@ -79,29 +107,109 @@ export async function runPeerShell(peer: Peer, io: ShellIo, out: Output): Promis
     historySize: 200,
     prompt: 'p2p> ',
   });
-  rl.on('SIGINT', () => rl.close()); // Ctrl-C at the prompt leaves like quit
+  // Ctrl-C, the signal, or in a terminal the end of the input (Ctrl-D) is quitting: a command
+  // waiting for the tree stops waiting. A script's input ending is not: the commands it sent run.
+  // Once the line reader is closed no prompt is drawn again (drawing one resumes the input, and
+  // the process would never exit).
+  const quitting = new AbortController();
+  let closed = false;
+  rl.once('close', () => {
+    closed = true;
+    if (terminal) quitting.abort();
+  });
+  const stop = () => {
+    quitting.abort();
+    rl.close();
+  };
+  options.signal?.addEventListener('abort', stop, { once: true });
+  if (options.signal?.aborted) stop();
+  // Ctrl-C at the prompt leaves like quit, ending the line so the terminal's prompt starts afresh.
+  rl.on('SIGINT', () => {
+    if (terminal) io.output.write('\n');
+    stop();
+  });
+  // While a command runs, its replies and the events print without a prompt: the loop draws one
+  // when it is done (drawing it after each line too drew it twice).
+  let busy = false;
+  const prompt = () => {
+    if (terminal && !closed) rl.prompt();
+  };
   if (terminal) {
     out.interrupt = (print) => {
       clearLine(io.output, 0);
       cursorTo(io.output, 0);
       print();
-      rl.prompt(true);
+      if (!busy && !closed) rl.prompt(true);
     };
-    rl.prompt();
+    prompt();
   }
+  const context: CommandContext = { peer, out, options, terminal, quitting: quitting.signal };
   try {
     for await (const line of rl) {
-      const done = await execute(peer, line, out);
-      if (done) break;
-      if (terminal) rl.prompt();
+      let done: boolean;
+      busy = true;
+      try {
+        done = await execute(line, context);
+      } catch (error) {
+        if (!(error instanceof NotJoined)) throw error;
+        out.reply('error', { message: error.message, code: error.code }, `error: ${error.message}`);
+        if (!terminal) throw new CliError(error.message);
+        done = false;
+      } finally {
+        busy = false;
+      }
+      if (done || quitting.signal.aborted) break;
+      prompt();
     }
   } finally {
     out.interrupt = undefined;
+    options.signal?.removeEventListener('abort', stop);
     rl.close();
   }
 }
 
-async function execute(peer: Peer, line: string, out: Output): Promise<boolean> {
+interface CommandContext {
+  peer: Peer;
+  out: Output;
+  options: ShellOptions;
+  terminal: boolean;
+  /** Aborted when the user quits. */
+  quitting: AbortSignal;
+}
+
+/**
+ * Waits until the peer is in the tree, in auto mode (manual mode: the user joins it). Resolves
+ * false when the user quit meanwhile.
+ */
+async function inTree({
+  peer,
+  out,
+  options,
+  terminal,
+  quitting,
+}: CommandContext): Promise<boolean> {
+  if (peer.mode !== 'auto' || peer.status().joined) return true;
+  if (terminal)
+    out.event(
+      'waiting',
+      {},
+      `waiting to join the tree (up to ${formatMs(options.joinTimeoutMs)})…`,
+    );
+  try {
+    await peer.joined({ timeoutMs: options.joinTimeoutMs, signal: quitting });
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_ABORTED') return false;
+    throw new NotJoined(error as Error & { code?: string });
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1_000 ? `${Number((ms / 1_000).toFixed(1))} s` : `${ms} ms`;
+}
+
+async function execute(line: string, context: CommandContext): Promise<boolean> {
+  const { peer, out } = context;
   const command = parseCommand(line);
   try {
     switch (command.name) {
@@ -125,6 +233,8 @@ async function execute(peer: Peer, line: string, out: Output): Promise<boolean> 
         return false;
       }
       case 'send': {
+        peer.checkMessage(command.text); // refused at once, not after waiting for the tree
+        if (!(await inTree(context))) return true; // the user quit while waiting
         const { delivered, failed } = await peer.broadcast(command.text);
         const note =
           delivered === 0 && failed.length === 0 ? ' (no neighbours yet: not in the tree)' : '';
@@ -164,7 +274,9 @@ async function execute(peer: Peer, line: string, out: Output): Promise<boolean> 
       }
     }
   } catch (error) {
-    out.reply('error', { message: (error as Error).message }, `error: ${(error as Error).message}`);
+    if (error instanceof NotJoined) throw error;
+    const { message, code } = error as Error & { code?: string };
+    out.reply('error', { message, ...(code === undefined ? {} : { code }) }, `error: ${message}`);
     return false;
   }
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '@p2p/stream';
 import { DashboardAssets } from './dashboard/assets.js';
 import { dashboardPage } from './dashboard/page.js';
+import { httpListenFailure } from './errors.js';
 import { EventStream } from './event-stream.js';
 
 /** What the admin HTTP server shows; the root server provides it. */
@@ -11,7 +12,7 @@ export interface AdminSource {
   healthy(): boolean;
   /** Prometheus text and its content type. */
   metrics(): Promise<{ contentType: string; body: string }>;
-  /** The topology document of design.md. */
+  /** The `/api/topology` document (its shape is in the root-server README). */
   topology(): unknown;
   /** Counters the dashboard shows beside the tree. */
   stats(): unknown;
@@ -27,7 +28,7 @@ function send(response: ServerResponse, status: number, contentType: string, bod
 }
 
 /**
- * The root's admin HTTP surface (design.md): `/healthz`, `/metrics`, `/api/topology` and `/`, the
+ * The root's admin HTTP surface (docs/architecture.md): `/healthz`, `/metrics`, `/api/topology` and `/`, the
  * dashboard's `/api/stats`, `/api/events` and `/assets/…`.
  * Read-only: every route answers GET (and HEAD); anything else is 405.
  */
@@ -67,9 +68,11 @@ export class AdminServer {
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const fail = (error: NodeJS.ErrnoException) =>
+        reject(httpListenFailure(`${host}:${port}`, error));
+      server.once('error', fail);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', fail);
         resolve();
       });
     });
