@@ -149,11 +149,7 @@ export class Registry {
    * did not come back in time; persists it and returns the keys turned off.
    */
   sweep(now: number, rootTimeout: number): string[] {
-    this.#check();
-    const detached: string[] = [];
-    const off = this.#tree.sweep(now, rootTimeout, detached);
-    if (off.length + detached.length > 0) this.#persist([...off, ...detached]);
-    return off;
+    return this.#leaving((detached) => this.#tree.sweep(now, rootTimeout, detached));
   }
 
   /**
@@ -162,9 +158,14 @@ export class Registry {
    * returns the keys turned off (`[address]`, or empty).
    */
   fail(address: string, now: number): string[] {
+    return this.#leaving((detached) => this.#tree.fail(address, now, detached));
+  }
+
+  /** Runs a change that turns nodes off and detaches others, persists both, returns those off. */
+  #leaving(change: (detached: string[]) => string[]): string[] {
     this.#check();
     const detached: string[] = [];
-    const off = this.#tree.fail(address, now, detached);
+    const off = change(detached);
     if (off.length + detached.length > 0) this.#persist([...off, ...detached]);
     return off;
   }
