@@ -25,5 +25,12 @@ export {
 export { type RunRootServiceOptions, runRootService } from './service/run.js';
 export { RootStoreError, type RootStoreErrorCode } from './store/errors.js';
 export { MemoryStore } from './store/memory-store.js';
+export { openStore } from './store/open-store.js';
+export { POSTGRES_MIGRATIONS, type PostgresMigration } from './store/postgres-migrations.js';
+export {
+  isPostgresUrl,
+  PostgresStore,
+  type PostgresStoreOptions,
+} from './store/postgres-store.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
 export type { NodePosition, Store, StoredNode } from './store/store.js';

@@ -14,7 +14,7 @@ import { createMetrics } from './metrics.js';
 import { RateMeter } from './rate-meter.js';
 import { Registry } from './registry/registry.js';
 import { RootNode, type RootNodeEvents } from './root-node.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
 export interface RootServerOptions {
@@ -22,7 +22,7 @@ export interface RootServerOptions {
   listen: string | Address;
   /** The admin HTTP address (port 0: the OS picks); null for none. Default '127.0.0.1:0'. */
   http?: string | null;
-  /** A SQLite file path, ':memory:' (the default), or a Store. */
+  /** A SQLite file path, ':memory:' (the default), a `postgres://` URL, or a Store. */
   store?: string | Store;
   /** Timers in ms, or 'reference' (default) / 'fast'. */
   timings?: Partial<Timings> | TimingProfile;
@@ -140,9 +140,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     const httpAddress = http === null ? null : parseAddress(http);
 
     const store =
-      typeof options.store === 'object'
-        ? options.store
-        : new SqliteStore(options.store ?? ':memory:');
+      typeof options.store === 'object' ? options.store : openStore(options.store ?? ':memory:');
     let transport: StreamNode | undefined;
     let admin: AdminServer | undefined;
     try {

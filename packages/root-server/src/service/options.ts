@@ -59,7 +59,10 @@ export function addRootServiceOptions(command: Command): Command {
         .default('127.0.0.1:8080'),
     )
     .addOption(
-      new Option('--db <path>', "SQLite file of the registry (':memory:' keeps nothing)")
+      new Option(
+        '--db <path|url>',
+        "the registry: a SQLite file (':memory:' keeps nothing) or a postgres:// URL",
+      )
         .env('P2P_DB')
         .default('p2p-root.db'),
     )

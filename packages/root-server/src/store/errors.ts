@@ -10,6 +10,8 @@
  * | `ERR_STORE_VERSION` | the file was written by a newer version of this package | upgrade, or choose another path |
  * | `ERR_STORE_CLOSED` | the store was used after `close()` | a bug in the caller |
  * | `ERR_STORE_IO` | any other failure to read or write (disk full, I/O error) | see the cause |
+ * | `ERR_STORE_UNREACHABLE` | the PostgreSQL server cannot be reached or does not answer | start it, or fix the host and port |
+ * | `ERR_STORE_AUTH` | the PostgreSQL server refused the credentials | fix the user and password in the URL |
  */
 export type RootStoreErrorCode =
   | 'ERR_STORE_OPEN'
@@ -18,13 +20,15 @@ export type RootStoreErrorCode =
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_VERSION'
   | 'ERR_STORE_CLOSED'
-  | 'ERR_STORE_IO';
+  | 'ERR_STORE_IO'
+  | 'ERR_STORE_UNREACHABLE'
+  | 'ERR_STORE_AUTH';
 
 /** The only error a store throws. `cause` holds the underlying error, when there is one. */
 export class RootStoreError extends Error {
   override readonly name = 'RootStoreError';
   readonly code: RootStoreErrorCode;
-  /** The store's path (`':memory:'` for memory stores). */
+  /** The store's path (`':memory:'` for memory stores; a PostgreSQL URL without its password). */
   readonly path: string;
 
   constructor(

@@ -280,6 +280,9 @@ export class SqliteStore implements Store {
       ERR_STORE_LOCKED: `cannot ${doing} the root database ${path}: another process holds it (still locked after ${this.#busyTimeout} ms); stop the other root using it, or pass another database path`,
       ERR_STORE_VERSION: detail,
       ERR_STORE_CLOSED: detail,
+      // PostgreSQL's; SQLite never reports them.
+      ERR_STORE_UNREACHABLE: detail,
+      ERR_STORE_AUTH: detail,
       ERR_STORE_IO: `cannot ${doing} the root database ${path} (${detail}): check the disk (space, errors) and the file`,
     };
     return new RootStoreError(code, path, messages[code], { cause: error });

@@ -1,0 +1,359 @@
+/**
+ * The worker thread behind `PostgresStore`: it holds one PostgreSQL connection per store and runs
+ * their statements, while the store waits for the answer synchronously (synckit), so that the
+ * store keeps the synchronous `Store` contract: a write has happened when the call returns.
+ */
+import pg from 'pg';
+import { runAsWorker } from 'synckit';
+import type { RootStoreErrorCode } from './errors.js';
+import {
+  BOOTSTRAP_SQL,
+  MIGRATIONS_TABLE,
+  type PostgresMigration,
+  SCHEMA_MARKER,
+} from './postgres-migrations.js';
+import type { PostgresReply, PostgresRequest, PostgresValue } from './postgres-protocol.js';
+import type { StoredNode } from './store.js';
+
+/** The session advisory lock that keeps a second root off the database: ASCII `p2proot`. */
+const LOCK_KEY = '123361970581364';
+
+/** A failure whose message already says what to do. */
+class StoreFailure extends Error {
+  constructor(
+    readonly code: RootStoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface NodeRow {
+  address: string;
+  registered_at: number;
+  parent: string | null;
+  alive: boolean;
+  last_seen: number;
+}
+
+/** One store's connection, opened again on the next call when it was lost. */
+class Session {
+  readonly #url: string;
+  readonly #label: string;
+  readonly #timeout: number;
+  #client: pg.Client | undefined;
+
+  constructor(url: string, label: string, timeout: number) {
+    this.#url = url;
+    this.#label = label;
+    this.#timeout = timeout;
+  }
+
+  get label(): string {
+    return this.#label;
+  }
+
+  /** Runs `sql` on the connection, connecting (and taking the lock) first when needed. */
+  async query<R extends pg.QueryResultRow>(
+    sql: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    const client = await this.#connect();
+    try {
+      return await client.query<R>(sql, values);
+    } catch (error) {
+      // A statement refused by the server leaves the connection usable; anything else (lost
+      // connection, client-side timeout) leaves it in doubt: drop it, the next call reconnects.
+      if (!isServerError(error)) await this.#drop(client);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.#client;
+    if (client !== undefined) await this.#drop(client);
+  }
+
+  async #connect(): Promise<pg.Client> {
+    if (this.#client !== undefined) return this.#client;
+    const client = new pg.Client({
+      connectionString: this.#url,
+      connectionTimeoutMillis: this.#timeout,
+      query_timeout: this.#timeout,
+      statement_timeout: this.#timeout,
+      keepAlive: true,
+      application_name: 'p2p-root',
+    });
+    // A connection lost between calls is noticed here; the next call opens a new one.
+    const lost = () => {
+      if (this.#client === client) this.#client = undefined;
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`,
+      );
+      if (rows[0]?.locked !== true) {
+        throw new StoreFailure(
+          'ERR_STORE_LOCKED',
+          `cannot use the root database ${this.#label}: another p2p-root holds it; stop the other root, or pass another database`,
+        );
+      }
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    this.#client = client;
+    return client;
+  }
+
+  async #drop(client: pg.Client): Promise<void> {
+    if (this.#client === client) this.#client = undefined;
+    await client.end().catch(() => {});
+  }
+}
+
+const sessions = new Map<string, Session>();
+
+function sessionOf(id: string): Session {
+  const session = sessions.get(id);
+  if (session === undefined) {
+    throw new StoreFailure('ERR_STORE_CLOSED', 'the root database is closed');
+  }
+  return session;
+}
+
+/** Checks that the database is empty or ours and not newer than `latest`; returns its version. */
+async function identify(session: Session, latest: number): Promise<number> {
+  const { rows } = await session.query<{ schema: string | null; name: string | null }>(
+    `SELECT current_schema() AS schema, c.relname AS name
+       FROM (SELECT 1) AS one
+       LEFT JOIN pg_namespace n ON n.nspname = current_schema()
+       LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
+  );
+  if (rows[0]?.schema == null) {
+    throw new StoreFailure(
+      'ERR_STORE_OPEN',
+      `cannot open the root database ${session.label}: its search_path names no existing schema to create the root's tables in; create the schema or fix search_path`,
+    );
+  }
+  const tables = rows.flatMap((row) => (row.name === null ? [] : [row.name]));
+  if (tables.length === 0) return 0;
+  const foreign = (why: string) =>
+    new StoreFailure(
+      'ERR_STORE_CORRUPT',
+      `${session.label} is a PostgreSQL database but not a p2p-root one (${why}): it was left untouched; pass an empty database (createdb) or the root's own`,
+    );
+  if (!tables.includes(MIGRATIONS_TABLE)) {
+    const some = tables.slice(0, 3).join(', ');
+    throw foreign(`it has tables of another program: ${some}${tables.length > 3 ? ', …' : ''}`);
+  }
+  const marker = await session.query<{ comment: string | null; version: number | null }>(
+    `SELECT obj_description('${MIGRATIONS_TABLE}'::regclass, 'pg_class') AS comment,
+            (SELECT max(version) FROM ${MIGRATIONS_TABLE}) AS version`,
+  );
+  const [found] = marker.rows;
+  if (found?.comment !== SCHEMA_MARKER) throw foreign(`its ${MIGRATIONS_TABLE} is not ours`);
+  const version = found.version ?? 0;
+  if (version > latest) {
+    throw new StoreFailure(
+      'ERR_STORE_VERSION',
+      `the root database ${session.label} has schema version ${version}, newer than this version of @p2p/root-server knows (${latest}): upgrade @p2p/root-server, or pass another database`,
+    );
+  }
+  return version;
+}
+
+/** Applies the missing steps in one transaction and checks that the root may write. */
+async function migrate(
+  session: Session,
+  migrations: readonly PostgresMigration[],
+  version: number,
+): Promise<void> {
+  if (version < migrations.length) {
+    await session.query('BEGIN');
+    try {
+      if (version === 0) await session.query(BOOTSTRAP_SQL);
+      for (const [index, step] of migrations.entries()) {
+        if (index < version) continue;
+        await session.query(step.sql);
+        await session.query(
+          `INSERT INTO ${MIGRATIONS_TABLE} (version, description) VALUES ($1, $2)`,
+          [index + 1, step.description],
+        );
+      }
+      await session.query('COMMIT');
+    } catch (error) {
+      await session.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+  }
+  const { rows } = await session.query<{ readonly: string; writable: boolean }>(
+    `SELECT current_setting('transaction_read_only') AS readonly,
+            has_table_privilege('p2p_root_nodes', 'INSERT, UPDATE, SELECT') AS writable`,
+  );
+  const [check] = rows;
+  if (check?.readonly === 'on' || check?.writable === false) {
+    throw new StoreFailure(
+      'ERR_STORE_READONLY',
+      `cannot write the root database ${session.label}: ${check.readonly === 'on' ? 'the server is read-only (a replica?); point the root at the primary' : "this user may not write the root's tables; grant it INSERT, UPDATE and SELECT on them"}`,
+    );
+  }
+}
+
+async function handle(request: PostgresRequest): Promise<PostgresValue> {
+  switch (request.op) {
+    case 'open': {
+      const session = new Session(request.url, request.label, request.timeout);
+      try {
+        const version = await identify(session, request.migrations.length);
+        await migrate(session, request.migrations, version);
+      } catch (error) {
+        await session.close();
+        throw error;
+      }
+      sessions.set(request.session, session);
+      return null;
+    }
+    case 'register': {
+      const result = await sessionOf(request.session).query(
+        'INSERT INTO p2p_root_nodes (address, registered_at, last_seen) VALUES ($1, $2, $2) ON CONFLICT (address) DO NOTHING',
+        [request.address, request.now],
+      );
+      return result.rowCount === 1;
+    }
+    case 'positions': {
+      const { positions } = request;
+      if (positions.length === 0) return null;
+      // One statement: atomic, and one round trip whatever the batch's size.
+      await sessionOf(request.session).query(
+        `UPDATE p2p_root_nodes AS n
+            SET parent = v.parent, alive = v.alive, last_seen = v.last_seen
+           FROM unnest($1::text[], $2::text[], $3::boolean[], $4::float8[])
+             AS v(address, parent, alive, last_seen)
+          WHERE n.address = v.address`,
+        [
+          positions.map((p) => p.address),
+          positions.map((p) => p.parent),
+          positions.map((p) => p.alive),
+          positions.map((p) => p.lastSeen),
+        ],
+      );
+      return null;
+    }
+    case 'load': {
+      const { rows } = await sessionOf(request.session).query<NodeRow>(
+        'SELECT address, registered_at, parent, alive, last_seen FROM p2p_root_nodes ORDER BY id',
+      );
+      return rows.map(
+        (row): StoredNode => ({
+          address: row.address,
+          registeredAt: row.registered_at,
+          parent: row.parent,
+          alive: row.alive,
+          lastSeen: row.last_seen,
+        }),
+      );
+    }
+    case 'version': {
+      const { rows } = await sessionOf(request.session).query<{ version: number | null }>(
+        `SELECT max(version) AS version FROM ${MIGRATIONS_TABLE}`,
+      );
+      return rows[0]?.version ?? 0;
+    }
+    case 'close': {
+      const session = sessions.get(request.session);
+      sessions.delete(request.session);
+      await session?.close();
+      return null;
+    }
+  }
+}
+
+const DOING: Record<PostgresRequest['op'], string> = {
+  open: 'open',
+  register: 'register a node in',
+  positions: 'write positions to',
+  load: 'read',
+  version: 'read',
+  close: 'close',
+};
+
+runAsWorker(async (request: PostgresRequest): Promise<PostgresReply<PostgresValue>> => {
+  try {
+    return { ok: true, value: await handle(request) };
+  } catch (error) {
+    const label =
+      request.op === 'open' ? request.label : (sessions.get(request.session)?.label ?? '');
+    return { ok: false, ...describe(error, DOING[request.op], label) };
+  }
+});
+
+/** True for an error the server sent (a SQLSTATE): the connection is still usable. */
+function isServerError(error: unknown): boolean {
+  return error instanceof pg.DatabaseError;
+}
+
+/** The code and the what-to-do message for a failure of the client or the server. */
+function describe(
+  error: unknown,
+  doing: string,
+  label: string,
+): { code: RootStoreErrorCode; message: string } {
+  if (error instanceof StoreFailure) return { code: error.code, message: error.message };
+  const detail = error instanceof Error ? error.message : String(error);
+  const cannot = `cannot ${doing} the root database ${label}`;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof pg.DatabaseError) {
+    const state = error.code ?? '';
+    if (state === '28P01' || state === '28000') {
+      return {
+        code: 'ERR_STORE_AUTH',
+        message: `${cannot}: the server refused the credentials (${detail}); check the user and password in the URL (or PGUSER, PGPASSWORD)`,
+      };
+    }
+    if (state === '3D000') {
+      return {
+        code: 'ERR_STORE_OPEN',
+        message: `${cannot}: ${detail}; create it (createdb -O <user> <name>) or fix the URL`,
+      };
+    }
+    if (state === '25006') {
+      return {
+        code: 'ERR_STORE_READONLY',
+        message: `${cannot}: the server is read-only (${detail}); point the root at the primary`,
+      };
+    }
+    if (state === '42501') {
+      return {
+        code: 'ERR_STORE_READONLY',
+        message: `${cannot}: permission denied (${detail}); grant the user the right to create and write the root's tables`,
+      };
+    }
+    if (state.startsWith('08') || state.startsWith('57P') || state === '53300') {
+      return {
+        code: 'ERR_STORE_UNREACHABLE',
+        message: `${cannot}: the server is not available (${detail}); check that PostgreSQL runs and accepts connections`,
+      };
+    }
+    return {
+      code: 'ERR_STORE_IO',
+      message: `${cannot}: ${detail} (SQLSTATE ${state}); see the PostgreSQL server's log`,
+    };
+  }
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    return {
+      code: 'ERR_STORE_UNREACHABLE',
+      message: `${cannot}: cannot reach the server (${detail}); check that PostgreSQL runs and that the host and port in the URL are right`,
+    };
+  }
+  if (/timeout|terminated|ended|not queryable/i.test(detail)) {
+    return {
+      code: 'ERR_STORE_UNREACHABLE',
+      message: `${cannot}: the server did not answer (${detail}); check that PostgreSQL runs and is reachable`,
+    };
+  }
+  return { code: 'ERR_STORE_IO', message: `${cannot}: ${detail}` };
+}
