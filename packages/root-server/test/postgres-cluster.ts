@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll, describe } from 'vitest';
 
 /** What to run where PostgreSQL is missing. */
 export const POSTGRES_INSTALL = 'apt-get install -y postgresql';
@@ -87,11 +88,18 @@ export class PostgresCluster {
   readonly #exited: Promise<void>;
   #databases = 0;
 
+  /** Kills the server if the test process exits without stopping it (a crash, a bail-out). */
+  readonly #killOnExit = () => {
+    this.#server.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  };
+
   private constructor(dir: string, port: number, server: ChildProcess, exited: Promise<void>) {
     this.dir = dir;
     this.port = port;
     this.#server = server;
     this.#exited = exited;
+    process.once('exit', this.#killOnExit);
   }
 
   /** The server's pid. */
@@ -131,13 +139,20 @@ export class PostgresCluster {
       // The port was free a moment ago; another process may take it first, so try again.
       for (let attempt = 1; ; attempt++) {
         const port = await freePort();
+        let cluster: PostgresCluster;
         try {
-          const cluster = await PostgresCluster.#launch(binaries, dir, port, user);
-          await cluster.#createStoreUser();
-          return cluster;
+          cluster = await PostgresCluster.#launch(binaries, dir, port, user);
         } catch (error) {
           if (attempt >= 5 || !/could not bind|already in use/i.test(String(error))) throw error;
+          continue;
         }
+        try {
+          await cluster.#createStoreUser();
+        } catch (error) {
+          await cluster.stop();
+          throw error;
+        }
+        return cluster;
       }
     } catch (error) {
       rmSync(dir, { recursive: true, force: true });
@@ -243,6 +258,7 @@ export class PostgresCluster {
 
   /** Stops the server (fast shutdown, by pid) and removes the folder. */
   async stop(): Promise<void> {
+    process.off('exit', this.#killOnExit);
     if (this.#server.exitCode === null && this.#server.signalCode === null) {
       this.#server.kill('SIGINT');
       const timer = setTimeout(() => this.#server.kill('SIGKILL'), 15_000);
@@ -251,4 +267,32 @@ export class PostgresCluster {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `describe` for tests that need PostgreSQL: starts a cluster before them and stops it after;
+ * where no PostgreSQL is installed (and not under CI) they are reported skipped, with the reason
+ * and the install command in their name.
+ */
+export function describePostgres(name: string, body: (cluster: () => PostgresCluster) => void) {
+  const reason = postgresSkipReason();
+  if (reason !== undefined) {
+    console.warn(`${name}: skipped, ${reason}`);
+    describe.skip(`${name} (skipped: ${reason})`, () => body(() => unreachableCluster()));
+    return;
+  }
+  describe(name, () => {
+    let cluster: PostgresCluster | undefined;
+    beforeAll(async () => {
+      cluster = await PostgresCluster.start();
+    });
+    afterAll(async () => {
+      await cluster?.stop();
+    });
+    body(() => cluster ?? unreachableCluster());
+  });
+}
+
+function unreachableCluster(): never {
+  throw new Error('the PostgreSQL cluster is not running');
 }

@@ -11,8 +11,12 @@ export class RootProcess {
   readonly exited: Promise<number | null>;
   stderr = '';
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [bin, ...args], { stdio: 'pipe' });
+  /** `env` is added to this process's environment (e.g. `P2P_DB`). */
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [bin, ...args], {
+      stdio: 'pipe',
+      env: { ...process.env, ...env },
+    });
     this.child.stdout.resume();
     this.child.stderr.setEncoding('utf8');
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));

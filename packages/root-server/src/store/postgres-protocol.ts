@@ -15,6 +15,8 @@ export type PostgresRequest =
       label: string;
       /** Bound (ms) on connecting and on every statement. */
       timeout: number;
+      /** How long (ms) to wait for another root's lock. */
+      lockTimeout: number;
       migrations: readonly PostgresMigration[];
     }
   | { op: 'register'; session: string; address: string; now: number }

@@ -13,6 +13,12 @@ export interface PostgresStoreOptions {
    * `ERR_STORE_UNREACHABLE`. Default 5000.
    */
   timeout?: number;
+  /**
+   * How long (ms) to wait for the database while another root holds it before failing with
+   * `ERR_STORE_LOCKED` (the connection of a root that just died may take a moment to close).
+   * Default 2000.
+   */
+  lockTimeout?: number;
   /** The schema's steps; for tests of upgrades. Default: this version's `POSTGRES_MIGRATIONS`. */
   migrations?: readonly PostgresMigration[];
 }
@@ -85,7 +91,7 @@ export class PostgresStore implements Store {
     const timeout = options.timeout ?? 5000;
     call ??= createSyncFn(workerPath, {
       // Statements are bounded inside the worker; this only catches a worker that hangs.
-      timeout: 4 * timeout + 5000,
+      timeout: 4 * timeout + 10_000,
     });
     this.#request<null>({
       op: 'open',
@@ -93,6 +99,7 @@ export class PostgresStore implements Store {
       url,
       label: this.path,
       timeout,
+      lockTimeout: options.lockTimeout ?? 2000,
       migrations: options.migrations ?? POSTGRES_MIGRATIONS,
     });
   }

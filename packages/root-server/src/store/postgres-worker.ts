@@ -41,12 +41,14 @@ class Session {
   readonly #url: string;
   readonly #label: string;
   readonly #timeout: number;
+  readonly #lockTimeout: number;
   #client: pg.Client | undefined;
 
-  constructor(url: string, label: string, timeout: number) {
+  constructor(url: string, label: string, timeout: number, lockTimeout: number) {
     this.#url = url;
     this.#label = label;
     this.#timeout = timeout;
+    this.#lockTimeout = lockTimeout;
   }
 
   get label(): string {
@@ -92,15 +94,18 @@ class Session {
     client.on('end', lost);
     try {
       await client.connect();
-      const { rows } = await client.query<{ locked: boolean }>(
-        `SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`,
-      );
-      if (rows[0]?.locked !== true) {
+      // Wait a little: the connection of a root that just died may not have been closed yet.
+      await client.query(`SET lock_timeout = ${this.#lockTimeout}`);
+      try {
+        await client.query(`SELECT pg_advisory_lock(${LOCK_KEY})`);
+      } catch (error) {
+        if (!(error instanceof pg.DatabaseError && error.code === '55P03')) throw error;
         throw new StoreFailure(
           'ERR_STORE_LOCKED',
-          `cannot use the root database ${this.#label}: another p2p-root holds it; stop the other root, or pass another database`,
+          `cannot use the root database ${this.#label}: another p2p-root holds it (still locked after ${this.#lockTimeout} ms); stop the other root, or pass another database`,
         );
       }
+      await client.query('RESET lock_timeout');
     } catch (error) {
       await client.end().catch(() => {});
       throw error;
@@ -206,7 +211,12 @@ async function migrate(
 async function handle(request: PostgresRequest): Promise<PostgresValue> {
   switch (request.op) {
     case 'open': {
-      const session = new Session(request.url, request.label, request.timeout);
+      const session = new Session(
+        request.url,
+        request.label,
+        request.timeout,
+        request.lockTimeout,
+      );
       try {
         const version = await identify(session, request.migrations.length);
         await migrate(session, request.migrations, version);
