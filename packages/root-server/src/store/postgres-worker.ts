@@ -211,12 +211,7 @@ async function migrate(
 async function handle(request: PostgresRequest): Promise<PostgresValue> {
   switch (request.op) {
     case 'open': {
-      const session = new Session(
-        request.url,
-        request.label,
-        request.timeout,
-        request.lockTimeout,
-      );
+      const session = new Session(request.url, request.label, request.timeout, request.lockTimeout);
       try {
         const version = await identify(session, request.migrations.length);
         await migrate(session, request.migrations, version);
