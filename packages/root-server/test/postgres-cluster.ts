@@ -107,8 +107,11 @@ export class PostgresCluster {
     return this.#server.pid as number;
   }
 
-  /** Initialises a cluster in a new temporary folder and starts it. */
-  static async start(): Promise<PostgresCluster> {
+  /**
+   * Initialises a cluster in a new temporary folder and starts it. Without `durable` it skips
+   * fsync (a throw-away cluster on a shared machine); measurements pass true.
+   */
+  static async start(options: { durable?: boolean } = {}): Promise<PostgresCluster> {
     const binaries = findPostgres();
     if (binaries === undefined) {
       throw new Error(`PostgreSQL binaries not found: ${POSTGRES_INSTALL}`);
@@ -141,7 +144,13 @@ export class PostgresCluster {
         const port = await freePort();
         let cluster: PostgresCluster;
         try {
-          cluster = await PostgresCluster.#launch(binaries, dir, port, user);
+          cluster = await PostgresCluster.#launch(
+            binaries,
+            dir,
+            port,
+            user,
+            options.durable === true,
+          );
         } catch (error) {
           if (attempt >= 5 || !/could not bind|already in use/i.test(String(error))) throw error;
           continue;
@@ -165,6 +174,7 @@ export class PostgresCluster {
     dir: string,
     port: number,
     user: { uid: number; gid: number } | undefined,
+    durable: boolean,
   ): Promise<PostgresCluster> {
     const server = spawn(
       binaries.postgres,
@@ -177,9 +187,8 @@ export class PostgresCluster {
         dir,
         '-c',
         'listen_addresses=127.0.0.1',
-        // A throw-away cluster: no need to survive a power loss, and the machine is shared.
         '-c',
-        'fsync=off',
+        `fsync=${durable ? 'on' : 'off'}`,
         '-c',
         'shared_buffers=16MB',
         '-c',

@@ -71,6 +71,24 @@ class Session {
     }
   }
 
+  /**
+   * Runs `work` in one transaction on one connection: a connection lost half-way fails the whole
+   * transaction instead of carrying on, outside it, on a new connection.
+   */
+  async transaction<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = await this.#connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      if (isServerError(error)) await client.query('ROLLBACK').catch(() => {});
+      else await this.#drop(client);
+      throw error;
+    }
+  }
+
   async close(): Promise<void> {
     const client = this.#client;
     if (client !== undefined) await this.#drop(client);
@@ -105,7 +123,10 @@ class Session {
           `cannot use the root database ${this.#label}: another p2p-root holds it (still locked after ${this.#lockTimeout} ms); stop the other root, or pass another database`,
         );
       }
-      await client.query('RESET lock_timeout');
+      // Positions and liveness commit without waiting for the disk (as SQLite's NORMAL): they
+      // survive a crash of the root; a crash of the server may undo the last few, which the
+      // nodes repair by re-advertising. Registrations ask for a flush themselves.
+      await client.query('RESET lock_timeout; SET synchronous_commit = off');
     } catch (error) {
       await client.end().catch(() => {});
       throw error;
@@ -178,22 +199,17 @@ async function migrate(
   version: number,
 ): Promise<void> {
   if (version < migrations.length) {
-    await session.query('BEGIN');
-    try {
-      if (version === 0) await session.query(BOOTSTRAP_SQL);
+    await session.transaction(async (client) => {
+      if (version === 0) await client.query(BOOTSTRAP_SQL);
       for (const [index, step] of migrations.entries()) {
         if (index < version) continue;
-        await session.query(step.sql);
-        await session.query(
+        await client.query(step.sql);
+        await client.query(
           `INSERT INTO ${MIGRATIONS_TABLE} (version, description) VALUES ($1, $2)`,
           [index + 1, step.description],
         );
       }
-      await session.query('COMMIT');
-    } catch (error) {
-      await session.query('ROLLBACK').catch(() => {});
-      throw error;
-    }
+    });
   }
   const { rows } = await session.query<{ readonly: string; writable: boolean }>(
     `SELECT current_setting('transaction_read_only') AS readonly,
@@ -223,10 +239,15 @@ async function handle(request: PostgresRequest): Promise<PostgresValue> {
       return null;
     }
     case 'register': {
-      const result = await sessionOf(request.session).query(
-        'INSERT INTO p2p_root_nodes (address, registered_at, last_seen) VALUES ($1, $2, $2) ON CONFLICT (address) DO NOTHING',
-        [request.address, request.now],
-      );
+      // Durable before it returns (the root answers RESACK after it): committed with the
+      // server's flush, and its synchronous standbys' when it has some.
+      const result = await sessionOf(request.session).transaction(async (client) => {
+        await client.query('SET LOCAL synchronous_commit = on');
+        return client.query(
+          'INSERT INTO p2p_root_nodes (address, registered_at, last_seen) VALUES ($1, $2, $2) ON CONFLICT (address) DO NOTHING',
+          [request.address, request.now],
+        );
+      });
       return result.rowCount === 1;
     }
     case 'positions': {
