@@ -42,3 +42,8 @@ export class RootStoreError extends Error {
     this.path = path;
   }
 }
+
+/** The error every store method but `close` throws after `close`. */
+export function storeClosedError(path: string): RootStoreError {
+  return new RootStoreError('ERR_STORE_CLOSED', path, `the root database ${path} is closed`);
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createSyncFn } from 'synckit';
-import { RootStoreError } from './errors.js';
+import { RootStoreError, storeClosedError } from './errors.js';
 import { POSTGRES_MIGRATIONS, type PostgresMigration } from './postgres-migrations.js';
 import type { PostgresReply, PostgresRequest, PostgresValue } from './postgres-protocol.js';
 import type { NodePosition, Store, StoredNode } from './store.js';
@@ -163,12 +163,6 @@ export class PostgresStore implements Store {
   }
 
   #check(): void {
-    if (this.#closed) {
-      throw new RootStoreError(
-        'ERR_STORE_CLOSED',
-        this.path,
-        `the root database ${this.path} is closed`,
-      );
-    }
+    if (this.#closed) throw storeClosedError(this.path);
   }
 }

@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { RootStoreError, type RootStoreErrorCode } from './errors.js';
+import { RootStoreError, type RootStoreErrorCode, storeClosedError } from './errors.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import type { NodePosition, Store, StoredNode } from './store.js';
 
@@ -258,13 +258,7 @@ export class SqliteStore implements Store {
   }
 
   #check(): void {
-    if (this.#closed) {
-      throw new RootStoreError(
-        'ERR_STORE_CLOSED',
-        this.path,
-        `the root database ${this.path} is closed`,
-      );
-    }
+    if (this.#closed) throw storeClosedError(this.path);
   }
 
   /** Maps a SQLite or file-system failure to a RootStoreError that says what to do. */
