@@ -147,6 +147,25 @@ describePostgres('PostgresStore', (cluster) => {
     expect(open(url).load()).toEqual([]);
   });
 
+  it('a store replaced by a newer one writes nothing more: ERR_STORE_FENCED', async () => {
+    const url = await cluster().createDatabase();
+    const old = open(url, { lock: false });
+    old.register('10.0.0.1:1', 1);
+    const current = open(url, { lock: false });
+    expect(current.term).toBe(old.term + 1);
+    for (const write of [
+      () => old.register('10.0.0.2:1', 2),
+      () => old.setPosition({ address: '10.0.0.1:1', parent: 'r:1', alive: true, lastSeen: 3 }),
+    ]) {
+      expect(write).toThrow(expect.objectContaining({ code: 'ERR_STORE_FENCED' }));
+    }
+    expect(current.register('10.0.0.3:1', 4)).toBe(true);
+    expect(current.load()).toEqual([
+      { address: '10.0.0.1:1', registeredAt: 1, parent: null, alive: false, lastSeen: 1 },
+      { address: '10.0.0.3:1', registeredAt: 4, parent: null, alive: false, lastSeen: 4 },
+    ]);
+  });
+
   it('bad credentials: ERR_STORE_AUTH, the password never shown', async () => {
     const url = cluster().url('postgres', 'not-the-password');
     const error = openError(url, 'ERR_STORE_AUTH');

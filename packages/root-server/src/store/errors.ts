@@ -12,6 +12,7 @@
  * | `ERR_STORE_IO` | any other failure to read or write (disk full, I/O error) | see the cause |
  * | `ERR_STORE_UNREACHABLE` | the PostgreSQL server cannot be reached or does not answer | start it, or fix the host and port |
  * | `ERR_STORE_AUTH` | the PostgreSQL server refused the credentials | fix the user and password in the URL |
+ * | `ERR_STORE_FENCED` | another root leads the PostgreSQL database now (a newer term) | none: this root must stop leading |
  */
 export type RootStoreErrorCode =
   | 'ERR_STORE_OPEN'
@@ -22,7 +23,8 @@ export type RootStoreErrorCode =
   | 'ERR_STORE_CLOSED'
   | 'ERR_STORE_IO'
   | 'ERR_STORE_UNREACHABLE'
-  | 'ERR_STORE_AUTH';
+  | 'ERR_STORE_AUTH'
+  | 'ERR_STORE_FENCED';
 
 /** The only error a store throws. `cause` holds the underlying error, when there is one. */
 export class RootStoreError extends Error {

@@ -43,4 +43,22 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    description: 'leader: the term of the root that leads',
+    // One row. Every root that opens the store starts a new term; every write checks it, so a
+    // root that another has replaced writes nothing more (fencing).
+    sql: `
+      CREATE TABLE p2p_root_leader (
+        only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+        term bigint NOT NULL
+      );
+      INSERT INTO p2p_root_leader (term) VALUES (0);
+    `,
+  },
 ];
+
+/**
+ * The session advisory lock that one root of a database holds (ASCII `p2proot`): the store's own
+ * connection holds it, or a `PostgresLeadership` for a root that may wait as a standby.
+ */
+export const LOCK_KEY = '123361970581364';

@@ -15,8 +15,8 @@ export type PostgresRequest =
       label: string;
       /** Bound (ms) on connecting and on every statement. */
       timeout: number;
-      /** How long (ms) to wait for another root's lock. */
-      lockTimeout: number;
+      /** How long (ms) to wait for another root's lock; null: take no lock (the caller holds it). */
+      lockTimeout: number | null;
       migrations: readonly PostgresMigration[];
     }
   | { op: 'register'; session: string; address: string; now: number }

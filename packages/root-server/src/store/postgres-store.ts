@@ -19,6 +19,11 @@ export interface PostgresStoreOptions {
    * Default 2000.
    */
   lockTimeout?: number;
+  /**
+   * Take the root's advisory lock on the store's connection (default true). False when the caller
+   * holds it already on a connection of its own (a `PostgresLeadership`).
+   */
+  lock?: boolean;
   /** The schema's steps; for tests of upgrades. Default: this version's `POSTGRES_MIGRATIONS`. */
   migrations?: readonly PostgresMigration[];
 }
@@ -71,6 +76,11 @@ let call: ((request: PostgresRequest) => PostgresReply<PostgresValue>) | undefin
 export class PostgresStore implements Store {
   /** The URL given, with its password hidden. */
   readonly path: string;
+  /**
+   * The term this store leads in: each store opened on the database starts a new one, and every
+   * write of a store with an older term fails with `ERR_STORE_FENCED` (0 on schemas without it).
+   */
+  readonly term: number;
   readonly #session = randomUUID();
   #closed = false;
 
@@ -93,13 +103,13 @@ export class PostgresStore implements Store {
       // Statements are bounded inside the worker; this only catches a worker that hangs.
       timeout: 4 * timeout + 10_000,
     });
-    this.#request<null>({
+    this.term = this.#request<number>({
       op: 'open',
       session: this.#session,
       url,
       label: this.path,
       timeout,
-      lockTimeout: options.lockTimeout ?? 2000,
+      lockTimeout: options.lock === false ? null : (options.lockTimeout ?? 2000),
       migrations: options.migrations ?? POSTGRES_MIGRATIONS,
     });
   }

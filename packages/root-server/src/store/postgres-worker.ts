@@ -8,15 +8,13 @@ import { runAsWorker } from 'synckit';
 import type { RootStoreErrorCode } from './errors.js';
 import {
   BOOTSTRAP_SQL,
+  LOCK_KEY,
   MIGRATIONS_TABLE,
   type PostgresMigration,
   SCHEMA_MARKER,
 } from './postgres-migrations.js';
 import type { PostgresReply, PostgresRequest, PostgresValue } from './postgres-protocol.js';
 import type { StoredNode } from './store.js';
-
-/** The session advisory lock that keeps a second root off the database: ASCII `p2proot`. */
-const LOCK_KEY = '123361970581364';
 
 /** A failure whose message already says what to do. */
 class StoreFailure extends Error {
@@ -41,10 +39,12 @@ class Session {
   readonly #url: string;
   readonly #label: string;
   readonly #timeout: number;
-  readonly #lockTimeout: number;
+  readonly #lockTimeout: number | null;
   #client: pg.Client | undefined;
+  /** The term this store writes in (set at open); writes fail once the database has a newer. */
+  term = 0;
 
-  constructor(url: string, label: string, timeout: number, lockTimeout: number) {
+  constructor(url: string, label: string, timeout: number, lockTimeout: number | null) {
     this.#url = url;
     this.#label = label;
     this.#timeout = timeout;
@@ -112,21 +112,11 @@ class Session {
     client.on('end', lost);
     try {
       await client.connect();
-      // Wait a little: the connection of a root that just died may not have been closed yet.
-      await client.query(`SET lock_timeout = ${this.#lockTimeout}`);
-      try {
-        await client.query(`SELECT pg_advisory_lock(${LOCK_KEY})`);
-      } catch (error) {
-        if (!(error instanceof pg.DatabaseError && error.code === '55P03')) throw error;
-        throw new StoreFailure(
-          'ERR_STORE_LOCKED',
-          `cannot use the root database ${this.#label}: another p2p-root holds it (still locked after ${this.#lockTimeout} ms); stop the other root, or pass another database`,
-        );
-      }
+      if (this.#lockTimeout !== null) await this.#lock(client, this.#lockTimeout);
       // Positions and liveness commit without waiting for the disk (as SQLite's NORMAL): they
       // survive a crash of the root; a crash of the server may undo the last few, which the
       // nodes repair by re-advertising. Registrations ask for a flush themselves.
-      await client.query('RESET lock_timeout; SET synchronous_commit = off');
+      await client.query('SET synchronous_commit = off');
     } catch (error) {
       await client.end().catch(() => {});
       throw error;
@@ -135,10 +125,48 @@ class Session {
     return client;
   }
 
+  /** Takes the root's lock, waiting a little: the connection of a root that just died may linger. */
+  async #lock(client: pg.Client, lockTimeout: number): Promise<void> {
+    await client.query(`SET lock_timeout = ${lockTimeout}`);
+    try {
+      await client.query(`SELECT pg_advisory_lock(${LOCK_KEY})`);
+    } catch (error) {
+      if (!(error instanceof pg.DatabaseError && error.code === '55P03')) throw error;
+      throw new StoreFailure(
+        'ERR_STORE_LOCKED',
+        `cannot use the root database ${this.#label}: another p2p-root holds it (still locked after ${lockTimeout} ms); stop the other root, or pass another database`,
+      );
+    }
+    await client.query('RESET lock_timeout');
+  }
+
+  /** Fails with ERR_STORE_FENCED when the database's term is not this store's. */
+  checkTerm(current: string | number | null | undefined): void {
+    if (current === undefined || current === null || Number(current) === this.term) return;
+    throw new StoreFailure(
+      'ERR_STORE_FENCED',
+      `the root database ${this.#label} is led by another root now (term ${current}, this root's ${this.term}): nothing was written; this root must stop leading`,
+    );
+  }
+
   async #drop(client: pg.Client): Promise<void> {
     if (this.#client === client) this.#client = undefined;
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * The fence every write goes through: the leader's row, share-locked so that a new leader's term
+ * waits for writes in flight and writes after it see the new term. `$n` is the store's term.
+ * Schemas older than the leader table (tests of upgrades) have no fence.
+ */
+function fence(session: Session, n: number): { with: string; holds: string } {
+  return session.term === 0
+    ? { with: 'WITH fence AS (SELECT NULL::bigint AS term)', holds: 'true' }
+    : {
+        with: 'WITH fence AS (SELECT term FROM p2p_root_leader FOR SHARE)',
+        holds: `(SELECT term FROM fence) = $${n}`,
+      };
 }
 
 const sessions = new Map<string, Session>();
@@ -231,42 +259,66 @@ async function handle(request: PostgresRequest): Promise<PostgresValue> {
       try {
         const version = await identify(session, request.migrations.length);
         await migrate(session, request.migrations, version);
+        // A new term: writes of any root that led before fail from now on.
+        const { rows } = await session.query<{ present: boolean }>(
+          "SELECT to_regclass('p2p_root_leader') IS NOT NULL AS present",
+        );
+        if (rows[0]?.present === true) {
+          const bumped = await session.query<{ term: string }>(
+            'UPDATE p2p_root_leader SET term = term + 1 RETURNING term',
+          );
+          session.term = Number(bumped.rows[0]?.term);
+        }
       } catch (error) {
         await session.close();
         throw error;
       }
       sessions.set(request.session, session);
-      return null;
+      return session.term;
     }
     case 'register': {
       // Durable before it returns (the root answers RESACK after it): committed with the
       // server's flush, and its synchronous standbys' when it has some.
-      const result = await sessionOf(request.session).transaction(async (client) => {
+      const session = sessionOf(request.session);
+      const guard = fence(session, 3);
+      const { rows } = await session.transaction(async (client) => {
         await client.query('SET LOCAL synchronous_commit = on');
-        return client.query(
-          'INSERT INTO p2p_root_nodes (address, registered_at, last_seen) VALUES ($1, $2, $2) ON CONFLICT (address) DO NOTHING',
-          [request.address, request.now],
+        return client.query<{ term: string | null; inserted: number }>(
+          `${guard.with}, written AS (
+             INSERT INTO p2p_root_nodes (address, registered_at, last_seen)
+             SELECT $1, $2, $2 WHERE ${guard.holds}
+             ON CONFLICT (address) DO NOTHING RETURNING 1)
+           SELECT (SELECT term FROM fence) AS term, (SELECT count(*) FROM written)::int AS inserted`,
+          [request.address, request.now, ...(session.term === 0 ? [] : [session.term])],
         );
       });
-      return result.rowCount === 1;
+      session.checkTerm(rows[0]?.term);
+      return rows[0]?.inserted === 1;
     }
     case 'positions': {
       const { positions } = request;
       if (positions.length === 0) return null;
       // One statement: atomic, and one round trip whatever the batch's size.
-      await sessionOf(request.session).query(
-        `UPDATE p2p_root_nodes AS n
-            SET parent = v.parent, alive = v.alive, last_seen = v.last_seen
-           FROM unnest($1::text[], $2::text[], $3::boolean[], $4::float8[])
-             AS v(address, parent, alive, last_seen)
-          WHERE n.address = v.address`,
+      const session = sessionOf(request.session);
+      const guard = fence(session, 5);
+      const { rows } = await session.query<{ term: string | null }>(
+        `${guard.with}, written AS (
+           UPDATE p2p_root_nodes AS n
+              SET parent = v.parent, alive = v.alive, last_seen = v.last_seen
+             FROM unnest($1::text[], $2::text[], $3::boolean[], $4::float8[])
+               AS v(address, parent, alive, last_seen)
+            WHERE n.address = v.address AND ${guard.holds}
+           RETURNING 1)
+         SELECT (SELECT term FROM fence) AS term, (SELECT count(*) FROM written) AS written`,
         [
           positions.map((p) => p.address),
           positions.map((p) => p.parent),
           positions.map((p) => p.alive),
           positions.map((p) => p.lastSeen),
+          ...(session.term === 0 ? [] : [session.term]),
         ],
       );
+      session.checkTerm(rows[0]?.term);
       return null;
     }
     case 'load': {

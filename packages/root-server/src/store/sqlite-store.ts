@@ -277,6 +277,7 @@ export class SqliteStore implements Store {
       // PostgreSQL's; SQLite never reports them.
       ERR_STORE_UNREACHABLE: detail,
       ERR_STORE_AUTH: detail,
+      ERR_STORE_FENCED: detail,
       ERR_STORE_IO: `cannot ${doing} the root database ${path} (${detail}): check the disk (space, errors) and the file`,
     };
     return new RootStoreError(code, path, messages[code], { cause: error });
