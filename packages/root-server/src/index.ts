@@ -1,5 +1,5 @@
 export { AdminServer, type AdminSource } from './http/admin-server.js';
-export { createMetrics, type RootStats } from './metrics.js';
+export { addRoleMetrics, createMetrics, type RootStats } from './metrics.js';
 export { type PlaceOptions, TreeGraph, type TreeNodeView } from './placement/tree.js';
 export { Registry, type RegistryOptions, type RestoreReport } from './registry/registry.js';
 export {
@@ -16,6 +16,7 @@ export {
   type Topology,
   type TopologyNode,
 } from './root-server.js';
+export { type LeaderOrStandbyOptions, runLeaderOrStandby } from './service/leader-or-standby.js';
 export { createLogger, LOG_LEVELS, type LogLevel } from './service/logger.js';
 export {
   addRootServiceOptions,
@@ -26,6 +27,11 @@ export { type RunRootServiceOptions, runRootService } from './service/run.js';
 export { RootStoreError, type RootStoreErrorCode } from './store/errors.js';
 export { MemoryStore } from './store/memory-store.js';
 export { openStore } from './store/open-store.js';
+export {
+  type LeadershipEvents,
+  type LeadershipOptions,
+  PostgresLeadership,
+} from './store/postgres-leadership.js';
 export { POSTGRES_MIGRATIONS, type PostgresMigration } from './store/postgres-migrations.js';
 export {
   isPostgresUrl,

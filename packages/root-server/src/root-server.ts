@@ -10,7 +10,7 @@ import {
 } from '@p2p/peer';
 import { type Logger, StreamNode, type StreamNodeOptions, silentLogger } from '@p2p/stream';
 import { AdminServer, type AdminSource } from './http/admin-server.js';
-import { createMetrics } from './metrics.js';
+import { addRoleMetrics, createMetrics } from './metrics.js';
 import { RateMeter } from './rate-meter.js';
 import { Registry } from './registry/registry.js';
 import { RootNode, type RootNodeEvents } from './root-node.js';
@@ -41,6 +41,11 @@ export interface RootServerOptions {
   maxRegistered?: number;
   /** Refuse Joins the root did not arrange (default false). */
   refuseUnplacedJoins?: boolean;
+  /**
+   * The term this root leads its PostgreSQL database in, when several roots share it: `/healthz`
+   * and `/metrics` then show it as the leader.
+   */
+  leaderTerm?: number;
 }
 
 /** One node of `/api/topology` (design.md), with a few extra fields the dashboard shows. */
@@ -84,6 +89,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
   readonly #logger: Logger;
   readonly #helloRate: RateMeter;
   readonly #messageRate: RateMeter;
+  readonly #leaderTerm: number | undefined;
   #sweepTimer: TimerHandle | undefined;
   #flushTimer: TimerHandle | undefined;
   #closed: Promise<void> | undefined;
@@ -95,8 +101,10 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     clock: Clock;
     logger: Logger;
     helloRate: RateMeter;
+    leaderTerm: number | undefined;
   }) {
     super();
+    this.#leaderTerm = parts.leaderTerm;
     this.node = parts.node;
     this.#transport = parts.transport;
     this.timings = parts.timings;
@@ -177,6 +185,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         clock,
         logger,
         helloRate: new RateMeter(clock),
+        leaderTerm: options.leaderTerm,
       });
       if (httpAddress !== null) {
         admin = await AdminServer.listen(
@@ -267,6 +276,14 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
   #adminSource(): AdminSource {
     return {
       healthy: () => this.#closed === undefined,
+      ...(this.#leaderTerm === undefined
+        ? {}
+        : {
+            role: () => ({
+              role: this.#closed === undefined ? ('leader' as const) : ('standby' as const),
+              term: this.#leaderTerm ?? 0,
+            }),
+          }),
       metrics: async () => {
         const registry = this.#metrics();
         return { contentType: registry.contentType, body: await registry.metrics() };
@@ -291,6 +308,8 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         counters: this.node.counters,
       };
     });
+    const term = this.#leaderTerm;
+    if (term !== undefined) addRoleMetrics(this.#metricsRegistry, () => ({ role: 'leader', term }));
     return this.#metricsRegistry;
   }
 

@@ -84,8 +84,9 @@ function freePort(): Promise<number> {
 export class PostgresCluster {
   readonly dir: string;
   readonly port: number;
-  readonly #server: ChildProcess;
-  readonly #exited: Promise<void>;
+  readonly #launch: () => Promise<Server>;
+  #server: ChildProcess;
+  #exited: Promise<void>;
   #databases = 0;
 
   /** Kills the server if the test process exits without stopping it (a crash, a bail-out). */
@@ -94,11 +95,12 @@ export class PostgresCluster {
     rmSync(this.dir, { recursive: true, force: true });
   };
 
-  private constructor(dir: string, port: number, server: ChildProcess, exited: Promise<void>) {
+  private constructor(dir: string, port: number, server: Server, launch: () => Promise<Server>) {
     this.dir = dir;
     this.port = port;
-    this.#server = server;
-    this.#exited = exited;
+    this.#server = server.process;
+    this.#exited = server.exited;
+    this.#launch = launch;
     process.once('exit', this.#killOnExit);
   }
 
@@ -142,15 +144,10 @@ export class PostgresCluster {
       // The port was free a moment ago; another process may take it first, so try again.
       for (let attempt = 1; ; attempt++) {
         const port = await freePort();
+        const launch = () => launchServer(binaries, dir, port, user, options.durable === true);
         let cluster: PostgresCluster;
         try {
-          cluster = await PostgresCluster.#launch(
-            binaries,
-            dir,
-            port,
-            user,
-            options.durable === true,
-          );
+          cluster = new PostgresCluster(dir, port, await launch(), launch);
         } catch (error) {
           if (attempt >= 5 || !/could not bind|already in use/i.test(String(error))) throw error;
           continue;
@@ -169,55 +166,21 @@ export class PostgresCluster {
     }
   }
 
-  static async #launch(
-    binaries: Binaries,
-    dir: string,
-    port: number,
-    user: { uid: number; gid: number } | undefined,
-    durable: boolean,
-  ): Promise<PostgresCluster> {
-    const server = spawn(
-      binaries.postgres,
-      [
-        '-D',
-        join(dir, 'data'),
-        '-p',
-        String(port),
-        '-k',
-        dir,
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        `fsync=${durable ? 'on' : 'off'}`,
-        '-c',
-        'shared_buffers=16MB',
-        '-c',
-        'max_connections=40',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...user },
-    );
-    const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-    let log = '';
-    server.stderr?.setEncoding('utf8');
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        server.kill('SIGKILL');
-        reject(new Error(`PostgreSQL did not start within 30 s:\n${log}`));
-      }, 30_000);
-      server.stderr?.on('data', (chunk: string) => {
-        log += chunk;
-        if (log.includes('ready to accept connections')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      server.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`PostgreSQL exited with ${code} at start:\n${log}`));
-      });
-    });
-    server.stderr?.resume();
-    return new PostgresCluster(dir, port, server, exited);
+  /** Stops the server (fast shutdown, by pid), keeping its data; {@link resume} starts it again. */
+  async pause(): Promise<void> {
+    if (this.#server.exitCode === null && this.#server.signalCode === null) {
+      this.#server.kill('SIGINT');
+      const timer = setTimeout(() => this.#server.kill('SIGKILL'), 15_000);
+      await this.#exited;
+      clearTimeout(timer);
+    }
+  }
+
+  /** Starts the server again on its data and port after {@link pause}. */
+  async resume(): Promise<void> {
+    const server = await this.#launch();
+    this.#server = server.process;
+    this.#exited = server.exited;
   }
 
   /** A superuser connection over the unix socket (trust). */
@@ -268,14 +231,66 @@ export class PostgresCluster {
   /** Stops the server (fast shutdown, by pid) and removes the folder. */
   async stop(): Promise<void> {
     process.off('exit', this.#killOnExit);
-    if (this.#server.exitCode === null && this.#server.signalCode === null) {
-      this.#server.kill('SIGINT');
-      const timer = setTimeout(() => this.#server.kill('SIGKILL'), 15_000);
-      await this.#exited;
-      clearTimeout(timer);
-    }
+    await this.pause();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+interface Server {
+  process: ChildProcess;
+  exited: Promise<void>;
+}
+
+/** Starts `postgres` on the cluster in `dir` and resolves once it accepts connections. */
+async function launchServer(
+  binaries: Binaries,
+  dir: string,
+  port: number,
+  user: { uid: number; gid: number } | undefined,
+  durable: boolean,
+): Promise<Server> {
+  const server = spawn(
+    binaries.postgres,
+    [
+      '-D',
+      join(dir, 'data'),
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `fsync=${durable ? 'on' : 'off'}`,
+      '-c',
+      'shared_buffers=16MB',
+      '-c',
+      'max_connections=40',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...user },
+  );
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  let log = '';
+  server.stderr?.setEncoding('utf8');
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      server.kill('SIGKILL');
+      reject(new Error(`PostgreSQL did not start within 30 s:\n${log}`));
+    }, 30_000);
+    server.stderr?.on('data', (chunk: string) => {
+      log += chunk;
+      if (log.includes('ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    server.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`PostgreSQL exited with ${code} at start:\n${log}`));
+    });
+  });
+  server.stderr?.resume();
+  return { process: server, exited };
 }
 
 /**

@@ -37,6 +37,31 @@ export class RootProcess {
     this.started.catch(() => {});
   }
 
+  /** Resolves with the `nth` log line (JSON) whose `msg` is `msg`, from the start or later. */
+  line(msg: string, nth = 1, ms = 20_000): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const find = () => {
+        const found = this.stderr
+          .split('\n')
+          .filter((text) => text.includes(`"msg":${JSON.stringify(msg)}`));
+        const text = found[nth - 1];
+        if (text === undefined) return;
+        done();
+        resolve(JSON.parse(text) as Record<string, unknown>);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`p2p-root did not log "${msg}" within ${ms} ms: ${this.stderr}`));
+      }, ms);
+      const done = () => {
+        clearTimeout(timer);
+        this.child.stderr.off('data', find);
+      };
+      this.child.stderr.on('data', find);
+      find();
+    });
+  }
+
   async topology(): Promise<Topology> {
     const { http } = await this.started;
     return (await (await fetch(`http://${http}/api/topology`)).json()) as Topology;

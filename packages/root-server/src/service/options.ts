@@ -18,6 +18,7 @@ export interface RootServiceFlags {
   sourceIpCheck: 'auto' | 'on' | 'off';
   maxRegistered: number;
   refuseUnplacedJoins?: boolean;
+  standby?: boolean;
   logLevel: LogLevel;
 }
 
@@ -126,6 +127,12 @@ export function addRootServiceOptions(command: Command): Command {
       ).env('P2P_REFUSE_UNPLACED_JOINS'),
     )
     .addOption(
+      new Option(
+        '--standby',
+        'with a postgres:// database: while another root leads it, wait as its standby instead of exiting',
+      ).env('P2P_STANDBY'),
+    )
+    .addOption(
       new Option('--log-level <level>', 'log level (JSON logs on standard error)')
         .choices(LOG_LEVELS)
         .env('P2P_LOG_LEVEL')
@@ -133,9 +140,12 @@ export function addRootServiceOptions(command: Command): Command {
     );
 }
 
-/** Turns parsed flags into RootServer options. */
-export function rootServerOptionsFrom(flags: RootServiceFlags): RootServerOptions {
+/** Turns parsed flags into RootServer options (and `standby` for `runRootService`). */
+export function rootServerOptionsFrom(
+  flags: RootServiceFlags,
+): RootServerOptions & { standby: boolean } {
   return {
+    standby: flags.standby === true,
     listen: flags.listen,
     http: flags.http === 'off' ? null : flags.http,
     store: flags.db,
