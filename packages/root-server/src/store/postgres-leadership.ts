@@ -60,8 +60,10 @@ export class PostgresLeadership extends EventEmitter<LeadershipEvents> {
       const client = new pg.Client({
         connectionString: url,
         connectionTimeoutMillis: 2 * heartbeat,
-        // The server drops a silent client (and its lock) after 1 + 2 × 1 s of keepalives.
-        options: '-c tcp_keepalives_idle=1 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=2',
+        // The server drops a silent client (and its lock) after 1 + 2 × 1 s of keepalives, or
+        // 3 s of unacknowledged data: later than the leader's own check gives up.
+        options:
+          '-c tcp_keepalives_idle=1 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=2 -c tcp_user_timeout=3000',
         keepAlive: true,
         application_name: 'p2p-root leadership',
       });
