@@ -134,7 +134,7 @@ class Session {
       if (!(error instanceof pg.DatabaseError && error.code === '55P03')) throw error;
       throw new StoreFailure(
         'ERR_STORE_LOCKED',
-        `cannot use the root database ${this.#label}: another p2p-root holds it (still locked after ${lockTimeout} ms); stop the other root, or pass another database`,
+        `cannot use the root database ${this.#label}: another p2p-root holds it (still locked after ${lockTimeout} ms); stop the other root, pass another database, or start this one with --standby to wait as its standby`,
       );
     }
     await client.query('RESET lock_timeout');
