@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { PeerProcess } from './peer-process.js';
-import { describePostgres } from './postgres-cluster.js';
+import { describePostgres } from './postgres-describe.js';
 import { RootProcess } from './root-process.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

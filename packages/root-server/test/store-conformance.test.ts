@@ -7,7 +7,7 @@ import { MemoryStore } from '../src/store/memory-store.js';
 import { PostgresStore } from '../src/store/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { NodePosition, Store } from '../src/store/store.js';
-import { describePostgres } from './postgres-cluster.js';
+import { describePostgres } from './postgres-describe.js';
 
 const dirs: string[] = [];
 const stores: Store[] = [];

@@ -1,7 +1,8 @@
 import { afterEach, expect, it } from 'vitest';
 import { PostgresStore } from '../src/store/postgres-store.js';
 import { PeerProcess } from './peer-process.js';
-import { describePostgres, STORE_USER } from './postgres-cluster.js';
+import { STORE_USER } from './postgres-cluster.js';
+import { describePostgres } from './postgres-describe.js';
 import { RootProcess } from './root-process.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];

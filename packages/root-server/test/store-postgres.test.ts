@@ -4,7 +4,8 @@ import { openStore } from '../src/store/open-store.js';
 import { POSTGRES_MIGRATIONS, type PostgresMigration } from '../src/store/postgres-migrations.js';
 import { PostgresStore, type PostgresStoreOptions } from '../src/store/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
-import { describePostgres, STORE_USER } from './postgres-cluster.js';
+import { STORE_USER } from './postgres-cluster.js';
+import { describePostgres } from './postgres-describe.js';
 
 const stores: PostgresStore[] = [];
 

@@ -3,28 +3,17 @@
  * their statements, while the store waits for the answer synchronously (synckit), so that the
  * store keeps the synchronous `Store` contract: a write has happened when the call returns.
  */
-import pg from 'pg';
 import { runAsWorker } from 'synckit';
-import type { RootStoreErrorCode } from './errors.js';
+import { describePostgresError } from './postgres-errors.js';
 import {
   BOOTSTRAP_SQL,
-  LOCK_KEY,
   MIGRATIONS_TABLE,
   type PostgresMigration,
   SCHEMA_MARKER,
 } from './postgres-migrations.js';
 import type { PostgresReply, PostgresRequest, PostgresValue } from './postgres-protocol.js';
+import { Session, StoreFailure } from './postgres-session.js';
 import type { StoredNode } from './store.js';
-
-/** A failure whose message already says what to do. */
-class StoreFailure extends Error {
-  constructor(
-    readonly code: RootStoreErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 interface NodeRow {
   address: string;
@@ -32,127 +21,6 @@ interface NodeRow {
   parent: string | null;
   alive: boolean;
   last_seen: number;
-}
-
-/** One store's connection, opened again on the next call when it was lost. */
-class Session {
-  readonly #url: string;
-  readonly #label: string;
-  readonly #timeout: number;
-  readonly #lockTimeout: number | null;
-  #client: pg.Client | undefined;
-  /** The term this store writes in (set at open); writes fail once the database has a newer. */
-  term = 0;
-
-  constructor(url: string, label: string, timeout: number, lockTimeout: number | null) {
-    this.#url = url;
-    this.#label = label;
-    this.#timeout = timeout;
-    this.#lockTimeout = lockTimeout;
-  }
-
-  get label(): string {
-    return this.#label;
-  }
-
-  /** Runs `sql` on the connection, connecting (and taking the lock) first when needed. */
-  async query<R extends pg.QueryResultRow>(
-    sql: string,
-    values?: unknown[],
-  ): Promise<pg.QueryResult<R>> {
-    const client = await this.#connect();
-    try {
-      return await client.query<R>(sql, values);
-    } catch (error) {
-      // A statement refused by the server leaves the connection usable; anything else (lost
-      // connection, client-side timeout) leaves it in doubt: drop it, the next call reconnects.
-      if (!isServerError(error)) await this.#drop(client);
-      throw error;
-    }
-  }
-
-  /**
-   * Runs `work` in one transaction on one connection: a connection lost half-way fails the whole
-   * transaction instead of carrying on, outside it, on a new connection.
-   */
-  async transaction<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = await this.#connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      if (isServerError(error)) await client.query('ROLLBACK').catch(() => {});
-      else await this.#drop(client);
-      throw error;
-    }
-  }
-
-  async close(): Promise<void> {
-    const client = this.#client;
-    if (client !== undefined) await this.#drop(client);
-  }
-
-  async #connect(): Promise<pg.Client> {
-    if (this.#client !== undefined) return this.#client;
-    const client = new pg.Client({
-      connectionString: this.#url,
-      connectionTimeoutMillis: this.#timeout,
-      query_timeout: this.#timeout,
-      statement_timeout: this.#timeout,
-      keepAlive: true,
-      application_name: 'p2p-root',
-    });
-    // A connection lost between calls is noticed here; the next call opens a new one.
-    const lost = () => {
-      if (this.#client === client) this.#client = undefined;
-    };
-    client.on('error', lost);
-    client.on('end', lost);
-    try {
-      await client.connect();
-      if (this.#lockTimeout !== null) await this.#lock(client, this.#lockTimeout);
-      // Positions and liveness commit without waiting for the disk (as SQLite's NORMAL): they
-      // survive a crash of the root; a crash of the server may undo the last few, which the
-      // nodes repair by re-advertising. Registrations ask for a flush themselves.
-      await client.query('SET synchronous_commit = off');
-    } catch (error) {
-      await client.end().catch(() => {});
-      throw error;
-    }
-    this.#client = client;
-    return client;
-  }
-
-  /** Takes the root's lock, waiting a little: the connection of a root that just died may linger. */
-  async #lock(client: pg.Client, lockTimeout: number): Promise<void> {
-    await client.query(`SET lock_timeout = ${lockTimeout}`);
-    try {
-      await client.query(`SELECT pg_advisory_lock(${LOCK_KEY})`);
-    } catch (error) {
-      if (!(error instanceof pg.DatabaseError && error.code === '55P03')) throw error;
-      throw new StoreFailure(
-        'ERR_STORE_LOCKED',
-        `cannot use the root database ${this.#label}: another p2p-root holds it (still locked after ${lockTimeout} ms); stop the other root, pass another database, or start this one with --standby to wait as its standby`,
-      );
-    }
-    await client.query('RESET lock_timeout');
-  }
-
-  /** Fails with ERR_STORE_FENCED when the database's term is not this store's. */
-  checkTerm(current: string | number | null | undefined): void {
-    if (current === undefined || current === null || Number(current) === this.term) return;
-    throw new StoreFailure(
-      'ERR_STORE_FENCED',
-      `the root database ${this.#label} is led by another root now (term ${current}, this root's ${this.term}): nothing was written; this root must stop leading`,
-    );
-  }
-
-  async #drop(client: pg.Client): Promise<void> {
-    if (this.#client === client) this.#client = undefined;
-    await client.end().catch(() => {});
-  }
 }
 
 /**
@@ -365,73 +233,6 @@ runAsWorker(async (request: PostgresRequest): Promise<PostgresReply<PostgresValu
   } catch (error) {
     const label =
       request.op === 'open' ? request.label : (sessions.get(request.session)?.label ?? '');
-    return { ok: false, ...describe(error, DOING[request.op], label) };
+    return { ok: false, ...describePostgresError(error, DOING[request.op], label) };
   }
 });
-
-/** True for an error the server sent (a SQLSTATE): the connection is still usable. */
-function isServerError(error: unknown): boolean {
-  return error instanceof pg.DatabaseError;
-}
-
-/** The code and the what-to-do message for a failure of the client or the server. */
-function describe(
-  error: unknown,
-  doing: string,
-  label: string,
-): { code: RootStoreErrorCode; message: string } {
-  if (error instanceof StoreFailure) return { code: error.code, message: error.message };
-  const detail = error instanceof Error ? error.message : String(error);
-  const cannot = `cannot ${doing} the root database ${label}`;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (error instanceof pg.DatabaseError) {
-    const state = error.code ?? '';
-    if (state === '28P01' || state === '28000') {
-      return {
-        code: 'ERR_STORE_AUTH',
-        message: `${cannot}: the server refused the credentials (${detail}); check the user and password in the URL (or PGUSER, PGPASSWORD)`,
-      };
-    }
-    if (state === '3D000') {
-      return {
-        code: 'ERR_STORE_OPEN',
-        message: `${cannot}: ${detail}; create it (createdb -O <user> <name>) or fix the URL`,
-      };
-    }
-    if (state === '25006') {
-      return {
-        code: 'ERR_STORE_READONLY',
-        message: `${cannot}: the server is read-only (${detail}); point the root at the primary`,
-      };
-    }
-    if (state === '42501') {
-      return {
-        code: 'ERR_STORE_READONLY',
-        message: `${cannot}: permission denied (${detail}); grant the user the right to create and write the root's tables`,
-      };
-    }
-    if (state.startsWith('08') || state.startsWith('57P') || state === '53300') {
-      return {
-        code: 'ERR_STORE_UNREACHABLE',
-        message: `${cannot}: the server is not available (${detail}); check that PostgreSQL runs and accepts connections`,
-      };
-    }
-    return {
-      code: 'ERR_STORE_IO',
-      message: `${cannot}: ${detail} (SQLSTATE ${state}); see the PostgreSQL server's log`,
-    };
-  }
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
-    return {
-      code: 'ERR_STORE_UNREACHABLE',
-      message: `${cannot}: cannot reach the server (${detail}); check that PostgreSQL runs and that the host and port in the URL are right`,
-    };
-  }
-  if (/timeout|terminated|ended|not queryable/i.test(detail)) {
-    return {
-      code: 'ERR_STORE_UNREACHABLE',
-      message: `${cannot}: the server did not answer (${detail}); check that PostgreSQL runs and is reachable`,
-    };
-  }
-  return { code: 'ERR_STORE_IO', message: `${cannot}: ${detail}` };
-}
