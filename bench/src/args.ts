@@ -10,6 +10,9 @@ export const SCENARIOS = [
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
+/** The scenarios `--hosts` runs across a namespace bed. */
+export const ACROSS_HOSTS: readonly Scenario[] = ['formation', 'latency'];
+
 export interface Options {
   scenarios: Scenario[];
   /** Sizes per scenario (peers besides the root). */
@@ -17,6 +20,8 @@ export interface Options {
   rounds: number;
   /** Worker processes of the spread layout (0: no spread runs). */
   workers: number;
+  /** Hosts of the network-namespace bed, one worker each (0: loopback, no bed). */
+  hosts: number;
   /** The spread layout runs for sizes up to this. */
   spreadUpTo: number;
   latencyMessages: number;
@@ -41,6 +46,9 @@ Options
                     alone takes several minutes per run)
   --rounds N        rounds per measurement; figures are medians over rounds (default 1)
   --workers K       worker processes of the spread layout, run for N <= 63 (default 3; 0: none)
+  --hosts H         run formation and latency across H hosts: a bed of Linux network namespaces
+                    (root and iproute2 needed), the root on a host of its own and one worker
+                    process of peers on each host, every node on its host's address
   --messages N      latency: messages per origin (default 200)
   --burst N         throughput: messages per run (default 5000)
   --windows LIST    throughput: send windows (default 1,16)
@@ -80,6 +88,7 @@ export function parseOptions(argv: string[]): Options | undefined {
       full: { type: 'boolean' },
       rounds: { type: 'string' },
       workers: { type: 'string' },
+      hosts: { type: 'string' },
       messages: { type: 'string' },
       burst: { type: 'string' },
       windows: { type: 'string' },
@@ -93,10 +102,15 @@ export function parseOptions(argv: string[]): Options | undefined {
     allowPositionals: false,
   });
   if (values.help) return undefined;
+  const hosts = positive(values.hosts, 'hosts', 0);
   const names =
     values.scenario === undefined || values.scenario === 'all'
-      ? SCENARIOS
+      ? hosts > 0
+        ? ACROSS_HOSTS
+        : SCENARIOS
       : values.scenario.split(',');
+  if (hosts > 0 && names.some((name) => !(ACROSS_HOSTS as readonly string[]).includes(name)))
+    throw new Error(`--hosts runs ${ACROSS_HOSTS.join(' and ')} only`);
   for (const name of names) {
     if (!(SCENARIOS as readonly string[]).includes(name))
       throw new Error(`unknown scenario "${name}"; choose from ${SCENARIOS.join(', ')} or all`);
@@ -118,6 +132,7 @@ export function parseOptions(argv: string[]): Options | undefined {
     sizes,
     rounds: Math.max(1, rounds),
     workers: positive(values.workers, 'workers', 3),
+    hosts,
     spreadUpTo: 63,
     latencyMessages: Math.max(1, positive(values.messages, 'messages', 200)),
     throughputMessages: Math.max(1, positive(values.burst, 'burst', 5000)),

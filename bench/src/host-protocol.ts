@@ -9,6 +9,8 @@ export type StateEvent =
 /** How the peers of a host are started. */
 export interface PeerStartOptions {
   root: string;
+  /** The IP the peers listen on: 127.0.0.1, or the address of the host they run on (`--hosts`). */
+  host: string;
   count: number;
   window: number;
   timings: 'fast' | 'reference';

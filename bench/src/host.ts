@@ -1,4 +1,5 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { RootServer } from '@p2p/root-server';
 import type { FromWorker, HostAnswer, HostNotice, HostRequest } from './host-protocol.js';
 import { PeerHost } from './peer-host.js';
@@ -8,6 +9,8 @@ export interface Host {
   readonly id: number;
   /** The nodes on this host. */
   readonly addresses: string[];
+  /** The IP its peers listen on. */
+  readonly listenHost: string;
   request<T extends HostAnswer>(request: HostRequest): Promise<T>;
   /** Sends a signal to the worker process (SIGKILL, SIGSTOP); not possible in-process. */
   signal(signal: NodeJS.Signals): void;
@@ -17,11 +20,17 @@ export interface Host {
 /** The main process's own share, the root included. */
 export class LocalHost implements Host {
   readonly id: number;
+  readonly listenHost: string;
   readonly addresses: string[] = [];
   readonly peers: PeerHost;
 
-  constructor(id: number, onNotice: (host: number, notice: HostNotice) => void) {
+  constructor(
+    id: number,
+    onNotice: (host: number, notice: HostNotice) => void,
+    listenHost = '127.0.0.1',
+  ) {
     this.id = id;
+    this.listenHost = listenHost;
     this.peers = new PeerHost((notice) => onNotice(id, notice));
   }
 
@@ -50,25 +59,47 @@ const workerScript = new URL('./worker.ts', import.meta.url);
 /** A worker process (worker.ts) running a share of the peers. */
 export class WorkerHost implements Host {
   readonly id: number;
+  readonly listenHost: string;
   readonly addresses: string[] = [];
   readonly #child: ChildProcess;
   readonly #calls = new Map<number, { resolve(a: HostAnswer): void; reject(e: Error): void }>();
   readonly #exited: Promise<void>;
   #next = 0;
 
-  private constructor(id: number, child: ChildProcess) {
+  private constructor(id: number, child: ChildProcess, listenHost: string) {
     this.id = id;
+    this.listenHost = listenHost;
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
-  /** Forks a worker (with this process's loader flags, so TypeScript runs) and waits until it is ready. */
+  /**
+   * Forks a worker (with this process's loader flags, so TypeScript runs) and waits until it is
+   * ready. With `place`, the worker runs inside that network namespace (`ip netns exec`, which
+   * execs node: the IPC channel and the pid are node's) and its peers listen on its address.
+   */
   static async start(
     id: number,
     onNotice: (host: number, notice: HostNotice) => void,
+    place?: { namespace: string; address: string },
   ): Promise<WorkerHost> {
-    const child = fork(workerScript, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const host = new WorkerHost(id, child);
+    const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
+    const child =
+      place === undefined
+        ? fork(workerScript, [], { stdio })
+        : spawn(
+            'ip',
+            [
+              'netns',
+              'exec',
+              place.namespace,
+              process.execPath,
+              ...process.execArgv,
+              fileURLToPath(workerScript),
+            ],
+            { stdio },
+          );
+    const host = new WorkerHost(id, child, place?.address ?? '127.0.0.1');
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       const onExit = (code: number | null) => {

@@ -7,6 +7,7 @@ import os from 'node:os';
 import { type Options, parseOptions, type Scenario, USAGE } from './args.js';
 import { ms, rate, table, times } from './format.js';
 import { evaluateGoals } from './goals.js';
+import { currentBed, runInBed } from './hosts-bed.js';
 import { filesNeeded, machine } from './machine.js';
 import type { Network } from './network.js';
 import { RawFlood } from './raw-flood.js';
@@ -96,10 +97,16 @@ async function throughputPair(
 }
 
 async function runSize(options: Options, results: Results, size: number, round: number) {
+  const bed = currentBed();
   const layouts: Layout[] =
-    options.workers > 0 && size <= options.spreadUpTo ? ['single', 'spread'] : ['single'];
+    bed !== undefined
+      ? ['hosts']
+      : options.workers > 0 && size <= options.spreadUpTo
+        ? ['single', 'spread']
+        : ['single'];
   for (const layout of layouts) {
-    const workers = layout === 'single' ? 0 : options.workers;
+    const workers =
+      bed !== undefined ? bed.hosts.length : layout === 'single' ? 0 : options.workers;
     const tag = `N=${size} ${layout}`;
     const needsNetwork =
       wants(options, 'formation', size) ||
@@ -108,7 +115,7 @@ async function runSize(options: Options, results: Results, size: number, round: 
       (wants(options, 'throughput', size) && options.windows.includes(1));
     if (needsNetwork) {
       const measureMemory = layout === 'single' && wants(options, 'memory', size);
-      const formed = await form(size, workers, 1, round, measureMemory, options.timings);
+      const formed = await form(size, workers, 1, round, measureMemory, options.timings, bed);
       try {
         if (wants(options, 'formation', size)) {
           results.formation.push(formed.formation);
@@ -161,6 +168,8 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  // Across hosts: this process builds the bed and runs the benchmark again inside it.
+  if (options.hosts > 0 && currentBed() === undefined) return runInBed(options.hosts, log);
   const results: Results = {
     command: `pnpm bench:net ${process.argv.slice(2).join(' ')}`.trim(),
     startedAt: new Date(started).toISOString(),

@@ -3,6 +3,7 @@ import { clock, sleep } from './clock.js';
 import type { Flood, FloodRun, OriginKind } from './flood.js';
 import { type Host, LocalHost, WorkerHost } from './host.js';
 import type { BurstResult, HostNotice, Traffic } from './host-protocol.js';
+import type { BedLayout } from './hosts-bed.js';
 import { TreeMirror } from './mirror.js';
 import { addSummaries, RunWatch } from './run-watch.js';
 import type { TrackSummary } from './tracker.js';
@@ -16,6 +17,11 @@ export interface NetworkOptions {
   window: number;
   /** Timing profile of every node (default 'fast'). */
   timings?: 'fast' | 'reference';
+  /**
+   * Across a namespace bed (`--hosts`): the root listens on the root host's address (this process
+   * runs in that namespace) and worker k runs on host k; `workers` must be the number of hosts.
+   */
+  bed?: BedLayout;
 }
 
 /**
@@ -55,14 +61,18 @@ export class Network implements Flood {
   /** Starts the root and the worker processes (ready, no peers yet). */
   static async create(options: NetworkOptions): Promise<Network> {
     const root = await RootServer.start({
-      listen: '127.0.0.1:0',
+      listen: `${options.bed?.root.address ?? '127.0.0.1'}:0`,
       http: null,
       store: ':memory:',
       timings: options.timings ?? 'fast',
       window: options.window,
     });
     const route: { to?: (notice: HostNotice) => void } = {};
-    const local = new LocalHost(0, (_host, notice) => route.to?.(notice));
+    const local = new LocalHost(
+      0,
+      (_host, notice) => route.to?.(notice),
+      options.bed?.root.address,
+    );
     const network = new Network(options, root, local);
     route.to = (notice) => network.#onNotice(notice);
     local.addRoot(root);
@@ -77,7 +87,11 @@ export class Network implements Flood {
 
   /** Forks one more worker process (ready, no peers yet). */
   async addWorker(): Promise<WorkerHost> {
-    const host = await WorkerHost.start(this.hosts.length, (_id, notice) => this.#onNotice(notice));
+    const host = await WorkerHost.start(
+      this.hosts.length,
+      (_id, notice) => this.#onNotice(notice),
+      this.options.bed?.hosts[this.hosts.length - 1],
+    );
     this.hosts.push(host);
     return host;
   }
@@ -102,6 +116,7 @@ export class Network implements Flood {
       op: 'start',
       options: {
         root: this.root.address,
+        host: host.listenHost,
         count,
         window: this.options.window,
         timings: this.options.timings ?? 'fast',

@@ -70,7 +70,7 @@ export class PeerHost {
     const peers = await Promise.all(
       Array.from({ length: options.count }, () =>
         Peer.start({
-          listen: '127.0.0.1:0',
+          listen: `${options.host}:0`,
           root: options.root,
           timings: options.timings,
           window: options.window,

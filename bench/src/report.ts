@@ -1,5 +1,5 @@
 import { count, kb, ms, rate, table, times } from './format.js';
-import type { Results } from './results.js';
+import type { Layout, Results } from './results.js';
 import { median, ratio } from './stats.js';
 
 /** Groups rows by a key, keeping the order in which keys first appear. */
@@ -12,6 +12,12 @@ function groups<T>(rows: readonly T[], key: (row: T) => string): T[][] {
   return [...map.values()];
 }
 
+function layoutName(layout: Layout, workers?: number): string {
+  if (layout === 'single') return 'one process';
+  const n = workers === undefined ? '' : `${workers} `;
+  return layout === 'hosts' ? `${n}hosts` : `${n}workers`;
+}
+
 const med = <T>(rows: readonly T[], pick: (row: T) => number): number => median(rows.map(pick));
 
 function formation(results: Results): string {
@@ -21,7 +27,7 @@ function formation(results: Results): string {
     const raw = med(g, (r) => r.rawMs);
     return [
       String(first.size),
-      first.layout === 'single' ? 'one process' : `${first.workers} workers`,
+      layoutName(first.layout, first.workers),
       ms(ours),
       ms(raw),
       times(ratio(ours, raw)),
@@ -85,7 +91,7 @@ function latency(results: Results): string {
     const raw99 = med(raw, (r) => r.p99);
     return [
       String(first.size),
-      first.layout === 'single' ? 'one process' : 'workers',
+      layoutName(first.layout),
       first.origin,
       ms(p50),
       ms(p99),
@@ -130,7 +136,7 @@ function throughput(results: Results): string {
     );
     return [
       String(first.size),
-      first.layout === 'single' ? 'one process' : 'workers',
+      layoutName(first.layout),
       String(first.window),
       rate(rate0),
       rate(raw),
@@ -163,7 +169,7 @@ function recovery(results: Results): string {
     const first = g[0] as (typeof g)[number];
     return [
       String(first.size),
-      first.layout === 'single' ? 'one process' : 'workers',
+      layoutName(first.layout),
       first.mode === 'crash' ? 'crash (SIGKILL)' : 'silent (SIGSTOP)',
       String(first.subtree),
       ms(med(g, (r) => r.reattachedMs)),

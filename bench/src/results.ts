@@ -2,7 +2,8 @@
 
 import type { ThroughputRun } from './scenarios/throughput.js';
 
-export type Layout = 'single' | 'spread';
+/** Every peer in this process, spread over worker processes, or over hosts (`--hosts`). */
+export type Layout = 'single' | 'spread' | 'hosts';
 export type Impl = 'ours' | 'raw';
 
 export interface FormationResult {

@@ -1,4 +1,5 @@
 import { clock, sleep } from '../clock.js';
+import type { BedLayout } from '../hosts-bed.js';
 import { openFiles } from '../machine.js';
 import { Network } from '../network.js';
 import { memory } from '../peer-host.js';
@@ -24,7 +25,7 @@ async function rawTree(size: number, measureMemory: boolean): Promise<[number, n
 }
 
 /**
- * Scenario 1 (and 6): starts a root and `size` peers at once, and times until every peer is
+ * Scenario 1 (and 6): starts a root and `size` peers at once (across the hosts of `bed` if given), and times until every peer is
  * registered, placed and joined, with the root's graph agreeing. With `measureMemory` (single
  * layout only), the heap and RSS of this process are sampled before the peers start and 300 ms
  * after formation, after a full GC. The raw flood's tree of the same size is started (and its
@@ -37,9 +38,16 @@ export async function form(
   round: number,
   measureMemory: boolean,
   timings: 'fast' | 'reference' = 'fast',
+  bed?: BedLayout,
 ): Promise<Formed> {
   const [rawMs, rawHeapPerNode] = await rawTree(size, measureMemory);
-  const network = await Network.create({ size, workers, window, timings });
+  const network = await Network.create({
+    size,
+    workers,
+    window,
+    timings,
+    ...(bed === undefined ? {} : { bed }),
+  });
   try {
     const before = measureMemory ? memory() : undefined;
     const start = clock();
@@ -53,7 +61,7 @@ export async function form(
     const counters = network.root.node.rootCounters;
     const formation: FormationResult = {
       size,
-      layout: workers === 0 ? 'single' : 'spread',
+      layout: bed !== undefined ? 'hosts' : workers === 0 ? 'single' : 'spread',
       workers,
       round,
       ms: at - start,

@@ -1,8 +1,10 @@
+import { createRequire } from 'node:module';
 import { addRootServiceOptions, LOG_LEVELS as ROOT_LOG_LEVELS } from '@p2p/root-server';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode, exitCodeFor } from './errors.js';
 import { shellHelp } from './shell/parse-command.js';
 
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 const FRAMINGS = ['binary', 'text'];
 const LOG_LEVELS = [...ROOT_LOG_LEVELS];
 
@@ -41,6 +43,7 @@ const timingsOption = () =>
 export function buildProgram(): Command {
   const program = new Command('p2p')
     .description('Run and inspect a tree-shaped peer-to-peer broadcast network.')
+    .version(version, '-V, --version', 'print the version of p2p')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .exitOverride();
@@ -49,6 +52,8 @@ export function buildProgram(): Command {
     program
       .command('root')
       .description('run the root service: registry, tree placement, liveness, admin HTTP'),
+    // Its events are printed on standard output: info logs would say each one a second time.
+    { logLevel: 'warn' },
   )
     .addOption(jsonOption())
     .addHelpText(
@@ -69,8 +74,18 @@ Examples:
     .requiredOption('--root <host:port>', 'address of the root')
     .option(
       '--listen <host:port>',
-      "this peer's TCP server address (port 0: any free port)",
-      '127.0.0.1:0',
+      "this peer's TCP server address (port 0: any free port); default 127.0.0.1:0, or 0.0.0.0:0 with a root on another machine",
+    )
+    .option(
+      '--advertise <host:port>',
+      'the address other nodes reach this peer at, if not --listen (port 0: the listening port); ' +
+        'default: --listen, or on 0.0.0.0 the interface that reaches the root',
+    )
+    .option(
+      '--join-timeout <ms>',
+      'how long SendMessage waits for the peer to join the tree (auto mode)',
+      positiveInteger,
+      10_000,
     )
     .option('--manual', 'do not join automatically: type Register and Advertise yourself')
     .addOption(timingsOption())
@@ -82,8 +97,12 @@ Examples:
       `
 ${shellHelp}
 
+SendMessage waits until the peer has joined the tree (--join-timeout); a script whose peer cannot
+join exits 1.
+
 Examples:
   p2p peer --root 127.0.0.1:5353 --listen 127.0.0.1:6501
+  p2p peer --root 192.168.1.10:5353 --listen 0.0.0.0:6501     # another machine's root
   printf 'SendMessage hello\\nquit\\n' | p2p peer --root 127.0.0.1:5353 --json`,
     )
     .action(async (options) => (await import('./commands/peer.js')).peerCommand(options));
@@ -125,25 +144,82 @@ Examples:
       (await import('./commands/decode.js')).decodeCommand(hex, options),
     );
 
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  p2p demo                                          # a root and 7 peers on loopback
+  p2p root --listen 0.0.0.0:5353                    # a root other machines can reach
+  p2p peer --root 127.0.0.1:5353                    # a peer with its shell
+  printf 'SendMessage hello\\nquit\\n' | p2p peer --root 127.0.0.1:5353 --json
+  p2p decode 31303430303030353132372e3030302e3030302e303031303533353368656c6c6f
+
+Run p2p <command> --help for a command's options.`,
+  );
+
   return program;
 }
 
-/** Runs the program; resolves with the exit code instead of exiting, so tests can call it. */
-export async function run(argv: readonly string[]): Promise<number> {
+/** A program whose standard-error output is collected in `held` rather than written. */
+function buildHeldProgram(held: string[]): Command {
   const program = buildProgram();
+  const hold = (text: string) => held.push(text);
+  for (const command of [program, ...program.commands])
+    command.configureOutput({ ...command.configureOutput(), writeErr: hold, outputError: hold });
+  return program;
+}
+
+/**
+ * commander checks required options before unknown ones, so `peer --rot x` said "required option
+ * --root" instead of pointing at the typo. When a required option is missing and the command line
+ * also has an unknown option, it is parsed again with no option required, so that commander
+ * reports the unknown one (with its "did you mean"). Returns that error, or undefined.
+ */
+async function unknownOptionError(argv: readonly string[], held: string[]): Promise<unknown> {
+  const program = buildHeldProgram(held);
+  const command = program.commands.find((c) => c.name() === argv[0]);
+  const [flag] = command?.parseOptions(argv.slice(1)).unknown ?? [];
+  if (command === undefined || !flag?.startsWith('-')) return undefined;
+  for (const option of command.options) option.makeOptionMandatory(false);
+  held.length = 0;
+  // Rejects at the unknown option, before any action runs.
+  return program.parseAsync([...argv], { from: 'user' }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+/**
+ * Runs the program; resolves with the exit code (from `exitCodeFor`, the table shared with
+ * `p2p-root`) instead of exiting, so tests can call it.
+ */
+export async function run(argv: readonly string[]): Promise<number> {
+  // What commander writes to standard error is held until it is known which error to show.
+  const held: string[] = [];
+  const program = buildHeldProgram(held);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return ExitCode.Ok;
+    try {
+      await program.parseAsync([...argv], { from: 'user' });
+      return ExitCode.Ok;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'commander.missingMandatoryOptionValue')
+        throw error;
+      const kept = [...held];
+      const unknown = await unknownOptionError(argv, held);
+      if (unknown === undefined) held.splice(0, held.length, ...kept);
+      throw unknown ?? error;
+    }
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version end with code 0; every parsing problem is bad usage.
-      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    // commander has explained its own errors (held, printed below).
+    if (!(error instanceof CommanderError)) {
+      const known =
+        error instanceof CliError || typeof (error as { code?: unknown }).code === 'string';
+      process.stderr.write(
+        `p2p: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`,
+      );
     }
-    if (error instanceof CliError) {
-      process.stderr.write(`p2p: ${error.message}\n`);
-      return error.exitCode;
-    }
-    process.stderr.write(`p2p: ${(error as Error).stack ?? String(error)}\n`);
-    return ExitCode.Failure;
+    return exitCodeFor(error);
+  } finally {
+    for (const text of held) process.stderr.write(text);
   }
 }

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runP2p } from './processes.js';
 
-const vectors = fileURLToPath(new URL('../../../../shared/vectors/', import.meta.url));
+/** The golden vectors are repository data: test-data/vectors at the root. */
+const vectors = fileURLToPath(new URL('../../../test-data/vectors/', import.meta.url));
 interface Vector {
   name: string;
   hex: string;

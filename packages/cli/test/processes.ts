@@ -5,7 +5,7 @@ const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
 export type Event = Record<string, unknown> & { event: string };
 
-/** A `p2p` process whose standard output is read as JSON lines. */
+/** A `p2p` process (or another Node script) whose standard output is read as JSON lines. */
 export class P2pProcess {
   readonly child: ChildProcessWithoutNullStreams;
   readonly events: Event[] = [];
@@ -14,8 +14,11 @@ export class P2pProcess {
   readonly exited: Promise<number | null>;
   #waiters = new Set<() => void>();
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [bin, ...args], { stdio: 'pipe' });
+  constructor(args: string[], script = bin, env?: Record<string, string>) {
+    this.child = spawn(process.execPath, [script, ...args], {
+      stdio: 'pipe',
+      ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
+    });
     this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8');
     let partial = '';
@@ -24,13 +27,13 @@ export class P2pProcess {
       partial += chunk;
       const lines = partial.split('\n');
       partial = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.startsWith('{')) this.events.push(JSON.parse(line) as Event);
-      }
+      for (const line of lines)
+        if (line.startsWith('{"')) this.events.push(JSON.parse(line) as Event);
       for (const wake of this.#waiters) wake();
     });
     this.child.stderr.on('data', (chunk: string) => {
       this.stderr += chunk;
+      for (const wake of this.#waiters) wake();
     });
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
     this.exited.then(() => {
@@ -39,28 +42,37 @@ export class P2pProcess {
   }
 
   /** Resolves with the first event (from `after` on) that matches; rejects after `ms`. */
-  waitFor(match: (e: Event) => boolean, ms = 15_000, after = 0): Promise<Event> {
+  async waitFor(match: (e: Event) => boolean, ms = 15_000, after = 0): Promise<Event> {
+    let found: Event | undefined;
+    await this.until(() => {
+      found = this.events.slice(after).find(match);
+      return found !== undefined;
+    }, ms);
+    return found as Event;
+  }
+
+  /** Resolves when `check()` holds, checked again on every output; rejects after `ms`. */
+  until(check: () => boolean, ms = 15_000): Promise<void> {
     return new Promise((resolve, reject) => {
-      const check = () => {
-        const found = this.events.slice(after).find(match);
-        if (found === undefined) return;
+      const wake = () => {
+        if (!check()) return;
         cleanup();
-        resolve(found);
+        resolve();
       };
       const timer = setTimeout(() => {
         cleanup();
         reject(
           new Error(
-            `no matching event within ${ms} ms; events: ${JSON.stringify(this.events)}; stderr: ${this.stderr}`,
+            `condition not met within ${ms} ms; events: ${JSON.stringify(this.events)}; stdout: ${this.stdout}; stderr: ${this.stderr}`,
           ),
         );
       }, ms);
       const cleanup = () => {
         clearTimeout(timer);
-        this.#waiters.delete(check);
+        this.#waiters.delete(wake);
       };
-      this.#waiters.add(check);
-      check();
+      this.#waiters.add(wake);
+      wake();
     });
   }
 
@@ -80,8 +92,9 @@ export class P2pProcess {
 export function runP2p(
   args: string[],
   input?: string,
+  env?: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = new P2pProcess(args);
+  const proc = new P2pProcess(args, bin, env);
   proc.child.stdin.end(input ?? '');
   return proc.exited.then((code) => ({ code, stdout: proc.stdout, stderr: proc.stderr }));
 }

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The shared golden vectors live beside the repository, in ../shared/vectors. */
-const dir = fileURLToPath(new URL('../../../../shared/vectors/', import.meta.url));
+/** The golden vectors are repository data, in test-data/vectors at the root (see its README). */
+const dir = fileURLToPath(new URL('../../../test-data/vectors/', import.meta.url));
 
 export interface GoldenVector {
   name: string;
   framing: 'binary' | 'text';
   hex: string;
+  version: number;
   type: number;
   length: number;
   sourceIp: string;

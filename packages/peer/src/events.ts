@@ -18,7 +18,8 @@ export type DropReason =
   | 'stale-path'
   | 'rate-limited'
   | 'spoofed-source'
-  | 'registry-full';
+  | 'registry-full'
+  | 'too-large-for-neighbour';
 
 export const dropReasons: readonly DropReason[] = [
   'not-a-neighbour',
@@ -38,6 +39,7 @@ export const dropReasons: readonly DropReason[] = [
   'rate-limited',
   'spoofed-source',
   'registry-full',
+  'too-large-for-neighbour',
 ];
 
 export type NeighbourRole = 'parent' | 'child';
@@ -61,6 +63,10 @@ export type PeerEvents = TreeNodeEvents & {
   'reunion-failure': [{ reason: 'timeout' | 'parent-unreachable'; parent: string | null }];
   /** A hello of this peer came back from the root. */
   'hello-answered': [{ roundTripMs: number }];
+  /** The parent acknowledged this peer's Join: the peer is in the tree. */
+  joined: [{ parent: string }];
+  /** `close()` was called. */
+  closed: [];
   /** The root could not be reached; the peer retries after `retryInMs` (auto mode). */
   'root-unreachable': [{ error: string; retryInMs: number | null }];
 };

@@ -9,6 +9,13 @@ export {
   type PeerEvents,
   type TreeNodeEvents,
 } from './events.js';
+export { DEFAULT_JOIN_TIMEOUT_MS, type JoinedOptions } from './join-wait.js';
+export {
+  LENGTH_PARSING_MAX_MESSAGE_BYTES,
+  LOCK_STEP_MAX_FRAME,
+  LOCK_STEP_MAX_MESSAGE_BYTES,
+  MessageLimits,
+} from './message-limits.js';
 export {
   Peer,
   type PeerInit,

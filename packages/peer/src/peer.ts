@@ -1,8 +1,10 @@
 import { type Address, type Framing, formatAddress, type Packet, parseAddress } from '@p2p/codec';
 import { type Logger, StreamNode, type StreamNodeOptions } from '@p2p/stream';
+import { advertiseAddress } from './advertise-address.js';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import { PeerError } from './errors.js';
 import type { PeerEvents } from './events.js';
+import { type JoinedOptions, waitUntilJoined } from './join-wait.js';
 import type { RateLimit } from './rate-limit.js';
 import { resolveTimings, type TimingProfile, type Timings } from './timings.js';
 import type { Transport } from './transport.js';
@@ -30,6 +32,17 @@ interface PeerCommonOptions {
   acceptJoin?: (from: string) => boolean;
   /** Messages per second each neighbour may send (default 5,000, bursts of 10,000); false: no limit. */
   messageRate?: RateLimit | false;
+  /**
+   * The address other nodes reach this peer at, put in its packets, when it is not the listening
+   * address (a forwarded port…); port 0 means the listening port. Default: the listening address,
+   * or for a peer listening on 0.0.0.0 the interface that reaches the root.
+   */
+  advertise?: string | Address;
+  /**
+   * Largest Message text in UTF-8 bytes (originated and forwarded). Default 2,028 with a window of
+   * 1 (what a lock-step binary node takes), else 65,536.
+   */
+  maxMessageBytes?: number;
 }
 
 /** Options of `Peer.start`: the peer opens its own TCP server. */
@@ -47,6 +60,8 @@ export interface PeerOptions extends PeerCommonOptions {
 /** Options of the constructor: a transport made elsewhere (tests, embedding). */
 export interface PeerInit extends PeerCommonOptions {
   transport: Transport;
+  /** The transport's send window (default 1), for the Message size limits. */
+  window?: number;
 }
 
 export interface PeerStatus {
@@ -58,11 +73,26 @@ export interface PeerStatus {
   children: string[];
   reunion: ReunionState;
   helloOutstanding: boolean;
+  /** The parent acknowledged the Join: broadcasts reach the tree. */
+  joined: boolean;
   /** Clock time of the last answered hello, or null. */
   lastHelloAnsweredAt: number | null;
 }
 
 type Waiter = (answered: boolean) => void;
+
+function parseOption(name: string, value: string | Address): Address {
+  try {
+    return typeof value === 'string' ? parseAddress(value) : value;
+  } catch (error) {
+    throw new PeerError(
+      'ERR_INVALID_OPTIONS',
+      `invalid ${name} address: ${(error as Error).message}`,
+    );
+  }
+}
+
+const parseRootOption = (root: string | Address): Address => parseOption('root', root);
 
 /**
  * A non-root node (protocol.md 5.2–5.6): registers with the root, asks it for a parent, joins the
@@ -85,6 +115,8 @@ export class Peer extends TreeNode<PeerEvents> {
   #failureTimer: TimerHandle | undefined;
   /** Counts attachments, so that the answer to an old Join does not start a newer cycle. */
   #attachments = 0;
+  /** The parent that acknowledged the current attachment's Join, or null. */
+  #joinedParent: string | null = null;
   #advertising: Promise<string> | undefined;
   #registering: Promise<void> | undefined;
   readonly #waiters = {
@@ -104,7 +136,16 @@ export class Peer extends TreeNode<PeerEvents> {
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
     try {
-      const peer = new Peer({ ...options, transport });
+      const advertise = await advertiseAddress(
+        transport.address,
+        parseRootOption(options.root),
+        options.advertise === undefined ? undefined : parseOption('advertise', options.advertise),
+      );
+      const peer = new Peer({
+        ...options,
+        transport,
+        ...(advertise === undefined ? {} : { advertise }),
+      });
       peer.begin();
       return peer;
     } catch (error) {
@@ -114,17 +155,12 @@ export class Peer extends TreeNode<PeerEvents> {
   }
 
   constructor(init: PeerInit) {
-    super(init);
-    try {
-      this.root = formatAddress(
-        typeof init.root === 'string' ? parseAddress(init.root) : init.root,
-      );
-    } catch (error) {
-      throw new PeerError(
-        'ERR_INVALID_OPTIONS',
-        `invalid root address: ${(error as Error).message}`,
-      );
-    }
+    super({
+      ...init,
+      advertise:
+        init.advertise === undefined ? undefined : parseOption('advertise', init.advertise),
+    });
+    this.root = formatAddress(parseRootOption(init.root));
     if (this.root === this.address)
       throw new PeerError('ERR_INVALID_OPTIONS', 'a peer cannot be its own root');
     this.mode = init.mode ?? 'auto';
@@ -168,6 +204,25 @@ export class Peer extends TreeNode<PeerEvents> {
     return this.#reunion;
   }
 
+  /** The parent that acknowledged this peer's Join, or null: not in the tree yet (or any more). */
+  get joinedParent(): string | null {
+    return this.#joinedParent;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  /**
+   * Resolves with the parent once the peer is registered and its parent has acknowledged its Join,
+   * at once if it already has: from then on a broadcast reaches the tree. Rejects ERR_JOIN_TIMEOUT
+   * after `timeoutMs` (default 30 s; the message says how far the peer got), ERR_CLOSED when the
+   * peer closes, ERR_ABORTED when `signal` aborts.
+   */
+  joined(options?: JoinedOptions): Promise<string> {
+    return waitUntilJoined(this, this.#clock, options);
+  }
+
   status(): PeerStatus {
     return {
       address: this.address,
@@ -178,6 +233,7 @@ export class Peer extends TreeNode<PeerEvents> {
       children: this.children,
       reunion: this.#reunion,
       helloOutstanding: this.#helloSentAt !== null,
+      joined: this.#joinedParent !== null,
       lastHelloAnsweredAt: this.#lastHelloAnsweredAt,
     };
   }
@@ -215,6 +271,7 @@ export class Peer extends TreeNode<PeerEvents> {
   /** Stops timers and the TCP server; pending register/advertise calls reject ERR_CLOSED. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      this.emit('closed');
       this.#stopCycle();
       for (const [handle, wake] of this.#sleeps) {
         this.#clock.clearTimeout(handle);
@@ -313,9 +370,14 @@ export class Peer extends TreeNode<PeerEvents> {
       () => this.#fail('timeout'),
       this.timings.peerTimeout,
     );
-    void this.sendPacket(parent, { kind: 'join', source: this.self }).then(() => {
+    this.#joinedParent = null;
+    void this.sendPacket(parent, { kind: 'join', source: this.self }).then((acknowledged) => {
       if (attachment !== this.#attachments || this.#reunion !== 'attached') return;
       if (this.#closed !== undefined) return;
+      if (acknowledged) {
+        this.#joinedParent = parent;
+        this.emit('joined', { parent });
+      }
       if (this.#failureTimer !== undefined) this.#clock.clearTimeout(this.#failureTimer);
       this.#failureTimer = undefined;
       this.#tick();
@@ -348,6 +410,7 @@ export class Peer extends TreeNode<PeerEvents> {
     if (this.#reunion === 'failure' || this.#closed !== undefined) return;
     const parent = this.parent;
     this.#reunion = 'failure';
+    this.#joinedParent = null;
     this.#helloSentAt = null;
     this.#stopCycle();
     this.logger.warn({ reason, parent }, 'reunion failure: asking the root for a new parent');

@@ -28,6 +28,8 @@ export interface TransportPacket {
   packet: Packet;
   framing: Framing;
   remote: { host: string; port: number };
+  /** This node's side of that connection: the address the remote dialled (when known). */
+  local?: { host: string; port: number };
   /** `packet.source` as `'HOST:PORT'`. */
   from: string;
 }

@@ -8,6 +8,7 @@ import {
 } from '@p2p/codec';
 import { type Logger, silentLogger } from '@p2p/stream';
 import { type Clock, systemClock } from './clock.js';
+import { PeerError } from './errors.js';
 import {
   type DropReason,
   emptyCounters,
@@ -15,7 +16,9 @@ import {
   type NodeCounters,
   type TreeNodeEvents,
 } from './events.js';
+import { MessageLimits } from './message-limits.js';
 import { defaultMessageRate, type RateLimit, RateLimiter } from './rate-limit.js';
+import { isWildcardHost, ReplySources } from './reply-sources.js';
 import type { Transport, TransportPacket, TransportUnreachable } from './transport.js';
 
 export interface TreeNodeOptions {
@@ -30,6 +33,16 @@ export interface TreeNodeOptions {
   messageRate?: RateLimit | false | undefined;
   /** Accept a Join from this node? Default: accept every Join (protocol.md 5.4). */
   acceptJoin?: ((from: string) => boolean) | undefined;
+  /**
+   * The address put in this node's packets when it is not the transport's (a node listening on
+   * 0.0.0.0 or behind a forwarded port). Without it, a node listening on 0.0.0.0 answers each
+   * remote from the address that remote dialled.
+   */
+  advertise?: Address | undefined;
+  /** The transport's send window (default 1): with 1, neighbours may be older lock-step nodes. */
+  window?: number | undefined;
+  /** The largest Message text in UTF-8 bytes, sent and originated (default: see MessageLimits). */
+  maxMessageBytes?: number | undefined;
 }
 
 /** The result of a broadcast: how many neighbours acknowledged it and which ones failed. */
@@ -57,6 +70,8 @@ export class TreeNode<
   readonly #children = new Set<string>();
   readonly #acceptJoin: (from: string) => boolean;
   readonly #messageRate: RateLimiter | undefined;
+  readonly #limits: MessageLimits;
+  readonly #replySources: ReplySources | undefined;
   readonly #onPacket = (event: TransportPacket) => this.#receive(event);
   readonly #onUnreachable = (event: TransportUnreachable) =>
     this.onUnreachable(formatAddress(event.address), event.error);
@@ -65,8 +80,10 @@ export class TreeNode<
     super();
     this.transport = options.transport;
     this.logger = options.logger ?? silentLogger;
-    this.self = options.transport.address;
+    this.self = options.advertise ?? options.transport.address;
     this.address = formatAddress(this.self);
+    this.#replySources = isWildcardHost(this.self.host) ? new ReplySources(this.self) : undefined;
+    this.#limits = new MessageLimits(options);
     this.#acceptJoin = options.acceptJoin ?? (() => true);
     const rate = options.messageRate ?? defaultMessageRate;
     this.#messageRate =
@@ -94,15 +111,33 @@ export class TreeNode<
     return address === this.#parent || this.#children.has(address);
   }
 
+  /** The largest Message text, in UTF-8 bytes, `broadcast` accepts. */
+  get maxMessageBytes(): number {
+    return this.#limits.maxMessageBytes;
+  }
+
   /**
    * Originates a Message: sends it to every neighbour. Resolves once every neighbour has
-   * acknowledged it or failed; failures are counted, logged and listed, never thrown.
+   * acknowledged it or failed; failures are counted, logged and listed, never thrown. A text
+   * larger than `maxMessageBytes` is refused (ERR_MESSAGE_TOO_LARGE) before anything is sent.
    */
   async broadcast(text: string): Promise<BroadcastResult> {
-    if (typeof text !== 'string')
-      throw new TypeError('broadcast expects the message text as a string');
+    this.checkMessage(text);
     this.counters.messagesOriginated++;
     return this.#flood(text);
+  }
+
+  /** Throws what `broadcast(text)` would refuse the text with (ERR_MESSAGE_TOO_LARGE), if anything. */
+  checkMessage(text: string): void {
+    if (typeof text !== 'string')
+      throw new TypeError('broadcast expects the message text as a string');
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > this.#limits.maxMessageBytes) {
+      throw new PeerError(
+        'ERR_MESSAGE_TOO_LARGE',
+        `the message is ${bytes} bytes (UTF-8); the network takes at most ${this.#limits.maxMessageBytes}`,
+      );
+    }
   }
 
   /** Typed emit for subclasses (EventEmitter's generic emit does not narrow inside a generic class). */
@@ -118,7 +153,9 @@ export class TreeNode<
   protected async sendPacket(to: string, packet: Packet): Promise<boolean> {
     this.counters.packetsOut[packet.kind]++;
     try {
-      await this.transport.send(to, packet, { urgent: packet.kind !== 'message' });
+      await this.transport.send(to, this.#fromSelfTo(to, packet), {
+        urgent: packet.kind !== 'message',
+      });
       return true;
     } catch (error) {
       this.counters.sendFailures++;
@@ -258,10 +295,24 @@ export class TreeNode<
     this.transport.off('unreachable', this.#onUnreachable);
   }
 
-  #receive({ packet, remote, from }: TransportPacket): void {
+  /** The source to put in packets to `to`: this node's address, or the one `to` dialled. */
+  protected sourceFor(to: string): Address {
+    return this.#replySources === undefined ? this.self : this.#replySources.sourceFor(to);
+  }
+
+  /** `packet` with the source `to` knows this node by (the same object when that is `self`). */
+  #fromSelfTo(to: string, packet: Packet): Packet {
+    if (this.#replySources === undefined || packet.source !== this.self) return packet;
+    const source = this.#replySources.sourceFor(to);
+    return source === this.self ? packet : { ...packet, source };
+  }
+
+  #receive({ packet, remote, local, from }: TransportPacket): void {
     // Most packets are Messages: a fixed property is cheaper than a lookup by kind.
     if (packet.kind === 'message') this.counters.packetsIn.message++;
     else this.counters.packetsIn[packet.kind]++;
+    if (this.#replySources !== undefined && local !== undefined)
+      this.#replySources.remember(from, local);
     this.handle(packet, from, remote);
   }
 
@@ -295,15 +346,31 @@ export class TreeNode<
    */
   #forward(text: string, from: string): void {
     const packet: Packet = { kind: 'message', source: this.self, text };
+    const bytes = this.#limits.sizeIfLarge(text);
     const parent = this.#parent;
-    if (parent !== null && parent !== from) this.#forwardTo(parent, packet);
-    for (const child of this.#children) if (child !== from) this.#forwardTo(child, packet);
+    if (parent !== null && parent !== from) this.#forwardTo(parent, packet, bytes, from);
+    for (const child of this.#children)
+      if (child !== from) this.#forwardTo(child, packet, bytes, from);
   }
 
-  #forwardTo(to: string, packet: Packet): void {
+  #forwardTo(to: string, packet: Packet, bytes: number, from: string): void {
+    if (bytes > 0 && !this.#fits(to, packet, bytes, from)) return;
     this.counters.messagesForwarded++;
     this.counters.packetsOut.message++;
-    this.transport.post(to, packet, NOT_URGENT, this.#onForwardSettled);
+    this.transport.post(to, this.#fromSelfTo(to, packet), NOT_URGENT, this.#onForwardSettled);
+  }
+
+  /**
+   * Whether a Message of `bytes` bytes may go to `to`: a frame larger than a neighbour takes would
+   * close the connection (ours) or kill the node (the reference), so it is dropped and counted.
+   */
+  #fits(to: string, packet: Packet, bytes: number, from: string): boolean {
+    const limit = this.#limits.limitFor(this.transport.framingFor(to));
+    if (bytes <= limit) return true;
+    this.counters.dropped['too-large-for-neighbour']++;
+    this.logger.warn({ to, bytes, limit }, 'message too large for a neighbour: not sent to it');
+    this.notify('dropped', { reason: 'too-large-for-neighbour', kind: packet.kind, from });
+    return false;
   }
 
   readonly #onForwardSettled = (error?: Error & { code?: string; remote?: string }): void => {
@@ -313,6 +380,7 @@ export class TreeNode<
   };
 
   async #flood(text: string): Promise<BroadcastResult> {
+    // broadcast() checked the size against the smallest limit of any neighbour.
     const targets = this.neighbours;
     const packet: Packet = { kind: 'message', source: this.self, text };
     const results = await Promise.all(targets.map((to) => this.sendPacket(to, packet)));

@@ -20,6 +20,8 @@ export class FakeTransport
   readonly down = new Set<string>();
   /** Remotes whose sends are recorded but never settle (a stopped node that never ACKs). */
   readonly stalled = new Set<string>();
+  /** The framing each remote is spoken to in (default binary). */
+  readonly framings = new Map<string, Framing>();
   closed = false;
 
   constructor(address: string) {
@@ -49,8 +51,9 @@ export class FakeTransport
     this.disconnected.push(typeof remote === 'string' ? remote : formatAddress(remote));
   }
 
-  framingFor(): Framing {
-    return 'binary';
+  framingFor(remote: Address | string): Framing {
+    const key = typeof remote === 'string' ? remote : formatAddress(remote);
+    return this.framings.get(key) ?? 'binary';
   }
 
   async close(): Promise<void> {
@@ -88,3 +91,31 @@ export const addr = (text: string): Address => parseAddress(text);
 
 /** Lets promise callbacks (sends, joins) run. Not a sleep: no time passes on any clock. */
 export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Starts `peer` joining and answers as the root would: RESACK, then an Advertise response placing
+ * it under `parent`.
+ */
+export async function placeUnder(
+  peer: { begin(): void },
+  transport: FakeTransport,
+  root: string,
+  parent: string,
+): Promise<void> {
+  peer.begin();
+  await settle();
+  transport.deliver({ kind: 'register-response', source: addr(root) });
+  await settle();
+  transport.deliver({ kind: 'advertise-response', source: addr(root), parent: addr(parent) });
+  await settle();
+}
+
+/** The promise's rejection; a resolution fails the test. */
+export function rejectionOf<E = Error & { code?: string }>(promise: Promise<unknown>): Promise<E> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${String(value)}`);
+    },
+    (error: E) => error,
+  );
+}

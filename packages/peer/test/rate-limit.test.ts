@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, Peer, RateLimiter } from '../src/index.js';
-import { addr, FakeTransport, settle } from './fake-transport.js';
+import { addr, FakeTransport, placeUnder } from './fake-transport.js';
 
 const ROOT = '127.0.0.1:5353';
 const PARENT = '127.0.0.1:6601';
@@ -15,12 +15,7 @@ describe('per-neighbour Message rate limit', () => {
       clock,
       messageRate: { perSecond: 10, burst: 3 },
     });
-    peer.begin();
-    await settle();
-    transport.deliver({ kind: 'register-response', source: addr(ROOT) });
-    await settle();
-    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(PARENT) });
-    await settle();
+    await placeUnder(peer, transport, ROOT, PARENT);
     const delivered: string[] = [];
     peer.on('message', ({ text }) => delivered.push(text));
     for (let i = 0; i < 5; i++)

@@ -49,7 +49,8 @@ export class StandInRoot extends TreeNode {
       void this.sendPacket(from, {
         kind: 'advertise-response',
         source: this.self,
-        parent: { host, port: Number(port) },
+        // Under the root: the address this peer reaches the root at (on 0.0.0.0, the one it dialled).
+        parent: parent === this.address ? this.sourceFor(from) : { host, port: Number(port) },
       });
     } else {
       super.onControl(packet, from, remote);

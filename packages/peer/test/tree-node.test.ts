@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, Peer } from '../src/index.js';
-import { addr, FakeTransport, settle } from './fake-transport.js';
+import { addr, FakeTransport, placeUnder, settle } from './fake-transport.js';
 
 const ROOT = '127.0.0.1:5353';
 const SELF = '127.0.0.1:6501';
@@ -14,12 +14,7 @@ async function interiorNode() {
   const clock = new ManualClock();
   const transport = new FakeTransport(SELF);
   const peer = new Peer({ transport, root: ROOT, clock });
-  peer.begin();
-  await settle();
-  transport.deliver({ kind: 'register-response', source: addr(ROOT) });
-  await settle();
-  transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(PARENT) });
-  await settle();
+  await placeUnder(peer, transport, ROOT, PARENT);
   transport.deliver({ kind: 'join', source: addr(CHILD_A) });
   transport.deliver({ kind: 'join', source: addr(CHILD_B) });
   transport.sent.length = 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { createLogger } from './service/logger.js';
+import { ExitCode, exitCodeFor } from './service/exit-codes.js';
+import { createLogger, resolveLogFormat } from './service/logger.js';
 import {
   addRootServiceOptions,
   type RootServiceFlags,
@@ -17,8 +18,9 @@ const program = addRootServiceOptions(
 ).addHelpText(
   'after',
   `
-Every flag can also be set by the environment variable shown. Logs are JSON lines on standard
-error; SIGINT or SIGTERM stops the root gracefully.
+Every flag can also be set by the environment variable shown. Logs go to standard error: readable
+lines on a terminal, JSON lines otherwise (--log-format). SIGINT or SIGTERM stops the root
+gracefully (exit code 0). Exit codes: 0 stopped, 1 failed at run time, 2 bad usage.
 
 Examples:
   p2p-root
@@ -29,20 +31,33 @@ Examples:
 try {
   program.parse();
 } catch (error) {
-  process.exit(error instanceof CommanderError && error.exitCode === 0 ? 0 : 2);
+  // commander has printed what was wrong.
+  process.exit(error instanceof CommanderError ? exitCodeFor(error) : ExitCode.Usage);
 }
 
 const flags = program.opts<RootServiceFlags>();
-const logger = createLogger(flags.logLevel, 'p2p-root');
+const logger = createLogger(flags.logLevel, 'p2p-root', flags.logFormat);
+let exitCode: number = ExitCode.Ok;
 try {
   await runRootService({ ...rootServerOptionsFrom(flags), logger });
-  process.exitCode = 0;
 } catch (error) {
+  const { message } = error as Error;
   const code = (error as { code?: string }).code;
   logger.fatal(
-    { code, err: (error as Error).message },
+    { code, err: message },
     error instanceof RootStoreError ? 'cannot open the store' : 'root failed',
   );
-  process.stderr.write(`p2p-root: ${(error as Error).message}\n`);
-  process.exitCode = 1;
+  // JSON logs are for programs; a person reading the terminal or the journal gets one plain line.
+  if (resolveLogFormat(flags.logFormat, process.stderr.isTTY === true) === 'json')
+    process.stderr.write(`p2p-root: ${message}\n`);
+  exitCode = exitCodeFor(error);
 }
+// Exit at once, once the output is flushed, rather than by tearing the event loop down: a Ctrl-C
+// that a runner (pnpm) forwards late would otherwise find the signal handlers already removed and
+// end the process by signal, which the runner reports as "ELIFECYCLE Command failed".
+await Promise.all(
+  [process.stdout, process.stderr].map(
+    (stream) => new Promise<void>((resolve) => stream.write('', () => resolve())),
+  ),
+);
+process.exit(exitCode);

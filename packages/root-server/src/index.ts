@@ -1,5 +1,6 @@
 export { AdminServer, type AdminSource } from './http/admin-server.js';
-export { addRoleMetrics, createMetrics, type RootStats } from './metrics.js';
+export { AdminHttpError, type AdminHttpErrorCode } from './http/errors.js';
+export { addRoleMetrics, createMetrics, type RootMetrics, type RootStats } from './metrics.js';
 export { type PlaceOptions, TreeGraph, type TreeNodeView } from './placement/tree.js';
 export { Registry, type RegistryOptions, type RestoreReport } from './registry/registry.js';
 export {
@@ -11,13 +12,27 @@ export {
 } from './root-node.js';
 export {
   type DashboardStats,
+  DEFAULT_FORGET_AFTER,
   RootServer,
   type RootServerOptions,
   type Topology,
   type TopologyNode,
 } from './root-server.js';
+export {
+  ExitCode,
+  type ExitCodeValue,
+  exitCodeFor,
+  USAGE_ERROR_CODES,
+} from './service/exit-codes.js';
 export { type LeaderOrStandbyOptions, runLeaderOrStandby } from './service/leader-or-standby.js';
-export { createLogger, LOG_LEVELS, type LogLevel } from './service/logger.js';
+export {
+  createLogger,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+  resolveLogFormat,
+} from './service/logger.js';
 export {
   addRootServiceOptions,
   type RootServiceFlags,

@@ -1,5 +1,6 @@
 import type { NodeCounters } from '@p2p/peer';
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { collectProcessMetrics } from './process-metrics.js';
 
 /** The root's numbers, read at scrape time. */
 export interface RootStats {
@@ -10,6 +11,8 @@ export interface RootStats {
   hellos: number;
   hellosPerSecond: number;
   turnedOff: { timeout: number; unreachable: number };
+  /** Registrations forgotten after a long silence. */
+  forgotten: number;
   counters: NodeCounters;
 }
 
@@ -45,13 +48,21 @@ function setTotal(counter: Counter<string>, value: number, labels?: Record<strin
   else counter.inc(labels, value);
 }
 
+/** A root's metrics: the registry to scrape, and what stops the process metrics' sampling. */
+export interface RootMetrics {
+  readonly registry: Registry;
+  /** Stops sampling the event loop. Idempotent. */
+  stop(): void;
+}
+
 /**
  * Prometheus metrics of one root (its own registry, so several roots can live in one process).
- * Values are read from the root at scrape time: nothing is counted twice.
+ * The root's values are read at scrape time: nothing is counted twice. Process metrics (CPU,
+ * memory, event loop) are collected from the call on, so create the metrics when the root starts.
  */
-export function createMetrics(read: () => RootStats): Registry {
+export function createMetrics(read: () => RootStats): RootMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  const processMetrics = collectProcessMetrics(registry);
 
   const gauge = (name: string, help: string, value: (s: RootStats) => number) =>
     new Gauge({
@@ -93,6 +104,12 @@ export function createMetrics(read: () => RootStats): Registry {
   total('p2p_reunion_hellos_total', 'Reunion hellos answered by the root', [], (c, s) =>
     setTotal(c, s.hellos),
   );
+  total(
+    'p2p_forgotten_registrations_total',
+    'Registrations forgotten because the node was not heard from for --forget-after',
+    [],
+    (c, s) => setTotal(c, s.forgotten),
+  );
   total('p2p_turned_off_total', 'Nodes turned off by the root, by cause', ['cause'], (c, s) => {
     setTotal(c, s.turnedOff.timeout, { cause: 'timeout' });
     setTotal(c, s.turnedOff.unreachable, { cause: 'unreachable' });
@@ -117,5 +134,5 @@ export function createMetrics(read: () => RootStats): Registry {
     setTotal(c, s.counters.messagesDelivered, { event: 'delivered' });
     setTotal(c, s.counters.messagesForwarded, { event: 'forwarded' });
   });
-  return registry;
+  return { registry, stop: processMetrics.stop };
 }

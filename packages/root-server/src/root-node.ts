@@ -18,6 +18,8 @@ export type RootNodeEvents = TreeNodeEvents & {
   placed: [{ address: string; parent: string }];
   /** Nodes left the tree: the first is the one that failed, the rest its subtree. */
   'turned-off': [{ addresses: string[]; cause: TurnOffCause }];
+  /** Registrations forgotten: out of the tree and silent for longer than the forget time. */
+  forgotten: [{ addresses: string[] }];
 };
 
 export interface RootNodeOptions extends TreeNodeOptions {
@@ -51,6 +53,8 @@ export interface RootCounters {
   placements: number;
   hellos: number;
   turnedOff: Record<TurnOffCause, number>;
+  /** Registrations forgotten after a long silence. */
+  forgotten: number;
 }
 
 /**
@@ -65,6 +69,7 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     placements: 0,
     hellos: 0,
     turnedOff: { timeout: 0, unreachable: 0 },
+    forgotten: 0,
   };
   readonly #clock: Clock;
   readonly #verifySourceIp: boolean;
@@ -95,6 +100,23 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     const off = this.registry.sweep(this.#clock.now(), rootTimeout);
     this.#forget(off, 'timeout');
     return off;
+  }
+
+  /**
+   * Forgets the registrations of nodes out of the tree and not heard from for more than
+   * `forgetAfter` ms (see `Registry.forget`); returns their keys.
+   */
+  forgetSilent(forgetAfter: number): string[] {
+    const forgotten = this.registry.forget(this.#clock.now(), forgetAfter);
+    if (forgotten.length > 0) {
+      this.rootCounters.forgotten += forgotten.length;
+      this.logger.info(
+        { nodes: forgotten.length, first: forgotten[0], forgetAfter },
+        'registrations forgotten',
+      );
+      this.emit('forgotten', { addresses: forgotten });
+    }
+    return forgotten;
   }
 
   protected override onControl(packet: Packet, from: string, remote: RemoteSocket): void {
@@ -198,7 +220,8 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     void this.sendPacket(from, {
       kind: 'advertise-response',
       source: this.self,
-      parent: parseAddress(parent),
+      // Under the root: the root as this node reaches it (listening on 0.0.0.0, the address it dialled).
+      parent: parent === this.address ? this.sourceFor(from) : parseAddress(parent),
     });
   }
 

@@ -10,7 +10,7 @@ import {
 } from '@p2p/peer';
 import { type Logger, StreamNode, type StreamNodeOptions, silentLogger } from '@p2p/stream';
 import { AdminServer, type AdminSource } from './http/admin-server.js';
-import { addRoleMetrics, createMetrics } from './metrics.js';
+import { addRoleMetrics, createMetrics, type RootMetrics } from './metrics.js';
 import { RateMeter } from './rate-meter.js';
 import { Registry } from './registry/registry.js';
 import { RootNode, type RootNodeEvents } from './root-node.js';
@@ -46,7 +46,15 @@ export interface RootServerOptions {
    * and `/metrics` then show it as the leader.
    */
   leaderTerm?: number;
+  /**
+   * Forget the registration of a node out of the tree and not heard from for this long (ms).
+   * Default {@link DEFAULT_FORGET_AFTER} (a day); Infinity keeps every registration.
+   */
+  forgetAfter?: number;
 }
+
+/** How long a node out of the tree stays registered without being heard from: a day. */
+export const DEFAULT_FORGET_AFTER = 24 * 60 * 60 * 1000;
 
 /** One node of `/api/topology` (design.md), with a few extra fields the dashboard shows. */
 export interface TopologyNode {
@@ -92,6 +100,9 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
   readonly #leaderTerm: number | undefined;
   #sweepTimer: TimerHandle | undefined;
   #flushTimer: TimerHandle | undefined;
+  #forgetTimer: TimerHandle | undefined;
+  readonly #forgetAfter: number;
+  readonly #metrics: RootMetrics;
   #closed: Promise<void> | undefined;
 
   private constructor(parts: {
@@ -102,6 +113,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     logger: Logger;
     helloRate: RateMeter;
     leaderTerm: number | undefined;
+    forgetAfter: number;
   }) {
     super();
     this.#leaderTerm = parts.leaderTerm;
@@ -112,6 +124,9 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     this.#logger = parts.logger;
     this.#helloRate = parts.helloRate;
     this.#messageRate = new RateMeter(parts.clock);
+    this.#forgetAfter = parts.forgetAfter;
+    // Created now, not at the first scrape: process metrics count from here (CPU from the start).
+    this.#metrics = this.#createMetrics();
     // The dashboard hears of every change of the tree (coalesced by the event stream).
     for (const event of [
       'node-registered',
@@ -119,6 +134,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       'turned-off',
       'neighbour-added',
       'neighbour-removed',
+      'forgotten',
     ] as const) {
       (this.node as EventEmitter).on(event, () => this.#admin?.events.notify('topology'));
     }
@@ -130,6 +146,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       'neighbour-added',
       'neighbour-removed',
       'dropped',
+      'forgotten',
     ] as const) {
       (this.node as EventEmitter).on(event, (payload: unknown) =>
         (this as EventEmitter).emit(event, payload),
@@ -146,6 +163,9 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       typeof options.listen === 'string' ? parseAddress(options.listen) : options.listen;
     const http = options.http === undefined ? '127.0.0.1:0' : options.http;
     const httpAddress = http === null ? null : parseAddress(http);
+    const forgetAfter = options.forgetAfter ?? DEFAULT_FORGET_AFTER;
+    if (!(forgetAfter > 0))
+      throw new RangeError(`forgetAfter must be a positive number of ms, not ${forgetAfter}`);
 
     const store =
       typeof options.store === 'object' ? options.store : openStore(options.store ?? ':memory:');
@@ -172,6 +192,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         clock,
         logger,
         rootTimeout: timings.rootTimeout,
+        ...(options.window === undefined ? {} : { window: options.window }),
         ...(options.verifySourceIp === undefined ? {} : { verifySourceIp: options.verifySourceIp }),
         ...(options.maxRegistered === undefined ? {} : { maxRegistered: options.maxRegistered }),
         ...(options.refuseUnplacedJoins === undefined
@@ -186,6 +207,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         logger,
         helloRate: new RateMeter(clock),
         leaderTerm: options.leaderTerm,
+        forgetAfter,
       });
       if (httpAddress !== null) {
         admin = await AdminServer.listen(
@@ -198,6 +220,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       }
       server.#scheduleSweep();
       server.#scheduleFlush();
+      server.#scheduleForget();
       logger.info({ address: node.address, http: admin?.address ?? null, timings }, 'root started');
       return server;
     } catch (error) {
@@ -255,6 +278,8 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     this.#closed ??= (async () => {
       if (this.#sweepTimer !== undefined) this.#clock.clearTimeout(this.#sweepTimer);
       if (this.#flushTimer !== undefined) this.#clock.clearTimeout(this.#flushTimer);
+      if (this.#forgetTimer !== undefined) this.#clock.clearTimeout(this.#forgetTimer);
+      this.#metrics.stop();
       this.node.stop();
       await Promise.all([this.#admin?.close(), this.#transport.close()]);
       try {
@@ -271,8 +296,6 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     await this.close();
   }
 
-  #metricsRegistry: ReturnType<typeof createMetrics> | undefined;
-
   #adminSource(): AdminSource {
     return {
       healthy: () => this.#closed === undefined,
@@ -285,7 +308,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
             }),
           }),
       metrics: async () => {
-        const registry = this.#metrics();
+        const { registry } = this.#metrics;
         return { contentType: registry.contentType, body: await registry.metrics() };
       },
       topology: () => this.topology(),
@@ -293,8 +316,8 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     };
   }
 
-  #metrics(): ReturnType<typeof createMetrics> {
-    this.#metricsRegistry ??= createMetrics(() => {
+  #createMetrics(): RootMetrics {
+    const metrics = createMetrics(() => {
       const graph = this.node.registry.graph;
       const counters = this.node.rootCounters;
       return {
@@ -305,12 +328,13 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         hellos: counters.hellos,
         hellosPerSecond: this.#helloRate.perSecond(counters.hellos),
         turnedOff: counters.turnedOff,
+        forgotten: counters.forgotten,
         counters: this.node.counters,
       };
     });
     const term = this.#leaderTerm;
-    if (term !== undefined) addRoleMetrics(this.#metricsRegistry, () => ({ role: 'leader', term }));
-    return this.#metricsRegistry;
+    if (term !== undefined) addRoleMetrics(metrics.registry, () => ({ role: 'leader', term }));
+    return metrics;
   }
 
   #scheduleSweep(): void {
@@ -327,6 +351,20 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         this.node.counters.messagesDelivered + this.node.counters.messagesOriginated,
       );
       this.#scheduleSweep();
+    }, every);
+  }
+
+  #scheduleForget(): void {
+    if (this.#forgetAfter === Number.POSITIVE_INFINITY) return;
+    // Each pass reads every registration: a tenth of the forget time, at most once a minute.
+    const every = Math.max(10, Math.min(60_000, this.#forgetAfter / 10));
+    this.#forgetTimer = this.#clock.setTimeout(() => {
+      try {
+        this.node.forgetSilent(this.#forgetAfter);
+      } catch (error) {
+        this.#logger.error({ err: (error as Error).message }, 'forgetting registrations failed');
+      }
+      this.#scheduleForget();
     }, every);
   }
 

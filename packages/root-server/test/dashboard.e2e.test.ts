@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,9 +7,16 @@ import { Peer } from '@p2p/peer';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RootServer } from '../src/index.js';
+import { findChromium, missingChromium } from './chromium.js';
 import { until } from './wait.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const executablePath = findChromium();
+// In CI a missing browser fails the run; elsewhere the test is skipped, saying how to get one.
+if (executablePath === undefined && process.env.CI)
+  throw new Error(`CI is set and the dashboard's browser test cannot run: ${missingChromium()}`);
+// The skip note is shown by the verbose reporter only: say it in every run.
+if (executablePath === undefined)
+  console.warn(`dashboard browser test skipped: ${missingChromium()}`);
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 
 declare global {
@@ -22,17 +29,19 @@ declare global {
 let profile: string | undefined;
 let browser: BrowserContext | undefined;
 
+describe('a Chromium for the dashboard test', () => {
+  it('is found', (context) => {
+    if (executablePath === undefined) context.skip(missingChromium());
+    expect(executablePath).toBeTruthy();
+  });
+});
+
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing, and the dashboard's browser test needs it: install Debian's ` +
-        'chromium package (apt-get install -y --no-install-recommends chromium), as .ci/run does',
-    );
-  }
+  if (executablePath === undefined) return;
   mkdirSync(artifacts, { recursive: true });
   profile = mkdtempSync(join(tmpdir(), 'p2p-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     viewport: { width: 1366, height: 768 },
     args: [
@@ -53,6 +62,13 @@ afterAll(async () => {
   if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
 });
 
+/** Closes what a test opened: the page, then the peers, then the root. */
+async function closeAll(page: Page | undefined, peers: Peer[], root: RootServer | undefined) {
+  await page?.close();
+  await Promise.all(peers.map((p) => p.close()));
+  await root?.close();
+}
+
 async function openDashboard(root: RootServer): Promise<Page> {
   const page = await (browser as BrowserContext).newPage();
   await page.goto(`http://${root.httpAddress}/`);
@@ -60,116 +76,136 @@ async function openDashboard(root: RootServer): Promise<Page> {
   return page;
 }
 
-describe('the live topology dashboard in Chromium, with real peers', () => {
+describe.skipIf(executablePath === undefined)(
+  'the live topology dashboard in Chromium, with real peers',
+  () => {
+    let root: RootServer;
+    const peers: Peer[] = [];
+    let page: Page;
+    const node = (address: string) => page.locator(`svg .node[data-address="${address}"]`);
+
+    beforeAll(async () => {
+      root = await RootServer.start({
+        listen: '127.0.0.1:0',
+        http: '127.0.0.1:0',
+        timings: 'fast',
+      });
+      for (let i = 0; i < 6; i++)
+        peers.push(
+          await Peer.start({ listen: '127.0.0.1:0', root: root.address, timings: 'fast' }),
+        );
+      await until(
+        'every peer in the tree',
+        () =>
+          root.topology().nodes.filter((n) => n.alive).length === peers.length &&
+          peers.every((p) => p.parent !== null),
+        [root, ...peers],
+        ['placed', 'parent'],
+      );
+      page = await openDashboard(root);
+    }, 60_000);
+
+    afterAll(() => closeAll(page, peers, root));
+
+    it('draws every node with its address, the root on top, and the counters', async () => {
+      await node(root.address).waitFor({ timeout: 10_000 });
+      expect(await node(root.address).getAttribute('data-state')).toBe('root');
+      for (const peer of [root, ...peers]) {
+        await node(peer.address).waitFor({ timeout: 10_000 });
+        expect(await node(peer.address).locator('text').textContent()).toBe(peer.address);
+      }
+      await expect
+        .poll(() => page.locator('svg .node[data-state="alive"]').count(), { timeout: 10_000 })
+        .toBe(peers.length);
+      const y = (address: string) =>
+        node(address).evaluate((g) => g.getBoundingClientRect().top as number);
+      const rootY = await y(root.address);
+      for (const peer of peers) expect(await y(peer.address)).toBeGreaterThan(rootY);
+      await page.waitForFunction(
+        (n) => document.getElementById('stat-alive')?.textContent === String(n),
+        peers.length,
+        { timeout: 10_000 },
+      );
+      expect(await page.locator('.legend').textContent()).toMatch(/root\s+alive\s+turned off/);
+    });
+
+    it('shows a node’s details when clicked', async () => {
+      const peer = peers[3] as Peer;
+      await node(peer.address).click();
+      const field = (name: string) => page.locator(`#details [data-field="${name}"]`);
+      await expect
+        .poll(() => field('address').textContent(), { timeout: 5_000 })
+        .toBe(peer.address);
+      expect(await field('parent').textContent()).toBe(peer.parent);
+      expect(await field('state').textContent()).toBe('alive');
+      expect(await field('children').textContent()).toBeTruthy();
+      expect(await field('framing').textContent()).toBe('binary');
+      expect(await field('last hello').textContent()).toMatch(/s ago/);
+      expect(await node(peer.address).getAttribute('class')).toContain('selected');
+    });
+
+    it('turns a closed peer off within the root timeout, without a reload', async () => {
+      const victim = peers[5] as Peer; // the last placed: a leaf, nobody has to move
+      const origin = await page.evaluate(() => performance.timeOrigin);
+      await victim.close();
+      await page
+        .locator(`#turned-off [data-address="${victim.address}"]`)
+        .waitFor({ timeout: root.timings.rootTimeout * 4 });
+      await expect.poll(() => node(victim.address).count(), { timeout: 10_000 }).toBe(0);
+      expect(await page.evaluate(() => performance.timeOrigin)).toBe(origin); // the same page
+      await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
+    });
+  },
+);
+
+describe.skipIf(executablePath === undefined)('the dashboard with 1,000 nodes', () => {
   let root: RootServer;
+  let page: Page;
   const peers: Peer[] = [];
-  let page: Page;
-  const node = (address: string) => page.locator(`svg .node[data-address="${address}"]`);
-
-  beforeAll(async () => {
-    root = await RootServer.start({ listen: '127.0.0.1:0', http: '127.0.0.1:0', timings: 'fast' });
-    for (let i = 0; i < 6; i++)
-      peers.push(await Peer.start({ listen: '127.0.0.1:0', root: root.address, timings: 'fast' }));
-    await until(
-      'every peer in the tree',
-      () =>
-        root.topology().nodes.filter((n) => n.alive).length === peers.length &&
-        peers.every((p) => p.parent !== null),
-      [root, ...peers],
-      ['placed', 'parent'],
-    );
-    page = await openDashboard(root);
-  }, 60_000);
-
-  afterAll(async () => {
-    await page?.close();
-    await Promise.all(peers.map((p) => p.close()));
-    await root?.close();
-  });
-
-  it('draws every node with its address, the root on top, and the counters', async () => {
-    await node(root.address).waitFor({ timeout: 10_000 });
-    expect(await node(root.address).getAttribute('data-state')).toBe('root');
-    for (const peer of [root, ...peers]) {
-      await node(peer.address).waitFor({ timeout: 10_000 });
-      expect(await node(peer.address).locator('text').textContent()).toBe(peer.address);
-    }
-    await expect
-      .poll(() => page.locator('svg .node[data-state="alive"]').count(), { timeout: 10_000 })
-      .toBe(peers.length);
-    const y = (address: string) =>
-      node(address).evaluate((g) => g.getBoundingClientRect().top as number);
-    const rootY = await y(root.address);
-    for (const peer of peers) expect(await y(peer.address)).toBeGreaterThan(rootY);
-    await page.waitForFunction(
-      (n) => document.getElementById('stat-alive')?.textContent === String(n),
-      peers.length,
-      { timeout: 10_000 },
-    );
-    expect(await page.locator('.legend').textContent()).toMatch(/root\s+alive\s+turned off/);
-  });
-
-  it('shows a node’s details when clicked', async () => {
-    const peer = peers[3] as Peer;
-    await node(peer.address).click();
-    const field = (name: string) => page.locator(`#details [data-field="${name}"]`);
-    await expect.poll(() => field('address').textContent(), { timeout: 5_000 }).toBe(peer.address);
-    expect(await field('parent').textContent()).toBe(peer.parent);
-    expect(await field('state').textContent()).toBe('alive');
-    expect(await field('children').textContent()).toBeTruthy();
-    expect(await field('framing').textContent()).toBe('binary');
-    expect(await field('last hello').textContent()).toMatch(/s ago/);
-    expect(await node(peer.address).getAttribute('class')).toContain('selected');
-  });
-
-  it('turns a closed peer off within the root timeout, without a reload', async () => {
-    const victim = peers[5] as Peer; // the last placed: a leaf, nobody has to move
-    const origin = await page.evaluate(() => performance.timeOrigin);
-    await victim.close();
-    await page
-      .locator(`#turned-off [data-address="${victim.address}"]`)
-      .waitFor({ timeout: root.timings.rootTimeout * 4 });
-    await expect.poll(() => node(victim.address).count(), { timeout: 10_000 }).toBe(0);
-    expect(await page.evaluate(() => performance.timeOrigin)).toBe(origin); // the same page
-    await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
-  });
-});
-
-describe('the dashboard with 1,000 nodes', () => {
-  let root: RootServer;
-  let page: Page;
-  const addresses: string[] = [];
   const drawn = () => page.evaluate(() => Number(document.getElementById('canvas')?.dataset.nodes));
   const draws = () => page.evaluate(() => Number(document.getElementById('canvas')?.dataset.draws));
+  const showing = (n: number) =>
+    page.waitForFunction(
+      (count) => document.getElementById('canvas')?.dataset.nodes === count,
+      String(n),
+      {
+        timeout: 30_000,
+      },
+    );
+
+  /** A real peer, in the tree (the root told it its parent). */
+  async function joined(): Promise<Peer> {
+    const peer = await Peer.start({ listen: '127.0.0.1:0', root: root.address, timings: 'fast' });
+    peers.push(peer);
+    await until('the peer placed', () => peer.parent !== null, [peer], ['parent']);
+    return peer;
+  }
 
   beforeAll(async () => {
-    // Fake nodes placed through the registry: no peers, and no sweep within the test.
+    // Two real peers under the root, then 998 nodes filled in through the registry beneath them
+    // (the size of the drawing; 998 more processes or sockets would only load the machine). They
+    // never say hello: the root timeout is an hour, so no sweep turns them off within the test.
+    // Every change the page is then asked to follow comes from protocol traffic.
     root = await RootServer.start({
       listen: '127.0.0.1:0',
       http: '127.0.0.1:0',
-      timings: { rootTimeout: 3_600_000 },
+      timings: { helloInterval: 250, rootTimeout: 3_600_000 },
     });
+    await joined();
+    await joined();
     const now = Date.now();
-    for (let i = 0; i < 1_000; i++) {
+    for (let i = 0; i < 998; i++) {
       const address = `10.1.${i >> 8}.${i & 255}:${20_000 + i}`;
-      addresses.push(address);
       root.node.registry.register(address, now);
       root.node.registry.advertise(address, now);
     }
     page = await openDashboard(root);
   }, 60_000);
 
-  afterAll(async () => {
-    await page?.close();
-    await root?.close();
-  });
+  afterAll(() => closeAll(page, peers, root));
 
-  it('draws the whole tree, and keeps its elements while it changes', async () => {
-    await page.waitForFunction(
-      () => document.getElementById('canvas')?.dataset.nodes === '1001',
-      null,
-      { timeout: 30_000 },
-    );
+  it('draws the whole tree, and keeps its elements while real peers leave and join', async () => {
+    await showing(1_001);
     const firstDrawMs = await page.evaluate(() =>
       Number(document.getElementById('canvas')?.dataset.drawMs),
     );
@@ -182,15 +218,18 @@ describe('the dashboard with 1,000 nodes', () => {
     await page.evaluate(() => window.p2pDashboard.refresh());
     expect(await draws()).toBe(before);
 
-    // A subtree turned off, as the sweep does: removed from the drawing, nothing re-created.
-    const off = root.node.registry.turnOff(addresses[40] as string);
-    expect(off.length).toBeGreaterThan(1);
-    root.node.emit('turned-off', { addresses: off, cause: 'timeout' });
-    await page.waitForFunction(
-      (n) => document.getElementById('canvas')?.dataset.nodes === n,
-      String(1_001 - off.length),
-      { timeout: 10_000 },
+    // A child of the root goes away: the root's next packet to it fails, and the root turns it off
+    // with the half of the tree beneath it.
+    const leaving = peers[0] as Peer;
+    const turnedOff = new Promise<string[]>((resolve) =>
+      root.once('turned-off', ({ addresses }) => resolve(addresses)),
     );
+    await leaving.close();
+    void root.node.broadcast('is everyone there?').catch(() => {});
+    const off = await turnedOff;
+    expect(off[0]).toBe(leaving.address);
+    expect(off.length).toBeGreaterThan(100);
+    await showing(1_001 - off.length);
     const redrawMs = await page.evaluate(() =>
       Number(document.getElementById('canvas')?.dataset.drawMs),
     );
@@ -199,19 +238,19 @@ describe('the dashboard with 1,000 nodes', () => {
         Array.from(document.querySelectorAll('svg .node')).every((g) => window.kept.has(g)),
       ),
     ).toBe(true);
-    expect(await page.locator('#turned-off li').count()).toBe(off.length);
+    // The list beside the tree shows the first 200 and counts them all.
+    expect(await page.locator('#turned-off li').count()).toBe(Math.min(200, off.length));
+    const heading = await page.locator('#turned-off h2').textContent();
+    expect(heading?.replace(/\D/g, '')).toBe(String(off.length)); // the browser's digit grouping
 
-    // Placed again: drawn again.
-    for (const address of off) root.node.registry.advertise(address, Date.now());
-    root.node.emit('placed', { address: off[0] as string, parent: root.address });
-    await page.waitForFunction(
-      () => document.getElementById('canvas')?.dataset.nodes === '1001',
-      null,
-      { timeout: 10_000 },
-    );
-    expect(await drawn()).toBe(1_001);
+    // A new peer joins: drawn too.
+    const newcomer = await joined();
+    await showing(1_002 - off.length);
+    expect(await drawn()).toBe(1_002 - off.length);
+    await page
+      .locator(`svg .node[data-address="${newcomer.address}"]`)
+      .waitFor({ timeout: 10_000 });
 
-    await page.locator(`svg .node[data-address="${addresses[3]}"]`).click({ force: true });
     await page.screenshot({ path: join(artifacts, 'dashboard-1000.png') });
     writeFileSync(
       join(artifacts, 'dashboard-1000.json'),

@@ -161,6 +161,27 @@ describe('Registry', () => {
     expect(() => r.register(key(2), 0)).toThrow(RootStoreError);
     expect(() => store.load()).toThrow(/closed/);
   });
+  it('forgets nodes out of the tree and silent for longer than forgetAfter, in the store too', () => {
+    const store = new MemoryStore();
+    const r = registry(store);
+    r.register(key(1), 0); // placed, then turned off at 1_000
+    r.advertise(key(1), 1_000);
+    r.register(key(2), 0); // placed and still in the tree, though silent
+    r.advertise(key(2), 0);
+    r.register(key(3), 500); // registered, never placed
+    expect(r.turnOff(key(1))).toEqual([key(1)]);
+
+    expect(r.forget(2_000, 1_500)).toEqual([]);
+    expect(r.forget(2_001, 1_500)).toEqual([key(3)]);
+    expect(r.forget(2_501, 1_500)).toEqual([key(1)]);
+    expect(r.isRegistered(key(1))).toBe(false);
+    expect(r.isRegistered(key(3))).toBe(false);
+    expect(r.isRegistered(key(2))).toBe(true);
+    expect(r.graph.verify()).toEqual([]);
+    expect(store.load().map((row) => row.address)).toEqual([key(2)]);
+    // Back after being forgotten: a new registration.
+    expect(r.register(key(1), 3_000)).toBe(true);
+  });
 });
 
 describe('Registry restart', () => {

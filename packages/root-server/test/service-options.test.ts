@@ -29,6 +29,7 @@ describe('the root service flags', () => {
       framing: 'binary',
       maxRegistered: 100_000,
       refuseUnplacedJoins: false,
+      forgetAfter: 86_400_000,
     });
     expect(parse([])).not.toHaveProperty('verifySourceIp'); // auto: decided from the listen address
   });
@@ -65,6 +66,14 @@ describe('the root service flags', () => {
       verifySourceIp: false,
       store: ':memory:',
     });
+  });
+
+  it('set the time after which silent registrations are forgotten', () => {
+    expect(parse(['--forget-after', '3600000'])).toMatchObject({ forgetAfter: 3_600_000 });
+    expect(parse([], { P2P_FORGET_AFTER: 'never' })).toMatchObject({
+      forgetAfter: Number.POSITIVE_INFINITY,
+    });
+    expect(() => parse(['--forget-after', '1h'])).toThrow(/whole number of milliseconds/);
   });
 
   it('refuse bad values', () => {

@@ -105,6 +105,25 @@ function conformance(create: () => Promise<Store>): void {
     expect(rows.filter((row) => row.alive)).toHaveLength(count / 2);
   });
 
+  it('forgets registrations in one call, ignoring unknown addresses', async () => {
+    const store = await open();
+    for (const [i, address] of ['10.0.0.1:1', '10.0.0.2:1', '10.0.0.3:1'].entries())
+      store.register(address, i);
+    store.setPosition({ address: '10.0.0.2:1', parent: 'root:1', alive: false, lastSeen: 9 });
+    store.forget(new Set(['10.0.0.2:1', '10.0.0.9:1']));
+    store.forget([]);
+    expect(store.load().map((row) => row.address)).toEqual(['10.0.0.1:1', '10.0.0.3:1']);
+    // Registering again after being forgotten is a new registration, at the end of the order.
+    expect(store.register('10.0.0.2:1', 20)).toBe(true);
+    expect(store.load().at(-1)).toEqual({
+      address: '10.0.0.2:1',
+      registeredAt: 20,
+      parent: null,
+      alive: false,
+      lastSeen: 20,
+    });
+  });
+
   it('hands out copies', async () => {
     const store = await open();
     store.register('10.0.0.1:1', 1);
@@ -122,6 +141,7 @@ function conformance(create: () => Promise<Store>): void {
       () => store.load(),
       () => store.setPosition({ address: '10.0.0.1:1', parent: null, alive: false, lastSeen: 1 }),
       () => store.setPositions([]),
+      () => store.forget(['10.0.0.1:1']),
     ]) {
       expect(use).toThrow(RootStoreError);
       try {

@@ -14,6 +14,8 @@ export interface InboundPacket {
   framing: Framing;
   /** The TCP socket's peer address; the node that sent it is `packet.source`. */
   remote: SocketPeer;
+  /** This node's side of the socket: the address the remote dialled to reach it. */
+  local: SocketPeer;
   /**
    * `packet.source` as `'HOST:PORT'`: the same string for every packet of a connection from one
    * source, so that it is cheap to compare and to use as a key.

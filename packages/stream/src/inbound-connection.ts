@@ -27,12 +27,18 @@ const ACKS = Buffer.from('ACK'.repeat(ACK_BATCH), 'latin1');
  * One accepted connection: frames are decoded from the byte stream whatever the read boundaries,
  * each is acknowledged with `ACK` (the only thing ever written back) and reported. A malformed
  * frame closes the connection, since a byte stream cannot be resynchronised. One lazily re-armed
- * timer enforces both `frameTimeout` (a partial frame must complete in time: slowloris) and
- * `idleTimeout`.
+ * timer enforces `frameTimeout`: a frame that has started must complete in time (slowloris).
+ *
+ * An accepted connection is never closed for being idle or for not having sent its first packet
+ * (protocol.md section 4): older nodes connect to the root when they start, long before their
+ * user types `Register`, keep that connection idle for as long as they live and never reconnect.
+ * Silent connections are dealt with only at the connection limit (see StreamNode).
  */
 export class InboundConnection {
   /** The TCP peer (an ephemeral port of the remote, not its server address). */
   readonly remote: SocketPeer;
+  /** This side of the socket: the address the remote dialled (a concrete one, also under 0.0.0.0). */
+  readonly local: SocketPeer;
   readonly #key: string;
   readonly #socket: net.Socket;
   readonly #options: ResolvedOptions;
@@ -42,9 +48,8 @@ export class InboundConnection {
   readonly #closed: Promise<void>;
   #destroyed = false;
   #paused = false;
-  #lastByteAt: number;
   #proven = false;
-  /** When the partial frame now buffered began (or the connection opened, until its first frame); -1 when none is. */
+  /** When the partial frame now buffered began; -1 when none is. */
   #partialSince = -1;
   #timer: NodeJS.Timeout | undefined;
   #timerDue = Number.POSITIVE_INFINITY;
@@ -69,6 +74,10 @@ export class InboundConnection {
       host: socket.remoteAddress ?? 'unknown',
       port: socket.remotePort ?? 0,
     });
+    this.local = Object.freeze({
+      host: (socket.localAddress ?? 'unknown').replace(/^::ffff:/, ''),
+      port: socket.localPort ?? 0,
+    });
     this.#key = formatAddress(this.remote);
     this.#closed = new Promise((resolve) => socket.once('close', () => resolve()));
     // ACKs must leave at once: the sender may be waiting for one before it writes again.
@@ -78,19 +87,13 @@ export class InboundConnection {
     socket.on('error', this.#onError);
     socket.on('drain', this.#onDrain);
     socket.on('close', this.#onClose);
-    this.#lastByteAt = now();
-    this.openedAt = this.#lastByteAt;
-    // A connection that never completes a first frame is held to frameTimeout too: opening
-    // sockets and writing nothing must not pin a connection slot for the whole idle timeout.
-    this.#partialSince = this.#lastByteAt;
-    this.#armTimer(this.#lastByteAt + options.frameTimeout);
-    if (options.idleTimeout > 0) this.#armTimer(this.#lastByteAt + options.idleTimeout);
+    this.openedAt = now();
   }
 
   /** When the connection was accepted (performance.now()). */
   readonly openedAt: number;
 
-  /** True once the connection has delivered a whole frame: it speaks the protocol. */
+  /** True once the connection has delivered a whole frame: it speaks the protocol (not silent). */
   get proven(): boolean {
     return this.#proven;
   }
@@ -111,8 +114,6 @@ export class InboundConnection {
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#destroyed) return;
-    const time = now();
-    this.#lastByteAt = time;
     let frames: readonly DecodedFrame[];
     let failure: CodecError | undefined;
     try {
@@ -126,7 +127,7 @@ export class InboundConnection {
       this.#proven = true;
       this.#acknowledge(frames.length);
     }
-    if (failure === undefined) this.#trackPartialFrame(frames.length > 0, time);
+    if (failure === undefined) this.#trackPartialFrame(frames.length > 0);
     for (const { packet, framing } of frames) {
       if (this.#destroyed) return;
       const source = packet.source;
@@ -141,7 +142,13 @@ export class InboundConnection {
         this.#lastFrom = formatAddress(source);
         this.#framing.remember(this.#lastFrom, framing);
       }
-      this.#handlers.packet({ packet, framing, remote: this.remote, from: this.#lastFrom });
+      this.#handlers.packet({
+        packet,
+        framing,
+        remote: this.remote,
+        local: this.local,
+        from: this.#lastFrom,
+      });
     }
     if (failure !== undefined && !this.#destroyed) this.#malformed(failure);
   };
@@ -163,11 +170,12 @@ export class InboundConnection {
   }
 
   /** Slowloris guard: a frame that has started must be complete within `frameTimeout`. */
-  #trackPartialFrame(completedOne: boolean, time: number): void {
+  #trackPartialFrame(completedOne: boolean): void {
     if (this.#decoder.buffered === 0) {
       this.#partialSince = -1;
     } else if (completedOne || this.#partialSince < 0) {
       // A new frame began in this read.
+      const time = now();
       this.#partialSince = time;
       this.#armTimer(time + this.#options.frameTimeout);
     }
@@ -184,27 +192,20 @@ export class InboundConnection {
     this.#timer = undefined;
     this.#timerDue = Number.POSITIVE_INFINITY;
     if (this.#destroyed) return;
-    const time = now();
-    const { frameTimeout, idleTimeout, logger } = this.#options;
+    // The frame that armed the timer may have completed since (no partial frame left).
+    if (this.#partialSince < 0) return;
+    const { frameTimeout, logger } = this.#options;
+    const due = this.#partialSince + frameTimeout;
     // Timers may fire a fraction of a millisecond before the monotonic clock agrees.
-    const frameDue =
-      this.#partialSince < 0 ? Number.POSITIVE_INFINITY : this.#partialSince + frameTimeout;
-    if (frameDue - time <= 1) {
-      logger.warn(
-        { remote: this.#key, frameTimeout, buffered: this.#decoder.buffered },
-        'closing connection: frame not completed in time',
-      );
-      this.destroy();
+    if (due - now() > 1) {
+      this.#armTimer(due);
       return;
     }
-    const idleDue = idleTimeout > 0 ? this.#lastByteAt + idleTimeout : Number.POSITIVE_INFINITY;
-    if (idleDue - time <= 1) {
-      logger.debug({ remote: this.#key, idleTimeout }, 'closing idle connection');
-      this.destroy();
-      return;
-    }
-    const due = Math.min(frameDue, idleDue);
-    if (due !== Number.POSITIVE_INFINITY) this.#armTimer(due);
+    logger.warn(
+      { remote: this.#key, frameTimeout, buffered: this.#decoder.buffered },
+      'closing connection: frame not completed in time',
+    );
+    this.destroy();
   };
 
   #malformed(error: CodecError): void {

@@ -21,11 +21,18 @@ export interface StreamNodeOptions {
   connectTimeout?: number;
   /** Largest body accepted on inbound connections, in bytes. Default the codec's DEFAULT_MAX_BODY_SIZE (64 KiB). */
   maxBodySize?: number;
-  /** Inbound connections kept at once; extra ones are closed at once (and logged). Default 1024. */
+  /**
+   * Inbound connections kept at once. At the limit the oldest silent one (no whole frame yet) is
+   * closed to make room; when none is silent the newcomer is refused (both logged). Default 1024.
+   */
   maxConnections?: number;
-  /** Milliseconds an inbound connection may hold a partial frame without completing it. Default 10,000. */
+  /** Milliseconds a frame that has started arriving on an inbound connection has to complete. Default 10,000. */
   frameTimeout?: number;
-  /** Milliseconds without any byte after which an inbound connection is closed; 0 disables. Default 120,000. */
+  /**
+   * Milliseconds with nothing sent or acknowledged after which this node closes its own OUTGOING
+   * connection (the next send reconnects); 0 never. Accepted connections are never closed for
+   * being idle (protocol.md section 4). Default 60,000.
+   */
   idleTimeout?: number;
   /** Where log lines go (a pino logger fits). Default: nowhere. */
   logger?: Logger;
@@ -103,7 +110,7 @@ export function resolveOptions(options: StreamNodeOptions): ResolvedOptions {
     maxBodySize: integer('maxBodySize', options.maxBodySize, DEFAULT_MAX_BODY_SIZE, 0, 2 ** 32 - 1),
     maxConnections: integer('maxConnections', options.maxConnections, 1024, 1, 2 ** 30),
     frameTimeout: integer('frameTimeout', options.frameTimeout, 10_000, 1, MAX_DELAY),
-    idleTimeout: integer('idleTimeout', options.idleTimeout, 120_000, 0, MAX_DELAY),
+    idleTimeout: integer('idleTimeout', options.idleTimeout, 60_000, 0, MAX_DELAY),
     logger,
   };
 }

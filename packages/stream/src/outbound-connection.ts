@@ -34,8 +34,10 @@ type State = 'connecting' | 'open' | 'ended';
  * that remote opens a new one.
  *
  * A remote closing the connection is a failure even when nothing is pending: it is how a node that
- * stops shows. So that a remote's own idle timeout never closes a live connection under us, a
- * connection with nothing to send for half of `idleTimeout` is closed by this side first, quietly.
+ * stops shows. A connection with nothing sent or acknowledged for `idleTimeout` is closed by this
+ * side, quietly: it costs nothing (the next send reconnects) and frees the remote's slot; older
+ * implementations of this protocol closed idle connections after 120 s, so closing ours first
+ * also keeps them from closing one under us.
  *
  * One timer per connection serves both deadlines, re-armed lazily: while packets are in flight it
  * is due when the oldest one's ACK is; otherwise when the connection has been idle long enough.
@@ -67,7 +69,7 @@ export class OutboundConnection {
     this.remote = remote;
     this.#options = options;
     this.#onEnded = onEnded;
-    this.#idleAfter = Math.floor(options.idleTimeout / 2);
+    this.#idleAfter = options.idleTimeout;
     const socket = net.connect({ host: remote.address.host, port: remote.address.port });
     // Small frames must leave at once, not wait for Nagle to coalesce them with a later write.
     socket.setNoDelay(true);
@@ -213,10 +215,15 @@ export class OutboundConnection {
     if (this.#state === 'ended') return;
     const count = this.#acks.push(chunk);
     if (count < 0) {
-      const byte = chunk[this.#acks.badOffset] ?? 0;
+      const offset = this.#acks.badOffset;
+      const byte = chunk[offset] ?? 0;
+      // A node pointed at a web server (say the root's admin HTTP port) gets "HTTP/1.1 400 …".
+      const http = chunk.subarray(offset, offset + 5).toString('latin1') === 'HTTP/';
       this.fail(
         'ERR_PROTOCOL',
-        `${this.remote.key} wrote byte 0x${byte.toString(16).padStart(2, '0')} where only "ACK" may come back`,
+        http
+          ? `${this.remote.key} answered like an HTTP server ("${chunk.subarray(offset, offset + 12).toString('latin1')}…"), not a node of this network: is it an admin HTTP port rather than the TCP port of a node or root?`
+          : `${this.remote.key} wrote byte 0x${byte.toString(16).padStart(2, '0')} where only "ACK" may come back`,
         true,
       );
       return;

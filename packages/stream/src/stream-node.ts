@@ -321,9 +321,11 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   }
 
   /**
-   * At the connection limit, makes room by closing the oldest connection that has not yet
-   * delivered a whole frame (idle or trickling sockets), so that a flood of silent connections
-   * cannot lock honest nodes out. Returns false when every connection speaks the protocol.
+   * At the connection limit, makes room by closing the oldest silent connection, one that has not
+   * yet delivered a whole frame (idle or trickling sockets), so that a flood of silent connections
+   * cannot lock honest nodes out. Only here is a silent connection ever closed: below the limit it
+   * costs nothing, and an older peer may stay silent long after connecting (protocol.md section 4).
+   * Returns false when every connection speaks the protocol.
    */
   #evictUnproven(): boolean {
     let oldest: InboundConnection | undefined;

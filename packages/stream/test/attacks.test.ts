@@ -23,11 +23,12 @@ function lines(logger: TestLogger, text: string, count: number): Promise<void> {
 }
 
 describe('connections that never speak', () => {
-  it('a connection that never writes a byte is closed after frameTimeout, not the idle timeout', async () => {
+  it('a connection that starts a frame and stalls is closed after frameTimeout', async () => {
     const logger = new TestLogger();
-    const node = await startNode({ frameTimeout: 300, idleTimeout: 600_000, logger });
-    const silent = await RawClient.connect(node.address);
-    await silent.whenClosed();
+    const node = await startNode({ frameTimeout: 300, logger });
+    const stalled = await RawClient.connect(node.address);
+    await stalled.write(frameOf(message(source, 'stalled'), 'binary').subarray(0, 3));
+    await stalled.whenClosed();
     expect((await logger.line('frame not completed in time')).level).toBe('warn');
   });
 

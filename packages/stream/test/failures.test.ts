@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import net from 'node:net';
+import { createServer } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import type { Address, DecodedFrame } from '@p2p/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamError, type UnreachableEvent } from '../src/index.js';
@@ -178,6 +179,24 @@ describe('a remote that writes something other than ACK', () => {
     expect((await unreachable).error.code).toBe('ERR_PROTOCOL');
   });
 
+  it('says so when the remote is an HTTP server', async () => {
+    const http = createServer((_request, response) => response.end());
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const { port } = http.address() as AddressInfo;
+    try {
+      const node = await startNode();
+      const unreachable = waitFor<UnreachableEvent>(node, 'unreachable');
+      await node.send(`127.0.0.1:${port}`, message(node.address, 'x')).catch(() => {});
+      const { error } = await unreachable;
+      expect(error.code).toBe('ERR_PROTOCOL');
+      expect(error.message).toContain('answered like an HTTP server ("HTTP/1.1 400');
+      expect(error.message).toContain('admin HTTP port rather than the TCP port');
+    } finally {
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    }
+  });
+
   it('accepts an ACK split across writes, and several ACKs in one write', async () => {
     const raw = await RawServer.start({ ack: false });
     raw.on('frame', async () => {
@@ -240,9 +259,9 @@ describe('a remote that closes a connection with nothing pending', () => {
 });
 
 describe('idle outgoing connections', () => {
-  it('are closed quietly by this side after half of idleTimeout; the next send reconnects', async () => {
+  it('are closed quietly by this side after idleTimeout; the next send reconnects', async () => {
     const logger = new TestLogger();
-    const a = await startNode({ idleTimeout: 400, logger });
+    const a = await startNode({ idleTimeout: 200, logger });
     const b = await startNode();
     let unreachable = 0;
     a.on('unreachable', () => unreachable++);

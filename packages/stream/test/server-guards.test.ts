@@ -1,6 +1,6 @@
 import type { Address } from '@p2p/codec';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InboundPacket, MalformedEvent } from '../src/index.js';
+import type { InboundPacket, MalformedEvent, StreamNode } from '../src/index.js';
 import {
   closeAll,
   collect,
@@ -118,13 +118,43 @@ describe('slowloris', () => {
   });
 });
 
-describe('idle inbound connections', () => {
-  it('are closed after idleTimeout without a byte', async () => {
-    const logger = new TestLogger();
-    const node = await startNode({ idleTimeout: 200, logger });
-    const client = await RawClient.connect(node.address);
-    await client.whenClosed();
-    expect((await logger.line('closing idle connection')).level).toBe('debug');
+/**
+ * Connects a client that starts a frame and never finishes it, and resolves once the node has
+ * closed it for that, i.e. once `frameTimeout` has passed since the trickler connected: any
+ * connection opened earlier and held to a timeout no longer than it would be closed by then.
+ */
+async function afterATricklerIsClosed(node: StreamNode): Promise<void> {
+  const trickler = await RawClient.connect(node.address);
+  await trickler.write(frameOf(message(source, 'never finished'), 'text').subarray(0, 5));
+  await trickler.whenClosed();
+}
+
+describe('accepted connections that stay silent or idle (protocol.md section 4)', () => {
+  it('a connection that has not sent its first packet is kept open past every timeout', async () => {
+    // An older peer connects to the root when it starts and sends Register when its user types it.
+    const node = await startNode({ frameTimeout: 200, idleTimeout: 200 });
+    const late = await RawClient.connect(node.address);
+    await afterATricklerIsClosed(node);
+    expect(late.closed).toBe(false);
+    const arrived = waitFor<InboundPacket>(node, 'packet');
+    await late.write(frameOf(message(source, 'register, at last'), 'binary'));
+    expect(((await arrived).packet as { text: string }).text).toBe('register, at last');
+    expect((await late.receivedAtLeast(3)).toString('latin1')).toBe('ACK');
+  });
+
+  it('a connection idle after its packets is kept open past every timeout', async () => {
+    // An older peer keeps its register connection to the root idle while it lives under a parent.
+    const node = await startNode({ frameTimeout: 200, idleTimeout: 200 });
+    const registered = await RawClient.connect(node.address);
+    await registered.write(frameOf(message(source, 'register'), 'binary'));
+    await registered.receivedAtLeast(3);
+    await afterATricklerIsClosed(node);
+    await afterATricklerIsClosed(node);
+    expect(registered.closed).toBe(false);
+    const arrived = waitFor<InboundPacket>(node, 'packet');
+    await registered.write(frameOf(message(source, 'advertise, much later'), 'binary'));
+    expect(((await arrived).packet as { text: string }).text).toBe('advertise, much later');
+    expect((await registered.receivedAtLeast(6)).toString('latin1')).toBe('ACKACK');
   });
 });
 

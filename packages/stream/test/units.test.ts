@@ -87,7 +87,7 @@ describe('options', () => {
       maxBodySize: 65_536,
       maxConnections: 1024,
       frameTimeout: 10_000,
-      idleTimeout: 120_000,
+      idleTimeout: 60_000,
       logger: silentLogger,
     });
   });

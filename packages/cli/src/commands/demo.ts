@@ -200,7 +200,11 @@ async function readMessages(network: Network, out: Output, signal: AbortSignal):
     terminal,
     prompt: 'broadcast> ',
   });
-  rl.on('SIGINT', () => rl.close());
+  // Ctrl-C leaves on a new line, so that the terminal's prompt starts afresh.
+  rl.on('SIGINT', () => {
+    if (terminal) process.stdout.write('\n');
+    rl.close();
+  });
   signal.addEventListener('abort', () => rl.close(), { once: true });
   if (terminal) rl.prompt();
   for await (const line of rl) {

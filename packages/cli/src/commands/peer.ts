@@ -1,18 +1,28 @@
 import type { Framing } from '@p2p/codec';
-import { Peer, PeerError } from '@p2p/peer';
+import { Peer } from '@p2p/peer';
 import { createLogger, type LogLevel } from '@p2p/root-server';
-import { CliError, usageError } from '../errors.js';
+import { failure } from '../errors.js';
 import { Output } from '../output.js';
 import { reportPeerEvents, runPeerShell } from '../shell/peer-shell.js';
 
 export interface PeerFlags {
   root: string;
-  listen: string;
+  listen?: string;
+  advertise?: string;
+  joinTimeout: number;
   manual?: boolean;
   timings: 'reference' | 'fast';
   framing: Framing;
   json?: boolean;
   logLevel: LogLevel;
+}
+
+/**
+ * Loopback when the root is on this machine; every interface when it is elsewhere, since the root
+ * and the other peers must reach this one (it then names itself by the interface toward the root).
+ */
+function defaultListen(root: string): string {
+  return /^(127\.|localhost:)/.test(root) ? '127.0.0.1:0' : '0.0.0.0:0';
 }
 
 /** `p2p peer`: a peer with the interactive shell on standard input and output. */
@@ -22,19 +32,16 @@ export async function peerCommand(flags: PeerFlags): Promise<void> {
   let peer: Peer;
   try {
     peer = await Peer.start({
-      listen: flags.listen,
+      listen: flags.listen ?? defaultListen(flags.root),
       root: flags.root,
+      ...(flags.advertise === undefined ? {} : { advertise: flags.advertise }),
       mode: flags.manual ? 'manual' : 'auto',
       timings: flags.timings,
       framing: flags.framing,
       logger,
     });
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (error instanceof PeerError || code === 'ERR_ADDRESS' || code === 'ERR_INVALID_ARGUMENT') {
-      throw usageError((error as Error).message);
-    }
-    throw new CliError(`cannot start the peer: ${(error as Error).message}`);
+    throw failure('cannot start the peer', error);
   }
   const stopReporting = reportPeerEvents(peer, out);
   out.event(
@@ -46,7 +53,9 @@ export async function peerCommand(flags: PeerFlags): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   try {
-    await runPeerShell(peer, { input: process.stdin, output: process.stdout }, out);
+    await runPeerShell(peer, { input: process.stdin, output: process.stdout }, out, {
+      joinTimeoutMs: flags.joinTimeout,
+    });
   } finally {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);

@@ -5,7 +5,7 @@ import {
   rootServerOptionsFrom,
   runRootService,
 } from '@p2p/root-server';
-import { CliError } from '../errors.js';
+import { failure } from '../errors.js';
 import { Output } from '../output.js';
 
 export interface RootFlags extends RootServiceFlags {
@@ -29,6 +29,13 @@ function report(server: RootServer, out: Output): void {
   server.on('turned-off', ({ addresses, cause }) =>
     out.event('turned-off', { addresses, cause }, `turned off ${addresses.join(', ')} (${cause})`),
   );
+  server.on('forgotten', ({ addresses }) =>
+    out.event(
+      'forgotten',
+      { addresses },
+      `forgot ${addresses.length === 1 ? addresses[0] : `${addresses.length} registrations`} (not heard from for --forget-after)`,
+    ),
+  );
   server.on('neighbour-added', ({ neighbour, role }) => {
     if (role === 'child')
       out.event('child-joined', { child: neighbour }, `${neighbour} joined as a child of the root`);
@@ -40,7 +47,7 @@ function report(server: RootServer, out: Output): void {
 
 /** `p2p root`: the same service as `p2p-root`, with events on standard output. */
 export async function rootCommand(flags: RootFlags): Promise<void> {
-  const logger = createLogger(flags.logLevel, 'p2p-root');
+  const logger = createLogger(flags.logLevel, 'p2p-root', flags.logFormat);
   const out = new Output(process.stdout, flags.json === true);
   try {
     await runRootService({
@@ -49,6 +56,6 @@ export async function rootCommand(flags: RootFlags): Promise<void> {
       onStarted: (server) => report(server, out),
     });
   } catch (error) {
-    throw new CliError(`root failed: ${(error as Error).message}`);
+    throw failure('root failed', error);
   }
 }

@@ -25,7 +25,7 @@ const simple: Record<string, ShellCommand['name']> = {
 /**
  * Parses one shell line. Command names are case-insensitive (`Register`, `SENDMESSAGE`…).
  * `SendMessage` keeps everything after the first space as the text, as the original interface
- * did, so `SendMessage ` (with a space) sends an empty message.
+ * did; a text of nothing or only spaces is refused (the original sent an empty Message).
  */
 export function parseCommand(line: string): ShellCommand {
   const trimmedStart = line.replace(/^\s+/, '').replace(/[\r\n]+$/, '');
@@ -34,7 +34,7 @@ export function parseCommand(line: string): ShellCommand {
   const word = (space < 0 ? trimmedStart : trimmedStart.slice(0, space)).toLowerCase();
   const rest = space < 0 ? undefined : trimmedStart.slice(space + 1);
   if (word === 'sendmessage' || word === 'send') {
-    if (rest === undefined)
+    if (rest === undefined || rest.trim() === '')
       return { name: 'invalid', error: 'SendMessage needs a text: SendMessage <text>' };
     return { name: 'send', text: rest };
   }

@@ -1,12 +1,28 @@
 import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Peer } from '@p2p/peer';
+import { CliError } from '../errors.js';
 import type { Output } from '../output.js';
 import { parseCommand, shellHelp } from './parse-command.js';
 
 export interface ShellIo {
   input: Readable & { isTTY?: boolean };
   output: Writable & { isTTY?: boolean };
+}
+
+export interface ShellOptions {
+  /** How long a command that needs the tree (SendMessage) waits for the peer to join, in ms. */
+  joinTimeoutMs: number;
+}
+
+/** The peer could not join the tree in time for a command that needs it. */
+class NotJoined extends Error {
+  readonly code: string;
+
+  constructor(error: Error & { code?: string }) {
+    super(error.message);
+    this.code = error.code ?? 'ERR_JOIN_TIMEOUT';
+  }
 }
 
 /** Prints the peer's events as they happen. Returns a function that stops printing them. */
@@ -18,8 +34,10 @@ export function reportPeerEvents(peer: Peer, out: Output): () => void {
       { parent },
       parent === null ? 'left the tree (no parent)' : `parent is now ${parent}`,
     );
+  // `from` is the neighbour the Message came through, not its author: protocol v1 carries no
+  // origin, and every node forwards with itself as the source.
   const onMessage = ({ text, from }: { text: string; from: string }) =>
-    out.event('message', { text, from }, `[${from}] ${text}`);
+    out.event('message', { text, via: from }, `[via ${from}] ${text}`);
   const onFailure = ({ reason }: { reason: string }) =>
     out.event(
       'reunion-failure',
@@ -68,9 +86,16 @@ export function reportPeerEvents(peer: Peer, out: Output): () => void {
  * The interactive peer shell: the original commands plus status, neighbours, help and quit. With
  * a terminal it has a prompt, line editing and history, and prints events above the line being
  * typed; without one it reads commands from the input, one per line, until the end.
- * Resolves when the user quits or the input ends.
+ * Resolves when the user quits or the input ends. `SendMessage` in auto mode first waits for the
+ * peer to join the tree; when it cannot within the bound, a script (no terminal) ends with a
+ * CliError, a terminal user gets the error and the prompt back.
  */
-export async function runPeerShell(peer: Peer, io: ShellIo, out: Output): Promise<void> {
+export async function runPeerShell(
+  peer: Peer,
+  io: ShellIo,
+  out: Output,
+  options: ShellOptions,
+): Promise<void> {
   const terminal = io.input.isTTY === true && io.output.isTTY === true && !out.json;
   const rl = createInterface({
     input: io.input,
@@ -79,7 +104,11 @@ export async function runPeerShell(peer: Peer, io: ShellIo, out: Output): Promis
     historySize: 200,
     prompt: 'p2p> ',
   });
-  rl.on('SIGINT', () => rl.close()); // Ctrl-C at the prompt leaves like quit
+  // Ctrl-C at the prompt leaves like quit, ending the line so the terminal's prompt starts afresh.
+  rl.on('SIGINT', () => {
+    if (terminal) io.output.write('\n');
+    rl.close();
+  });
   if (terminal) {
     out.interrupt = (print) => {
       clearLine(io.output, 0);
@@ -91,7 +120,15 @@ export async function runPeerShell(peer: Peer, io: ShellIo, out: Output): Promis
   }
   try {
     for await (const line of rl) {
-      const done = await execute(peer, line, out);
+      let done: boolean;
+      try {
+        done = await execute(peer, line, out, options);
+      } catch (error) {
+        if (!(error instanceof NotJoined)) throw error;
+        out.reply('error', { message: error.message, code: error.code }, `error: ${error.message}`);
+        if (!terminal) throw new CliError(error.message);
+        done = false;
+      }
       if (done) break;
       if (terminal) rl.prompt();
     }
@@ -101,7 +138,22 @@ export async function runPeerShell(peer: Peer, io: ShellIo, out: Output): Promis
   }
 }
 
-async function execute(peer: Peer, line: string, out: Output): Promise<boolean> {
+/** Waits until the peer is in the tree, in auto mode (manual mode: the user joins it). */
+async function inTree(peer: Peer, options: ShellOptions): Promise<void> {
+  if (peer.mode !== 'auto' || peer.status().joined) return;
+  try {
+    await peer.joined({ timeoutMs: options.joinTimeoutMs });
+  } catch (error) {
+    throw new NotJoined(error as Error & { code?: string });
+  }
+}
+
+async function execute(
+  peer: Peer,
+  line: string,
+  out: Output,
+  options: ShellOptions,
+): Promise<boolean> {
   const command = parseCommand(line);
   try {
     switch (command.name) {
@@ -125,6 +177,8 @@ async function execute(peer: Peer, line: string, out: Output): Promise<boolean> 
         return false;
       }
       case 'send': {
+        peer.checkMessage(command.text); // refused at once, not after waiting for the tree
+        await inTree(peer, options);
         const { delivered, failed } = await peer.broadcast(command.text);
         const note =
           delivered === 0 && failed.length === 0 ? ' (no neighbours yet: not in the tree)' : '';
@@ -164,7 +218,9 @@ async function execute(peer: Peer, line: string, out: Output): Promise<boolean> 
       }
     }
   } catch (error) {
-    out.reply('error', { message: (error as Error).message }, `error: ${(error as Error).message}`);
+    if (error instanceof NotJoined) throw error;
+    const { message, code } = error as Error & { code?: string };
+    out.reply('error', { message, ...(code === undefined ? {} : { code }) }, `error: ${message}`);
     return false;
   }
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '@p2p/stream';
 import { DashboardAssets } from './dashboard/assets.js';
 import { dashboardPage } from './dashboard/page.js';
+import { httpListenFailure } from './errors.js';
 import { EventStream } from './event-stream.js';
 
 /** What the admin HTTP server shows; the root server provides it. */
@@ -72,9 +73,11 @@ export class AdminServer {
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const fail = (error: NodeJS.ErrnoException) =>
+        reject(httpListenFailure(`${host}:${port}`, error));
+      server.once('error', fail);
       server.listen(port, host, () => {
-        server.off('error', reject);
+        server.off('error', fail);
         resolve();
       });
     });

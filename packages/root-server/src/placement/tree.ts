@@ -216,6 +216,16 @@ export class TreeGraph {
     return out;
   }
 
+  /**
+   * Removes a registered node that is not in the tree (never placed, or turned off): it is no
+   * longer registered. Returns false, changing nothing, for a node in the tree or an unknown key.
+   */
+  forget(key: string): boolean {
+    const node = this.#nodes.get(key);
+    if (node === undefined || node.alive) return false;
+    return this.#nodes.delete(key);
+  }
+
   /** The parent's key; null for the root, a node not in the tree, or an unknown key. */
   parentOf(key: string): string | null {
     return this.#lookup(key)?.parent?.key ?? null;

@@ -140,6 +140,27 @@ export class Registry {
     return off;
   }
 
+  /**
+   * Forgets the registrations of nodes out of the tree (turned off, or never placed) and not heard
+   * from for more than `forgetAfter` ms before `now`, in the store first (one transaction), and
+   * returns their keys. Nodes in the tree are never forgotten: the sweep turns silent ones off
+   * first. A forgotten node that comes back must register again. O(registered nodes).
+   */
+  forget(now: number, forgetAfter: number): string[] {
+    this.#check();
+    const silent: string[] = [];
+    for (const node of this.#tree.nodes()) {
+      if (!node.alive && now - node.lastSeen > forgetAfter) silent.push(node.address);
+    }
+    if (silent.length === 0) return silent;
+    this.#store.forget(silent);
+    for (const key of silent) {
+      this.#tree.forget(key);
+      this.#dirty.delete(key);
+    }
+    return silent;
+  }
+
   /** Turns off `address` and its subtree, persists it, and returns the keys turned off. */
   turnOff(address: string): string[] {
     this.#check();

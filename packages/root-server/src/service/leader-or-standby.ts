@@ -74,7 +74,10 @@ export async function runLeaderOrStandby(options: LeaderOrStandbyOptions): Promi
     logger.info({ term, address: server.address }, 'leading');
     onStarted?.(server);
     const lost = once(leadership, 'lost').then(([error]) => error as Error);
-    const stopped = once(signal, 'abort').then(() => undefined);
+    // The signal may have come while the root was starting: 'abort' is not sent twice.
+    const stopped = signal.aborted
+      ? Promise.resolve(undefined)
+      : once(signal, 'abort').then(() => undefined);
     const cause = await Promise.race([lost, stopped]);
     if (cause !== undefined) {
       reason = `lost the database (${cause.message})`;

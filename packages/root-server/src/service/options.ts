@@ -1,8 +1,8 @@
-import type { Framing } from '@p2p/codec';
+import { type Framing, parseAddress } from '@p2p/codec';
 import { fastTimings } from '@p2p/peer';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { RootServerOptions } from '../root-server.js';
-import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { DEFAULT_FORGET_AFTER, type RootServerOptions } from '../root-server.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 
 /** The flags of the root service as commander parses them. */
 export interface RootServiceFlags {
@@ -19,13 +19,42 @@ export interface RootServiceFlags {
   maxRegistered: number;
   refuseUnplacedJoins?: boolean;
   standby?: boolean;
+  forgetAfter: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
+}
+
+/**
+ * A parser that checks a `HOST:PORT` flag when it is parsed, so that a bad value is bad usage
+ * named with its flag or environment variable; `keywords` are accepted as they are.
+ */
+function addressFlag(example: string, ...keywords: string[]) {
+  const hint = `expected HOST:PORT, e.g. ${example}${keywords.map((k) => `, or '${k}'`).join('')}`;
+  return (value: string): string => {
+    if (keywords.includes(value)) return value;
+    try {
+      parseAddress(value);
+    } catch {
+      throw new InvalidArgumentError(hint);
+    }
+    return value;
+  };
 }
 
 function milliseconds(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new InvalidArgumentError('expected a whole number of milliseconds, at least 1');
+  return n;
+}
+
+function forgetTime(value: string): number {
+  if (value === 'never') return Number.POSITIVE_INFINITY;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(
+      "expected a whole number of milliseconds, at least 1 (86400000 is a day), or 'never'",
+    );
   return n;
 }
 
@@ -47,16 +76,21 @@ function windowSize(value: string): number {
  * Adds the root service's flags, each with its environment variable, to a command. Shared by
  * `p2p-root` and `p2p root`, so both take the same flags.
  */
-export function addRootServiceOptions(command: Command): Command {
+export function addRootServiceOptions(
+  command: Command,
+  defaults: { logLevel?: LogLevel } = {},
+): Command {
   return command
     .addOption(
       new Option('--listen <host:port>', 'address of the root TCP server')
         .env('P2P_LISTEN')
+        .argParser(addressFlag('127.0.0.1:5353'))
         .default('127.0.0.1:5353'),
     )
     .addOption(
       new Option('--http <host:port>', "address of the admin HTTP server ('off' for none)")
         .env('P2P_HTTP')
+        .argParser(addressFlag('127.0.0.1:8080', 'off'))
         .default('127.0.0.1:8080'),
     )
     .addOption(
@@ -133,10 +167,28 @@ export function addRootServiceOptions(command: Command): Command {
       ).env('P2P_STANDBY'),
     )
     .addOption(
-      new Option('--log-level <level>', 'log level (JSON logs on standard error)')
+      new Option(
+        '--forget-after <ms>',
+        "forget registrations of nodes out of the tree and silent this long ('never': keep them)",
+      )
+        .env('P2P_FORGET_AFTER')
+        .argParser(forgetTime)
+        .default(DEFAULT_FORGET_AFTER, '86400000, a day'),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level (logs go to standard error)')
         .choices(LOG_LEVELS)
         .env('P2P_LOG_LEVEL')
-        .default('info'),
+        .default(defaults.logLevel ?? 'info'),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        "logs as JSON lines, or 'pretty' readable lines; 'auto': pretty on a terminal",
+      )
+        .choices(LOG_FORMATS)
+        .env('P2P_LOG_FORMAT')
+        .default('auto'),
     );
 }
 
@@ -160,5 +212,6 @@ export function rootServerOptionsFrom(
     ...(flags.sourceIpCheck === 'auto' ? {} : { verifySourceIp: flags.sourceIpCheck === 'on' }),
     maxRegistered: flags.maxRegistered,
     refuseUnplacedJoins: flags.refuseUnplacedJoins === true,
+    forgetAfter: flags.forgetAfter,
   };
 }

@@ -21,60 +21,75 @@ export interface RunRootServiceOptions extends RootServerOptions {
 /**
  * Runs a root until SIGINT or SIGTERM, then shuts it down gracefully: stop accepting, close the
  * sockets, flush and close the store. Resolves when it has stopped; rejects if it cannot start
- * or cannot stop within the shutdown timeout.
+ * or cannot stop within the shutdown timeout. Made for a process that ends with the root: from
+ * then on SIGINT and SIGTERM are ignored (see `ignoreLateSignal`).
  */
 export async function runRootService(options: RunRootServiceOptions): Promise<void> {
   const { logger, onStarted, shutdownTimeout = 5_000, standby = false, ...rootOptions } = options;
-  if (standby) {
-    const { store } = rootOptions;
-    if (typeof store !== 'string' || !isPostgresUrl(store)) {
-      throw new RootStoreError(
-        'ERR_STORE_OPEN',
-        typeof store === 'string' ? store : '',
-        'a standby root needs a postgres:// database (--db) shared with the other roots',
-      );
-    }
-    const controller = new AbortController();
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      logger.info({ signal }, 'shutting down');
-      controller.abort();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    try {
+  const standbyStore = standby ? standbyUrl(rootOptions.store) : undefined;
+  // Listening from the start: a Ctrl-C while the root starts stops it as soon as it has started.
+  // A Ctrl-C reaches every process of the terminal's group, and a runner in between (pnpm)
+  // forwards it once more: a second signal must not cut the graceful shutdown short.
+  const controller = new AbortController();
+  const requested = new Promise<void>((resolve) => {
+    controller.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return logger.debug({ signal }, 'already shutting down');
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    if (standbyStore !== undefined) {
       await runLeaderOrStandby({
         ...rootOptions,
-        store,
+        store: standbyStore,
         logger,
         signal: controller.signal,
         ...(onStarted === undefined ? {} : { onStarted }),
       });
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      return;
     }
-    return;
+    const server = await RootServer.start({ ...rootOptions, logger });
+    onStarted?.(server);
+    await requested;
+    await closeWithin(server, shutdownTimeout);
+  } finally {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.off(signal, stop);
+      if (!process.listeners(signal).includes(ignoreLateSignal))
+        process.on(signal, ignoreLateSignal);
+    }
   }
-  const server = await RootServer.start({ ...rootOptions, logger });
-  onStarted?.(server);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      logger.info({ signal }, 'shutting down');
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+}
+
+/** The shared database of a standby root: only a `postgres://` URL can be shared. */
+function standbyUrl(store: RootServerOptions['store']): string {
+  if (typeof store === 'string' && isPostgresUrl(store)) return store;
+  throw new RootStoreError(
+    'ERR_STORE_OPEN',
+    typeof store === 'string' ? store : '',
+    'a standby root needs a postgres:// database (--db) shared with the other roots',
+  );
+}
+
+/**
+ * Left installed once the root has stopped (one listener per signal, however many roots ran): a
+ * runner such as pnpm forwards the Ctrl-C it also received, sometimes after the root has already
+ * shut down, and the process must still end with its own exit code rather than by the signal
+ * (which the runner reports as "ELIFECYCLE Command failed"). The process is ending anyway.
+ */
+function ignoreLateSignal(): void {}
+
+/** Closes the server, or rejects when that takes longer than `ms`. */
+async function closeWithin(server: RootServer, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`shutdown took longer than ${shutdownTimeout} ms`)),
-      shutdownTimeout,
-    );
+    timer = setTimeout(() => reject(new Error(`shutdown took longer than ${ms} ms`)), ms);
     timer.unref();
   });
   try {

@@ -29,6 +29,11 @@ export class MemoryStore implements Store {
     for (const position of positions) this.#write(position);
   }
 
+  forget(addresses: Iterable<string>): void {
+    this.#check();
+    for (const address of addresses) this.#rows.delete(address);
+  }
+
   load(): StoredNode[] {
     this.#check();
     return [...this.#rows.values()].map((row) => ({ ...row }));

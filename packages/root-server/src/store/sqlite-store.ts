@@ -56,7 +56,9 @@ export class SqliteStore implements Store {
   readonly #insert: Database.Statement<[string, number, number]>;
   readonly #update: Database.Statement<[string | null, number, number, string]>;
   readonly #select: Database.Statement<[], Row>;
+  readonly #delete: Database.Statement<[string]>;
   readonly #updateMany: (positions: Iterable<NodePosition>) => void;
+  readonly #deleteMany: (addresses: Iterable<string>) => void;
   #closed = false;
 
   /**
@@ -110,6 +112,7 @@ export class SqliteStore implements Store {
       this.#select = db.prepare<[], Row>(
         'SELECT address, registered_at, parent, alive, last_seen FROM nodes ORDER BY rowid',
       );
+      this.#delete = db.prepare<[string]>('DELETE FROM nodes WHERE address = ?');
     } catch (error) {
       db.close();
       throw this.#error(error, 'open');
@@ -117,6 +120,10 @@ export class SqliteStore implements Store {
     const update = this.#update;
     this.#updateMany = db.transaction((positions: Iterable<NodePosition>) => {
       for (const p of positions) update.run(p.parent, p.alive ? 1 : 0, p.lastSeen, p.address);
+    });
+    const remove = this.#delete;
+    this.#deleteMany = db.transaction((addresses: Iterable<string>) => {
+      for (const address of addresses) remove.run(address);
     });
     this.#db = db;
   }
@@ -157,6 +164,15 @@ export class SqliteStore implements Store {
       this.#updateMany(positions);
     } catch (error) {
       throw this.#error(error, 'write positions to');
+    }
+  }
+
+  forget(addresses: Iterable<string>): void {
+    this.#check();
+    try {
+      this.#deleteMany(addresses);
+    } catch (error) {
+      throw this.#error(error, 'forget nodes in');
     }
   }
 

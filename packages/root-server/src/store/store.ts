@@ -32,6 +32,11 @@ export interface Store {
   setPosition(position: NodePosition): void;
   /** Persists several positions atomically (one transaction), e.g. a subtree turned off. */
   setPositions(positions: Iterable<NodePosition>): void;
+  /**
+   * Removes the registrations of `addresses` (with their positions) atomically, one transaction.
+   * Unknown addresses are ignored. A forgotten address that registers again is a new node.
+   */
+  forget(addresses: Iterable<string>): void;
   /** Every registered node, in order of registration. */
   load(): StoredNode[];
   /** Releases the store (and its file). Idempotent. */

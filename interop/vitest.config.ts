@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    // Scenarios wait on the reference's own timers (its main loop acts every 2 s, its peers give
+    // up on a parent after 38 s); each is bounded by its test timeout.
+    testTimeout: 150_000,
+    hookTimeout: 30_000,
+    // Scenarios spend their time waiting, not computing, and share no ports: run every file at
+    // once so the suite takes as long as its longest scenario.
+    fileParallelism: true,
+    maxWorkers: 8,
+  },
+});
