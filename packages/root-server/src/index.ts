@@ -39,7 +39,11 @@ export {
   rootServerOptionsFrom,
 } from './service/options.js';
 export { type RunRootServiceOptions, runRootService } from './service/run.js';
-export { RootStoreError, type RootStoreErrorCode } from './store/errors.js';
+export {
+  ROOT_STORE_ERROR_CODES,
+  RootStoreError,
+  type RootStoreErrorCode,
+} from './store/errors.js';
 export { MemoryStore } from './store/memory-store.js';
 export { openStore } from './store/open-store.js';
 export {

@@ -157,6 +157,7 @@ describePostgres('PostgresStore', (cluster) => {
     for (const write of [
       () => old.register('10.0.0.2:1', 2),
       () => old.setPosition({ address: '10.0.0.1:1', parent: 'r:1', alive: true, lastSeen: 3 }),
+      () => old.forget(['10.0.0.1:1']),
     ]) {
       expect(write).toThrow(expect.objectContaining({ code: 'ERR_STORE_FENCED' }));
     }

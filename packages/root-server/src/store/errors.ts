@@ -14,17 +14,19 @@
  * | `ERR_STORE_AUTH` | the PostgreSQL server refused the credentials | fix the user and password in the URL |
  * | `ERR_STORE_FENCED` | another root leads the PostgreSQL database now (a newer term) | none: this root must stop leading |
  */
-export type RootStoreErrorCode =
-  | 'ERR_STORE_OPEN'
-  | 'ERR_STORE_CORRUPT'
-  | 'ERR_STORE_READONLY'
-  | 'ERR_STORE_LOCKED'
-  | 'ERR_STORE_VERSION'
-  | 'ERR_STORE_CLOSED'
-  | 'ERR_STORE_IO'
-  | 'ERR_STORE_UNREACHABLE'
-  | 'ERR_STORE_AUTH'
-  | 'ERR_STORE_FENCED';
+export const ROOT_STORE_ERROR_CODES = [
+  'ERR_STORE_OPEN',
+  'ERR_STORE_CORRUPT',
+  'ERR_STORE_READONLY',
+  'ERR_STORE_LOCKED',
+  'ERR_STORE_VERSION',
+  'ERR_STORE_CLOSED',
+  'ERR_STORE_IO',
+  'ERR_STORE_UNREACHABLE',
+  'ERR_STORE_AUTH',
+  'ERR_STORE_FENCED',
+] as const;
+export type RootStoreErrorCode = (typeof ROOT_STORE_ERROR_CODES)[number];
 
 /** The only error a store throws. `cause` holds the underlying error, when there is one. */
 export class RootStoreError extends Error {

@@ -21,6 +21,7 @@ export type PostgresRequest =
     }
   | { op: 'register'; session: string; address: string; now: number }
   | { op: 'positions'; session: string; positions: NodePosition[] }
+  | { op: 'forget'; session: string; addresses: string[] }
   | { op: 'load'; session: string }
   | { op: 'version'; session: string }
   | { op: 'close'; session: string };

@@ -141,6 +141,11 @@ export class PostgresStore implements Store {
     this.#request<null>({ op: 'positions', session: this.#session, positions: rows });
   }
 
+  forget(addresses: Iterable<string>): void {
+    this.#check();
+    this.#request<null>({ op: 'forget', session: this.#session, addresses: [...addresses] });
+  }
+
   load(): StoredNode[] {
     this.#check();
     return this.#request<StoredNode[]>({ op: 'load', session: this.#session });

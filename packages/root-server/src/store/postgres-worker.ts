@@ -189,6 +189,22 @@ async function handle(request: PostgresRequest): Promise<PostgresValue> {
       session.checkTerm(rows[0]?.term);
       return null;
     }
+    case 'forget': {
+      const { addresses } = request;
+      if (addresses.length === 0) return null;
+      // One statement: atomic, and one round trip whatever the batch's size.
+      const session = sessionOf(request.session);
+      const guard = fence(session, 2);
+      const { rows } = await session.query<{ term: string | null }>(
+        `${guard.with}, removed AS (
+           DELETE FROM p2p_root_nodes WHERE address = ANY($1::text[]) AND ${guard.holds}
+           RETURNING 1)
+         SELECT (SELECT term FROM fence) AS term, (SELECT count(*) FROM removed) AS removed`,
+        [addresses, ...(session.term === 0 ? [] : [session.term])],
+      );
+      session.checkTerm(rows[0]?.term);
+      return null;
+    }
     case 'load': {
       const { rows } = await sessionOf(request.session).query<NodeRow>(
         'SELECT address, registered_at, parent, alive, last_seen FROM p2p_root_nodes ORDER BY id',
@@ -222,6 +238,7 @@ const DOING: Record<PostgresRequest['op'], string> = {
   open: 'open',
   register: 'register a node in',
   positions: 'write positions to',
+  forget: 'forget nodes in',
   load: 'read',
   version: 'read',
   close: 'close',
