@@ -3,7 +3,7 @@
  * loopback port with its unix socket in that folder, stopped by its pid and removed at the end.
  * Running as root (CI), both run as the `postgres` OS user, which owns the folder.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -77,6 +77,7 @@ export class PostgresCluster {
   #server: ChildProcess;
   #exited: Promise<void>;
   #databases = 0;
+  #frozen: number[] = [];
 
   /** Kills the server if the test process exits without stopping it (a crash, a bail-out). */
   readonly #killOnExit = () => {
@@ -165,6 +166,36 @@ export class PostgresCluster {
     }
   }
 
+  /**
+   * Freezes the server and every backend (SIGSTOP, by pid): connections stay open and nothing
+   * answers, as with a database host lost behind a network partition. {@link thaw} undoes it.
+   */
+  freeze(): void {
+    const pids = [this.pid];
+    for (let i = 0; i < pids.length; i++) {
+      const children = spawnSync('pgrep', ['-P', String(pids[i])], { encoding: 'utf8' });
+      pids.push(
+        ...children.stdout
+          .split('\n')
+          .filter((line) => line !== '')
+          .map(Number),
+      );
+    }
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    this.#frozen = pids;
+  }
+
+  /** Lets a frozen server run on. */
+  thaw(): void {
+    for (const pid of this.#frozen.splice(0)) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+
   /** Starts the server again on its data and port after {@link pause}. */
   async resume(): Promise<void> {
     const server = await this.#launch();
@@ -220,6 +251,7 @@ export class PostgresCluster {
   /** Stops the server (fast shutdown, by pid) and removes the folder. */
   async stop(): Promise<void> {
     process.off('exit', this.#killOnExit);
+    this.thaw();
     await this.pause();
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -217,4 +217,37 @@ describePostgres('PostgresStore', (cluster) => {
     expect(failures.every((code) => code === 'ERR_STORE_UNREACHABLE')).toBe(true);
     expect(store.load().map((row) => row.address)).toEqual(['10.0.0.1:1', '10.0.0.2:1']);
   });
+  it('a server that stops answering holds one call for the bound; the next fail at once until it answers again', async () => {
+    const url = await cluster().createDatabase();
+    const store = open(url, { timeout: 500 });
+    store.register('10.0.0.1:1', 1);
+    const failures: Array<{ code: string; message: string }> = [];
+    cluster().freeze();
+    try {
+      for (const address of ['10.0.0.2:1', '10.0.0.3:1', '10.0.0.4:1']) {
+        try {
+          store.register(address, 2);
+        } catch (error) {
+          const { code, message } = error as RootStoreError;
+          failures.push({ code, message });
+        }
+      }
+    } finally {
+      cluster().thaw();
+    }
+    expect(failures.map((failure) => failure.code)).toEqual(Array(3).fill('ERR_STORE_UNREACHABLE'));
+    expect(failures[0]?.message).toContain('did not answer');
+    for (const later of failures.slice(1)) expect(later.message).toContain('calls fail at once');
+    // Connected again in the background: a call succeeds within a few attempts.
+    let registered = false;
+    for (const deadline = Date.now() + 15_000; !registered && Date.now() < deadline; ) {
+      try {
+        registered = store.register('10.0.0.9:1', 9);
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    expect(registered).toBe(true);
+    expect(store.load().map((row) => row.address)).toEqual(['10.0.0.1:1', '10.0.0.9:1']);
+  }, 30_000);
 });

@@ -1,4 +1,5 @@
 /** The worker's side of one `PostgresStore`: its connection, its lock and its term. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { RootStoreErrorCode } from './errors.js';
 import { LOCK_KEY } from './postgres-migrations.js';
@@ -13,13 +14,24 @@ export class StoreFailure extends Error {
   }
 }
 
-/** One store's connection, opened again on the next call when it was lost. */
+/** How often (ms) a session whose server stopped answering tries to connect again. */
+const RECONNECT_EVERY = 1_000;
+
+/**
+ * One store's connection, opened again on the next call when it was lost. A call that waited the
+ * whole bound for the server (a host that does not answer) marks the server silent: until a
+ * connection opened in the background succeeds, calls fail at once instead of each holding the
+ * root's event loop for the bound again.
+ */
 export class Session {
   readonly #url: string;
   readonly #label: string;
   readonly #timeout: number;
   readonly #lockTimeout: number | null;
   #client: pg.Client | undefined;
+  /** Why the server is taken for silent, while it is. */
+  #silent: Error | undefined;
+  #closed = false;
   /** The term this store writes in (set at open); writes fail once the database has a newer. */
   term = 0;
 
@@ -35,40 +47,80 @@ export class Session {
   }
 
   /** Runs `sql` on the connection, connecting (and taking the lock) first when needed. */
-  async query<R extends pg.QueryResultRow>(
-    sql: string,
-    values?: unknown[],
-  ): Promise<pg.QueryResult<R>> {
-    const client = await this.#connect();
-    try {
-      return await client.query<R>(sql, values);
-    } catch (error) {
-      // A statement refused by the server leaves the connection usable; anything else (lost
-      // connection, client-side timeout) leaves it in doubt: drop it, the next call reconnects.
-      if (!isServerError(error)) await this.#drop(client);
-      throw error;
-    }
+  query<R extends pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.#bounded(async () => {
+      const client = await this.#connect();
+      try {
+        return await client.query<R>(sql, values);
+      } catch (error) {
+        // A statement refused by the server leaves the connection usable; anything else (lost
+        // connection, client-side timeout) leaves it in doubt: drop it, the next call reconnects.
+        if (!isServerError(error)) await this.#drop(client);
+        throw error;
+      }
+    });
   }
 
   /**
    * Runs `work` in one transaction on one connection: a connection lost half-way fails the whole
    * transaction instead of carrying on, outside it, on a new connection.
    */
-  async transaction<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = await this.#connect();
+  transaction<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    return this.#bounded(async () => {
+      const client = await this.#connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        if (isServerError(error)) await client.query('ROLLBACK').catch(() => {});
+        else await this.#drop(client);
+        throw error;
+      }
+    });
+  }
+
+  /** Fails at once while the server is silent; notices a call that waited the whole bound. */
+  async #bounded<T>(call: () => Promise<T>): Promise<T> {
+    if (this.#silent !== undefined) {
+      throw new StoreFailure(
+        'ERR_STORE_UNREACHABLE',
+        `the root database ${this.#label} is not answering (${this.#silent.message}); calls fail at once until a connection succeeds (tried every ${RECONNECT_EVERY} ms in the background): check that PostgreSQL runs and is reachable`,
+      );
+    }
+    const started = performance.now();
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
+      return await call();
     } catch (error) {
-      if (isServerError(error)) await client.query('ROLLBACK').catch(() => {});
-      else await this.#drop(client);
+      const waitedTheBound = performance.now() - started >= this.#timeout;
+      if (waitedTheBound && !isServerError(error) && !(error instanceof StoreFailure))
+        this.#reconnectInBackground(error as Error);
       throw error;
     }
   }
 
+  /** Takes the server for silent and connects again in the background until it answers. */
+  #reconnectInBackground(reason: Error): void {
+    this.#silent = reason;
+    void (async () => {
+      while (!this.#closed) {
+        await sleep(RECONNECT_EVERY);
+        if (this.#closed) return;
+        try {
+          const client = await this.#connect();
+          if (this.#closed) await this.#drop(client);
+          this.#silent = undefined;
+          return;
+        } catch (error) {
+          this.#silent = error as Error;
+        }
+      }
+    })();
+  }
+
   async close(): Promise<void> {
+    this.#closed = true;
     const client = this.#client;
     if (client !== undefined) await this.#drop(client);
   }
