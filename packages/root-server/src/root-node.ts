@@ -134,7 +134,10 @@ export class RootNode extends TreeNode<RootNodeEvents> {
       this.drop('spoofed-source', packet, from);
       return;
     }
-    if (!claimsNode) return super.onControl(packet, from, remote);
+    if (!claimsNode) {
+      super.onControl(packet, from, remote);
+      return;
+    }
     try {
       if (packet.kind === 'register-request') this.#onRegister(packet.address, packet, from);
       else this.#onAdvertise(packet, from);
