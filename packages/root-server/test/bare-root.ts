@@ -48,3 +48,18 @@ export function receivedKind(raw: { node: StreamNode; received: Packet[] }, kind
     10_000,
   );
 }
+
+/** Resolves once `root` has dropped `count` packets for `reason`. */
+export function dropsOf(
+  root: RootNode,
+  reason: keyof RootNode['counters']['dropped'],
+  count: number,
+) {
+  return until(
+    `${count} drop(s) for ${reason}`,
+    () => root.counters.dropped[reason] === count,
+    [root],
+    ['dropped'],
+    10_000,
+  );
+}

@@ -1,8 +1,7 @@
 import type { Packet } from '@p2p/codec';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryStore, type NodePosition, type RootNode, RootStoreError } from '../src/index.js';
-import { bareRoot, closers, rawNode, receivedKind } from './bare-root.js';
-import { until } from './wait.js';
+import { MemoryStore, type NodePosition, RootStoreError } from '../src/index.js';
+import { bareRoot, closers, dropsOf, rawNode, receivedKind } from './bare-root.js';
 
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
@@ -29,16 +28,6 @@ class FailingStore extends MemoryStore {
   }
 }
 
-function storeFailures(root: RootNode, count: number) {
-  return until(
-    `${count} request(s) the store could not record`,
-    () => root.counters.dropped['store-failed'] === count,
-    [root],
-    ['dropped'],
-    10_000,
-  );
-}
-
 describe('a store that fails under a running root', () => {
   it('leaves that Register or Advertise unanswered, and answers again once the store is back', async () => {
     const store = new FailingStore();
@@ -53,14 +42,14 @@ describe('a store that fails under a running root', () => {
 
     store.failing = true;
     await node.node.send(root.address, register);
-    await storeFailures(root, 1);
+    await dropsOf(root, 'store-failed', 1);
     store.failing = false;
     await node.node.send(root.address, register);
     await receivedKind(node, 'register-response');
 
     store.failing = true;
     await node.node.send(root.address, advertise);
-    await storeFailures(root, 2);
+    await dropsOf(root, 'store-failed', 2);
     expect(node.received.map((packet) => packet.kind)).toEqual(['register-response']);
     store.failing = false;
     await node.node.send(root.address, advertise);

@@ -37,6 +37,25 @@ function fence(session: Session, n: number): { with: string; holds: string } {
       };
 }
 
+/**
+ * Runs one write behind the fence: `write` gets the condition that holds while this store's term
+ * is the database's (its parameter follows `values`). One statement: atomic, and one round trip
+ * whatever the batch's size. Fails with ERR_STORE_FENCED when another root leads now.
+ */
+async function fencedWrite(
+  session: Session,
+  write: (holds: string) => string,
+  values: unknown[],
+): Promise<void> {
+  const guard = fence(session, values.length + 1);
+  const { rows } = await session.query<{ term: string | null }>(
+    `${guard.with}, written AS (${write(guard.holds)} RETURNING 1)
+     SELECT (SELECT term FROM fence) AS term, (SELECT count(*) FROM written) AS written`,
+    [...values, ...(session.term === 0 ? [] : [session.term])],
+  );
+  session.checkTerm(rows[0]?.term);
+}
+
 const sessions = new Map<string, Session>();
 
 function sessionOf(id: string): Session {
@@ -166,43 +185,30 @@ async function handle(request: PostgresRequest): Promise<PostgresValue> {
     case 'positions': {
       const { positions } = request;
       if (positions.length === 0) return null;
-      // One statement: atomic, and one round trip whatever the batch's size.
-      const session = sessionOf(request.session);
-      const guard = fence(session, 5);
-      const { rows } = await session.query<{ term: string | null }>(
-        `${guard.with}, written AS (
-           UPDATE p2p_root_nodes AS n
+      await fencedWrite(
+        sessionOf(request.session),
+        (holds) => `UPDATE p2p_root_nodes AS n
               SET parent = v.parent, alive = v.alive, last_seen = v.last_seen
              FROM unnest($1::text[], $2::text[], $3::boolean[], $4::float8[])
                AS v(address, parent, alive, last_seen)
-            WHERE n.address = v.address AND ${guard.holds}
-           RETURNING 1)
-         SELECT (SELECT term FROM fence) AS term, (SELECT count(*) FROM written) AS written`,
+            WHERE n.address = v.address AND ${holds}`,
         [
           positions.map((p) => p.address),
           positions.map((p) => p.parent),
           positions.map((p) => p.alive),
           positions.map((p) => p.lastSeen),
-          ...(session.term === 0 ? [] : [session.term]),
         ],
       );
-      session.checkTerm(rows[0]?.term);
       return null;
     }
     case 'forget': {
       const { addresses } = request;
       if (addresses.length === 0) return null;
-      // One statement: atomic, and one round trip whatever the batch's size.
-      const session = sessionOf(request.session);
-      const guard = fence(session, 2);
-      const { rows } = await session.query<{ term: string | null }>(
-        `${guard.with}, removed AS (
-           DELETE FROM p2p_root_nodes WHERE address = ANY($1::text[]) AND ${guard.holds}
-           RETURNING 1)
-         SELECT (SELECT term FROM fence) AS term, (SELECT count(*) FROM removed) AS removed`,
-        [addresses, ...(session.term === 0 ? [] : [session.term])],
+      await fencedWrite(
+        sessionOf(request.session),
+        (holds) => `DELETE FROM p2p_root_nodes WHERE address = ANY($1::text[]) AND ${holds}`,
+        [addresses],
       );
-      session.checkTerm(rows[0]?.term);
       return null;
     }
     case 'load': {
