@@ -66,7 +66,9 @@ let call: ((request: PostgresRequest) => PostgresReply<PostgresValue>) | undefin
  * the root answers `RESACK`): the connection lives in a worker thread and each call waits for
  * its answer, bounded by `timeout`. Every write is committed with the server's
  * `synchronous_commit` (on by default: durable when the call returns). A lost connection fails
- * that call (`ERR_STORE_UNREACHABLE`) and is opened again by the next one.
+ * that call (`ERR_STORE_UNREACHABLE`) and is opened again by the next one; after a call that
+ * waited the whole `timeout` (a server that does not answer), calls fail at once until a
+ * connection opened in the background succeeds, so the caller is held once per outage.
  *
  * Opening fails with a {@link RootStoreError} whose message says what to do:
  * `ERR_STORE_UNREACHABLE`, `ERR_STORE_AUTH`, `ERR_STORE_OPEN` (no such database, bad URL),
