@@ -19,6 +19,7 @@ export type DropReason =
   | 'rate-limited'
   | 'spoofed-source'
   | 'registry-full'
+  | 'store-failed'
   | 'too-large-for-neighbour';
 
 export const dropReasons: readonly DropReason[] = [
@@ -39,6 +40,7 @@ export const dropReasons: readonly DropReason[] = [
   'rate-limited',
   'spoofed-source',
   'registry-full',
+  'store-failed',
   'too-large-for-neighbour',
 ];
 

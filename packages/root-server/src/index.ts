@@ -1,6 +1,6 @@
 export { AdminServer, type AdminSource } from './http/admin-server.js';
 export { AdminHttpError, type AdminHttpErrorCode } from './http/errors.js';
-export { createMetrics, type RootMetrics, type RootStats } from './metrics.js';
+export { addRoleMetrics, createMetrics, type RootMetrics, type RootStats } from './metrics.js';
 export { type PlaceOptions, TreeGraph, type TreeNodeView } from './placement/tree.js';
 export { Registry, type RegistryOptions, type RestoreReport } from './registry/registry.js';
 export {
@@ -24,6 +24,7 @@ export {
   exitCodeFor,
   USAGE_ERROR_CODES,
 } from './service/exit-codes.js';
+export { type LeaderOrStandbyOptions, runLeaderOrStandby } from './service/leader-or-standby.js';
 export {
   createLogger,
   LOG_FORMATS,
@@ -38,7 +39,23 @@ export {
   rootServerOptionsFrom,
 } from './service/options.js';
 export { type RunRootServiceOptions, runRootService } from './service/run.js';
-export { RootStoreError, type RootStoreErrorCode } from './store/errors.js';
+export {
+  ROOT_STORE_ERROR_CODES,
+  RootStoreError,
+  type RootStoreErrorCode,
+} from './store/errors.js';
 export { MemoryStore } from './store/memory-store.js';
+export { openStore } from './store/open-store.js';
+export {
+  type LeadershipEvents,
+  type LeadershipOptions,
+  PostgresLeadership,
+} from './store/postgres-leadership.js';
+export { POSTGRES_MIGRATIONS, type PostgresMigration } from './store/postgres-migrations.js';
+export {
+  isPostgresUrl,
+  PostgresStore,
+  type PostgresStoreOptions,
+} from './store/postgres-store.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
 export type { NodePosition, Store, StoredNode } from './store/store.js';

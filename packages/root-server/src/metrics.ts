@@ -16,6 +16,32 @@ export interface RootStats {
   counters: NodeCounters;
 }
 
+/**
+ * Adds the role of a root that shares a PostgreSQL database: `p2p_root_leader` (1 leading, 0
+ * standby) and `p2p_root_term` (the term it leads in, or the last it saw).
+ */
+export function addRoleMetrics(
+  registry: Registry,
+  read: () => { role: 'leader' | 'standby'; term: number },
+): void {
+  new Gauge({
+    name: 'p2p_root_leader',
+    help: '1 while this root leads its database, 0 while it is a standby',
+    registers: [registry],
+    collect() {
+      this.set(read().role === 'leader' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'p2p_root_term',
+    help: 'The term this root leads in (as a standby: the last it led in, 0 if none)',
+    registers: [registry],
+    collect() {
+      this.set(read().term);
+    },
+  });
+}
+
 /** Sets a counter to a running total kept elsewhere (the node's own counters). */
 function setTotal(counter: Counter<string>, value: number, labels?: Record<string, string>): void {
   if (labels === undefined) counter.inc(value);

@@ -14,6 +14,7 @@ import {
   type TreeNodeOptions,
 } from '@p2p/peer';
 import type { Registry } from './registry/registry.js';
+import { RootStoreError } from './store/errors.js';
 
 /** Why the root turned nodes off. */
 export type TurnOffCause = 'timeout' | 'unreachable';
@@ -139,15 +140,23 @@ export class RootNode extends TreeNode<RootNodeEvents> {
       this.drop('spoofed-source', packet, from);
       return;
     }
-    if (packet.kind === 'register-request') {
-      this.#onRegister(packet.address, packet, from);
+    if (!claimsNode) {
+      super.onControl(packet, from, remote);
       return;
     }
-    if (packet.kind === 'advertise-request') {
-      this.#onAdvertise(packet, from);
-      return;
+    try {
+      if (packet.kind === 'register-request') this.#onRegister(packet.address, packet, from);
+      else this.#onAdvertise(packet, from);
+    } catch (error) {
+      if (!(error instanceof RootStoreError)) throw error;
+      // Left unanswered (no RESACK for a registration that is not durable): the node asks again,
+      // and by then the store may be back. The root itself carries on.
+      this.logger.error(
+        { node: from, code: error.code, err: error.message },
+        `${packet.kind === 'register-request' ? 'Register' : 'Advertise'} not answered: the store failed`,
+      );
+      this.drop('store-failed', packet, from);
     }
-    super.onControl(packet, from, remote);
   }
 
   /** The top of the tree answers a hello instead of relaying it (5.6.3). */

@@ -10,11 +10,11 @@ import {
 } from '@p2p/peer';
 import { type Logger, StreamNode, type StreamNodeOptions, silentLogger } from '@p2p/stream';
 import { AdminServer, type AdminSource } from './http/admin-server.js';
-import { createMetrics, type RootMetrics } from './metrics.js';
+import { addRoleMetrics, createMetrics, type RootMetrics } from './metrics.js';
 import { RateMeter } from './rate-meter.js';
 import { Registry } from './registry/registry.js';
 import { RootNode, type RootNodeEvents } from './root-node.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
 export interface RootServerOptions {
@@ -22,7 +22,7 @@ export interface RootServerOptions {
   listen: string | Address;
   /** The admin HTTP address (port 0: the OS picks); null for none. Default '127.0.0.1:0'. */
   http?: string | null;
-  /** A SQLite file path, ':memory:' (the default), or a Store. */
+  /** A SQLite file path, ':memory:' (the default), a `postgres://` URL, or a Store. */
   store?: string | Store;
   /** Timers in ms, or 'reference' (default) / 'fast'. */
   timings?: Partial<Timings> | TimingProfile;
@@ -41,6 +41,11 @@ export interface RootServerOptions {
   maxRegistered?: number;
   /** Refuse Joins the root did not arrange (default false). */
   refuseUnplacedJoins?: boolean;
+  /**
+   * The term this root leads its PostgreSQL database in, when several roots share it: `/healthz`
+   * and `/metrics` then show it as the leader.
+   */
+  leaderTerm?: number;
   /**
    * Forget the registration of a node out of the tree and not heard from for this long (ms).
    * Default {@link DEFAULT_FORGET_AFTER} (a day); Infinity keeps every registration.
@@ -92,6 +97,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
   readonly #logger: Logger;
   readonly #helloRate: RateMeter;
   readonly #messageRate: RateMeter;
+  readonly #leaderTerm: number | undefined;
   #sweepTimer: TimerHandle | undefined;
   #flushTimer: TimerHandle | undefined;
   #forgetTimer: TimerHandle | undefined;
@@ -106,9 +112,11 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     clock: Clock;
     logger: Logger;
     helloRate: RateMeter;
+    leaderTerm: number | undefined;
     forgetAfter: number;
   }) {
     super();
+    this.#leaderTerm = parts.leaderTerm;
     this.node = parts.node;
     this.#transport = parts.transport;
     this.timings = parts.timings;
@@ -162,9 +170,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       throw new RangeError(`forgetAfter must be a positive number of ms, not ${forgetAfter}`);
 
     const store =
-      typeof options.store === 'object'
-        ? options.store
-        : new SqliteStore(options.store ?? ':memory:');
+      typeof options.store === 'object' ? options.store : openStore(options.store ?? ':memory:');
     let transport: StreamNode | undefined;
     let admin: AdminServer | undefined;
     try {
@@ -202,6 +208,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         clock,
         logger,
         helloRate: new RateMeter(clock),
+        leaderTerm: options.leaderTerm,
         forgetAfter,
       });
       if (httpAddress !== null) {
@@ -294,6 +301,14 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
   #adminSource(): AdminSource {
     return {
       healthy: () => this.#closed === undefined,
+      ...(this.#leaderTerm === undefined
+        ? {}
+        : {
+            role: () => ({
+              role: this.#closed === undefined ? ('leader' as const) : ('standby' as const),
+              term: this.#leaderTerm ?? 0,
+            }),
+          }),
       metrics: async () => {
         const { registry } = this.#metrics;
         return { contentType: registry.contentType, body: await registry.metrics() };
@@ -304,7 +319,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
   }
 
   #createMetrics(): RootMetrics {
-    return createMetrics(() => {
+    const metrics = createMetrics(() => {
       const graph = this.node.registry.graph;
       const counters = this.node.rootCounters;
       return {
@@ -319,6 +334,9 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         counters: this.node.counters,
       };
     });
+    const term = this.#leaderTerm;
+    if (term !== undefined) addRoleMetrics(metrics.registry, () => ({ role: 'leader', term }));
+    return metrics;
   }
 
   #scheduleSweep(): void {

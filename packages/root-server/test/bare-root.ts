@@ -1,7 +1,7 @@
 import { formatAddress, type Packet } from '@p2p/codec';
 import { systemClock } from '@p2p/peer';
 import { StreamNode } from '@p2p/stream';
-import { MemoryStore, Registry, RootNode, type RootNodeOptions } from '../src/index.js';
+import { MemoryStore, Registry, RootNode, type RootNodeOptions, type Store } from '../src/index.js';
 import { until } from './wait.js';
 
 /** What the helpers opened, to close after each test (newest first). */
@@ -10,11 +10,14 @@ export const closers: Array<() => Promise<void>> = [];
 export const wallClock = { ...systemClock, now: () => Date.now() };
 
 /** A RootNode on a real transport with a memory store, for the root's rules in isolation. */
-export async function bareRoot(options: Partial<RootNodeOptions> = {}) {
+export async function bareRoot(
+  options: Partial<RootNodeOptions> = {},
+  store: Store = new MemoryStore(),
+) {
   const transport = await StreamNode.listen({ listen: '127.0.0.1:0' });
   const registry = new Registry({
     root: formatAddress(transport.address),
-    store: new MemoryStore(),
+    store,
   });
   registry.restore(Date.now());
   const root = new RootNode({ transport, registry, clock: wallClock, ...options });
@@ -42,6 +45,21 @@ export function receivedKind(raw: { node: StreamNode; received: Packet[] }, kind
     () => raw.received.some((p) => p.kind === kind),
     [raw.node as never],
     ['packet'],
+    10_000,
+  );
+}
+
+/** Resolves once `root` has dropped `count` packets for `reason`. */
+export function dropsOf(
+  root: RootNode,
+  reason: keyof RootNode['counters']['dropped'],
+  count: number,
+) {
+  return until(
+    `${count} drop(s) for ${reason}`,
+    () => root.counters.dropped[reason] === count,
+    [root],
+    ['dropped'],
     10_000,
   );
 }

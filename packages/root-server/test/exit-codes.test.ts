@@ -6,7 +6,13 @@ import { PeerError } from '@p2p/peer';
 import { StreamError } from '@p2p/stream';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { AdminHttpError, ExitCode, exitCodeFor, RootStoreError } from '../src/index.js';
+import {
+  AdminHttpError,
+  ExitCode,
+  exitCodeFor,
+  ROOT_STORE_ERROR_CODES,
+  RootStoreError,
+} from '../src/index.js';
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
@@ -30,6 +36,18 @@ describe('exitCodeFor: the one table from errors to exit codes', () => {
       ExitCode.Failure,
     );
     expect(exitCodeFor(new Error('anything else'))).toBe(ExitCode.Failure);
+  });
+
+  it('every store error, SQLite or PostgreSQL (unreachable, credentials, fenced…), is 1', () => {
+    for (const code of ROOT_STORE_ERROR_CODES) {
+      expect([code, exitCodeFor(new RootStoreError(code, 'postgres://db/p2p', 'no'))]).toEqual([
+        code,
+        ExitCode.Failure,
+      ]);
+    }
+    expect(ROOT_STORE_ERROR_CODES).toEqual(
+      expect.arrayContaining(['ERR_STORE_UNREACHABLE', 'ERR_STORE_AUTH', 'ERR_STORE_FENCED']),
+    );
   });
 });
 

@@ -3,23 +3,13 @@ import { Peer } from '@p2p/peer';
 import type { StreamNode } from '@p2p/stream';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RootNode, RootServer } from '../src/index.js';
-import { bareRoot, closers, rawNode, receivedKind } from './bare-root.js';
+import { RootServer } from '../src/index.js';
+import { bareRoot, closers, dropsOf, rawNode, receivedKind } from './bare-root.js';
 import { until } from './wait.js';
 
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
-
-function dropsOf(root: RootNode, reason: keyof RootNode['counters']['dropped'], count: number) {
-  return until(
-    `${count} drop(s) for ${reason}`,
-    () => root.counters.dropped[reason] === count,
-    [root],
-    ['dropped'],
-    10_000,
-  );
-}
 
 describe('the root refuses what it should', () => {
   it('drops Advertise from an unregistered node without answering', async () => {

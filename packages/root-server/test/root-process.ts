@@ -11,8 +11,12 @@ export class RootProcess {
   readonly exited: Promise<number | null>;
   stderr = '';
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [bin, ...args], { stdio: 'pipe' });
+  /** `env` is added to this process's environment (e.g. `P2P_DB`). */
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [bin, ...args], {
+      stdio: 'pipe',
+      env: { ...process.env, ...env },
+    });
     this.child.stdout.resume();
     this.child.stderr.setEncoding('utf8');
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
@@ -31,6 +35,31 @@ export class RootProcess {
     });
     // A root expected to fail is awaited through `exited`; its `started` must not go unhandled.
     this.started.catch(() => {});
+  }
+
+  /** Resolves with the `nth` log line (JSON) whose `msg` is `msg`, from the start or later. */
+  line(msg: string, nth = 1, ms = 20_000): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const find = () => {
+        const found = this.stderr
+          .split('\n')
+          .filter((text) => text.includes(`"msg":${JSON.stringify(msg)}`));
+        const text = found[nth - 1];
+        if (text === undefined) return;
+        done();
+        resolve(JSON.parse(text) as Record<string, unknown>);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`p2p-root did not log "${msg}" within ${ms} ms: ${this.stderr}`));
+      }, ms);
+      const done = () => {
+        clearTimeout(timer);
+        this.child.stderr.off('data', find);
+      };
+      this.child.stderr.on('data', find);
+      find();
+    });
   }
 
   async topology(): Promise<Topology> {

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RootStoreError } from '../src/store/errors.js';
 import { MemoryStore } from '../src/store/memory-store.js';
+import { PostgresStore } from '../src/store/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { NodePosition, Store } from '../src/store/store.js';
+import { describePostgres } from './postgres-describe.js';
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -28,15 +30,25 @@ const implementations: Array<[string, () => Store]> = [
   ],
 ];
 
-describe.each(implementations)('Store conformance: %s', (_name, create) => {
-  const open = (): Store => {
-    const store = create();
+for (const [name, create] of implementations) {
+  describe(`Store conformance: ${name}`, () => conformance(async () => create()));
+}
+
+describePostgres('Store conformance: PostgresStore', (cluster) => {
+  // A fresh database for every test, as a fresh file is for SQLite.
+  conformance(async () => new PostgresStore(await cluster().createDatabase()));
+});
+
+/** The behaviour every Store shows, whatever keeps it. */
+function conformance(create: () => Promise<Store>): void {
+  const open = async (): Promise<Store> => {
+    const store = await create();
     stores.push(store);
     return store;
   };
 
-  it('registers idempotently, keeping the first registration time', () => {
-    const store = open();
+  it('registers idempotently, keeping the first registration time', async () => {
+    const store = await open();
     expect(store.register('10.0.0.1:1', 100)).toBe(true);
     expect(store.register('10.0.0.1:1', 200)).toBe(false);
     expect(store.load()).toEqual([
@@ -44,16 +56,16 @@ describe.each(implementations)('Store conformance: %s', (_name, create) => {
     ]);
   });
 
-  it('loads in order of registration', () => {
-    const store = open();
+  it('loads in order of registration', async () => {
+    const store = await open();
     const addresses = ['10.0.0.9:1', '10.0.0.1:1', '10.0.0.5:1', '10.0.0.1:2'];
     for (const [i, address] of addresses.entries()) store.register(address, i);
     store.register('10.0.0.1:1', 99);
     expect(store.load().map((row) => row.address)).toEqual(addresses);
   });
 
-  it('writes one position, and ignores positions of unregistered addresses', () => {
-    const store = open();
+  it('writes one position, and ignores positions of unregistered addresses', async () => {
+    const store = await open();
     store.register('10.0.0.1:1', 1);
     store.register('10.0.0.2:1', 2);
     store.setPosition({ address: '10.0.0.2:1', parent: '10.0.0.1:1', alive: true, lastSeen: 5 });
@@ -65,8 +77,8 @@ describe.each(implementations)('Store conformance: %s', (_name, create) => {
     ]);
   });
 
-  it('writes a batch of positions from any iterable', () => {
-    const store = open();
+  it('writes a batch of positions from any iterable', async () => {
+    const store = await open();
     const count = 2000;
     for (let i = 0; i < count; i++) store.register(`10.0.${i >> 8}.${i & 255}:1`, i);
     function* positions(): Generator<NodePosition> {
@@ -93,8 +105,8 @@ describe.each(implementations)('Store conformance: %s', (_name, create) => {
     expect(rows.filter((row) => row.alive)).toHaveLength(count / 2);
   });
 
-  it('forgets registrations in one call, ignoring unknown addresses', () => {
-    const store = open();
+  it('forgets registrations in one call, ignoring unknown addresses', async () => {
+    const store = await open();
     for (const [i, address] of ['10.0.0.1:1', '10.0.0.2:1', '10.0.0.3:1'].entries())
       store.register(address, i);
     store.setPosition({ address: '10.0.0.2:1', parent: 'root:1', alive: false, lastSeen: 9 });
@@ -112,16 +124,16 @@ describe.each(implementations)('Store conformance: %s', (_name, create) => {
     });
   });
 
-  it('hands out copies', () => {
-    const store = open();
+  it('hands out copies', async () => {
+    const store = await open();
     store.register('10.0.0.1:1', 1);
     const [row] = store.load();
     if (row) row.alive = true;
     expect(store.load()[0]?.alive).toBe(false);
   });
 
-  it('closes idempotently and refuses use after close', () => {
-    const store = open();
+  it('closes idempotently and refuses use after close', async () => {
+    const store = await open();
     store.close();
     store.close();
     for (const use of [
@@ -139,4 +151,4 @@ describe.each(implementations)('Store conformance: %s', (_name, create) => {
       }
     }
   });
-});
+}

@@ -10,6 +10,11 @@ import { EventStream } from './event-stream.js';
 export interface AdminSource {
   /** True while the root serves its TCP address. */
   healthy(): boolean;
+  /**
+   * For roots that share a PostgreSQL database: whether this one leads, and why it does not
+   * (shown by `/healthz`).
+   */
+  role?(): { role: 'leader' | 'standby'; term: number; reason?: string };
   /** Prometheus text and its content type. */
   metrics(): Promise<{ contentType: string; body: string }>;
   /** The `/api/topology` document (its shape is in the root-server README). */
@@ -97,10 +102,19 @@ export class AdminServer {
       );
     }
     switch (path) {
-      case '/healthz':
-        return this.#source.healthy()
-          ? send(response, 200, 'text/plain; charset=utf-8', 'ok\n')
-          : send(response, 503, 'text/plain; charset=utf-8', 'not serving\n');
+      case '/healthz': {
+        // Load balancers route to 200 only: a standby answers 503 and says so.
+        const role = this.#source.role?.();
+        if (!this.#source.healthy()) {
+          const why =
+            role?.role === 'standby'
+              ? `standby${role.reason ? `: ${role.reason}` : ''}`
+              : 'not serving';
+          return send(response, 503, 'text/plain; charset=utf-8', `${why}\n`);
+        }
+        const body = role === undefined ? 'ok' : `ok ${role.role} term ${role.term}`;
+        return send(response, 200, 'text/plain; charset=utf-8', `${body}\n`);
+      }
       case '/metrics': {
         const { contentType, body } = await this.#source.metrics();
         return send(response, 200, contentType, body);

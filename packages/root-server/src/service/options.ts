@@ -18,6 +18,7 @@ export interface RootServiceFlags {
   sourceIpCheck: 'auto' | 'on' | 'off';
   maxRegistered: number;
   refuseUnplacedJoins?: boolean;
+  standby?: boolean;
   forgetAfter: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -93,7 +94,10 @@ export function addRootServiceOptions(
         .default('127.0.0.1:8080'),
     )
     .addOption(
-      new Option('--db <path>', "SQLite file of the registry (':memory:' keeps nothing)")
+      new Option(
+        '--db <path|url>',
+        "the registry: a SQLite file (':memory:' keeps nothing) or a postgres:// URL",
+      )
         .env('P2P_DB')
         .default('p2p-root.db'),
     )
@@ -158,6 +162,12 @@ export function addRootServiceOptions(
     )
     .addOption(
       new Option(
+        '--standby',
+        'with a postgres:// database: while another root leads it, wait as its standby instead of exiting',
+      ).env('P2P_STANDBY'),
+    )
+    .addOption(
+      new Option(
         '--forget-after <ms>',
         "forget registrations of nodes out of the tree and silent this long ('never': keep them)",
       )
@@ -182,9 +192,12 @@ export function addRootServiceOptions(
     );
 }
 
-/** Turns parsed flags into RootServer options. */
-export function rootServerOptionsFrom(flags: RootServiceFlags): RootServerOptions {
+/** Turns parsed flags into RootServer options (and `standby` for `runRootService`). */
+export function rootServerOptionsFrom(
+  flags: RootServiceFlags,
+): RootServerOptions & { standby: boolean } {
   return {
+    standby: flags.standby === true,
     listen: flags.listen,
     http: flags.http === 'off' ? null : flags.http,
     store: flags.db,

@@ -1,12 +1,21 @@
 import type { Logger } from '@p2p/stream';
 import { RootServer, type RootServerOptions } from '../root-server.js';
+import { RootStoreError } from '../store/errors.js';
+import { isPostgresUrl } from '../store/postgres-store.js';
+import { runLeaderOrStandby } from './leader-or-standby.js';
 
 export interface RunRootServiceOptions extends RootServerOptions {
   logger: Logger;
   /** How long a graceful shutdown may take before the process is told to give up. Default 5 s. */
   shutdownTimeout?: number;
-  /** Called once the root serves (to print addresses, subscribe to events). */
+  /** Called once the root serves (to print addresses, subscribe to events); as a standby, each time it starts leading. */
   onStarted?: (server: RootServer) => void;
+  /**
+   * With a `postgres://` store: wait as a standby while another root leads the database, lead
+   * when it stops (see `runLeaderOrStandby`). Default false: such a root exits with
+   * `ERR_STORE_LOCKED`.
+   */
+  standby?: boolean;
 }
 
 /**
@@ -16,24 +25,35 @@ export interface RunRootServiceOptions extends RootServerOptions {
  * then on SIGINT and SIGTERM are ignored (see `ignoreLateSignal`).
  */
 export async function runRootService(options: RunRootServiceOptions): Promise<void> {
-  const { logger, onStarted, shutdownTimeout = 5_000, ...rootOptions } = options;
+  const { logger, onStarted, shutdownTimeout = 5_000, standby = false, ...rootOptions } = options;
+  const standbyStore = standby ? standbyUrl(rootOptions.store) : undefined;
   // Listening from the start: a Ctrl-C while the root starts stops it as soon as it has started.
   // A Ctrl-C reaches every process of the terminal's group, and a runner in between (pnpm)
   // forwards it once more: a second signal must not cut the graceful shutdown short.
-  let stopRequested = (): void => {};
+  const controller = new AbortController();
   const requested = new Promise<void>((resolve) => {
-    stopRequested = resolve;
+    controller.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return logger.debug({ signal }, 'already shutting down');
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    stopRequested();
+    controller.abort();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
+    if (standbyStore !== undefined) {
+      await runLeaderOrStandby({
+        ...rootOptions,
+        store: standbyStore,
+        logger,
+        signal: controller.signal,
+        ...(onStarted === undefined ? {} : { onStarted }),
+      });
+      return;
+    }
     const server = await RootServer.start({ ...rootOptions, logger });
     onStarted?.(server);
     await requested;
@@ -45,6 +65,16 @@ export async function runRootService(options: RunRootServiceOptions): Promise<vo
         process.on(signal, ignoreLateSignal);
     }
   }
+}
+
+/** The shared database of a standby root: only a `postgres://` URL can be shared. */
+function standbyUrl(store: RootServerOptions['store']): string {
+  if (typeof store === 'string' && isPostgresUrl(store)) return store;
+  throw new RootStoreError(
+    'ERR_STORE_OPEN',
+    typeof store === 'string' ? store : '',
+    'a standby root needs a postgres:// database (--db) shared with the other roots',
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { RootStoreError, type RootStoreErrorCode } from './errors.js';
+import { RootStoreError, type RootStoreErrorCode, storeClosedError } from './errors.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import type { NodePosition, Store, StoredNode } from './store.js';
 
@@ -274,13 +274,7 @@ export class SqliteStore implements Store {
   }
 
   #check(): void {
-    if (this.#closed) {
-      throw new RootStoreError(
-        'ERR_STORE_CLOSED',
-        this.path,
-        `the root database ${this.path} is closed`,
-      );
-    }
+    if (this.#closed) throw storeClosedError(this.path);
   }
 
   /** Maps a SQLite or file-system failure to a RootStoreError that says what to do. */
@@ -296,6 +290,10 @@ export class SqliteStore implements Store {
       ERR_STORE_LOCKED: `cannot ${doing} the root database ${path}: another process holds it (still locked after ${this.#busyTimeout} ms); stop the other root using it, or pass another database path`,
       ERR_STORE_VERSION: detail,
       ERR_STORE_CLOSED: detail,
+      // PostgreSQL's; SQLite never reports them.
+      ERR_STORE_UNREACHABLE: detail,
+      ERR_STORE_AUTH: detail,
+      ERR_STORE_FENCED: detail,
       ERR_STORE_IO: `cannot ${doing} the root database ${path} (${detail}): check the disk (space, errors) and the file`,
     };
     return new RootStoreError(code, path, messages[code], { cause: error });

@@ -1,0 +1,14 @@
+import { isPostgresUrl, PostgresStore } from './postgres-store.js';
+import { SqliteStore } from './sqlite-store.js';
+import type { Store } from './store.js';
+
+/**
+ * Opens the store that `db` names, as `--db` and `P2P_DB` take it: a `postgres://` or
+ * `postgresql://` URL opens a {@link PostgresStore}; anything else is a SQLite file path (or
+ * `':memory:'`) for a {@link SqliteStore}.
+ *
+ * @throws RootStoreError when the store cannot be opened; its message says what to do.
+ */
+export function openStore(db: string): Store {
+  return isPostgresUrl(db) ? new PostgresStore(db) : new SqliteStore(db);
+}

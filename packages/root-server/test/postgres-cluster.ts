@@ -1,0 +1,315 @@
+/**
+ * A throw-away PostgreSQL cluster for tests: `initdb` in a temporary folder, `postgres` on a free
+ * loopback port with its unix socket in that folder, stopped by its pid and removed at the end.
+ * Running as root (CI), both run as the `postgres` OS user, which owns the folder.
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/** What to run where PostgreSQL is missing. */
+export const POSTGRES_INSTALL = 'apt-get install -y postgresql';
+
+/** The role the stores connect as, with a password (over TCP, scram-sha-256). */
+export const STORE_USER = { name: 'p2p', password: 'p2p-test-password' } as const;
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+/**
+ * Finds `initdb` and `postgres`: Debian keeps them out of PATH in /usr/lib/postgresql/<major>/bin
+ * (the newest major wins); elsewhere they are on PATH next to each other.
+ */
+export function findPostgres(): Binaries | undefined {
+  const debian = '/usr/lib/postgresql';
+  if (existsSync(debian)) {
+    const majors = readdirSync(debian)
+      .filter((name) => /^\d+$/.test(name))
+      .sort((a, b) => Number(b) - Number(a));
+    for (const major of majors) {
+      const bin = join(debian, major, 'bin');
+      const found = { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
+      if (existsSync(found.initdb) && existsSync(found.postgres)) return found;
+    }
+  }
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir === '') continue;
+    const found = { initdb: join(dir, 'initdb'), postgres: join(dir, 'postgres') };
+    if (existsSync(found.initdb) && existsSync(found.postgres)) return found;
+  }
+  return undefined;
+}
+
+/** The uid and gid to run the server as: the `postgres` user when we are root, else ourselves. */
+function serverUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }));
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch (error) {
+    throw new Error(
+      `running as root, PostgreSQL must run as the 'postgres' user, which does not exist: ${POSTGRES_INSTALL} creates it`,
+      { cause: error },
+    );
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class PostgresCluster {
+  readonly dir: string;
+  readonly port: number;
+  readonly #launch: () => Promise<Server>;
+  #server: ChildProcess;
+  #exited: Promise<void>;
+  #databases = 0;
+  #frozen: number[] = [];
+
+  /** Kills the server if the test process exits without stopping it (a crash, a bail-out). */
+  readonly #killOnExit = () => {
+    this.#server.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  };
+
+  private constructor(dir: string, port: number, server: Server, launch: () => Promise<Server>) {
+    this.dir = dir;
+    this.port = port;
+    this.#server = server.process;
+    this.#exited = server.exited;
+    this.#launch = launch;
+    process.once('exit', this.#killOnExit);
+  }
+
+  /** The server's pid. */
+  get pid(): number {
+    return this.#server.pid as number;
+  }
+
+  /**
+   * Initialises a cluster in a new temporary folder and starts it. Without `durable` it skips
+   * fsync (a throw-away cluster on a shared machine); measurements pass true.
+   */
+  static async start(options: { durable?: boolean } = {}): Promise<PostgresCluster> {
+    const binaries = findPostgres();
+    if (binaries === undefined) {
+      throw new Error(`PostgreSQL binaries not found: ${POSTGRES_INSTALL}`);
+    }
+    const user = serverUser();
+    const dir = mkdtempSync(join(tmpdir(), 'p2p-pg-'));
+    try {
+      if (user !== undefined) chownSync(dir, user.uid, user.gid);
+      execFileSync(
+        binaries.initdb,
+        [
+          '--pgdata',
+          join(dir, 'data'),
+          '--username',
+          'postgres',
+          '--auth-local',
+          'trust',
+          '--auth-host',
+          'scram-sha-256',
+          '--encoding',
+          'UTF8',
+          '--locale',
+          'C',
+          '--no-sync',
+        ],
+        { stdio: 'pipe', cwd: dir, ...user },
+      );
+      // The port was free a moment ago; another process may take it first, so try again.
+      for (let attempt = 1; ; attempt++) {
+        const port = await freePort();
+        const launch = () => launchServer(binaries, dir, port, user, options.durable === true);
+        let cluster: PostgresCluster;
+        try {
+          cluster = new PostgresCluster(dir, port, await launch(), launch);
+        } catch (error) {
+          if (attempt >= 5 || !/could not bind|already in use/i.test(String(error))) throw error;
+          continue;
+        }
+        try {
+          await cluster.#createStoreUser();
+        } catch (error) {
+          await cluster.stop();
+          throw error;
+        }
+        return cluster;
+      }
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Stops the server (fast shutdown, by pid), keeping its data; {@link resume} starts it again. */
+  async pause(): Promise<void> {
+    if (this.#server.exitCode === null && this.#server.signalCode === null) {
+      this.#server.kill('SIGINT');
+      const timer = setTimeout(() => this.#server.kill('SIGKILL'), 15_000);
+      await this.#exited;
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Freezes the server and every backend (SIGSTOP, by pid): connections stay open and nothing
+   * answers, as with a database host lost behind a network partition. {@link thaw} undoes it.
+   */
+  freeze(): void {
+    const pids = [this.pid];
+    for (let i = 0; i < pids.length; i++) {
+      const children = spawnSync('pgrep', ['-P', String(pids[i])], { encoding: 'utf8' });
+      pids.push(
+        ...children.stdout
+          .split('\n')
+          .filter((line) => line !== '')
+          .map(Number),
+      );
+    }
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    this.#frozen = pids;
+  }
+
+  /** Lets a frozen server run on. */
+  thaw(): void {
+    for (const pid of this.#frozen.splice(0)) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+
+  /** Starts the server again on its data and port after {@link pause}. */
+  async resume(): Promise<void> {
+    const server = await this.#launch();
+    this.#server = server.process;
+    this.#exited = server.exited;
+  }
+
+  /** A superuser connection over the unix socket (trust). */
+  async admin<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({
+      host: this.dir,
+      port: this.port,
+      user: 'postgres',
+      database: 'postgres',
+    });
+    await client.connect();
+    try {
+      return await use(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async #createStoreUser(): Promise<void> {
+    await this.admin((client) =>
+      client.query(`CREATE ROLE ${STORE_USER.name} LOGIN PASSWORD '${STORE_USER.password}'`),
+    );
+  }
+
+  /** The URL of `database` as the stores use it: TCP, the store user and its password. */
+  url(database: string, password: string = STORE_USER.password): string {
+    return `postgres://${STORE_USER.name}:${password}@127.0.0.1:${this.port}/${database}`;
+  }
+
+  /** Creates a fresh database owned by the store user and returns its URL. */
+  async createDatabase(): Promise<string> {
+    const name = `p2p_${++this.#databases}`;
+    await this.admin((client) => client.query(`CREATE DATABASE ${name} OWNER ${STORE_USER.name}`));
+    return this.url(name);
+  }
+
+  /** Runs one statement in `database` as the store user. */
+  async query(url: string, sql: string): Promise<pg.QueryResult> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Stops the server (fast shutdown, by pid) and removes the folder. */
+  async stop(): Promise<void> {
+    process.off('exit', this.#killOnExit);
+    this.thaw();
+    await this.pause();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+interface Server {
+  process: ChildProcess;
+  exited: Promise<void>;
+}
+
+/** Starts `postgres` on the cluster in `dir` and resolves once it accepts connections. */
+async function launchServer(
+  binaries: Binaries,
+  dir: string,
+  port: number,
+  user: { uid: number; gid: number } | undefined,
+  durable: boolean,
+): Promise<Server> {
+  const server = spawn(
+    binaries.postgres,
+    [
+      '-D',
+      join(dir, 'data'),
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `fsync=${durable ? 'on' : 'off'}`,
+      '-c',
+      'shared_buffers=16MB',
+      '-c',
+      'max_connections=40',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir, ...user },
+  );
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  let log = '';
+  server.stderr?.setEncoding('utf8');
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      server.kill('SIGKILL');
+      reject(new Error(`PostgreSQL did not start within 30 s:\n${log}`));
+    }, 30_000);
+    server.stderr?.on('data', (chunk: string) => {
+      log += chunk;
+      if (log.includes('ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    server.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`PostgreSQL exited with ${code} at start:\n${log}`));
+    });
+  });
+  server.stderr?.resume();
+  return { process: server, exited };
+}

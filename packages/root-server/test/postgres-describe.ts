@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe } from 'vitest';
+import { findPostgres, POSTGRES_INSTALL, PostgresCluster } from './postgres-cluster.js';
+
+/**
+ * Why the PostgreSQL tests cannot run here, or undefined when they can. Under CI a missing
+ * PostgreSQL is a failure (`.ci/run` installs it), so there this returns undefined and
+ * {@link startPostgres} throws.
+ */
+export function postgresSkipReason(): string | undefined {
+  if (findPostgres() !== undefined || process.env.CI) return undefined;
+  return `no PostgreSQL binaries (initdb, postgres) found; install them: ${POSTGRES_INSTALL}`;
+}
+
+/**
+ * `describe` for tests that need PostgreSQL: starts a cluster before them and stops it after;
+ * where no PostgreSQL is installed (and not under CI) they are reported skipped, with the reason
+ * and the install command in their name.
+ */
+export function describePostgres(name: string, body: (cluster: () => PostgresCluster) => void) {
+  const reason = postgresSkipReason();
+  if (reason !== undefined) {
+    console.warn(`${name}: skipped, ${reason}`);
+    describe.skip(`${name} (skipped: ${reason})`, () => body(() => unreachableCluster()));
+    return;
+  }
+  describe(name, () => {
+    let cluster: PostgresCluster | undefined;
+    beforeAll(async () => {
+      cluster = await PostgresCluster.start();
+    });
+    afterAll(async () => {
+      await cluster?.stop();
+    });
+    body(() => cluster ?? unreachableCluster());
+  });
+}
+
+function unreachableCluster(): never {
+  throw new Error('the PostgreSQL cluster is not running');
+}
