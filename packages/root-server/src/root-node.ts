@@ -50,9 +50,11 @@ export interface RootNodeOptions extends TreeNodeOptions {
   /**
    * The root timeout (ms): when given, nodes not heard from within it are turned off before each
    * placement too, not only at the service's periodic sweep, and a node not heard from for a
-   * quarter of it is believed dead: nobody is placed under it.
+   * quarter of it (and at least two hello intervals) is believed dead: nobody is placed under it.
    */
   rootTimeout?: number;
+  /** The network's hello interval (ms): a node is never believed dead within two of them. */
+  helloInterval?: number;
 }
 
 /** Counters of the root role, beside the node counters of the core. */
@@ -86,6 +88,7 @@ export class RootNode extends TreeNode<RootNodeEvents> {
   readonly #verifySourceIp: boolean;
   readonly #maxRegistered: number;
   readonly #rootTimeout: number | undefined;
+  readonly #helloInterval: number;
 
   constructor(options: RootNodeOptions) {
     const self: { node?: RootNode } = {};
@@ -102,6 +105,7 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     this.#verifySourceIp = options.verifySourceIp ?? !isLoopbackHost(this.self.host);
     this.#maxRegistered = options.maxRegistered ?? 100_000;
     this.#rootTimeout = options.rootTimeout;
+    this.#helloInterval = options.helloInterval ?? 0;
     // After a restart the root's children are known from the store, not from new Joins.
     for (const child of this.registry.graph.childrenOf(this.address)) this.addChild(child);
   }
@@ -235,8 +239,13 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     // reference proportions: 9 s of 36 s) is believed dead: newcomers are not placed under it,
     // and a child re-advertising from under it goes elsewhere. (Its children leave a silent
     // parent after 10 s – the transport's ACK timeout – or half the peer timeout, whichever is
-    // first: by then it is believed dead.) A node whose connection failed is already off.
-    const staleAfter = this.#rootTimeout === undefined ? undefined : this.#rootTimeout / 4;
+    // first: by then it is believed dead.) Never less than two hello intervals, so that a root
+    // with a short root timeout does not believe nodes dead between two of their hellos (the
+    // reference's come every 4 s and more). A node whose connection failed is already off.
+    const staleAfter =
+      this.#rootTimeout === undefined
+        ? undefined
+        : Math.max(this.#rootTimeout / 4, 2 * this.#helloInterval);
     const parent = this.registry.advertise(
       from,
       this.#clock.now(),

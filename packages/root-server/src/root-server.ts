@@ -194,6 +194,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         clock,
         logger,
         rootTimeout: timings.rootTimeout,
+        helloInterval: timings.helloInterval,
         ...(options.window === undefined ? {} : { window: options.window }),
         ...(options.verifySourceIp === undefined ? {} : { verifySourceIp: options.verifySourceIp }),
         ...(options.maxRegistered === undefined ? {} : { maxRegistered: options.maxRegistered }),
