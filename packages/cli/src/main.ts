@@ -81,7 +81,10 @@ Examples:
   program
     .command('peer')
     .description('run a peer with an interactive shell (reads commands from standard input)')
-    .requiredOption('--root <host:port>', 'address of the root')
+    .requiredOption(
+      '--root <host:port[,host:port…]>',
+      'address of the root; several (active/standby roots on their own addresses): the peer talks to the one that answers',
+    )
     .option(
       '--listen <host:port>',
       "this peer's TCP server address (port 0: any free port); default 127.0.0.1:0, or 0.0.0.0:0 with a root on another machine",
