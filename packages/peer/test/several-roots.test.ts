@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, Peer, type PeerEvents } from '../src/index.js';
-import { addr, FakeTransport, rejectionOf, settle } from './fake-transport.js';
+import { addr, FakeTransport, placeUnder, rejectionOf, settle } from './fake-transport.js';
 
 // Active/standby roots on their own addresses: A leads first, B stands by (and does not listen).
 const A = '127.0.0.1:5353';
@@ -120,12 +120,7 @@ describe('a peer given several root addresses', () => {
 
   it('a child of the root follows the leader: hellos go to B when A dies, B answers, nothing is re-advertised', async () => {
     const s = setup([A, B]);
-    s.peer.begin();
-    await settle();
-    s.transport.deliver({ kind: 'register-response', source: addr(A) });
-    await settle();
-    s.transport.deliver({ kind: 'advertise-response', source: addr(A), parent: addr(A) });
-    await settle();
+    await placeUnder(s.peer, s.transport, A, A);
     expect(s.peer.parent).toBe(A);
     // A child below us, whose hello we relay.
     s.transport.deliver({ kind: 'join', source: addr(CHILD) });
@@ -164,12 +159,7 @@ describe('a peer given several root addresses', () => {
 
   it('a child of the root keeps trying the roots in turn while none answers', async () => {
     const s = setup([A, B]);
-    s.peer.begin();
-    await settle();
-    s.transport.deliver({ kind: 'register-response', source: addr(A) });
-    await settle();
-    s.transport.deliver({ kind: 'advertise-response', source: addr(A), parent: addr(A) });
-    await settle();
+    await placeUnder(s.peer, s.transport, A, A);
     s.transport.deliver({ kind: 'reunion-hello-back', source: addr(A), path: [addr(SELF)] });
     s.clock.advance(4_000);
     await settle();

@@ -1,8 +1,8 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { PeerProcess } from './peer-process.js';
 import { describePostgres } from './postgres-describe.js';
 import {
-  type Cleanups,
+  cleanUpAfterEach,
   freeAddress,
   health,
   metric,
@@ -11,10 +11,7 @@ import {
   startStandbyRoot,
 } from './standby-roots.js';
 
-const cleanups: Cleanups = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const timings = { helloInterval: 200, peerTimeout: 3_000, rootTimeout: 2_800 };
 

@@ -1,7 +1,7 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describePostgres } from './postgres-describe.js';
 import {
-  type Cleanups,
+  cleanUpAfterEach,
   freeAddress,
   health,
   shape,
@@ -9,10 +9,7 @@ import {
   startStandbyRoot,
 } from './standby-roots.js';
 
-const cleanups: Cleanups = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 // A peer timeout longer than a takeover (within 5 s), so that no peer gives up on the tree.
 const timings = { helloInterval: 200, peerTimeout: 10_000, rootTimeout: 9_500 };

@@ -1,9 +1,19 @@
 import { createServer } from 'node:net';
+import { afterEach } from 'vitest';
 import { PeerProcess } from './peer-process.js';
 import { RootProcess } from './root-process.js';
 
 /** What a test stops at its end, last started first. */
 export type Cleanups = Array<() => Promise<void> | void>;
+
+/** The cleanups of a test file, run after each test (processes killed and awaited). */
+export function cleanUpAfterEach(): Cleanups {
+  const cleanups: Cleanups = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return cleanups;
+}
 
 export interface StandbyTimings {
   helloInterval: number;
