@@ -445,7 +445,11 @@ export class Peer extends TreeNode<PeerEvents> {
     this.#rootRetry = this.#clock.setTimeout(() => {
       this.#rootRetry = undefined;
       if (this.#reunion !== 'attached' || !this.#roots.has(this.parent)) return;
-      if (this.#roots.count > 1) this.setParent(this.#roots.next(), 'root unreachable');
+      if (this.#roots.count > 1) {
+        // The root after the one we were under (a request may have moved the current one since).
+        this.#roots.use(this.parent as string);
+        this.setParent(this.#roots.next(), 'root unreachable');
+      }
       if (this.#helloSentAt !== null) {
         this.counters.hellosSent++;
         void this.sendPacket(this.root, {

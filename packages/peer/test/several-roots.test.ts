@@ -157,6 +157,26 @@ describe('a peer given several root addresses', () => {
     expect(s.peer.counters.dropped['not-a-neighbour']).toBe(0);
   });
 
+  it('a child of the root moves to the root after the one it was under, wherever requests went', async () => {
+    const C = '127.0.0.1:5355';
+    const s = setup([A, B, C]);
+    await placeUnder(s.peer, s.transport, A, A);
+    // A Register that A leaves unanswered moves the requests on to B, which answers.
+    void s.peer.register();
+    await settle();
+    s.clock.advance(5_000);
+    await settle();
+    s.transport.deliver({ kind: 'register-response', source: addr(B) });
+    await settle();
+    s.transport.sent.length = 0;
+    expect(s.peer.parent).toBe(A);
+    s.transport.down.add(A);
+    s.transport.fail(A, 'ERR_CLOSED');
+    s.clock.advance(250);
+    await settle();
+    expect(s.peer.parent).toBe(B);
+  });
+
   it('a child of the root keeps trying the roots in turn while none answers', async () => {
     const s = setup([A, B]);
     await placeUnder(s.peer, s.transport, A, A);
