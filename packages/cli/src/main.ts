@@ -81,7 +81,10 @@ Examples:
   program
     .command('peer')
     .description('run a peer with an interactive shell (reads commands from standard input)')
-    .requiredOption('--root <host:port>', 'address of the root')
+    .requiredOption(
+      '--root <host:port[,host:port…]>',
+      'address of the root; several (active/standby roots on their own addresses): the peer talks to the one that answers',
+    )
     .option(
       '--listen <host:port>',
       "this peer's TCP server address (port 0: any free port); default 127.0.0.1:0, or 0.0.0.0:0 with a root on another machine",
@@ -113,6 +116,7 @@ join exits 1.
 Examples:
   p2p peer --root 127.0.0.1:5353 --listen 127.0.0.1:6501
   p2p peer --root 192.168.1.10:5353 --listen 0.0.0.0:6501     # another machine's root
+  p2p peer --root 10.0.0.11:5353,10.0.0.12:5353               # active/standby roots, each on its own address
   printf 'SendMessage hello\\nquit\\n' | p2p peer --root 127.0.0.1:5353 --json`,
     )
     .action(async (options) => (await import('./commands/peer.js')).peerCommand(options));

@@ -75,6 +75,8 @@ describe('every mistake gets the same exit code, and a message naming it and wha
     // A required option that is simply missing is still reported as missing.
     const missing = await runP2p(['peer']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain("required option '--root <host:port>' not specified");
+    expect(missing.stderr).toContain(
+      "required option '--root <host:port[,host:port…]>' not specified",
+    );
   });
 });

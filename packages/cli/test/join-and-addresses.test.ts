@@ -55,6 +55,27 @@ describe('scripts send to the tree, not to nobody', () => {
     await root.waitFor((e) => e.event === 'message' && e.text === 'hello');
   });
 
+  it('`p2p peer --root A,B` with nothing on A (a standby does not listen) joins through B', async () => {
+    const { root, address } = await startRoot('127.0.0.1:0');
+    const standby = `127.0.0.1:${await closedPort()}`;
+    const { code, stdout, stderr } = await runP2p(
+      ['peer', '--root', `${standby},${address}`, '--json'],
+      'SendMessage through B\nstatus\nquit\n',
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const events = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.find((e) => e.event === 'status')).toMatchObject({
+      root: address,
+      roots: [standby, address],
+      parent: address,
+    });
+    await root.waitFor((e) => e.event === 'message' && e.text === 'through B');
+  });
+
   it('a peer whose root is unreachable exits 1 with a clear message when the join timeout passes', async () => {
     const root = `127.0.0.1:${await closedPort()}`;
     const { code, stdout, stderr } = await runP2p(

@@ -3,7 +3,7 @@ import { runP2p } from './processes.js';
 
 describe('usage errors exit 2 with a useful message', () => {
   it.each([
-    [['peer'], "required option '--root <host:port>' not specified"],
+    [['peer'], "required option '--root <host:port[,host:port…]>' not specified"],
     [['peer', '--root', 'nowhere'], 'invalid root address'],
     [['peer', '--root', '127.0.0.1:5353', '--framing', 'xml'], "argument 'xml' is invalid"],
     [['demo', '--peers', '0'], 'expected a whole number of at least 1'],
@@ -19,6 +19,11 @@ describe('usage errors exit 2 with a useful message', () => {
       'invalid root address 127.0.0.1:0: give the port the root listens on, not 0',
     ],
     [['peer', '--root', '0.0.0.0:5353'], 'give 127.0.0.1:5353 for a root on this machine'],
+    [
+      ['peer', '--root', '127.0.0.1:5353,0.0.0.0:5354'],
+      'give 127.0.0.1:5354 for a root on this machine',
+    ],
+    [['peer', '--root', '127.0.0.1:5353,127.0.0.1:0'], 'invalid root address 127.0.0.1:0'],
     [
       ['peer', '--root', '127.0.0.1:5353', '--advertise', '0.0.0.0:7000'],
       'cannot advertise 0.0.0.0',

@@ -20,6 +20,7 @@ export {
   type ReunionState,
 } from './peer.js';
 export { defaultMessageRate, type RateLimit, RateLimiter } from './rate-limit.js';
+export type { RootOption } from './root-addresses.js';
 export {
   fastTimings,
   referenceTimings,

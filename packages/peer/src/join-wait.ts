@@ -22,6 +22,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** What waiting for the tree needs to know about a peer. */
 export interface JoinSubject extends EventEmitter<PeerEvents> {
   readonly root: string;
+  readonly roots: readonly string[];
   readonly registered: boolean;
   readonly parent: string | null;
   /** The parent through which a hello was answered since this peer's Join, or null. */
@@ -134,7 +135,7 @@ export class JoinWaiters {
     let stage: string;
     if (!peer.registered && this.#answeredFrom !== undefined) {
       stage =
-        `an answer came from ${this.#answeredFrom}, not from the root address given (${peer.root}); ` +
+        `an answer came from ${this.#answeredFrom}, not from the root address given (${peer.roots.join(', ')}); ` +
         'give the address the root names itself by';
     } else if (!peer.registered) {
       stage = this.#lastRootError ?? `the root ${peer.root} has not answered Register`;

@@ -2,7 +2,6 @@ import {
   type Address,
   type Framing,
   formatAddress,
-  isWildcardHost,
   MAX_PATH_ENTRIES,
   type Packet,
   parseAddress,
@@ -15,6 +14,7 @@ import type { PeerEvents } from './events.js';
 import { type JoinedOptions, JoinWaiters } from './join-wait.js';
 import { PendingRelays } from './pending-relays.js';
 import type { RateLimit } from './rate-limit.js';
+import { RootAddresses, type RootOption } from './root-addresses.js';
 import { resolveTimings, type TimingProfile, type Timings } from './timings.js';
 import type { Transport } from './transport.js';
 import { type RemoteSocket, TreeNode } from './tree-node.js';
@@ -25,8 +25,11 @@ export type PeerMode = 'auto' | 'manual';
 export type ReunionState = 'detached' | 'attached' | 'failure';
 
 interface PeerCommonOptions {
-  /** The root's address, 'HOST:PORT'. */
-  root: string | Address;
+  /**
+   * The root's address, 'HOST:PORT'; several (active/standby roots, each on its own address):
+   * 'A,B' or a list. The peer talks to one at a time and moves to the next when it is unreachable.
+   */
+  root: RootOption;
   /** 'auto' (default) registers and advertises at start; 'manual' waits for register()/advertise(). */
   mode?: PeerMode;
   /** Timers in ms, or a profile: 'reference' (default: 4 s / 38 s) or 'fast'. */
@@ -75,7 +78,10 @@ export interface PeerInit extends PeerCommonOptions {
 
 export interface PeerStatus {
   address: string;
+  /** The root the peer talks to now. */
   root: string;
+  /** Every root address it was given. */
+  roots: string[];
   mode: PeerMode;
   registered: boolean;
   parent: string | null;
@@ -101,33 +107,12 @@ function parseOption(name: string, value: string | Address): Address {
   }
 }
 
-/** The root's address: one that can be dialled (not port 0, not a wildcard). */
-function parseRootOption(root: string | Address): Address {
-  const address = parseOption('root', root);
-  if (address.port === 0) {
-    throw new PeerError(
-      'ERR_INVALID_OPTIONS',
-      `invalid root address ${formatAddress(address)}: give the port the root listens on, not 0`,
-    );
-  }
-  if (isWildcardHost(address.host)) {
-    throw new PeerError(
-      'ERR_INVALID_OPTIONS',
-      `invalid root address ${formatAddress(address)}: ${address.host} is where a root listens, ` +
-        `not an address to dial; give 127.0.0.1:${address.port} for a root on this machine, or ` +
-        `the root machine's IP address`,
-    );
-  }
-  return address;
-}
-
 /**
  * A non-root node (protocol.md 5.2–5.6): registers with the root, asks it for a parent, joins the
  * parent, keeps the reunion cycle going and re-advertises when it fails.
  */
 export class Peer extends TreeNode<PeerEvents> {
-  /** The root's address, 'HOST:PORT'. */
-  readonly root: string;
+  readonly #roots: RootAddresses;
   readonly mode: PeerMode;
   readonly timings: Timings;
   readonly #clock: Clock;
@@ -165,7 +150,7 @@ export class Peer extends TreeNode<PeerEvents> {
 
   /** Opens the peer's TCP server and, in auto mode, starts joining the tree in the background. */
   static async start(options: PeerOptions): Promise<Peer> {
-    const root = parseRootOption(options.root);
+    const roots = new RootAddresses(options.root);
     const transport = await StreamNode.listen({
       ...options.stream,
       listen: options.listen,
@@ -176,7 +161,7 @@ export class Peer extends TreeNode<PeerEvents> {
     try {
       const advertise = await advertiseAddress(
         transport.address,
-        root,
+        roots.currentAddress,
         options.advertise === undefined ? undefined : parseOption('advertise', options.advertise),
       );
       const peer = new Peer({
@@ -198,8 +183,8 @@ export class Peer extends TreeNode<PeerEvents> {
       advertise:
         init.advertise === undefined ? undefined : parseOption('advertise', init.advertise),
     });
-    this.root = formatAddress(parseRootOption(init.root));
-    if (this.root === this.address)
+    this.#roots = new RootAddresses(init.root);
+    if (this.#roots.has(this.address))
       throw new PeerError('ERR_INVALID_OPTIONS', 'a peer cannot be its own root');
     this.mode = init.mode ?? 'auto';
     if (this.mode !== 'auto' && this.mode !== 'manual') {
@@ -234,6 +219,16 @@ export class Peer extends TreeNode<PeerEvents> {
           this.logger.error({ err: (error as Error).message }, 'joining failed');
       }
     })();
+  }
+
+  /** The root the peer talks to now, 'HOST:PORT' (the one that answered last, with several). */
+  get root(): string {
+    return this.#roots.current;
+  }
+
+  /** Every root address the peer was given, 'HOST:PORT'. */
+  get roots(): readonly string[] {
+    return this.#roots.all;
   }
 
   get registered(): boolean {
@@ -276,6 +271,7 @@ export class Peer extends TreeNode<PeerEvents> {
     return {
       address: this.address,
       root: this.root,
+      roots: [...this.roots],
       mode: this.mode,
       registered: this.#registered,
       parent: this.parent,
@@ -377,10 +373,12 @@ export class Peer extends TreeNode<PeerEvents> {
       this.drop('unexpected-kind', packet, from);
       return;
     }
-    if (from !== this.root) {
+    if (!this.#roots.has(from)) {
       this.drop('not-from-root', packet, from);
       return;
     }
+    // It answered: it leads (a standby does not listen). Talk to it from now on.
+    this.#roots.use(from);
     if (packet.kind === 'register-response') {
       const first = !this.#registered;
       this.#registered = true;
@@ -424,7 +422,7 @@ export class Peer extends TreeNode<PeerEvents> {
     // A root that closed our connection may be restarting on the same store: keep trying to
     // reach it, and hand it the hellos it may have lost; the peer timeout still bounds the wait.
     // Any other parent that goes away is gone.
-    if (remote === this.root) {
+    if (this.#roots.has(remote)) {
       this.#reachRootAgain();
       return;
     }
@@ -434,6 +432,8 @@ export class Peer extends TreeNode<PeerEvents> {
   /**
    * The root, our parent, is unreachable (restarting, say): after a backoff, send the hello that
    * is outstanding again, and the hellos relayed for the nodes below, until one gets through.
+   * With several roots each attempt goes to the next one: the parent follows the root that leads
+   * now (a standby that took over has the tree, and us under the root, from the shared store).
    */
   #reachRootAgain(): void {
     if (this.#rootRetry !== undefined || this.#closed !== undefined) return;
@@ -444,7 +444,12 @@ export class Peer extends TreeNode<PeerEvents> {
     this.#rootRetryDelay = delay;
     this.#rootRetry = this.#clock.setTimeout(() => {
       this.#rootRetry = undefined;
-      if (this.#reunion !== 'attached' || this.parent !== this.root) return;
+      if (this.#reunion !== 'attached' || !this.#roots.has(this.parent)) return;
+      if (this.#roots.count > 1) {
+        // The root after the one we were under (a request may have moved the current one since).
+        this.#roots.use(this.parent as string);
+        this.setParent(this.#roots.next(), 'root unreachable');
+      }
       if (this.#helloSentAt !== null) {
         this.counters.hellosSent++;
         void this.sendPacket(this.root, {
@@ -482,7 +487,7 @@ export class Peer extends TreeNode<PeerEvents> {
     // as a child), then drop the connection. Not the root: it moved us itself, and our connection
     // to it carries Register traffic (kept, and never held up by a Leave a reference root might
     // not acknowledge).
-    if (previous !== null && previous !== parent && previous !== this.root) {
+    if (previous !== null && previous !== parent && !this.#roots.has(previous)) {
       void this.sendPacket(previous, { kind: 'leave', source: this.self }).then(() => {
         if (previous !== this.parent) this.transport.disconnect(previous);
       });
@@ -542,7 +547,7 @@ export class Peer extends TreeNode<PeerEvents> {
    * (no second wave). The root, as a parent, may be restarting: its peer timeout decides.
    */
   protected override async sendPacket(to: string, packet: Packet): Promise<boolean> {
-    if (packet.kind !== 'reunion-hello' || to !== this.parent || to === this.root)
+    if (packet.kind !== 'reunion-hello' || to !== this.parent || this.#roots.has(to))
       return super.sendPacket(to, packet);
     const entry = { at: this.#clock.now(), parent: to, attachment: this.#attachments };
     this.#unacked.add(entry);
@@ -624,7 +629,10 @@ export class Peer extends TreeNode<PeerEvents> {
     return this.#advertising;
   }
 
-  /** Sends a request to the root and waits for its answer, retrying with backoff if asked to. */
+  /**
+   * Sends a request to the root and waits for its answer, retrying with backoff if asked to; with
+   * several roots, each attempt goes to the next one (a try of each, in manual mode).
+   */
   async #request(
     packet: Packet,
     answer: 'register-response' | 'advertise-response',
@@ -652,13 +660,18 @@ export class Peer extends TreeNode<PeerEvents> {
         );
       }
       if (this.#closed !== undefined) throw new PeerError('ERR_CLOSED', 'the peer is closed');
-      const retryInMs = retryForever
-        ? Math.min(this.#retryMax, this.#retryInitial * 2 ** attempt)
-        : null;
+      // Several roots: the next one is asked at once; the backoff comes after each round.
+      const roots = this.#roots.count;
+      const roundDone = (attempt + 1) % roots === 0;
+      const round = Math.floor(attempt / roots);
+      let retryInMs: number | null = 0;
+      if (roundDone)
+        retryInMs = retryForever ? Math.min(this.#retryMax, this.#retryInitial * 2 ** round) : null;
       this.logger.warn({ root: this.root, err: failure.message, retryInMs }, 'root did not answer');
       this.emit('root-unreachable', { error: failure.message, retryInMs });
+      this.#roots.next();
       if (retryInMs === null) throw failure;
-      await this.#sleep(retryInMs);
+      if (retryInMs > 0) await this.#sleep(retryInMs);
     }
   }
 

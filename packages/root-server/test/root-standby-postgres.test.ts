@@ -1,73 +1,22 @@
-import { createServer } from 'node:net';
-import { afterEach, expect, it } from 'vitest';
-import { PeerProcess } from './peer-process.js';
+import { expect, it } from 'vitest';
+import type { PeerProcess } from './peer-process.js';
 import { describePostgres } from './postgres-describe.js';
-import { RootProcess } from './root-process.js';
+import {
+  cleanUpAfterEach,
+  freeAddress,
+  health,
+  metric,
+  shape,
+  startPeer,
+  startStandbyRoot,
+} from './standby-roots.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const cleanups = cleanUpAfterEach();
 
 const timings = { helloInterval: 200, peerTimeout: 3_000, rootTimeout: 2_800 };
 
-/** A root with `--standby` on `db`, listening on the service address both roots share. */
-function standbyRoot(db: string, listen: string): RootProcess {
-  const root = new RootProcess(
-    [
-      '--listen',
-      listen,
-      '--http',
-      '127.0.0.1:0',
-      '--standby',
-      '--hello-interval',
-      String(timings.helloInterval),
-      '--root-timeout',
-      String(timings.rootTimeout),
-    ],
-    { P2P_DB: db },
-  );
-  cleanups.push(async () => {
-    root.kill();
-    await root.exited;
-  });
-  return root;
-}
-
-function peer(root: string): PeerProcess {
-  const process = new PeerProcess(root, timings);
-  cleanups.push(async () => {
-    process.kill();
-    await process.exited;
-  });
-  return process;
-}
-
-/** `/healthz` of the admin server a root logged in `line`. */
-async function health(line: Record<string, unknown>): Promise<{ status: number; text: string }> {
-  const response = await fetch(`http://${String(line.http)}/healthz`);
-  return { status: response.status, text: (await response.text()).trim() };
-}
-
-async function metric(http: string, name: string): Promise<number> {
-  const text = await (await fetch(`http://${http}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return Number(line?.split(' ')[1]);
-}
-
-function freeAddress(): Promise<string> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(`127.0.0.1:${port}`));
-    });
-  });
-}
-
-const shape = (nodes: Array<{ address: string; parent: string | null }>) =>
-  nodes
-    .map(({ address, parent }) => ({ address, parent }))
-    .sort((a, b) => a.address.localeCompare(b.address));
+const standbyRoot = (db: string, listen: string) => startStandbyRoot(db, listen, timings, cleanups);
+const peer = (root: string) => startPeer(root, timings, cleanups);
 
 describePostgres(
   'roots sharing a PostgreSQL database: one leads, the others stand by',

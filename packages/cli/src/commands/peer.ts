@@ -18,17 +18,18 @@ export interface PeerFlags {
 }
 
 /**
- * Loopback when the root is on this machine; every interface when it is elsewhere, since the root
- * and the other peers must reach this one (it then names itself by the interface toward the root).
+ * Loopback when the roots ('A' or 'A,B') are on this machine; every interface when one is
+ * elsewhere, since the roots and the other peers must reach this one (it then names itself by the
+ * interface toward the root).
  */
-function defaultListen(root: string): string {
-  let host: string;
+function defaultListen(roots: string): string {
+  let hosts: string[];
   try {
-    host = parseAddress(root).host;
+    hosts = roots.split(',').map((root) => parseAddress(root.trim()).host);
   } catch {
     return '127.0.0.1:0'; // Peer.start refuses the root address, saying why
   }
-  return isLoopbackHost(host) ? '127.0.0.1:0' : '0.0.0.0:0';
+  return hosts.every(isLoopbackHost) ? '127.0.0.1:0' : '0.0.0.0:0';
 }
 
 /** `p2p peer`: a peer with the interactive shell on standard input and output. */

@@ -252,7 +252,7 @@ async function execute(line: string, context: CommandContext): Promise<boolean> 
           { ...status },
           [
             `address     ${status.address}`,
-            `root        ${status.root}`,
+            `root        ${status.root}${status.roots.length > 1 ? ` (of ${status.roots.join(', ')})` : ''}`,
             `mode        ${status.mode}`,
             `registered  ${status.registered ? 'yes' : 'no'}`,
             `parent      ${status.parent ?? '(none)'}`,
