@@ -213,6 +213,8 @@ export class Peer extends TreeNode<PeerEvents> {
     } catch (error) {
       throw new PeerError('ERR_INVALID_OPTIONS', (error as Error).message);
     }
+    // A child heard from in none of that time has left (its Leave lost) or is gone.
+    this.dropSilentChildrenAfter(this.timings.peerTimeout + this.timings.helloInterval);
     this.#clock = init.clock ?? systemClock;
     this.#requestTimeout =
       init.requestTimeout ?? Math.min(5_000, Math.max(1_000, this.timings.helloInterval * 2));
@@ -484,7 +486,9 @@ export class Peer extends TreeNode<PeerEvents> {
     // not acknowledge).
     if (previous !== null && previous !== parent && previous !== this.root) {
       void this.sendPacket(previous, { kind: 'leave', source: this.self }).then(() => {
-        if (previous !== this.parent) this.transport.disconnect(previous);
+        // It may have become our parent again, or our child, in the meantime.
+        if (previous !== this.parent && !this.children.includes(previous))
+          this.transport.disconnect(previous);
       });
     }
     if (this.children.includes(parent)) this.removeChild(parent, 'became parent');
