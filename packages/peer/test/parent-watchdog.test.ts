@@ -57,7 +57,7 @@ it('does not leave a parent that keeps acknowledging, only slower than a burst a
     transport.ackOne();
     await settle();
     if (peer.status().helloOutstanding)
-      transport.deliver({ kind: 'reunion-hello-back', source: addr(P1), path: [peer.self] });
+      transport.deliver({ kind: 'reunion-hello-back', source: addr(P1), path: [addr(SELF)] });
     await settle();
   }
   expect(failures).toEqual([]);
