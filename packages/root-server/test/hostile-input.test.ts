@@ -63,7 +63,11 @@ describe('the root refuses what it should', () => {
     expect(root.registry.advertise(key, long)).toBe(root.address);
     expect(root.sweep(36_000)).toEqual([key]);
     // A hello in its name would prove its path [victim] and re-attach it.
-    await attacker.node.send(root.address, { kind: 'reunion-hello', source: victim, path: [victim] });
+    await attacker.node.send(root.address, {
+      kind: 'reunion-hello',
+      source: victim,
+      path: [victim],
+    });
     await dropsOf(root, 'spoofed-source', 1);
     expect(root.rootCounters.reattached).toBe(0);
     expect(root.registry.graph.isAlive(key)).toBe(false);
