@@ -1,7 +1,7 @@
 import type { Address, Packet } from '@p2p/codec';
 import { expect, it } from 'vitest';
 import { ManualClock, Peer } from '../src/index.js';
-import { addr, FakeTransport, settle } from './fake-transport.js';
+import { addr, FakeTransport, placeUnder, settle } from './fake-transport.js';
 
 const ROOT = '127.0.0.1:5353';
 const SELF = '127.0.0.1:6501';
@@ -26,12 +26,7 @@ async function underLockStepParent() {
   const clock = new ManualClock();
   const transport = new LockStepTransport(SELF);
   const peer = new Peer({ transport, root: ROOT, clock, timings: 'fast' });
-  peer.begin();
-  await settle();
-  transport.deliver({ kind: 'register-response', source: addr(ROOT) });
-  await settle();
-  transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P1) });
-  await settle();
+  await placeUnder(peer, transport, ROOT, P1);
   transport.deliver({ kind: 'join', source: addr(CHILD) });
   await settle();
   const failures: string[] = [];
