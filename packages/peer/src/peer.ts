@@ -198,6 +198,8 @@ export class Peer extends TreeNode<PeerEvents> {
     } catch (error) {
       throw new PeerError('ERR_INVALID_OPTIONS', (error as Error).message);
     }
+    // A child heard from in none of that time has left (its Leave lost) or is gone.
+    this.dropSilentChildrenAfter(this.timings.peerTimeout + this.timings.helloInterval);
     this.#clock = init.clock ?? systemClock;
     this.#requestTimeout =
       init.requestTimeout ?? Math.min(5_000, Math.max(1_000, this.timings.helloInterval * 2));
@@ -489,13 +491,16 @@ export class Peer extends TreeNode<PeerEvents> {
     // not acknowledge).
     if (previous !== null && previous !== parent && !this.#roots.has(previous)) {
       void this.sendPacket(previous, { kind: 'leave', source: this.self }).then(() => {
-        if (previous !== this.parent) this.transport.disconnect(previous);
+        // It may have become our parent again, or our child, in the meantime.
+        if (previous !== this.parent && !this.children.includes(previous))
+          this.transport.disconnect(previous);
       });
     }
     if (this.children.includes(parent)) this.removeChild(parent, 'became parent');
     // State first: listeners of the 'parent' event see the peer attached.
     this.#reunion = 'attached';
     this.#helloSentAt = null;
+    this.#lastParentAck = Number.NEGATIVE_INFINITY;
     this.setParent(parent);
     this.#stopCycle();
     this.logger.info({ parent, previous }, 'attached to parent');
@@ -537,55 +542,69 @@ export class Peer extends TreeNode<PeerEvents> {
 
   /** Hellos (ours and relayed) sent to the parent and not acknowledged yet, oldest first. */
   readonly #unacked = new Set<{ at: number; parent: string; attachment: number }>();
+  /** When the parent last acknowledged anything we sent it (this attachment). */
+  #lastParentAck = Number.NEGATIVE_INFINITY;
   #silenceTimer: TimerHandle | undefined;
 
   /**
-   * Watches hellos to the parent (ours and those relayed for the subtree): a parent that has not
-   * acknowledged one within half the peer timeout is silent (stopped, cut off) and is left at
-   * once. The nodes below hold hellos lost with it, and their peer timeouts run from about the
-   * same moment as ours: we must be back in the tree, relaying them again, well before those end
-   * (no second wave). The root, as a parent, may be restarting: its peer timeout decides.
+   * Watches hellos to the parent (ours and those relayed for the subtree): a parent that has
+   * acknowledged nothing for half the peer timeout while a hello waits is silent (stopped, cut
+   * off) and is left at once. The nodes below hold hellos lost with it, and their peer timeouts
+   * run from about the same moment as ours: we must be back in the tree, relaying them again,
+   * well before those end (no second wave). Progress is what counts, not how long a hello
+   * queued: a parent that acknowledges frame after frame, only slower than a burst arrives, is
+   * healthy. The root, as a parent, may be restarting: its peer timeout decides.
    */
   protected override async sendPacket(to: string, packet: Packet): Promise<boolean> {
-    if (packet.kind !== 'reunion-hello' || to !== this.parent || this.#roots.has(to))
-      return super.sendPacket(to, packet);
-    const entry = { at: this.#clock.now(), parent: to, attachment: this.#attachments };
-    this.#unacked.add(entry);
-    this.#watchSilence();
+    const attachment = this.#attachments;
+    const watched = packet.kind === 'reunion-hello' && to === this.parent && !this.#roots.has(to);
+    const entry = { at: this.#clock.now(), parent: to, attachment };
+    if (watched) {
+      this.#unacked.add(entry);
+      this.#watchSilence();
+    }
     try {
-      return await super.sendPacket(to, packet);
+      const sent = await super.sendPacket(to, packet);
+      if (sent && to === this.parent && attachment === this.#attachments)
+        this.#lastParentAck = this.#clock.now();
+      return sent;
     } finally {
       this.#unacked.delete(entry);
     }
   }
 
+  /** The oldest hello still waiting on the current parent, dropping those sent to earlier ones. */
+  #oldestUnacked(): { at: number } | undefined {
+    for (const entry of this.#unacked) {
+      if (entry.attachment === this.#attachments && entry.parent === this.parent) return entry;
+      this.#unacked.delete(entry); // sent to an earlier parent: not this one's silence
+    }
+    return undefined;
+  }
+
   #watchSilence(): void {
     if (this.#silenceTimer !== undefined || this.#closed !== undefined) return;
-    for (const entry of this.#unacked) {
-      if (entry.attachment !== this.#attachments || entry.parent !== this.parent) {
-        this.#unacked.delete(entry); // sent to an earlier parent: not this one's silence
-        continue;
-      }
-      const limit = this.timings.peerTimeout / 2;
-      this.#silenceTimer = this.#clock.setTimeout(
-        () => {
-          this.#silenceTimer = undefined;
-          const oldest = this.#unacked.values().next().value;
-          if (
-            oldest === entry &&
-            this.#reunion === 'attached' &&
-            this.#clock.now() - entry.at >= limit
-          ) {
-            this.#unacked.clear();
-            this.#fail('parent-unreachable');
-            return;
-          }
-          this.#watchSilence();
-        },
-        Math.max(0, entry.at + limit - this.#clock.now()),
-      );
-      return;
-    }
+    const oldest = this.#oldestUnacked();
+    if (oldest === undefined) return;
+    const limit = this.timings.peerTimeout / 2;
+    const since = Math.max(oldest.at, this.#lastParentAck);
+    this.#silenceTimer = this.#clock.setTimeout(
+      () => {
+        this.#silenceTimer = undefined;
+        const waiting = this.#oldestUnacked();
+        if (
+          waiting !== undefined &&
+          this.#reunion === 'attached' &&
+          this.#clock.now() - Math.max(waiting.at, this.#lastParentAck) >= limit
+        ) {
+          this.#unacked.clear();
+          this.#fail('parent-unreachable');
+          return;
+        }
+        this.#watchSilence();
+      },
+      Math.max(0, since + limit - this.#clock.now()),
+    );
   }
 
   #stopCycle(): void {

@@ -21,6 +21,7 @@ import {
 import { MessageLimits } from './message-limits.js';
 import { defaultMessageRate, type RateLimit, RateLimiter } from './rate-limit.js';
 import { ReplySources } from './reply-sources.js';
+import { SilentChildren } from './silent-children.js';
 import type { Transport, TransportPacket, TransportUnreachable } from './transport.js';
 
 export interface TreeNodeOptions {
@@ -74,6 +75,7 @@ export class TreeNode<
   readonly #messageRate: RateLimiter | undefined;
   readonly #limits: MessageLimits;
   readonly #replySources: ReplySources | undefined;
+  readonly #silentChildren: SilentChildren;
   readonly #onPacket = (event: TransportPacket) => this.#receive(event);
   readonly #onUnreachable = (event: TransportUnreachable) =>
     this.onUnreachable(formatAddress(event.address), event.error);
@@ -90,8 +92,12 @@ export class TreeNode<
     this.#limits = new MessageLimits(options);
     this.#acceptJoin = options.acceptJoin ?? (() => true);
     const rate = options.messageRate ?? defaultMessageRate;
-    this.#messageRate =
-      rate === false ? undefined : new RateLimiter(rate, options.clock ?? systemClock);
+    const clock = options.clock ?? systemClock;
+    this.#messageRate = rate === false ? undefined : new RateLimiter(rate, clock);
+    this.#silentChildren = new SilentChildren(clock, (child) => {
+      this.logger.info({ child }, 'no hello from a child for too long, removing it');
+      this.removeChild(child, 'silent');
+    });
     this.transport.on('packet', this.#onPacket);
     this.transport.on('unreachable', this.#onUnreachable);
   }
@@ -187,12 +193,15 @@ export class TreeNode<
   }
 
   protected addChild(child: string): void {
-    if (this.#children.has(child) || child === this.#parent || child === this.address) return;
+    if (child === this.#parent || child === this.address) return;
+    this.#silentChildren.heard(child);
+    if (this.#children.has(child)) return;
     this.#children.add(child);
     this.notify('neighbour-added', { neighbour: child, role: 'child' });
   }
 
   protected removeChild(child: string, reason: string): void {
+    this.#silentChildren.forget(child);
     if (!this.#children.delete(child)) return;
     this.notify('neighbour-removed', { neighbour: child, role: 'child', reason });
   }
@@ -296,8 +305,17 @@ export class TreeNode<
     }
   }
 
+  /**
+   * Removes children that have sent or relayed no hello for `ms` (on the clock): a child that
+   * left without a Leave reaching us. Off by default (the root manages its children itself).
+   */
+  protected dropSilentChildrenAfter(ms: number): void {
+    this.#silentChildren.expireAfter(ms);
+  }
+
   /** Detaches from the transport's events; subclasses close the transport. */
   protected detach(): void {
+    this.#silentChildren.stop();
     this.transport.off('packet', this.#onPacket);
     this.transport.off('unreachable', this.#onUnreachable);
   }
@@ -320,6 +338,9 @@ export class TreeNode<
     else this.counters.packetsIn[packet.kind]++;
     if (this.#replySources !== undefined && local !== undefined)
       this.#replySources.heard(from, packet.source.host, remote, local);
+    // Before any gate (reunion failure): a child's hello shows the child is alive.
+    if (packet.kind === 'reunion-hello' && this.#children.has(from))
+      this.#silentChildren.heard(from);
     this.handle(packet, from, remote);
   }
 

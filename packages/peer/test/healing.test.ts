@@ -89,6 +89,61 @@ describe('a peer that moves to another parent (Leave)', () => {
     transport.deliver({ kind: 'leave', source: addr(P2) }); // not a child: dropped
     expect(peer.counters.dropped['not-a-neighbour']).toBe(1);
   });
+
+  it('keeps the connection to the parent it left when that node has become its child', async () => {
+    const { transport, peer } = await attached(P1);
+    transport.fail(P1); // reunion failure
+    await settle();
+    transport.held.add(P1); // the Leave waits for its ACK
+    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P2) });
+    await settle();
+    transport.deliver({ kind: 'join', source: addr(P1) }); // the root placed P1 under us
+    transport.release(P1);
+    await settle();
+    expect(peer.children).toEqual([P1]);
+    expect(transport.disconnected).not.toContain(P1);
+  });
+});
+
+describe('a child whose Leave never arrived', () => {
+  /** Answers our own hello, so that we stay attached while time passes. */
+  async function passHelloInterval(clock: ManualClock, transport: FakeTransport, peer: Peer) {
+    clock.advance(4_000);
+    await settle();
+    if (peer.status().helloOutstanding)
+      transport.deliver({ kind: 'reunion-hello-back', source: addr(P1), path: [addr(SELF)] });
+    await settle();
+  }
+
+  it('is dropped once no hello came from it for the peer timeout and a hello interval', async () => {
+    const { transport, clock, peer } = await attached(P1);
+    const removed: string[] = [];
+    peer.on('neighbour-removed', ({ neighbour, reason }) => removed.push(`${neighbour} ${reason}`));
+    transport.deliver({ kind: 'join', source: addr(CHILD) });
+    transport.deliver({ kind: 'reunion-hello', source: addr(CHILD), path: [addr(CHILD)] });
+    // It left for another parent; its Leave was lost (we were stopped). 40 s pass: still kept.
+    for (let i = 0; i < 10; i++) await passHelloInterval(clock, transport, peer);
+    expect(peer.children).toEqual([CHILD]);
+    clock.advance(2_000); // 42 s: the peer timeout and a hello interval
+    await settle();
+    expect(peer.children).toEqual([]);
+    expect(removed).toEqual([`${CHILD} silent`]);
+    transport.deliver({ kind: 'message', source: addr(P1), text: 'hi' });
+    await settle();
+    expect(transport.take('message', CHILD)).toEqual([]);
+    expect(peer.reunion).toBe('attached');
+  });
+
+  it('is kept while hellos come from it, its own or relayed for its subtree', async () => {
+    const { transport, clock, peer } = await attached(P1);
+    transport.deliver({ kind: 'join', source: addr(CHILD) });
+    for (let i = 0; i < 30; i++) {
+      await passHelloInterval(clock, transport, peer);
+      const path = i % 2 === 0 ? [addr(CHILD)] : [addr(GRANDCHILD), addr(CHILD)];
+      transport.deliver({ kind: 'reunion-hello', source: addr(CHILD), path });
+    }
+    expect(peer.children).toEqual([CHILD]);
+  });
 });
 
 describe('hellos relayed for the subtree', () => {

@@ -134,16 +134,19 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     return forgotten;
   }
 
+  /**
+   * Hellos are checked like Register and Advertise: a hello proves its path and re-attaches
+   * turned-off nodes (5.6.3), so one sent in another machine's name could put nodes back into the
+   * tree that are gone, and keep dead ones counted alive.
+   */
+  protected override handle(packet: Packet, from: string, remote: RemoteSocket): void {
+    if (packet.kind === 'reunion-hello' && this.#spoofed(packet, from, remote)) return;
+    super.handle(packet, from, remote);
+  }
+
   protected override onControl(packet: Packet, from: string, remote: RemoteSocket): void {
     const claimsNode = packet.kind === 'register-request' || packet.kind === 'advertise-request';
-    if (claimsNode && this.#verifySourceIp && packet.source.host !== plainHost(remote.host)) {
-      this.logger.warn(
-        { claimed: from, connection: remote.host },
-        "refused: claimed address is not the connection's",
-      );
-      this.drop('spoofed-source', packet, from);
-      return;
-    }
+    if (claimsNode && this.#spoofed(packet, from, remote)) return;
     if (!claimsNode) {
       super.onControl(packet, from, remote);
       return;
@@ -205,6 +208,17 @@ export class RootNode extends TreeNode<RootNodeEvents> {
     if (!graph.isAlive(remote) && !graph.isDetached(remote)) return;
     this.logger.info({ node: remote, code: error.code }, 'node unreachable: turning it off');
     this.#forget(this.registry.fail(remote, this.#clock.now()), 'unreachable');
+  }
+
+  /** With the source-IP check on, drops (and counts) a packet whose source IP is not the connection's. */
+  #spoofed(packet: Packet, from: string, remote: RemoteSocket): boolean {
+    if (!this.#verifySourceIp || packet.source.host === plainHost(remote.host)) return false;
+    this.logger.warn(
+      { claimed: from, connection: remote.host, kind: packet.kind },
+      "refused: claimed address is not the connection's",
+    );
+    this.drop('spoofed-source', packet, from);
+    return true;
   }
 
   #onRegister(address: Address, packet: Packet, from: string): void {

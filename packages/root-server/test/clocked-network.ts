@@ -1,4 +1,6 @@
+import { formatAddress } from '@p2p/codec';
 import { ManualClock, Peer } from '@p2p/peer';
+import { StreamNode } from '@p2p/stream';
 import { RootServer, type RootServerOptions } from '../src/index.js';
 import { until } from './wait.js';
 
@@ -14,6 +16,9 @@ export class ClockedNetwork {
   readonly clock = new ManualClock(Date.now());
   root!: RootServer;
   readonly peers: Peer[] = [];
+  readonly #transports = new Map<Peer, StreamNode>();
+  readonly #rootRefusals = new Map<Peer, number>();
+  readonly #rootFailures = new Map<Peer, number>();
   readonly #closers: Array<() => Promise<void>> = [];
 
   async startRoot(options: Partial<RootServerOptions> = {}): Promise<RootServer> {
@@ -30,13 +35,18 @@ export class ClockedNetwork {
   }
 
   async startPeer(): Promise<Peer> {
-    const peer = await Peer.start({
-      listen: '127.0.0.1:0',
-      root: this.root.address,
-      timings,
-      clock: this.clock,
-    });
+    // The transport is ours, so that a test can wait for the peer's connection to the root to fail.
+    const transport = await StreamNode.listen({ listen: '127.0.0.1:0' });
+    const peer = new Peer({ transport, root: this.root.address, timings, clock: this.clock });
     this.#closers.push(() => peer.close());
+    this.#transports.set(peer, transport);
+    transport.on('unreachable', ({ address, error }) => {
+      if (formatAddress(address) !== this.root.address) return;
+      this.#rootFailures.set(peer, (this.#rootFailures.get(peer) ?? 0) + 1);
+      if (error.code === 'ERR_REFUSED')
+        this.#rootRefusals.set(peer, (this.#rootRefusals.get(peer) ?? 0) + 1);
+    });
+    peer.begin();
     this.peers.push(peer);
     await until(
       `${peer.address} attached`,
@@ -55,6 +65,20 @@ export class ClockedNetwork {
     return node?.children.includes(peer.address) === true;
   }
 
+  /** How often `peer`'s connection to the root failed, and how often of those it was refused. */
+  rootFailures(peer: Peer): { failed: number; refused: number } {
+    return {
+      failed: this.#rootFailures.get(peer) ?? 0,
+      refused: this.#rootRefusals.get(peer) ?? 0,
+    };
+  }
+
+  /** Resolves once `check(peer)` holds for each of `peers`, re-checked as their transports fail. */
+  untilRootFailures(what: string, peers: Peer[], check: (peer: Peer) => boolean): Promise<void> {
+    const transports = peers.map((peer) => this.#transports.get(peer) as StreamNode);
+    return until(what, () => peers.every(check), transports as never[], ['unreachable'], 5_000);
+  }
+
   byAddress(address: string): Peer | undefined {
     return this.peers.find((p) => p.address === address);
   }
@@ -67,14 +91,18 @@ export class ClockedNetwork {
   }
 
   /**
-   * Moves the clock `totalMs` forward in steps of `stepMs`; after each step waits (at most
-   * `waitMs` of real time) until `live` are quiet, so that every hello round trip of the step is
-   * done before time moves on.
+   * Moves the clock `totalMs` forward in steps of `stepMs`; after each step waits until `live`
+   * are quiet, so that every hello round trip of the step is done before time moves on. A step
+   * that does not settle within `waitMs` of real time fails: something is waiting for time to
+   * move (a retry, a timeout), and the test must wait for that instead.
    */
-  async advance(totalMs: number, live: Peer[], stepMs = 50, waitMs = 300): Promise<void> {
+  async advance(totalMs: number, live: Peer[], stepMs = 50, waitMs = 5_000): Promise<void> {
     for (let done = 0; done < totalMs; done += stepMs) {
       this.clock.advance(stepMs);
-      await this.settled(live, waitMs);
+      if (!(await this.settled(live, waitMs))) {
+        const loud = live.filter((p) => !this.quiet([p])).map((p) => p.address);
+        throw new Error(`the step to ${done + stepMs} ms did not settle: ${loud.join(', ')}`);
+      }
     }
   }
 

@@ -112,14 +112,37 @@ describe('a root restarted on its store', () => {
     const before = new Map(peers.map((p) => [p.address, p.parent]));
     const { failures } = watch(peers);
 
-    // Every peer's hello goes out and the root stops before answering any of them.
+    // Every peer's hello goes out and the root stops before answering any of them. Its children
+    // see their connection to it fail and schedule a retry (on the clock).
+    const talking = peers.filter((p) => p.parent === first.address);
     network.clock.advance(timings.helloInterval);
     await first.close();
-    // Down for a few retries of the peers that talk to it.
+    await network.untilRootFailures(
+      "the root's children saw it go",
+      talking,
+      (p) => network.rootFailures(p).failed > 0,
+    );
+    // Down for a retry of each: refused, and retried again at most a hello interval later.
+    const refused = new Map(talking.map((p) => [p, network.rootFailures(p).refused]));
     network.clock.advance(timings.helloInterval);
+    await network.untilRootFailures(
+      'a retry of each refused',
+      talking,
+      (p) => network.rootFailures(p).refused > (refused.get(p) ?? 0),
+    );
     const second = await network.startRoot({ store, listen: `127.0.0.1:${port}` });
     const turnedOff: string[] = [];
     second.on('turned-off', ({ addresses }) => turnedOff.push(...addresses));
+    // The next retries reach the new root: their hellos, and those relayed again for the nodes
+    // below, are answered.
+    network.clock.advance(timings.helloInterval);
+    await until(
+      'every hello answered by the restarted root',
+      () => network.quiet(peers),
+      [second.node, ...peers],
+      ['hello-answered', 'parent', 'neighbour-added', 'reunion-failure'],
+      5_000,
+    );
     await network.advance(2 * timings.peerTimeout, peers);
 
     expect(failures).toEqual([]);

@@ -52,6 +52,27 @@ describe('the root refuses what it should', () => {
     expect(root.registry.isRegistered(formatAddress(node.address))).toBe(true);
   });
 
+  it('with source-IP checking, a forged hello puts no turned-off node back into the tree', async () => {
+    const root = await bareRoot({ verifySourceIp: true });
+    const attacker = await rawNode(); // on 127.0.0.1
+    const victim: Address = { host: '127.0.0.2', port: attacker.address.port };
+    const key = formatAddress(victim);
+    // The victim was placed under the root, then went silent and was turned off.
+    const long = Date.now() - 100_000;
+    root.registry.register(key, long);
+    expect(root.registry.advertise(key, long)).toBe(root.address);
+    expect(root.sweep(36_000)).toEqual([key]);
+    // A hello in its name would prove its path [victim] and re-attach it.
+    await attacker.node.send(root.address, {
+      kind: 'reunion-hello',
+      source: victim,
+      path: [victim],
+    });
+    await dropsOf(root, 'spoofed-source', 1);
+    expect(root.rootCounters.reattached).toBe(0);
+    expect(root.registry.graph.isAlive(key)).toBe(false);
+  });
+
   it('refuses registrations beyond the registry limit', async () => {
     const root = await bareRoot({ maxRegistered: 1 });
     const [a, b] = [await rawNode(), await rawNode()];

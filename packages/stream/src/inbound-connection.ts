@@ -88,10 +88,17 @@ export class InboundConnection {
     socket.on('drain', this.#onDrain);
     socket.on('close', this.#onClose);
     this.openedAt = now();
+    this.#lastFrameAt = this.openedAt;
   }
 
   /** When the connection was accepted (performance.now()). */
   readonly openedAt: number;
+  #lastFrameAt: number;
+
+  /** When the connection last delivered a whole frame, or was accepted (performance.now()). */
+  get lastFrameAt(): number {
+    return this.#lastFrameAt;
+  }
 
   /** True once the connection has delivered a whole frame: it speaks the protocol (not silent). */
   get proven(): boolean {
@@ -125,6 +132,7 @@ export class InboundConnection {
     }
     if (frames.length > 0) {
       this.#proven = true;
+      this.#lastFrameAt = now();
       this.#acknowledge(frames.length);
     }
     if (failure === undefined) this.#trackPartialFrame(frames.length > 0);

@@ -23,9 +23,18 @@ export interface StreamNodeOptions {
   maxBodySize?: number;
   /**
    * Inbound connections kept at once. At the limit the oldest silent one (no whole frame yet) is
-   * closed to make room; when none is silent the newcomer is refused (both logged). Default 1024.
+   * closed to make room; when none is silent, the longest-idle connection of the remote IP holding
+   * the most connections, if that IP is the newcomer's or holds at least two more than it; else
+   * the newcomer is refused (all logged). Default 1024.
    */
   maxConnections?: number;
+  /**
+   * Inbound connections kept at once from one remote IP; a newcomer beyond it replaces that IP's
+   * oldest silent connection, else its longest-idle one. Default 64.
+   */
+  maxConnectionsPerIp?: number;
+  /** Whether loopback remotes (127.0.0.0/8, ::1) are exempt from maxConnectionsPerIp. Default true. */
+  exemptLoopback?: boolean;
   /** Milliseconds a frame that has started arriving on an inbound connection has to complete. Default 10,000. */
   frameTimeout?: number;
   /**
@@ -49,6 +58,8 @@ export interface ResolvedOptions {
   connectTimeout: number;
   maxBodySize: number;
   maxConnections: number;
+  maxConnectionsPerIp: number;
+  exemptLoopback: boolean;
   frameTimeout: number;
   idleTimeout: number;
   logger: Logger;
@@ -66,6 +77,13 @@ function integer(name: string, value: unknown, fallback: number, min: number, ma
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw invalid(`option ${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
   }
+  return value;
+}
+
+function flag(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean')
+    throw invalid(`option ${name} must be true or false, got ${String(value)}`);
   return value;
 }
 
@@ -109,6 +127,14 @@ export function resolveOptions(options: StreamNodeOptions): ResolvedOptions {
     connectTimeout: integer('connectTimeout', options.connectTimeout, 5_000, 1, MAX_DELAY),
     maxBodySize: integer('maxBodySize', options.maxBodySize, DEFAULT_MAX_BODY_SIZE, 0, 2 ** 32 - 1),
     maxConnections: integer('maxConnections', options.maxConnections, 1024, 1, 2 ** 30),
+    maxConnectionsPerIp: integer(
+      'maxConnectionsPerIp',
+      options.maxConnectionsPerIp,
+      64,
+      1,
+      2 ** 30,
+    ),
+    exemptLoopback: flag('exemptLoopback', options.exemptLoopback, true),
     frameTimeout: integer('frameTimeout', options.frameTimeout, 10_000, 1, MAX_DELAY),
     idleTimeout: integer('idleTimeout', options.idleTimeout, 60_000, 0, MAX_DELAY),
     logger,

@@ -13,6 +13,7 @@ import { StreamError } from './errors.js';
 import type { StreamEvents } from './events.js';
 import { FramingMemory } from './framing-memory.js';
 import { InboundConnection, type InboundHandlers } from './inbound-connection.js';
+import { InboundSlots } from './inbound-slots.js';
 import { type ResolvedOptions, resolveOptions, type StreamNodeOptions } from './options.js';
 import { OutboundConnection } from './outbound-connection.js';
 import { type Remote, RemoteCache } from './remote-address.js';
@@ -80,7 +81,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   readonly #outbound = new Map<string, OutboundConnection>();
   /** Sockets of ended outgoing connections that have not closed yet. */
   readonly #outboundClosing = new Set<Promise<void>>();
-  readonly #inbound = new Set<InboundConnection>();
+  readonly #inbound: InboundSlots;
   readonly #inboundHandlers: InboundHandlers;
   #address: Address;
   #closing: Promise<void> | undefined;
@@ -93,6 +94,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
     super();
     this.#options = options;
     this.#address = options.listen;
+    this.#inbound = new InboundSlots(options);
     this.#inboundHandlers = {
       packet: (event) => this.emit('packet', event),
       malformed: (event) => this.emit('malformed', event),
@@ -312,7 +314,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
       );
     }
     const socketsClosed = [...this.#outboundClosing];
-    for (const connection of this.#inbound) {
+    for (const connection of this.#inbound.values()) {
       socketsClosed.push(connection.whenClosed());
       connection.destroy();
     }
@@ -321,44 +323,44 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   }
 
   /**
-   * At the connection limit, makes room by closing the oldest silent connection, one that has not
-   * yet delivered a whole frame (idle or trickling sockets), so that a flood of silent connections
-   * cannot lock honest nodes out. Only here is a silent connection ever closed: below the limit it
-   * costs nothing, and an older peer may stay silent long after connecting (protocol.md section 4).
-   * Returns false when every connection speaks the protocol.
+   * Makes room for a newcomer as InboundSlots decides (protocol.md section 4): a connection is
+   * closed only to make room, never for being idle. Returns false when the newcomer is refused.
    */
-  #evictUnproven(): boolean {
-    let oldest: InboundConnection | undefined;
-    for (const connection of this.#inbound) {
-      if (!connection.proven && (oldest === undefined || connection.openedAt < oldest.openedAt))
-        oldest = connection;
-    }
-    if (oldest === undefined) return false;
-    this.#options.logger.warn(
-      { remote: formatAddress(oldest.remote), maxConnections: this.#options.maxConnections },
-      'closing a connection that sent no frame, to make room',
-    );
-    this.#inbound.delete(oldest);
-    oldest.destroy();
-    return true;
-  }
-
-  readonly #onConnection = (socket: net.Socket): void => {
-    const { maxConnections, logger } = this.#options;
-    if (this.#closed) {
-      socket.destroy();
-      return;
-    }
-    if (this.#inbound.size >= maxConnections && !this.#evictUnproven()) {
+  #makeRoom(socket: net.Socket): boolean {
+    const { maxConnections, maxConnectionsPerIp, logger } = this.#options;
+    const admission = this.#inbound.admit(socket.remoteAddress ?? '');
+    if (admission.kind === 'admit') return true;
+    if (admission.kind === 'refuse') {
       logger.warn(
         { remote: `${socket.remoteAddress}:${socket.remotePort}`, maxConnections },
         'refusing connection: too many inbound connections',
       );
+      return false;
+    }
+    const { victim, reason } = admission;
+    logger.warn(
+      { remote: formatAddress(victim.remote), maxConnections, maxConnectionsPerIp, reason },
+      reason === 'silent'
+        ? 'closing a connection that sent no frame, to make room'
+        : 'closing the longest-idle connection of a host holding the most slots, to make room',
+    );
+    this.#inbound.delete(victim);
+    victim.destroy();
+    return true;
+  }
+
+  readonly #onConnection = (socket: net.Socket): void => {
+    const { logger } = this.#options;
+    if (this.#closed) {
       socket.destroy();
       return;
     }
     if (socket.remoteAddress === undefined) {
       // Already gone before we saw it.
+      socket.destroy();
+      return;
+    }
+    if (!this.#makeRoom(socket)) {
       socket.destroy();
       return;
     }

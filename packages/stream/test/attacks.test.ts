@@ -51,16 +51,71 @@ describe('connections that never speak', () => {
     expect(silent[1]?.closed).toBe(false);
   });
 
-  it('refuses a newcomer when every connection speaks the protocol', async () => {
+  it('refuses a newcomer when every connection speaks the protocol and no host holds more', async () => {
     const logger = new TestLogger();
     const node = await startNode({ maxConnections: 1, logger });
-    const honest = await RawClient.connect(node.address);
+    const honest = await RawClient.connect(node.address, '127.0.0.2');
     await honest.write(frameOf(message(source, 'hello'), 'binary'));
     await honest.receivedAtLeast(3);
-    const extra = await RawClient.connect(node.address);
+    const extra = await RawClient.connect(node.address, '127.0.0.3');
     await extra.whenClosed();
     expect((await logger.line('too many inbound connections')).level).toBe('warn');
     expect(honest.closed).toBe(false);
+  });
+});
+
+describe('connections that sent one frame, then nothing, ever', () => {
+  /** A connection from `from` that has delivered one frame (so it is not silent). */
+  async function squat(node: { address: Address }, from: string): Promise<RawClient> {
+    const squatter = await RawClient.connect(node.address, from);
+    await squatter.write(frameOf(message(source, 'one frame, then nothing'), 'binary'));
+    await squatter.receivedAtLeast(3);
+    return squatter;
+  }
+
+  it('cannot lock out a newcomer from their own host: it replaces the longest idle', async () => {
+    const logger = new TestLogger();
+    const node = await startNode({ maxConnections: 2, logger });
+    const squatters = [await squat(node, '127.0.0.1'), await squat(node, '127.0.0.1')];
+    const honest = await RawClient.connect(node.address, '127.0.0.1');
+    await honest.write(frameOf(message(source, 'register'), 'binary'));
+    expect((await honest.receivedAtLeast(3)).toString('latin1')).toBe('ACK');
+    await squatters[0]?.whenClosed();
+    expect(squatters[1]?.closed).toBe(false);
+    expect((await logger.line('longest-idle connection')).level).toBe('warn');
+  });
+
+  it('cannot lock out a newcomer from another host: the busiest host gives up its longest idle', async () => {
+    const node = await startNode({ maxConnections: 3 });
+    const squatters = [await squat(node, '127.0.0.2'), await squat(node, '127.0.0.2')];
+    const honest = await squat(node, '127.0.0.3');
+    const newcomer = await RawClient.connect(node.address, '127.0.0.4');
+    await newcomer.write(frameOf(message(source, 'register'), 'binary'));
+    expect((await newcomer.receivedAtLeast(3)).toString('latin1')).toBe('ACK');
+    await squatters[0]?.whenClosed();
+    expect(squatters[1]?.closed).toBe(false);
+    expect(honest.closed).toBe(false);
+  });
+
+  it('one host holds at most maxConnectionsPerIp: beyond, its own longest idle makes room', async () => {
+    const node = await startNode({ maxConnectionsPerIp: 2, exemptLoopback: false });
+    const first = [await squat(node, '127.0.0.2'), await squat(node, '127.0.0.2')];
+    const other = await squat(node, '127.0.0.3');
+    const third = await squat(node, '127.0.0.2');
+    await first[0]?.whenClosed();
+    expect(first[1]?.closed).toBe(false);
+    expect(third.closed).toBe(false);
+    expect(other.closed).toBe(false);
+    expect(node.stats().inbound).toBe(3);
+  });
+
+  it('loopback hosts are exempt from maxConnectionsPerIp by default', async () => {
+    const logger = new TestLogger();
+    const node = await startNode({ maxConnectionsPerIp: 1, logger });
+    const clients = [await squat(node, '127.0.0.2'), await squat(node, '127.0.0.2')];
+    expect(clients.map((client) => client.closed)).toEqual([false, false]);
+    expect(node.stats().inbound).toBe(2);
+    expect(logger.lines.filter((line) => line.msg?.includes('to make room'))).toEqual([]);
   });
 });
 

@@ -186,9 +186,13 @@ export class RawClient extends EventEmitter {
   closed = false;
   readonly #closed: Promise<void>;
 
-  private constructor(address: Address) {
+  private constructor(address: Address, localAddress?: string) {
     super();
-    this.socket = net.connect({ host: address.host, port: address.port });
+    this.socket = net.connect({
+      host: address.host,
+      port: address.port,
+      ...(localAddress === undefined ? {} : { localAddress }),
+    });
     this.socket.setNoDelay(true);
     this.socket.on('error', () => {});
     this.socket.on('data', (chunk: Buffer) => {
@@ -205,8 +209,9 @@ export class RawClient extends EventEmitter {
     );
   }
 
-  static async connect(address: Address): Promise<RawClient> {
-    const client = track(new RawClient(address));
+  /** Connects to `address`, from the loopback host `from` (127.0.0.2, say) when given. */
+  static async connect(address: Address, from?: string): Promise<RawClient> {
+    const client = track(new RawClient(address, from));
     await waitFor(client.socket, 'connect');
     return client;
   }

@@ -162,14 +162,18 @@ describe('maxConnections', () => {
   it('closes extra inbound connections at once and keeps serving the others', async () => {
     const logger = new TestLogger();
     const node = await startNode({ maxConnections: 2, logger });
-    const clients = [await RawClient.connect(node.address), await RawClient.connect(node.address)];
+    // From two hosts holding one connection each: nobody holds more than a newcomer would.
+    const clients = [
+      await RawClient.connect(node.address, '127.0.0.2'),
+      await RawClient.connect(node.address, '127.0.0.3'),
+    ];
     // A round trip on each makes sure the node has accepted both.
     for (const client of clients) {
       await client.write(frameOf(message(source, 'hi'), 'binary'));
       await client.receivedAtLeast(3);
     }
     expect(node.stats().inbound).toBe(2);
-    const extra = await RawClient.connect(node.address);
+    const extra = await RawClient.connect(node.address, '127.0.0.4');
     await extra.whenClosed();
     const line = await logger.line('too many inbound connections');
     expect(line.level).toBe('warn');

@@ -86,6 +86,8 @@ describe('options', () => {
       connectTimeout: 5_000,
       maxBodySize: 65_536,
       maxConnections: 1024,
+      maxConnectionsPerIp: 64,
+      exemptLoopback: true,
       frameTimeout: 10_000,
       idleTimeout: 60_000,
       logger: silentLogger,
