@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { killProcessesIn, registryRecord, stopProcessesIn } from './postgres-processes.js';
 
 /** What to run where PostgreSQL is missing. */
 export const POSTGRES_INSTALL = 'apt-get install -y postgresql';
@@ -74,23 +75,36 @@ export class PostgresCluster {
   readonly dir: string;
   readonly port: number;
   readonly #launch: () => Promise<Server>;
+  readonly #registry: string | undefined;
   #server: ChildProcess;
   #exited: Promise<void>;
   #databases = 0;
   #frozen: number[] = [];
 
-  /** Kills the server if the test process exits without stopping it (a crash, a bail-out). */
+  /**
+   * Kills the server and its backends if the test process exits without stopping it (a crash, a
+   * bail-out). A worker that vitest ends with SIGTERM never gets here: the run's global teardown
+   * (postgres-global-setup.ts) stops those from the registry.
+   */
   readonly #killOnExit = () => {
     this.#server.kill('SIGKILL');
+    killProcessesIn(this.dir);
     rmSync(this.dir, { recursive: true, force: true });
   };
 
-  private constructor(dir: string, port: number, server: Server, launch: () => Promise<Server>) {
+  private constructor(
+    dir: string,
+    port: number,
+    server: Server,
+    launch: () => Promise<Server>,
+    registry: string | undefined,
+  ) {
     this.dir = dir;
     this.port = port;
     this.#server = server.process;
     this.#exited = server.exited;
     this.#launch = launch;
+    this.#registry = registry;
     process.once('exit', this.#killOnExit);
   }
 
@@ -101,15 +115,19 @@ export class PostgresCluster {
 
   /**
    * Initialises a cluster in a new temporary folder and starts it. Without `durable` it skips
-   * fsync (a throw-away cluster on a shared machine); measurements pass true.
+   * fsync (a throw-away cluster on a shared machine); measurements pass true. With `registry` (a
+   * folder) it records the cluster there until {@link stop}, for a check at the end of the run.
    */
-  static async start(options: { durable?: boolean } = {}): Promise<PostgresCluster> {
+  static async start(
+    options: { durable?: boolean; registry?: string } = {},
+  ): Promise<PostgresCluster> {
     const binaries = findPostgres();
     if (binaries === undefined) {
       throw new Error(`PostgreSQL binaries not found: ${POSTGRES_INSTALL}`);
     }
     const user = serverUser();
     const dir = mkdtempSync(join(tmpdir(), 'p2p-pg-'));
+    if (options.registry !== undefined) registryRecord.add(options.registry, dir);
     try {
       if (user !== undefined) chownSync(dir, user.uid, user.gid);
       execFileSync(
@@ -137,7 +155,7 @@ export class PostgresCluster {
         const launch = () => launchServer(binaries, dir, port, user, options.durable === true);
         let cluster: PostgresCluster;
         try {
-          cluster = new PostgresCluster(dir, port, await launch(), launch);
+          cluster = new PostgresCluster(dir, port, await launch(), launch, options.registry);
         } catch (error) {
           if (attempt >= 5 || !/could not bind|already in use/i.test(String(error))) throw error;
           continue;
@@ -151,7 +169,9 @@ export class PostgresCluster {
         return cluster;
       }
     } catch (error) {
+      await stopProcessesIn(dir);
       rmSync(dir, { recursive: true, force: true });
+      if (options.registry !== undefined) registryRecord.remove(options.registry, dir);
       throw error;
     }
   }
@@ -160,7 +180,8 @@ export class PostgresCluster {
   async pause(): Promise<void> {
     if (this.#server.exitCode === null && this.#server.signalCode === null) {
       this.#server.kill('SIGINT');
-      const timer = setTimeout(() => this.#server.kill('SIGKILL'), 15_000);
+      // Killing the postmaster alone would leave its backends running: kill every one of them.
+      const timer = setTimeout(() => killProcessesIn(this.dir), 15_000);
       await this.#exited;
       clearTimeout(timer);
     }
@@ -248,12 +269,14 @@ export class PostgresCluster {
     }
   }
 
-  /** Stops the server (fast shutdown, by pid) and removes the folder. */
+  /** Stops the server (fast shutdown, by pid) and every process it left, and removes the folder. */
   async stop(): Promise<void> {
-    process.off('exit', this.#killOnExit);
     this.thaw();
     await this.pause();
+    await stopProcessesIn(this.dir);
+    process.off('exit', this.#killOnExit);
     rmSync(this.dir, { recursive: true, force: true });
+    if (this.#registry !== undefined) registryRecord.remove(this.#registry, this.dir);
   }
 }
 
@@ -296,6 +319,7 @@ async function launchServer(
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       server.kill('SIGKILL');
+      killProcessesIn(dir);
       reject(new Error(`PostgreSQL did not start within 30 s:\n${log}`));
     }, 30_000);
     server.stderr?.on('data', (chunk: string) => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { findPostgres, POSTGRES_INSTALL, PostgresCluster } from './postgres-cluster.js';
 
 /**
@@ -24,12 +24,16 @@ export function describePostgres(name: string, body: (cluster: () => PostgresClu
     return;
   }
   describe(name, () => {
+    let starting: Promise<PostgresCluster> | undefined;
     let cluster: PostgresCluster | undefined;
     beforeAll(async () => {
-      cluster = await PostgresCluster.start();
+      starting = PostgresCluster.start({ registry: inject('postgresRegistry') });
+      cluster = await starting;
     });
     afterAll(async () => {
-      await cluster?.stop();
+      // A start that outlived beforeAll's timeout still ends in a running cluster: wait for it.
+      const started = await starting?.catch(() => undefined);
+      await started?.stop();
     });
     body(() => cluster ?? unreachableCluster());
   });
