@@ -4,61 +4,16 @@
  * Running as root (CI), both run as the `postgres` OS user, which owns the folder.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { type Binaries, findPostgres, POSTGRES_INSTALL, serverUser } from './postgres-binaries.js';
 import { killProcessesIn, registryRecord, stopProcessesIn } from './postgres-processes.js';
-
-/** What to run where PostgreSQL is missing. */
-export const POSTGRES_INSTALL = 'apt-get install -y postgresql';
 
 /** The role the stores connect as, with a password (over TCP, scram-sha-256). */
 export const STORE_USER = { name: 'p2p', password: 'p2p-test-password' } as const;
-
-interface Binaries {
-  initdb: string;
-  postgres: string;
-}
-
-/**
- * Finds `initdb` and `postgres`: Debian keeps them out of PATH in /usr/lib/postgresql/<major>/bin
- * (the newest major wins); elsewhere they are on PATH next to each other.
- */
-export function findPostgres(): Binaries | undefined {
-  const debian = '/usr/lib/postgresql';
-  if (existsSync(debian)) {
-    const majors = readdirSync(debian)
-      .filter((name) => /^\d+$/.test(name))
-      .sort((a, b) => Number(b) - Number(a));
-    for (const major of majors) {
-      const bin = join(debian, major, 'bin');
-      const found = { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
-      if (existsSync(found.initdb) && existsSync(found.postgres)) return found;
-    }
-  }
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir === '') continue;
-    const found = { initdb: join(dir, 'initdb'), postgres: join(dir, 'postgres') };
-    if (existsSync(found.initdb) && existsSync(found.postgres)) return found;
-  }
-  return undefined;
-}
-
-/** The uid and gid to run the server as: the `postgres` user when we are root, else ourselves. */
-function serverUser(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }));
-  try {
-    return { uid: id('-u'), gid: id('-g') };
-  } catch (error) {
-    throw new Error(
-      `running as root, PostgreSQL must run as the 'postgres' user, which does not exist: ${POSTGRES_INSTALL} creates it`,
-      { cause: error },
-    );
-  }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

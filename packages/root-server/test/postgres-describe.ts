@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, inject } from 'vitest';
-import { findPostgres, POSTGRES_INSTALL, PostgresCluster } from './postgres-cluster.js';
+import { findPostgres, POSTGRES_INSTALL } from './postgres-binaries.js';
+import { PostgresCluster } from './postgres-cluster.js';
 
 /**
  * Why the PostgreSQL tests cannot run here, or undefined when they can. Under CI a missing
