@@ -4,60 +4,16 @@
  * Running as root (CI), both run as the `postgres` OS user, which owns the folder.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-
-/** What to run where PostgreSQL is missing. */
-export const POSTGRES_INSTALL = 'apt-get install -y postgresql';
+import { type Binaries, findPostgres, POSTGRES_INSTALL, serverUser } from './postgres-binaries.js';
+import { killProcessesIn, registryRecord, stopProcessesIn } from './postgres-processes.js';
 
 /** The role the stores connect as, with a password (over TCP, scram-sha-256). */
 export const STORE_USER = { name: 'p2p', password: 'p2p-test-password' } as const;
-
-interface Binaries {
-  initdb: string;
-  postgres: string;
-}
-
-/**
- * Finds `initdb` and `postgres`: Debian keeps them out of PATH in /usr/lib/postgresql/<major>/bin
- * (the newest major wins); elsewhere they are on PATH next to each other.
- */
-export function findPostgres(): Binaries | undefined {
-  const debian = '/usr/lib/postgresql';
-  if (existsSync(debian)) {
-    const majors = readdirSync(debian)
-      .filter((name) => /^\d+$/.test(name))
-      .sort((a, b) => Number(b) - Number(a));
-    for (const major of majors) {
-      const bin = join(debian, major, 'bin');
-      const found = { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
-      if (existsSync(found.initdb) && existsSync(found.postgres)) return found;
-    }
-  }
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir === '') continue;
-    const found = { initdb: join(dir, 'initdb'), postgres: join(dir, 'postgres') };
-    if (existsSync(found.initdb) && existsSync(found.postgres)) return found;
-  }
-  return undefined;
-}
-
-/** The uid and gid to run the server as: the `postgres` user when we are root, else ourselves. */
-function serverUser(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }));
-  try {
-    return { uid: id('-u'), gid: id('-g') };
-  } catch (error) {
-    throw new Error(
-      `running as root, PostgreSQL must run as the 'postgres' user, which does not exist: ${POSTGRES_INSTALL} creates it`,
-      { cause: error },
-    );
-  }
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -74,23 +30,36 @@ export class PostgresCluster {
   readonly dir: string;
   readonly port: number;
   readonly #launch: () => Promise<Server>;
+  readonly #registry: string | undefined;
   #server: ChildProcess;
   #exited: Promise<void>;
   #databases = 0;
   #frozen: number[] = [];
 
-  /** Kills the server if the test process exits without stopping it (a crash, a bail-out). */
+  /**
+   * Kills the server and its backends if the test process exits without stopping it (a crash, a
+   * bail-out). A worker that vitest ends with SIGTERM never gets here: the run's global teardown
+   * (postgres-global-setup.ts) stops those from the registry.
+   */
   readonly #killOnExit = () => {
     this.#server.kill('SIGKILL');
+    killProcessesIn(this.dir);
     rmSync(this.dir, { recursive: true, force: true });
   };
 
-  private constructor(dir: string, port: number, server: Server, launch: () => Promise<Server>) {
+  private constructor(
+    dir: string,
+    port: number,
+    server: Server,
+    launch: () => Promise<Server>,
+    registry: string | undefined,
+  ) {
     this.dir = dir;
     this.port = port;
     this.#server = server.process;
     this.#exited = server.exited;
     this.#launch = launch;
+    this.#registry = registry;
     process.once('exit', this.#killOnExit);
   }
 
@@ -101,15 +70,19 @@ export class PostgresCluster {
 
   /**
    * Initialises a cluster in a new temporary folder and starts it. Without `durable` it skips
-   * fsync (a throw-away cluster on a shared machine); measurements pass true.
+   * fsync (a throw-away cluster on a shared machine); measurements pass true. With `registry` (a
+   * folder) it records the cluster there until {@link stop}, for a check at the end of the run.
    */
-  static async start(options: { durable?: boolean } = {}): Promise<PostgresCluster> {
+  static async start(
+    options: { durable?: boolean; registry?: string } = {},
+  ): Promise<PostgresCluster> {
     const binaries = findPostgres();
     if (binaries === undefined) {
       throw new Error(`PostgreSQL binaries not found: ${POSTGRES_INSTALL}`);
     }
     const user = serverUser();
     const dir = mkdtempSync(join(tmpdir(), 'p2p-pg-'));
+    if (options.registry !== undefined) registryRecord.add(options.registry, dir);
     try {
       if (user !== undefined) chownSync(dir, user.uid, user.gid);
       execFileSync(
@@ -137,7 +110,7 @@ export class PostgresCluster {
         const launch = () => launchServer(binaries, dir, port, user, options.durable === true);
         let cluster: PostgresCluster;
         try {
-          cluster = new PostgresCluster(dir, port, await launch(), launch);
+          cluster = new PostgresCluster(dir, port, await launch(), launch, options.registry);
         } catch (error) {
           if (attempt >= 5 || !/could not bind|already in use/i.test(String(error))) throw error;
           continue;
@@ -151,7 +124,9 @@ export class PostgresCluster {
         return cluster;
       }
     } catch (error) {
+      await stopProcessesIn(dir);
       rmSync(dir, { recursive: true, force: true });
+      if (options.registry !== undefined) registryRecord.remove(options.registry, dir);
       throw error;
     }
   }
@@ -160,7 +135,8 @@ export class PostgresCluster {
   async pause(): Promise<void> {
     if (this.#server.exitCode === null && this.#server.signalCode === null) {
       this.#server.kill('SIGINT');
-      const timer = setTimeout(() => this.#server.kill('SIGKILL'), 15_000);
+      // Killing the postmaster alone would leave its backends running: kill every one of them.
+      const timer = setTimeout(() => killProcessesIn(this.dir), 15_000);
       await this.#exited;
       clearTimeout(timer);
     }
@@ -248,12 +224,14 @@ export class PostgresCluster {
     }
   }
 
-  /** Stops the server (fast shutdown, by pid) and removes the folder. */
+  /** Stops the server (fast shutdown, by pid) and every process it left, and removes the folder. */
   async stop(): Promise<void> {
-    process.off('exit', this.#killOnExit);
     this.thaw();
     await this.pause();
+    await stopProcessesIn(this.dir);
+    process.off('exit', this.#killOnExit);
     rmSync(this.dir, { recursive: true, force: true });
+    if (this.#registry !== undefined) registryRecord.remove(this.#registry, this.dir);
   }
 }
 
@@ -296,6 +274,7 @@ async function launchServer(
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       server.kill('SIGKILL');
+      killProcessesIn(dir);
       reject(new Error(`PostgreSQL did not start within 30 s:\n${log}`));
     }, 30_000);
     server.stderr?.on('data', (chunk: string) => {

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe } from 'vitest';
-import { findPostgres, POSTGRES_INSTALL, PostgresCluster } from './postgres-cluster.js';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
+import { findPostgres, POSTGRES_INSTALL } from './postgres-binaries.js';
+import { PostgresCluster } from './postgres-cluster.js';
 
 /**
  * Why the PostgreSQL tests cannot run here, or undefined when they can. Under CI a missing
@@ -24,12 +25,16 @@ export function describePostgres(name: string, body: (cluster: () => PostgresClu
     return;
   }
   describe(name, () => {
+    let starting: Promise<PostgresCluster> | undefined;
     let cluster: PostgresCluster | undefined;
     beforeAll(async () => {
-      cluster = await PostgresCluster.start();
+      starting = PostgresCluster.start({ registry: inject('postgresRegistry') });
+      cluster = await starting;
     });
     afterAll(async () => {
-      await cluster?.stop();
+      // A start that outlived beforeAll's timeout still ends in a running cluster: wait for it.
+      const started = await starting?.catch(() => undefined);
+      await started?.stop();
     });
     body(() => cluster ?? unreachableCluster());
   });
