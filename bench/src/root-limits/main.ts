@@ -10,12 +10,15 @@
  *   (env ROUNDS, default 3; SECONDS per phase, default 5; NO_POSTGRES=1 to skip PostgreSQL)
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PostgresStore, RootServer, SqliteStore, type Store } from '@p2p/root-server';
-import { PostgresCluster } from '../../../packages/root-server/test/postgres-cluster.js';
+import {
+  PostgresCluster,
+  STORE_USER,
+} from '../../../packages/root-server/test/postgres-cluster.js';
 import type { LoadMessage, LoadRequest, LoadResult } from './load.js';
 import { type BenchTree, storedNodes } from './tree.js';
 
@@ -175,10 +178,25 @@ try {
     const pgWriteMs = url === undefined ? Number.NaN : writeTree(new PostgresStore(url), tree);
     const byWindow = new Map<number, Round[]>(WINDOWS.map((w) => [w, []]));
     const pg: Round[] = [];
+    // Every round starts from a copy of the stored tree (a round's advertisers stay registered).
+    let copies = 0;
+    const sqliteCopy = (): string => {
+      const copy = join(dir, `copy-${++copies}.db`);
+      copyFileSync(file, copy);
+      return copy;
+    };
+    const pgCopy = async (): Promise<string> => {
+      const name = `copy_${++copies}`;
+      const template = new URL(url as string).pathname.slice(1);
+      await cluster?.admin((client) =>
+        client.query(`CREATE DATABASE ${name} TEMPLATE ${template} OWNER ${STORE_USER.name}`),
+      );
+      return cluster?.url(name) as string;
+    };
     for (let r = 0; r < ROUNDS; r++) {
       for (const window of WINDOWS)
-        byWindow.get(window)?.push(await round(tree, file, window, loadChild));
-      if (url !== undefined) pg.push(await round(tree, url, 16, loadChild));
+        byWindow.get(window)?.push(await round(tree, sqliteCopy(), window, loadChild));
+      if (url !== undefined) pg.push(await round(tree, await pgCopy(), 16, loadChild));
     }
     const all = [...byWindow.values()].flat();
     const m = (rounds: Round[], pick: (round: Round) => number, digits = 0) =>
