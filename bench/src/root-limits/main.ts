@@ -6,7 +6,7 @@
  * per size, medians over the rounds: restore time, hellos/s (window 1 = lock-step, and 16),
  * placements/s, the root process's heap and RSS after the load. Reference timings.
  *
- *   npx --yes pnpm@10 --filter @p2p/bench exec tsx --expose-gc src/root-limits/main.ts 1000 10000 100000
+ *   pnpm --filter @p2p/bench bench:root-limits 1000 10000 100000
  *   (env ROUNDS, default 3; SECONDS per phase, default 5; NO_POSTGRES=1 to skip PostgreSQL)
  */
 import { fork } from 'node:child_process';
@@ -22,7 +22,10 @@ import {
 import type { LoadMessage, LoadRequest, LoadResult } from './load.js';
 import { type BenchTree, storedNodes } from './tree.js';
 
-const SIZES = process.argv.slice(2).map(Number);
+const SIZES = process.argv
+  .slice(2)
+  .filter((arg) => arg !== '--')
+  .map(Number);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION_MS = Number(process.env.SECONDS ?? 5) * 1000;
 const ADVERTISERS = 64;
@@ -186,7 +189,7 @@ try {
       return copy;
     };
     const pgCopy = async (): Promise<string> => {
-      const name = `copy_${++copies}`;
+      const name = `copy_${n}_${++copies}`;
       const template = new URL(url as string).pathname.slice(1);
       await cluster?.admin((client) =>
         client.query(`CREATE DATABASE ${name} TEMPLATE ${template} OWNER ${STORE_USER.name}`),
@@ -218,6 +221,7 @@ try {
       'write ms SQLite / PostgreSQL': `${fmt(sqliteWriteMs)} / ${fmt(pgWriteMs)}`,
     };
     for (const [metric, figure] of Object.entries(figures)) put(metric, fmt(n), figure);
+    console.log(JSON.stringify({ n, ...figures }));
     console.log(`N = ${fmt(n)} done, load average ${load()}`);
   }
   console.table(rows);
