@@ -11,9 +11,9 @@
  */
 import { fork } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PostgresStore, RootServer, SqliteStore, type Store } from '@p2p/root-server';
 import {
   PostgresCluster,
@@ -38,17 +38,8 @@ interface Round {
   load?: LoadResult;
   heapMB: number;
   rssMB: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+  /** The longest the root's event loop was held during the load (a store write, a GC…). */
+  stallMs: number;
 }
 
 /** Writes the tree into `store` (registrations one by one, as the root does, then positions). */
@@ -111,6 +102,8 @@ async function round(
     stream: { maxConnections: ADVERTISERS + 64 },
   });
   const restoreMs = performance.now() - start;
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   try {
     if (root.node.registry.graph.aliveCount < tree.n)
       throw new Error(`restored ${root.node.registry.graph.aliveCount} of ${tree.n} alive`);
@@ -126,9 +119,11 @@ async function round(
     if (root.node.rootCounters.reattached > 0 || root.node.rootCounters.turnedOff.timeout > 0)
       throw new Error(`the tree changed under load: ${JSON.stringify(root.node.rootCounters)}`);
     if (alive < tree.n) throw new Error(`${tree.n - alive} nodes of the tree turned off`);
+    delay.disable();
     gc();
     const memory = process.memoryUsage();
     return {
+      stallMs: delay.max / 1e6,
       restoreMs,
       ...(result === undefined ? {} : { load: result }),
       heapMB: memory.heapUsed / MB,
@@ -216,6 +211,8 @@ try {
       'placements/s PostgreSQL': m(pg, (r) => r.load?.placementsPerSecond ?? Number.NaN),
       'restore ms SQLite': m(all, (r) => r.restoreMs),
       'restore ms PostgreSQL': m(pg, (r) => r.restoreMs),
+      'longest stall ms SQLite': m(all, (r) => r.stallMs),
+      'longest stall ms PostgreSQL': m(pg, (r) => r.stallMs),
       'heap MB': m(all, (r) => r.heapMB),
       'RSS MB': m(all, (r) => r.rssMB),
       'write ms SQLite / PostgreSQL': `${fmt(sqliteWriteMs)} / ${fmt(pgWriteMs)}`,

@@ -59,7 +59,8 @@ function serverUser(): { uid: number; gid: number } | undefined {
   }
 }
 
-function freePort(): Promise<number> {
+/** A loopback port free a moment ago (another process may take it first). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
