@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PostgresStore, RootServer, SqliteStore, type Store } from '@p2p/root-server';
 import {
+  freePort,
   PostgresCluster,
   STORE_USER,
 } from '../../../packages/root-server/test/postgres-cluster.js';
