@@ -15,7 +15,8 @@ import { killProcessesIn, registryRecord, stopProcessesIn } from './postgres-pro
 /** The role the stores connect as, with a password (over TCP, scram-sha-256). */
 export const STORE_USER = { name: 'p2p', password: 'p2p-test-password' } as const;
 
-function freePort(): Promise<number> {
+/** A loopback port free a moment ago (another process may take it first). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
