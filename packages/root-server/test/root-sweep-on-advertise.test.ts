@@ -57,39 +57,36 @@ describe('placing a node after others went silent', () => {
 });
 
 describe('believing a node dead', () => {
-  it('never within two hello intervals, even when a quarter of the root timeout is shorter', async () => {
-    // A mixed network with a short root timeout: reference peers say hello every 4 s and more.
+  // A mixed network with a short root timeout (a quarter is 3.75 s): reference peers say hello
+  // every 4 s and more. A and B are placed under the root; only B says hello, `helloAt` ms later;
+  // a newcomer C advertises `silentFor` ms after placement. Resolves with C's parent.
+  async function newcomerParent(helloAt: number, silentFor: number) {
     const clock = new ManualClock();
     const root = await bareRoot({ clock, rootTimeout: 15_000, helloInterval: 4_000 });
     const [a, b, c] = [await rawNode(), await rawNode(), await rawNode()];
     expect(await joinTree(a, root.address)).toBe(root.address);
     expect(await joinTree(b, root.address)).toBe(root.address);
-    clock.advance(4_500);
+    clock.advance(helloAt);
     await b.node.send(root.address, {
       kind: 'reunion-hello',
       source: b.address,
       path: [b.address],
     });
     await receivedKind(b, 'reunion-hello-back');
+    clock.advance(silentFor - helloAt);
+    const parent = await joinTree(c, root.address);
+    return { parent, a: formatAddress(a.address), b: formatAddress(b.address) };
+  }
+
+  it('never within two hello intervals, even when a quarter of the root timeout is shorter', async () => {
     // A silent for 5 s (past 15 s / 4, within two hello intervals), B for 0.5 s: A is alive.
-    clock.advance(500);
-    expect(await joinTree(c, root.address)).toBe(formatAddress(a.address));
+    const { parent, a } = await newcomerParent(4_500, 5_000);
+    expect(parent).toBe(a);
   });
 
   it('past two hello intervals and a quarter of the root timeout, a newcomer goes elsewhere', async () => {
-    const clock = new ManualClock();
-    const root = await bareRoot({ clock, rootTimeout: 15_000, helloInterval: 4_000 });
-    const [a, b, c] = [await rawNode(), await rawNode(), await rawNode()];
-    expect(await joinTree(a, root.address)).toBe(root.address);
-    expect(await joinTree(b, root.address)).toBe(root.address);
-    clock.advance(7_000);
-    await b.node.send(root.address, {
-      kind: 'reunion-hello',
-      source: b.address,
-      path: [b.address],
-    });
-    await receivedKind(b, 'reunion-hello-back');
-    clock.advance(1_500); // A silent for 8.5 s, B for 1.5 s
-    expect(await joinTree(c, root.address)).toBe(formatAddress(b.address));
+    // A silent for 8.5 s, B for 1.5 s.
+    const { parent, b } = await newcomerParent(7_000, 8_500);
+    expect(parent).toBe(b);
   });
 });
