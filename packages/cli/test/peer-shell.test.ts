@@ -139,4 +139,34 @@ describe('the peer shell', () => {
     const afterReply = io.written().slice(io.written().indexOf('no neighbours: not in the tree'));
     expect(afterReply.match(/p2p> /g)).toHaveLength(1);
   });
+
+  it('SendMessage goes out at once from a peer whose parent acknowledged its Join while the root is away', async () => {
+    // Attached (the parent took the Join) but no hello answered yet: the root's host is cut off.
+    // Flooding needs no root, so the message must not wait for one.
+    const sent: string[] = [];
+    const attached = {
+      mode: 'auto',
+      parent: '127.0.0.1:7001',
+      children: [],
+      joinAcknowledged: true,
+      root: '127.0.0.1:9',
+      status: () => ({ joined: false }),
+      joined: () => new Promise<string>(() => {}), // the root never answers
+      checkMessage: () => {},
+      broadcast: async (text: string) => {
+        sent.push(text);
+        return { delivered: 1, failed: [] };
+      },
+      on: () => attached,
+      off: () => attached,
+    } as unknown as Peer;
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const shell = runPeerShell(attached, { input, output }, new Output(output, true), {
+      joinTimeoutMs: 60_000,
+    });
+    input.end('SendMessage root away\n');
+    await shell;
+    expect(sent).toEqual(['root away']);
+  });
 });

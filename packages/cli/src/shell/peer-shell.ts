@@ -188,7 +188,10 @@ async function inTree({
   terminal,
   quitting,
 }: CommandContext): Promise<boolean> {
+  // In the tree: a hello answered through the parent, or a parent that acknowledged our Join. The
+  // second matters while the root is away: the tree floods without it, but no hello is answered.
   if (peer.mode !== 'auto' || peer.status().joined) return true;
+  if (peer.parent !== null && peer.joinAcknowledged) return true;
   if (terminal)
     out.event(
       'waiting',
