@@ -59,10 +59,12 @@ export async function runRootService(options: RunRootServiceOptions): Promise<vo
     await requested;
     await closeWithin(server, shutdownTimeout);
   } finally {
+    // The ignoring listener goes on before `stop` comes off: with no listener left for a moment,
+    // Node restores the default action, and a signal arriving then ends the process.
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.off(signal, stop);
       if (!process.listeners(signal).includes(ignoreLateSignal))
         process.on(signal, ignoreLateSignal);
+      process.off(signal, stop);
     }
   }
 }
