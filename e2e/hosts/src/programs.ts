@@ -7,7 +7,7 @@ import { type JsonEvent, NsProcess } from './ns-process.js';
 const require = createRequire(import.meta.url);
 
 /** A built program of a workspace package (its `dist/`); throws when it is not built. */
-function built(pkg: string, file: string): string {
+export function built(pkg: string, file: string): string {
   const path = join(dirname(require.resolve(`${pkg}/package.json`)), 'dist', file);
   if (!existsSync(path))
     throw Object.assign(new Error(`${path} is missing: build the repository first (pnpm build)`), {
