@@ -17,6 +17,8 @@ export interface AddressMove {
 
 export interface AddressMoverEvents {
   moved: [AddressMove];
+  /** A check has finished (and the move it decided on, if any). */
+  checked: [];
 }
 
 /**
@@ -27,6 +29,8 @@ export interface AddressMoverEvents {
  */
 export class AddressMover extends EventEmitter<AddressMoverEvents> {
   readonly moves: AddressMove[] = [];
+  /** Checks finished so far. */
+  checks = 0;
   readonly #address: ServiceAddress;
   readonly #candidates: readonly MoverCandidate[];
   readonly #everyMs: number;
@@ -76,10 +80,32 @@ export class AddressMover extends EventEmitter<AddressMoverEvents> {
     });
   }
 
+  /** Resolves once `count` more checks have finished; rejects after `ms`. */
+  untilChecked(count: number, ms: number): Promise<void> {
+    const target = this.checks + count;
+    return new Promise((resolve, reject) => {
+      const onChecked = () => {
+        if (this.checks < target) return;
+        clearTimeout(timer);
+        this.off('checked', onChecked);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.off('checked', onChecked);
+        reject(new Error(`${count} checks did not finish within ${ms} ms`));
+      }, ms);
+      this.on('checked', onChecked);
+    });
+  }
+
   #schedule(delay: number): void {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
-      this.#tick = this.#check().finally(() => this.#schedule(this.#everyMs));
+      this.#tick = this.#check().finally(() => {
+        this.checks++;
+        this.emit('checked');
+        this.#schedule(this.#everyMs);
+      });
     }, delay);
   }
 
