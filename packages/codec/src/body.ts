@@ -25,7 +25,7 @@ function prefixAt(bytes: Uint8Array, at: number, end: number): 'REQ' | 'RES' | u
 }
 
 function bodyError(message: string): CodecError {
-  return new CodecError('ERR_BODY', message);
+  return new CodecError('ERR_CODEC_BODY', message);
 }
 
 function matches(bytes: Uint8Array, at: number, end: number, ascii: string): boolean {
@@ -61,7 +61,7 @@ function decodeText(bytes: Uint8Array, start: number, end: number): string {
   try {
     return strictUtf8.decode(bytes.subarray(start, end));
   } catch {
-    throw new CodecError('ERR_UTF8', 'Message body is not valid UTF-8');
+    throw new CodecError('ERR_CODEC_UTF8', 'Message body is not valid UTF-8');
   }
 }
 
@@ -111,7 +111,7 @@ export function decodeBody(
       if (matches(bytes, start, end, 'LEAVE')) return { kind: 'leave', source };
       throw bodyError('Leave body must be exactly LEAVE');
     default:
-      throw new CodecError('ERR_TYPE', `unknown packet type ${type}`);
+      throw new CodecError('ERR_CODEC_TYPE', `unknown packet type ${type}`);
   }
 }
 
@@ -119,7 +119,7 @@ export function decodeBody(
 export function pathBodyLength(path: readonly Address[]): number {
   if (!Array.isArray(path) || path.length < 1 || path.length > MAX_PATH_ENTRIES) {
     throw new CodecError(
-      'ERR_INVALID_PACKET',
+      'ERR_CODEC_INVALID_PACKET',
       `a Reunion path needs 1 to ${MAX_PATH_ENTRIES} entries`,
     );
   }
@@ -162,14 +162,17 @@ export function bodyText(packet: Packet): string {
       return 'LEAVE';
     case 'message':
       if (typeof packet.text !== 'string')
-        throw new CodecError('ERR_INVALID_PACKET', 'Message text must be a string');
+        throw new CodecError('ERR_CODEC_INVALID_PACKET', 'Message text must be a string');
       return packet.text;
     case 'reunion-hello':
     case 'reunion-hello-back':
-      throw new CodecError('ERR_INVALID_PACKET', 'Reunion bodies are written by writePathBody');
+      throw new CodecError(
+        'ERR_CODEC_INVALID_PACKET',
+        'Reunion bodies are written by writePathBody',
+      );
     default:
       throw new CodecError(
-        'ERR_INVALID_PACKET',
+        'ERR_CODEC_INVALID_PACKET',
         `unknown packet kind ${(packet as { kind: unknown }).kind}`,
       );
   }

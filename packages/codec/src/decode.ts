@@ -7,7 +7,7 @@ import type { DecodedFrame } from './packet.js';
 export function checkBodyLength(header: Header, maxBodySize: number): void {
   if (header.length > maxBodySize) {
     throw new CodecError(
-      'ERR_BODY_TOO_LARGE',
+      'ERR_CODEC_BODY_TOO_LARGE',
       `frame announces a ${header.length}-byte body; the limit is ${maxBodySize} bytes`,
     );
   }
@@ -34,14 +34,14 @@ export interface DecodeOptions {
 export function decode(bytes: Uint8Array, options: DecodeOptions = {}): DecodedFrame {
   try {
     if (!(bytes instanceof Uint8Array))
-      throw new CodecError('ERR_INVALID_PACKET', 'decode expects a Uint8Array');
+      throw new CodecError('ERR_CODEC_INVALID_ARGUMENT', 'decode expects a Uint8Array');
     if (bytes.length === 0)
-      throw new CodecError('ERR_TRUNCATED', 'no bytes: a frame needs at least a header');
+      throw new CodecError('ERR_CODEC_TRUNCATED', 'no bytes: a frame needs at least a header');
     const framing = framingOf(bytes[0] as number);
     const start = headerLength(framing);
     if (bytes.length < start) {
       throw new CodecError(
-        'ERR_TRUNCATED',
+        'ERR_CODEC_TRUNCATED',
         `${bytes.length} bytes is shorter than the ${start}-byte ${framing} header`,
       );
     }
@@ -50,13 +50,13 @@ export function decode(bytes: Uint8Array, options: DecodeOptions = {}): DecodedF
     const end = start + header.length;
     if (bytes.length < end) {
       throw new CodecError(
-        'ERR_TRUNCATED',
+        'ERR_CODEC_TRUNCATED',
         `header announces ${header.length} body bytes but only ${bytes.length - start} follow`,
       );
     }
     if (bytes.length > end) {
       throw new CodecError(
-        'ERR_TRAILING_BYTES',
+        'ERR_CODEC_TRAILING_BYTES',
         `${bytes.length - end} bytes follow the frame; decode takes exactly one frame`,
       );
     }
@@ -64,6 +64,6 @@ export function decode(bytes: Uint8Array, options: DecodeOptions = {}): DecodedF
   } catch (error) {
     throw error instanceof CodecError
       ? error.at(0)
-      : new CodecError('ERR_INVALID_PACKET', String(error), { offset: 0 });
+      : new CodecError('ERR_CODEC_INVALID_PACKET', String(error), { offset: 0 });
   }
 }

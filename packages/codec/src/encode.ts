@@ -7,12 +7,12 @@ import { type Framing, type Packet, packetType } from './packet.js';
 export function encode(packet: Packet, framing: Framing): Uint8Array {
   if (framing !== 'binary' && framing !== 'text') {
     throw new CodecError(
-      'ERR_INVALID_PACKET',
+      'ERR_CODEC_INVALID_ARGUMENT',
       `unknown framing ${String(framing)}: expected 'text' or 'binary'`,
     );
   }
   if (packet === null || typeof packet !== 'object')
-    throw new CodecError('ERR_INVALID_PACKET', 'a packet must be an object');
+    throw new CodecError('ERR_CODEC_INVALID_PACKET', 'a packet must be an object');
   const start = headerLength(framing);
   if (packet.kind === 'reunion-hello' || packet.kind === 'reunion-hello-back') {
     // Paths are the root's hot path: written byte by byte, no strings built.

@@ -2,17 +2,18 @@
  * Every code a {@link CodecError} can carry. The codes are stable: tools match on them.
  */
 export type CodecErrorCode =
-  | 'ERR_TRUNCATED'
-  | 'ERR_TRAILING_BYTES'
-  | 'ERR_UNKNOWN_FRAMING'
-  | 'ERR_VERSION'
-  | 'ERR_TYPE'
-  | 'ERR_LENGTH'
-  | 'ERR_BODY_TOO_LARGE'
-  | 'ERR_ADDRESS'
-  | 'ERR_UTF8'
-  | 'ERR_BODY'
-  | 'ERR_INVALID_PACKET';
+  | 'ERR_CODEC_TRUNCATED'
+  | 'ERR_CODEC_TRAILING_BYTES'
+  | 'ERR_CODEC_UNKNOWN_FRAMING'
+  | 'ERR_CODEC_VERSION'
+  | 'ERR_CODEC_TYPE'
+  | 'ERR_CODEC_LENGTH'
+  | 'ERR_CODEC_BODY_TOO_LARGE'
+  | 'ERR_CODEC_ADDRESS'
+  | 'ERR_CODEC_UTF8'
+  | 'ERR_CODEC_BODY'
+  | 'ERR_CODEC_INVALID_PACKET'
+  | 'ERR_CODEC_INVALID_ARGUMENT';
 
 export interface CodecErrorOptions {
   /** Byte offset, in everything given to the decoder, of the first byte of the frame at fault. */

@@ -36,7 +36,7 @@ export class FrameDecoder {
     const max = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
     if (!(max >= 0))
       throw new CodecError(
-        'ERR_INVALID_PACKET',
+        'ERR_CODEC_INVALID_ARGUMENT',
         `maxBodySize must be a number >= 0, got ${String(max)}`,
       );
     this.maxBodySize = max;
@@ -68,7 +68,7 @@ export class FrameDecoder {
       const failure =
         error instanceof CodecError
           ? error.at(this.#frameStart, frames)
-          : new CodecError('ERR_INVALID_PACKET', String(error));
+          : new CodecError('ERR_CODEC_INVALID_PACKET', String(error));
       this.#failure = failure;
       throw failure;
     }
@@ -77,13 +77,13 @@ export class FrameDecoder {
   }
 
   /**
-   * Declares the end of the stream: throws ERR_TRUNCATED when a frame was left unfinished.
+   * Declares the end of the stream: throws ERR_CODEC_TRUNCATED when a frame was left unfinished.
    */
   end(): void {
     if (this.#failure !== undefined) throw this.#failure;
     if (this.buffered > 0) {
       this.#failure = new CodecError(
-        'ERR_TRUNCATED',
+        'ERR_CODEC_TRUNCATED',
         `stream ended inside a frame (${this.buffered} bytes of it received)`,
         {
           offset: this.#frameStart,

@@ -21,12 +21,12 @@ export function framingOf(firstByte: number): Framing {
   if (firstByte === 0x31) return 'text';
   if (firstByte >= 0x30 && firstByte <= 0x39) {
     throw new CodecError(
-      'ERR_VERSION',
+      'ERR_CODEC_VERSION',
       `unsupported text version ${String.fromCharCode(firstByte)}: only version 1 exists`,
     );
   }
   throw new CodecError(
-    'ERR_UNKNOWN_FRAMING',
+    'ERR_CODEC_UNKNOWN_FRAMING',
     `first byte 0x${firstByte.toString(16).padStart(2, '0')} starts neither a binary (0x00) nor a text ('1') frame`,
   );
 }
@@ -37,7 +37,7 @@ export function headerLength(framing: Framing): number {
 
 function checkType(type: number): void {
   if (type < 1 || type > MAX_TYPE)
-    throw new CodecError('ERR_TYPE', `unknown packet type ${type}: expected 1 to 6`);
+    throw new CodecError('ERR_CODEC_TYPE', `unknown packet type ${type}: expected 1 to 6`);
 }
 
 function u16(bytes: Uint8Array, at: number): number {
@@ -57,7 +57,10 @@ function u32(bytes: Uint8Array, at: number): number {
 export function parseBinaryHeader(bytes: Uint8Array, at: number): Header {
   const version = u16(bytes, at);
   if (version !== 1)
-    throw new CodecError('ERR_VERSION', `unsupported version ${version}: only version 1 exists`);
+    throw new CodecError(
+      'ERR_CODEC_VERSION',
+      `unsupported version ${version}: only version 1 exists`,
+    );
   const type = u16(bytes, at + 2);
   checkType(type);
   const length = u32(bytes, at + 4);
@@ -66,32 +69,36 @@ export function parseBinaryHeader(bytes: Uint8Array, at: number): Header {
   const c = u16(bytes, at + 12);
   const d = u16(bytes, at + 14);
   if (a > 255 || b > 255 || c > 255 || d > 255) {
-    throw new CodecError('ERR_ADDRESS', `source IP ${a}.${b}.${c}.${d} has an octet above 255`);
+    throw new CodecError(
+      'ERR_CODEC_ADDRESS',
+      `source IP ${a}.${b}.${c}.${d} has an octet above 255`,
+    );
   }
   const port = u32(bytes, at + 16);
-  if (port > 65535) throw new CodecError('ERR_ADDRESS', `source port ${port} is above 65535`);
+  if (port > 65535) throw new CodecError('ERR_CODEC_ADDRESS', `source port ${port} is above 65535`);
   return { framing: 'binary', type, length, source: { host: hostOf(a, b, c, d), port } };
 }
 
 /** Parses a complete text header at `at` (the caller made sure 28 bytes are there). */
 export function parseTextHeader(bytes: Uint8Array, at: number): Header {
   if (bytes[at] !== 0x31)
-    throw new CodecError('ERR_VERSION', 'unsupported text version: only version 1 exists');
+    throw new CodecError('ERR_CODEC_VERSION', 'unsupported text version: only version 1 exists');
   const type = readDigits(bytes, at + 1, 2);
-  if (type < 0) throw new CodecError('ERR_TYPE', 'text type field must be two decimal digits');
+  if (type < 0)
+    throw new CodecError('ERR_CODEC_TYPE', 'text type field must be two decimal digits');
   checkType(type);
   const length = readDigits(bytes, at + 3, 5);
   if (length < 0)
-    throw new CodecError('ERR_LENGTH', 'text length field must be five decimal digits');
+    throw new CodecError('ERR_CODEC_LENGTH', 'text length field must be five decimal digits');
   const host = readFixedIp(bytes, at + 8);
   if (host === undefined)
     throw new CodecError(
-      'ERR_ADDRESS',
+      'ERR_CODEC_ADDRESS',
       'source IP must be four 3-digit octets 000-255 joined by "."',
     );
   const port = readDigits(bytes, at + 23, 5);
   if (port < 0 || port > 65535)
-    throw new CodecError('ERR_ADDRESS', 'source port must be five digits, at most 65535');
+    throw new CodecError('ERR_CODEC_ADDRESS', 'source port must be five digits, at most 65535');
   return { framing: 'text', type, length, source: { host, port } };
 }
 
@@ -129,7 +136,7 @@ export function writeHeader(
   }
   if (length > TEXT_MAX_BODY_LENGTH) {
     throw new CodecError(
-      'ERR_BODY_TOO_LARGE',
+      'ERR_CODEC_BODY_TOO_LARGE',
       `a text-framed body holds at most ${TEXT_MAX_BODY_LENGTH} bytes, this one has ${length}`,
     );
   }

@@ -127,7 +127,9 @@ export class InboundConnection {
       frames = this.#decoder.push(chunk);
     } catch (error) {
       failure =
-        error instanceof CodecError ? error : new CodecError('ERR_INVALID_PACKET', String(error));
+        error instanceof CodecError
+          ? error
+          : new CodecError('ERR_CODEC_INVALID_PACKET', String(error));
       frames = failure.frames;
     }
     if (frames.length > 0) {

@@ -11,9 +11,9 @@ export interface StreamNodeOptions {
   defaultFraming?: Framing;
   /** Unacknowledged packets per outgoing connection. Default 1 (lock-step, what older nodes need). */
   window?: number;
-  /** Per remote, packets waiting plus in flight; beyond it `send()` rejects ERR_QUEUE_FULL. Default 16,384. */
+  /** Per remote, packets waiting plus in flight; beyond it `send()` rejects ERR_STREAM_QUEUE_FULL. Default 16,384. */
   maxQueue?: number;
-  /** Per remote, bytes of frames waiting plus in flight; beyond it `send()` rejects ERR_QUEUE_FULL. Default 8 MiB. */
+  /** Per remote, bytes of frames waiting plus in flight; beyond it `send()` rejects ERR_STREAM_QUEUE_FULL. Default 8 MiB. */
   maxQueueBytes?: number;
   /** Milliseconds to wait for the ACK of the oldest unacknowledged packet. Default 10,000. */
   ackTimeout?: number;
@@ -69,7 +69,7 @@ export interface ResolvedOptions {
 const MAX_DELAY = 2 ** 31 - 1;
 
 function invalid(message: string): StreamError {
-  return new StreamError('ERR_INVALID_ARGUMENT', message);
+  return new StreamError('ERR_STREAM_INVALID_ARGUMENT', message);
 }
 
 function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
@@ -95,7 +95,7 @@ function isLogger(value: unknown): value is Logger {
   );
 }
 
-/** Checks options and fills in defaults; throws StreamError ERR_INVALID_ARGUMENT saying what is wrong. */
+/** Checks options and fills in defaults; throws StreamError ERR_STREAM_INVALID_ARGUMENT saying what is wrong. */
 export function resolveOptions(options: StreamNodeOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw invalid("options must be an object with at least { listen: 'HOST:PORT' }");

@@ -105,9 +105,9 @@ export class OutboundConnection {
       callSettled(
         settled,
         this.#state === 'ended'
-          ? this.#error('ERR_CLOSED', `the connection to ${this.remote.key} is closed`)
+          ? this.#error('ERR_STREAM_CLOSED', `the connection to ${this.remote.key} is closed`)
           : this.#error(
-              'ERR_QUEUE_FULL',
+              'ERR_STREAM_QUEUE_FULL',
               `${pending} packets to ${this.remote.key} are already waiting or in flight ` +
                 `(${this.#queuedBytes} bytes; maxQueue ${this.#options.maxQueue}, maxQueueBytes ${this.#options.maxQueueBytes}); ` +
                 'wait for earlier sends to settle or raise the limits',
@@ -220,7 +220,7 @@ export class OutboundConnection {
       // A node pointed at a web server (say the root's admin HTTP port) gets "HTTP/1.1 400 …".
       const http = chunk.subarray(offset, offset + 5).toString('latin1') === 'HTTP/';
       this.fail(
-        'ERR_PROTOCOL',
+        'ERR_STREAM_PROTOCOL',
         http
           ? `${this.remote.key} answered like an HTTP server ("${chunk.subarray(offset, offset + 12).toString('latin1')}…"), not a node of this network: is it an admin HTTP port rather than the TCP port of a node or root?`
           : `${this.remote.key} wrote byte 0x${byte.toString(16).padStart(2, '0')} where only "ACK" may come back`,
@@ -250,7 +250,7 @@ export class OutboundConnection {
     if ((this.#state as State) === 'ended') return;
     if (count > settled) {
       this.fail(
-        'ERR_PROTOCOL',
+        'ERR_STREAM_PROTOCOL',
         `${this.remote.key} sent ${count - settled} more ACK than packets were in flight`,
         true,
       );
@@ -274,7 +274,7 @@ export class OutboundConnection {
         return;
       }
       this.fail(
-        'ERR_ACK_TIMEOUT',
+        'ERR_STREAM_ACK_TIMEOUT',
         `${this.remote.key} did not acknowledge a packet within ${this.#options.ackTimeout} ms`,
         true,
       );
@@ -287,7 +287,7 @@ export class OutboundConnection {
       return;
     }
     this.fail(
-      'ERR_CLOSED',
+      'ERR_STREAM_CLOSED',
       `the connection to ${this.remote.key} was closed by this node after ${this.#idleAfter} ms idle`,
       false,
     );
@@ -296,7 +296,7 @@ export class OutboundConnection {
   readonly #onConnectTimeout = (): void => {
     this.#connectTimer = undefined;
     this.fail(
-      'ERR_CONNECT_TIMEOUT',
+      'ERR_STREAM_CONNECT_TIMEOUT',
       `could not connect to ${this.remote.key} within ${this.#options.connectTimeout} ms`,
       true,
     );
@@ -314,7 +314,7 @@ export class OutboundConnection {
     if (this.#state === 'ended') return;
     const pending = this.#waiting.length + this.#urgent.length + this.#inFlight.length;
     this.fail(
-      'ERR_CLOSED',
+      'ERR_STREAM_CLOSED',
       pending > 0
         ? `${this.remote.key} closed the connection with ${pending} packets pending`
         : `${this.remote.key} closed the connection`,
@@ -330,7 +330,7 @@ export class OutboundConnection {
     switch (error.code) {
       case 'ECONNREFUSED':
         this.fail(
-          'ERR_REFUSED',
+          'ERR_STREAM_REFUSED',
           `${key} refused the connection: nothing listens there`,
           true,
           error,
@@ -338,19 +338,24 @@ export class OutboundConnection {
         return;
       case 'ECONNRESET':
       case 'EPIPE':
-        this.fail('ERR_RESET', `the connection to ${key} was reset (${detail})`, true, error);
+        this.fail(
+          'ERR_STREAM_RESET',
+          `the connection to ${key} was reset (${detail})`,
+          true,
+          error,
+        );
         return;
       case 'ETIMEDOUT':
         if (connecting) {
-          this.fail('ERR_CONNECT_TIMEOUT', `connecting to ${key} timed out`, true, error);
+          this.fail('ERR_STREAM_CONNECT_TIMEOUT', `connecting to ${key} timed out`, true, error);
           return;
         }
         break;
     }
     if (connecting) {
-      this.fail('ERR_REFUSED', `could not connect to ${key} (${detail})`, true, error);
+      this.fail('ERR_STREAM_REFUSED', `could not connect to ${key} (${detail})`, true, error);
     } else {
-      this.fail('ERR_RESET', `the connection to ${key} broke (${detail})`, true, error);
+      this.fail('ERR_STREAM_RESET', `the connection to ${key} broke (${detail})`, true, error);
     }
   };
 }

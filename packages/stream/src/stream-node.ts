@@ -50,7 +50,7 @@ function listenFailure(key: string, error: NodeJS.ErrnoException): StreamError {
       'the address does not belong to this machine; use one of its own addresses (or 0.0.0.0)',
   };
   const reason = (error.code !== undefined && hint[error.code]) || error.message;
-  return new StreamError('ERR_LISTEN', `cannot listen on ${key}: ${reason}`, {
+  return new StreamError('ERR_STREAM_LISTEN', `cannot listen on ${key}: ${reason}`, {
     remote: key,
     cause: error,
   });
@@ -111,8 +111,8 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   }
 
   /**
-   * Starts a node listening on `options.listen`. Rejects with StreamError ERR_LISTEN when the
-   * address cannot be bound (in use, not this machine's…) and ERR_INVALID_ARGUMENT for bad options.
+   * Starts a node listening on `options.listen`. Rejects with StreamError ERR_STREAM_LISTEN when the
+   * address cannot be bound (in use, not this machine's…) and ERR_STREAM_INVALID_ARGUMENT for bad options.
    */
   static async listen(options: StreamNodeOptions): Promise<StreamNode> {
     const node = new StreamNode(resolveOptions(options));
@@ -128,8 +128,8 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   /**
    * Sends a packet to the node whose server is at `to`, in the framing that node last used toward
    * us (else `defaultFraming`). Resolves when the remote acknowledges it; rejects with a
-   * StreamError (ERR_REFUSED, ERR_RESET, ERR_CLOSED, ERR_ACK_TIMEOUT, ERR_CONNECT_TIMEOUT,
-   * ERR_QUEUE_FULL, ERR_NODE_CLOSED, ERR_PROTOCOL, or ERR_INVALID_ARGUMENT for a bad address or a
+   * StreamError (ERR_STREAM_REFUSED, ERR_STREAM_RESET, ERR_STREAM_CLOSED, ERR_STREAM_ACK_TIMEOUT, ERR_STREAM_CONNECT_TIMEOUT,
+   * ERR_STREAM_QUEUE_FULL, ERR_STREAM_NODE_CLOSED, ERR_STREAM_PROTOCOL, or ERR_STREAM_INVALID_ARGUMENT for a bad address or a
    * packet the codec cannot encode, the CodecError as `cause`).
    *
    * `urgent` packets (heartbeats, control) go ahead of the packets waiting for that remote, so
@@ -168,9 +168,13 @@ export class StreamNode extends EventEmitter<StreamEvents> {
     if (this.#closed) {
       callSettled(
         settled,
-        new StreamError('ERR_NODE_CLOSED', 'this node is closed; start a new one to send again', {
-          remote: remote.key,
-        }),
+        new StreamError(
+          'ERR_STREAM_NODE_CLOSED',
+          'this node is closed; start a new one to send again',
+          {
+            remote: remote.key,
+          },
+        ),
       );
       return;
     }
@@ -180,7 +184,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
       callSettled(
         settled,
         new StreamError(
-          'ERR_INVALID_ARGUMENT',
+          'ERR_STREAM_INVALID_ARGUMENT',
           `cannot send to ${remote.key}: invalid packet: ${reasonOf(error)}`,
           { remote: remote.key, cause: error },
         ),
@@ -202,14 +206,18 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   }
 
   /**
-   * Closes the outgoing connection to `remote`, if any; its pending sends reject with ERR_CLOSED.
+   * Closes the outgoing connection to `remote`, if any; its pending sends reject with ERR_STREAM_CLOSED.
    * No `'unreachable'` event follows, since it was asked for. The next send reconnects.
    */
   disconnect(remote: Address | string): void {
     const { key } = this.#resolve(remote);
     this.#outbound
       .get(key)
-      ?.fail('ERR_CLOSED', `the connection to ${key} was closed by this node (disconnect)`, false);
+      ?.fail(
+        'ERR_STREAM_CLOSED',
+        `the connection to ${key} was closed by this node (disconnect)`,
+        false,
+      );
   }
 
   /** Connection and send counts right now. */
@@ -225,7 +233,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
 
   /**
    * Stops the server, destroys every connection and timer and rejects every pending send with
-   * ERR_NODE_CLOSED. Resolves when every socket is closed. Idempotent: later calls return the same
+   * ERR_STREAM_NODE_CLOSED. Resolves when every socket is closed. Idempotent: later calls return the same
    * promise.
    */
   close(): Promise<void> {
@@ -277,7 +285,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
       return this.#remotes.resolve(to);
     } catch (error) {
       throw new StreamError(
-        'ERR_INVALID_ARGUMENT',
+        'ERR_STREAM_INVALID_ARGUMENT',
         error instanceof CodecError
           ? error.message
           : `invalid remote address: ${reasonOf(error)}; expected 'HOST:PORT'`,
@@ -308,7 +316,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
     const serverClosed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const connection of [...this.#outbound.values()]) {
       connection.fail(
-        'ERR_NODE_CLOSED',
+        'ERR_STREAM_NODE_CLOSED',
         `this node was closed before ${connection.remote.key} acknowledged the packet`,
         false,
       );

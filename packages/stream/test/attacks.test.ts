@@ -150,6 +150,8 @@ describe('an honest node during an attack', () => {
     await Promise.all([garbage.whenClosed(), oversized.whenClosed(), trickler.whenClosed()]);
     expect(node.stats().inbound).toBeLessThanOrEqual(128);
     const reasons = logger.lines.filter((l) => l.level === 'warn').map((l) => l.obj.code ?? l.msg);
-    expect(reasons).toEqual(expect.arrayContaining(['ERR_UNKNOWN_FRAMING', 'ERR_BODY_TOO_LARGE']));
+    expect(reasons).toEqual(
+      expect.arrayContaining(['ERR_CODEC_UNKNOWN_FRAMING', 'ERR_CODEC_BODY_TOO_LARGE']),
+    );
   });
 });

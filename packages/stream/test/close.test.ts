@@ -16,7 +16,7 @@ import {
 afterEach(closeAll);
 
 describe('close()', () => {
-  it('rejects every pending send with ERR_NODE_CLOSED, resolves, and is idempotent', async () => {
+  it('rejects every pending send with ERR_STREAM_NODE_CLOSED, resolves, and is idempotent', async () => {
     const raw = await RawServer.start({ ack: false });
     const node = await startNode({ window: 2 });
     let unreachable = 0;
@@ -33,19 +33,19 @@ describe('close()', () => {
     const errors = await Promise.all(sends);
     for (const error of errors) {
       expect(error).toBeInstanceOf(StreamError);
-      expect((error as StreamError).code).toBe('ERR_NODE_CLOSED');
+      expect((error as StreamError).code).toBe('ERR_STREAM_NODE_CLOSED');
     }
     expect(unreachable).toBe(0);
     await node.close();
     expect(node.stats()).toEqual({ inbound: 0, outbound: 0, queued: 0, inFlight: 0 });
   });
 
-  it('makes later sends reject with ERR_NODE_CLOSED', async () => {
+  it('makes later sends reject with ERR_STREAM_NODE_CLOSED', async () => {
     const node = await startNode();
     await node.close();
     const error = await node.send('127.0.0.1:1', message(node.address, 'x')).catch((e) => e);
     expect(error).toBeInstanceOf(StreamError);
-    expect(error.code).toBe('ERR_NODE_CLOSED');
+    expect(error.code).toBe('ERR_STREAM_NODE_CLOSED');
   });
 
   it('closes inbound connections and stops listening', async () => {
@@ -65,7 +65,7 @@ describe('close()', () => {
     const node = await startNode();
     await node[Symbol.asyncDispose]();
     await expect(node.send('127.0.0.1:1', message(node.address, 'x'))).rejects.toMatchObject({
-      code: 'ERR_NODE_CLOSED',
+      code: 'ERR_STREAM_NODE_CLOSED',
     });
   });
 
@@ -97,23 +97,23 @@ describe('close()', () => {
 });
 
 describe('listen()', () => {
-  it('rejects with ERR_LISTEN when the address is in use, leaving nothing open', async () => {
+  it('rejects with ERR_STREAM_LISTEN when the address is in use, leaving nothing open', async () => {
     const taken = await RawServer.start();
     await loopTurns();
     const baseline = handleCounts();
     const error = await StreamNode.listen({ listen: taken.address }).catch((e) => e);
     expect(error).toBeInstanceOf(StreamError);
-    expect(error.code).toBe('ERR_LISTEN');
+    expect(error.code).toBe('ERR_STREAM_LISTEN');
     expect(error.message).toContain(taken.key);
     expect(error.message).toContain('already in use');
     await loopTurns();
     expect(handleCounts()).toEqual(baseline);
   });
 
-  it('rejects with ERR_LISTEN for an address that is not this machine', async () => {
+  it('rejects with ERR_STREAM_LISTEN for an address that is not this machine', async () => {
     const error = await StreamNode.listen({ listen: '192.0.2.1:0' }).catch((e) => e);
     expect(error).toBeInstanceOf(StreamError);
-    expect(error.code).toBe('ERR_LISTEN');
+    expect(error.code).toBe('ERR_STREAM_LISTEN');
   });
 
   it('accepts an Address and a zero-padded host', async () => {

@@ -27,14 +27,17 @@ describe('a client sending garbage', () => {
     const malformed = waitFor<MalformedEvent>(node, 'malformed');
     await bad.write('hello, this is not a frame');
     const event = await malformed;
-    expect(event.error.code).toBe('ERR_UNKNOWN_FRAMING');
+    expect(event.error.code).toBe('ERR_CODEC_UNKNOWN_FRAMING');
     expect(event.remote.host).toBe('127.0.0.1');
     expect(event.remote.port).toBe(badPort);
     await bad.whenClosed();
     expect(bad.length).toBe(0); // nothing but ACK is ever written, and there was nothing to ACK
     const line = await logger.line('malformed frame');
     expect(line.level).toBe('warn');
-    expect(line.obj).toMatchObject({ remote: `127.0.0.1:${badPort}`, code: 'ERR_UNKNOWN_FRAMING' });
+    expect(line.obj).toMatchObject({
+      remote: `127.0.0.1:${badPort}`,
+      code: 'ERR_CODEC_UNKNOWN_FRAMING',
+    });
 
     const received = waitFor<InboundPacket>(node, 'packet');
     await good.write(frameOf(message(source, 'still here'), 'binary'));
@@ -61,7 +64,7 @@ describe('a client sending garbage', () => {
       message(source, 'one'),
       message(source, 'two'),
     ]);
-    expect((await malformed).error.code).toBe('ERR_VERSION');
+    expect((await malformed).error.code).toBe('ERR_CODEC_VERSION');
     await client.whenClosed();
     expect(client.received.toString('latin1')).toBe('ACKACK');
   });
@@ -71,7 +74,7 @@ describe('a client sending garbage', () => {
     const client = await RawClient.connect(node.address);
     const malformed = waitFor<MalformedEvent>(node, 'malformed');
     await client.write(frameOf(message(source, 'eleven byte'), 'binary').subarray(0, 20));
-    expect((await malformed).error.code).toBe('ERR_BODY_TOO_LARGE');
+    expect((await malformed).error.code).toBe('ERR_CODEC_BODY_TOO_LARGE');
     await client.whenClosed();
   });
 
@@ -80,7 +83,7 @@ describe('a client sending garbage', () => {
     const client = await RawClient.connect(node.address);
     const malformed = waitFor<MalformedEvent>(node, 'malformed');
     client.socket.end(frameOf(message(source, 'cut short'), 'text').subarray(0, 30));
-    expect((await malformed).error.code).toBe('ERR_TRUNCATED');
+    expect((await malformed).error.code).toBe('ERR_CODEC_TRUNCATED');
     await client.whenClosed();
   });
 });

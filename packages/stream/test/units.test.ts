@@ -106,10 +106,10 @@ describe('options', () => {
     [{ listen: '127.0.0.1:0', frameTimeout: 2 ** 31 }, /frameTimeout/],
     [{ listen: '127.0.0.1:0', defaultFraming: 'json' }, /defaultFraming/],
     [{ listen: '127.0.0.1:0', logger: console.log }, /logger/],
-  ])('refuses %j with ERR_INVALID_ARGUMENT', async (options, message) => {
+  ])('refuses %j with ERR_STREAM_INVALID_ARGUMENT', async (options, message) => {
     const error = await StreamNode.listen(options as never).catch((e) => e);
     expect(error).toBeInstanceOf(StreamError);
-    expect(error.code).toBe('ERR_INVALID_ARGUMENT');
+    expect(error.code).toBe('ERR_STREAM_INVALID_ARGUMENT');
     expect(error.message).toMatch(message);
   });
 });
