@@ -100,11 +100,6 @@ function isPort(port: number): boolean {
   return Number.isInteger(port) && port >= 0 && port <= 65535;
 }
 
-/** True when `address` is an IPv4 address in dotted form (any zero padding) with a valid port. */
-export function isValidAddress(address: Address): boolean {
-  return octetsOf(address.host) !== undefined && isPort(address.port);
-}
-
 /** Returns the address with its host in plain dotted form (`127.000.000.001` → `127.0.0.1`). */
 export function normaliseAddress(address: Address): Address {
   const octets = octetsOf(address.host);

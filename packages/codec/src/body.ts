@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import {
   type Address,
   ENTRY_LENGTH,
@@ -13,8 +14,6 @@ const R = 0x52;
 const E = 0x45;
 const Q = 0x51;
 const S = 0x53;
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** REQ or RES at `at`: 'REQ', 'RES', or undefined. */
 function prefixAt(bytes: Uint8Array, at: number, end: number): 'REQ' | 'RES' | undefined {
@@ -49,23 +48,16 @@ function readPath(bytes: Uint8Array, start: number, end: number): Address[] {
   return path;
 }
 
-// Node's native UTF-8 slice is the fastest decoder but replaces invalid sequences with U+FFFD
-// instead of failing; only when a U+FFFD shows up do we pay for the strict decoder's verdict.
-const utf8Slice = (
-  Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }
-).utf8Slice;
-
-function decodeText(bytes: Uint8Array, start: number, end: number): string {
-  const text = utf8Slice.call(bytes, start, end);
-  if (!text.includes('\uFFFD')) return text;
-  try {
-    return strictUtf8.decode(bytes.subarray(start, end));
-  } catch {
-    throw new CodecError('ERR_CODEC_UTF8', 'Message body is not valid UTF-8');
-  }
+/** Returns `body` when it is valid UTF-8; throws ERR_CODEC_UTF8 otherwise. */
+export function checkUtf8(body: Uint8Array): Uint8Array {
+  if (!isUtf8(body)) throw new CodecError('ERR_CODEC_UTF8', 'Message body is not valid UTF-8');
+  return body;
 }
 
-/** Decodes a body of header type `type` spanning bytes[start, end). */
+/**
+ * Decodes a body of header type `type` spanning bytes[start, end): every type but Message, whose
+ * text a {@link Frame} decodes only when asked.
+ */
 export function decodeBody(
   type: number,
   bytes: Uint8Array,
@@ -96,8 +88,6 @@ export function decodeBody(
     case PacketType.Join:
       if (matches(bytes, start, end, 'JOIN')) return { kind: 'join', source };
       throw bodyError('Join body must be exactly JOIN');
-    case PacketType.Message:
-      return { kind: 'message', source, text: decodeText(bytes, start, end) };
     case PacketType.Reunion: {
       const prefix = prefixAt(bytes, start, end);
       if (prefix === undefined || end - start < 5)
@@ -144,9 +134,11 @@ export function writePathBody(
 
 /**
  * The body of a packet as a string: ASCII for every kind but Message, whose text is UTF-8
- * encoded by the caller.
+ * encoded by the caller. Reunion bodies are written byte by byte ({@link writePathBody}).
  */
-export function bodyText(packet: Packet): string {
+export function bodyText(
+  packet: Exclude<Packet, { kind: 'reunion-hello' | 'reunion-hello-back' }>,
+): string {
   switch (packet.kind) {
     case 'register-request':
       return `REQ${formatEntry(packet.address)}`;
@@ -164,12 +156,6 @@ export function bodyText(packet: Packet): string {
       if (typeof packet.text !== 'string')
         throw new CodecError('ERR_CODEC_INVALID_PACKET', 'Message text must be a string');
       return packet.text;
-    case 'reunion-hello':
-    case 'reunion-hello-back':
-      throw new CodecError(
-        'ERR_CODEC_INVALID_PACKET',
-        'Reunion bodies are written by writePathBody',
-      );
     default:
       throw new CodecError(
         'ERR_CODEC_INVALID_PACKET',

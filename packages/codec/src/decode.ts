@@ -1,5 +1,5 @@
-import { decodeBody } from './body.js';
 import { CodecError } from './errors.js';
+import { type Frame, frameAt } from './frame.js';
 import { framingOf, type Header, headerLength, parseHeader } from './header.js';
 import type { DecodedFrame } from './packet.js';
 
@@ -13,18 +13,6 @@ export function checkBodyLength(header: Header, maxBodySize: number): void {
   }
 }
 
-/** Decodes the body of a frame whose header has been parsed. */
-export function finishFrame(header: Header, bytes: Uint8Array, bodyStart: number): DecodedFrame {
-  const packet = decodeBody(
-    header.type,
-    bytes,
-    bodyStart,
-    bodyStart + header.length,
-    header.source,
-  );
-  return { packet, framing: header.framing };
-}
-
 export interface DecodeOptions {
   /** Largest body accepted, in bytes (default: no limit beyond the framing's own). */
   maxBodySize?: number;
@@ -32,6 +20,15 @@ export interface DecodeOptions {
 
 /** Decodes exactly one whole frame. Anything else (short, trailing bytes, malformed) is a CodecError. */
 export function decode(bytes: Uint8Array, options: DecodeOptions = {}): DecodedFrame {
+  const frame = decodeFrame(bytes, options);
+  return { packet: frame.packet, framing: frame.framing };
+}
+
+/**
+ * Like {@link decode}, but returns the {@link Frame} view: the body is checked, kept as a view
+ * into `bytes`, and a Message's text is decoded only when read.
+ */
+export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Frame {
   try {
     if (!(bytes instanceof Uint8Array))
       throw new CodecError('ERR_CODEC_INVALID_ARGUMENT', 'decode expects a Uint8Array');
@@ -60,7 +57,7 @@ export function decode(bytes: Uint8Array, options: DecodeOptions = {}): DecodedF
         `${bytes.length - end} bytes follow the frame; decode takes exactly one frame`,
       );
     }
-    return finishFrame(header, bytes, start);
+    return frameAt(header, bytes, start);
   } catch (error) {
     throw error instanceof CodecError
       ? error.at(0)

@@ -3,14 +3,16 @@ import { CodecError } from './errors.js';
 import { headerLength, writeHeader } from './header.js';
 import { type Framing, type Packet, packetType } from './packet.js';
 
+export function unknownFraming(framing: unknown): CodecError {
+  return new CodecError(
+    'ERR_CODEC_INVALID_ARGUMENT',
+    `unknown framing ${String(framing)}: expected 'text' or 'binary'`,
+  );
+}
+
 /** Encodes one packet as a whole frame in the given framing. Throws CodecError for an invalid packet. */
 export function encode(packet: Packet, framing: Framing): Uint8Array {
-  if (framing !== 'binary' && framing !== 'text') {
-    throw new CodecError(
-      'ERR_CODEC_INVALID_ARGUMENT',
-      `unknown framing ${String(framing)}: expected 'text' or 'binary'`,
-    );
-  }
+  if (framing !== 'binary' && framing !== 'text') throw unknownFraming(framing);
   if (packet === null || typeof packet !== 'object')
     throw new CodecError('ERR_CODEC_INVALID_PACKET', 'a packet must be an object');
   const start = headerLength(framing);

@@ -19,7 +19,7 @@ export interface CodecErrorOptions {
   /** Byte offset, in everything given to the decoder, of the first byte of the frame at fault. */
   offset?: number;
   /** Packets decoded from the same chunk before the malformed frame (FrameDecoder only). */
-  frames?: ReadonlyArray<import('./packet.js').DecodedFrame>;
+  frames?: ReadonlyArray<import('./frame.js').Frame>;
 }
 
 /** The only error the codec throws: malformed input on decode, an invalid packet on encode. */
@@ -28,7 +28,7 @@ export class CodecError extends Error {
   readonly code: CodecErrorCode;
   readonly offset: number | undefined;
   /** Whole frames that preceded the fault in the same `push`; they are valid and should be handled. */
-  readonly frames: ReadonlyArray<import('./packet.js').DecodedFrame>;
+  readonly frames: ReadonlyArray<import('./frame.js').Frame>;
 
   constructor(code: CodecErrorCode, message: string, options: CodecErrorOptions = {}) {
     super(message);
@@ -38,7 +38,7 @@ export class CodecError extends Error {
   }
 
   /** A copy of this error placed at `offset` in a larger stream, carrying `frames`. */
-  at(offset: number, frames: ReadonlyArray<import('./packet.js').DecodedFrame> = []): CodecError {
+  at(offset: number, frames: ReadonlyArray<import('./frame.js').Frame> = []): CodecError {
     return new CodecError(this.code, this.message, { offset, frames });
   }
 }
