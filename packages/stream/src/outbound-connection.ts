@@ -1,16 +1,17 @@
 import net from 'node:net';
 import { AckReader } from './ack-reader.js';
-import { now } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 import { StreamError, type StreamErrorCode } from './errors.js';
 import { Fifo } from './fifo.js';
 import type { ResolvedOptions } from './options.js';
 import type { Remote } from './remote-address.js';
-import { callSettled, type SendSettled } from './settle.js';
+import { type Settlement, settle } from './settle.js';
 
 /** One send waiting for its turn or for its ACK. */
 interface PendingSend {
   frame: Uint8Array;
-  settled: SendSettled | undefined;
+  /** Told how it ended: a send's callback or its flood's tally. */
+  settlement: Settlement;
   /** When the frame was written (monotonic ms); 0 while it waits. */
   sentAt: number;
 }
@@ -56,8 +57,9 @@ export class OutboundConnection {
   #queuedBytes = 0;
   readonly #acks = new AckReader();
   #state: State = 'connecting';
-  #connectTimer: NodeJS.Timeout | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #clock: Clock;
+  #connectTimer: TimerHandle | undefined;
+  #timer: TimerHandle | undefined;
   #timerDue = Number.POSITIVE_INFINITY;
   /** Last write or ACK (monotonic ms). */
   #lastActivity = 0;
@@ -70,6 +72,7 @@ export class OutboundConnection {
     this.#options = options;
     this.#onEnded = onEnded;
     this.#idleAfter = options.idleTimeout;
+    this.#clock = options.clock;
     const socket = net.connect({ host: remote.address.host, port: remote.address.port });
     // Small frames must leave at once, not wait for Nagle to coalesce them with a later write.
     socket.setNoDelay(true);
@@ -80,7 +83,7 @@ export class OutboundConnection {
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
-    this.#connectTimer = setTimeout(this.#onConnectTimeout, options.connectTimeout);
+    this.#connectTimer = this.#clock.setTimeout(this.#onConnectTimeout, options.connectTimeout);
   }
 
   /** Sends waiting for their turn. */
@@ -94,16 +97,16 @@ export class OutboundConnection {
   }
 
   /**
-   * Queues an encoded frame; `settled` is called once, when its ACK arrives or the send fails
+   * Queues an encoded frame; `settlement` learns once how it ended, when its ACK arrives or the send fails
    * (synchronously when it is refused at once: queue full, connection over).
    */
-  send(frame: Uint8Array, urgent: boolean, settled: SendSettled | undefined): void {
+  send(frame: Uint8Array, urgent: boolean, settlement: Settlement): void {
     const pending = this.#waiting.length + this.#urgent.length + this.#inFlight.length;
     // One frame is always accepted into an empty queue, however large (the body limit bounds it).
     const overBytes = pending > 0 && this.#queuedBytes + frame.length > this.#options.maxQueueBytes;
     if (this.#state === 'ended' || pending >= this.#options.maxQueue || overBytes) {
-      callSettled(
-        settled,
+      settle(
+        settlement,
         this.#state === 'ended'
           ? this.#error('ERR_STREAM_CLOSED', `the connection to ${this.remote.key} is closed`)
           : this.#error(
@@ -116,7 +119,7 @@ export class OutboundConnection {
       return;
     }
     this.#queuedBytes += frame.length;
-    (urgent ? this.#urgent : this.#waiting).push({ frame, settled, sentAt: 0 });
+    (urgent ? this.#urgent : this.#waiting).push({ frame, settlement, sentAt: 0 });
     if (this.#state !== 'open') return;
     if (this.#options.window === 1) this.#pump();
     else this.#schedulePump();
@@ -148,10 +151,7 @@ export class OutboundConnection {
 
   #end(error: StreamError, report: boolean): void {
     this.#state = 'ended';
-    clearTimeout(this.#connectTimer);
-    clearTimeout(this.#timer);
-    this.#connectTimer = undefined;
-    this.#timer = undefined;
+    this.#clearTimers();
     this.#socket.destroy();
     this.#queuedBytes = 0;
     if (this.#pumpScheduled !== undefined) clearImmediate(this.#pumpScheduled);
@@ -161,16 +161,23 @@ export class OutboundConnection {
     try {
       this.#onEnded(this, error, report);
     } finally {
-      for (const send of failed) callSettled(send.settled, error);
+      for (const send of failed) settle(send.settlement, error);
     }
+  }
+
+  #clearTimers(): void {
+    if (this.#connectTimer !== undefined) this.#clock.clearTimeout(this.#connectTimer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#connectTimer = undefined;
+    this.#timer = undefined;
   }
 
   /** Makes sure the timer fires no later than `due`. */
   #armTimer(due: number, time: number): void {
     if (due >= this.#timerDue) return;
-    clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timerDue = due;
-    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.ceil(due - time)));
+    this.#timer = this.#clock.setTimeout(this.#onTimer, Math.max(1, Math.ceil(due - time)));
   }
 
   /** Writes waiting frames while the window has room; several at once go out in one write. */
@@ -182,7 +189,7 @@ export class OutboundConnection {
     );
     if (room <= 0) return;
     const socket = this.#socket;
-    const sentAt = now();
+    const sentAt = this.#clock.now();
     if (room > 1) socket.cork();
     for (let i = 0; i < room; i++) {
       const send = (this.#urgent.shift() ?? this.#waiting.shift()) as PendingSend;
@@ -201,11 +208,11 @@ export class OutboundConnection {
   };
 
   readonly #onConnect = (): void => {
-    clearTimeout(this.#connectTimer);
+    if (this.#connectTimer !== undefined) this.#clock.clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
     if (this.#state !== 'connecting') return;
     this.#state = 'open';
-    const time = now();
+    const time = this.#clock.now();
     this.#lastActivity = time;
     if (this.#idleAfter > 0) this.#armTimer(time + this.#idleAfter, time);
     this.#pump();
@@ -228,14 +235,14 @@ export class OutboundConnection {
       );
       return;
     }
-    this.#lastActivity = now();
+    this.#lastActivity = this.#clock.now();
     const inFlight = this.#inFlight;
     const settled = Math.min(count, inFlight.length);
     if (settled === 1) {
       // Lock-step: one at a time, no list to build.
       const send = inFlight.shift() as PendingSend;
       this.#queuedBytes -= send.frame.length;
-      callSettled(send.settled, undefined);
+      settle(send.settlement, undefined);
     } else {
       // Taken off first and all reported as acknowledged, whatever a callback does meanwhile.
       const acknowledged: PendingSend[] = [];
@@ -244,7 +251,7 @@ export class OutboundConnection {
         this.#queuedBytes -= send.frame.length;
         acknowledged.push(send);
       }
-      for (const send of acknowledged) callSettled(send.settled, undefined);
+      for (const send of acknowledged) settle(send.settlement, undefined);
     }
     // A callback may have closed this connection (disconnect, close).
     if ((this.#state as State) === 'ended') return;
@@ -264,7 +271,7 @@ export class OutboundConnection {
     this.#timer = undefined;
     this.#timerDue = Number.POSITIVE_INFINITY;
     if (this.#state !== 'open') return;
-    const time = now();
+    const time = this.#clock.now();
     const oldest = this.#inFlight.peek();
     if (oldest !== undefined) {
       const due = oldest.sentAt + this.#options.ackTimeout;

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamError, StreamNode } from '../src/index.js';
 import {
+  CountingClock,
   closeAll,
   frameOf,
   handleCounts,
@@ -73,8 +74,15 @@ describe('close()', () => {
     await loopTurns();
     const baseline = handleCounts();
     const silent = await RawServer.start({ ack: false });
-    const a = await StreamNode.listen({ listen: '127.0.0.1:0', window: 4, ackTimeout: 60_000 });
-    const b = await StreamNode.listen({ listen: '127.0.0.1:0', idleTimeout: 60_000 });
+    // The system clock's timers are unref'd, so Node does not list them: a counting clock does.
+    const clock = new CountingClock();
+    const a = await StreamNode.listen({
+      listen: '127.0.0.1:0',
+      window: 4,
+      ackTimeout: 60_000,
+      clock,
+    });
+    const b = await StreamNode.listen({ listen: '127.0.0.1:0', idleTimeout: 60_000, clock });
     await a.send(b.address, message(a.address, 'to b'));
     await b.send(a.address, message(b.address, 'to a'));
     const pending = Array.from({ length: 6 }, (_, i) =>
@@ -85,7 +93,7 @@ describe('close()', () => {
     await client.write(frameOf(message(a.address, 'partial'), 'binary').subarray(0, 5));
     await waitFor(silent, 'frame', undefined, () => silent.frames.length === 4);
     expect(handleCounts().TCPSocketWrap).toBeGreaterThan(baseline.TCPSocketWrap);
-    expect(handleCounts().Timeout).toBeGreaterThan(baseline.Timeout);
+    expect(clock.live).toBeGreaterThan(0);
 
     await Promise.all([a.close(), b.close()]);
     await Promise.all(pending);
@@ -93,6 +101,7 @@ describe('close()', () => {
     await silent.close();
     await loopTurns();
     expect(handleCounts()).toEqual(baseline);
+    expect(clock.live).toBe(0);
   });
 });
 

@@ -9,7 +9,13 @@ import {
   formatAddress,
   type Packet,
 } from '@p2p/codec';
-import { StreamNode, type StreamNodeOptions } from '../src/index.js';
+import {
+  type Clock,
+  StreamNode,
+  type StreamNodeOptions,
+  systemClock,
+  type TimerHandle,
+} from '../src/index.js';
 
 /** Generous: the suite must pass on a loaded 2-core machine. */
 export const WAIT_MS = 10_000;
@@ -257,6 +263,33 @@ export function frameOf(packet: Packet, framing: Framing): Buffer {
  */
 export async function loopTurns(turns = 2): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** The system clock, counting the timers set and not yet run or cleared (leak checks). */
+export class CountingClock implements Clock {
+  readonly #live = new Set<TimerHandle>();
+
+  get live(): number {
+    return this.#live.size;
+  }
+
+  now(): number {
+    return systemClock.now();
+  }
+
+  setTimeout(callback: () => void, ms: number): TimerHandle {
+    const handle = systemClock.setTimeout(() => {
+      this.#live.delete(handle);
+      callback();
+    }, ms);
+    this.#live.add(handle);
+    return handle;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.#live.delete(handle);
+    systemClock.clearTimeout(handle);
+  }
 }
 
 /** Counts of the handle kinds a node owns, for leak checks (call {@link loopTurns} first). */

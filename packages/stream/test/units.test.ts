@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AckReader } from '../src/ack-reader.js';
 import { Fifo } from '../src/fifo.js';
 import { FramingMemory } from '../src/framing-memory.js';
-import { StreamError, StreamNode, silentLogger } from '../src/index.js';
+import { StreamError, StreamNode, silentLogger, systemClock } from '../src/index.js';
 import { resolveOptions } from '../src/options.js';
 import { RemoteCache } from '../src/remote-address.js';
 
@@ -91,6 +91,7 @@ describe('options', () => {
       frameTimeout: 10_000,
       idleTimeout: 60_000,
       logger: silentLogger,
+      clock: systemClock,
     });
   });
 
