@@ -10,6 +10,7 @@ import {
   message,
   RawServer,
   startNode,
+  TestClock,
   TestLogger,
   track,
   waitFor,
@@ -32,9 +33,15 @@ function outcomes(sends: Promise<void>[]): Promise<string[]> {
 describe('a remote that never acknowledges', () => {
   it('fails the connection with ERR_STREAM_ACK_TIMEOUT, rejects every pending send and emits unreachable', async () => {
     const raw = await RawServer.start({ ack: false });
-    const node = await startNode({ ackTimeout: 200 });
+    const clock = new TestClock();
+    const node = await startNode({ ackTimeout: 200, clock });
     const unreachable = waitFor<UnreachableEvent>(node, 'unreachable');
+    const written = waitFor(raw, 'frame');
     const sends = [1, 2, 3].map((i) => node.send(raw.address, message(node.address, `${i}`)));
+    await written;
+    clock.advance(199);
+    expect(node.stats().inFlight).toBe(1);
+    clock.advance(1);
     const error = await sends[0]?.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamError);
     expect((error as StreamError).code).toBe('ERR_STREAM_ACK_TIMEOUT');
@@ -61,12 +68,16 @@ describe('a remote that never acknowledges', () => {
 
   it('emits unreachable once per failure', async () => {
     const raw = await RawServer.start({ ack: false });
-    const node = await startNode({ ackTimeout: 150, window: 4 });
+    const clock = new TestClock();
+    const node = await startNode({ ackTimeout: 150, window: 4, clock });
     const events: UnreachableEvent[] = [];
     node.on('unreachable', (event) => events.push(event));
+    const written = waitFor(raw, 'frame', undefined, () => raw.frames.length === 4);
     const sends = Array.from({ length: 10 }, (_, i) =>
       node.send(raw.key, message(node.address, `${i}`)),
     );
+    await written;
+    clock.advance(150);
     expect(new Set(await outcomes(sends))).toEqual(new Set(['ERR_STREAM_ACK_TIMEOUT']));
     expect(events).toHaveLength(1);
   });
@@ -153,11 +164,14 @@ describe('a connection that cannot be opened in time', () => {
     'rejects with ERR_STREAM_CONNECT_TIMEOUT and emits unreachable',
     async () => {
       const address = await unansweringServer();
-      const node = await startNode({ connectTimeout: 300, ackTimeout: 60_000 });
+      const clock = new TestClock();
+      const node = await startNode({ connectTimeout: 300, ackTimeout: 60_000, clock });
       const unreachable = waitFor<UnreachableEvent>(node, 'unreachable');
-      expect(await outcomes([node.send(address, message(node.address, 'hello?'))])).toEqual([
-        'ERR_STREAM_CONNECT_TIMEOUT',
-      ]);
+      const send = outcomes([node.send(address, message(node.address, 'hello?'))]);
+      clock.advance(299);
+      expect(node.stats().outbound).toBe(1);
+      clock.advance(1);
+      expect(await send).toEqual(['ERR_STREAM_CONNECT_TIMEOUT']);
       const event = await unreachable;
       expect(event.error.code).toBe('ERR_STREAM_CONNECT_TIMEOUT');
       expect(event.error.message).toContain('300 ms');
@@ -266,11 +280,15 @@ describe('a remote that closes a connection with nothing pending', () => {
 describe('idle outgoing connections', () => {
   it('are closed quietly by this side after idleTimeout; the next send reconnects', async () => {
     const logger = new TestLogger();
-    const a = await startNode({ idleTimeout: 200, logger });
+    const clock = new TestClock();
+    const a = await startNode({ idleTimeout: 200, logger, clock });
     const b = await startNode();
     let unreachable = 0;
     a.on('unreachable', () => unreachable++);
     await a.send(b.address, message(a.address, 'one'));
+    clock.advance(199);
+    expect(a.stats().outbound).toBe(1);
+    clock.advance(1);
     const line = await logger.line('connection closed');
     expect(line.obj).toMatchObject({
       remote: `127.0.0.1:${b.address.port}`,

@@ -11,6 +11,7 @@ import {
 } from '@p2p/codec';
 import {
   type Clock,
+  ManualClock,
   StreamNode,
   type StreamNodeOptions,
   systemClock,
@@ -263,6 +264,25 @@ export function frameOf(packet: Packet, framing: Framing): Buffer {
  */
 export async function loopTurns(turns = 2): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * A ManualClock that emits `'set'` (with the delay) whenever a timer is set, so a test can wait
+ * until the node has armed a timeout before it moves time on.
+ */
+export class TestClock extends ManualClock {
+  readonly events = new EventEmitter();
+
+  override setTimeout(callback: () => void, ms: number): TimerHandle {
+    const handle = super.setTimeout(callback, ms);
+    this.events.emit('set', ms);
+    return handle;
+  }
+
+  /** Resolves at the next timer set. Call before what sets it. */
+  nextTimer(): Promise<number> {
+    return waitFor<number>(this.events, 'set');
+  }
 }
 
 /** The system clock, counting the timers set and not yet run or cleared (leak checks). */

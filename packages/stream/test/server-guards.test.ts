@@ -8,8 +8,8 @@ import {
   message,
   RawClient,
   startNode,
+  TestClock,
   TestLogger,
-  track,
   waitFor,
 } from './helpers.js';
 
@@ -91,16 +91,23 @@ describe('a client sending garbage', () => {
 describe('slowloris', () => {
   it('closes a connection trickling a header slower than frameTimeout', async () => {
     const logger = new TestLogger();
-    const node = await startNode({ frameTimeout: 300, logger });
+    const clock = new TestClock();
+    const node = await startNode({ frameTimeout: 300, logger, clock });
     const client = await RawClient.connect(node.address);
     const port = client.socket.localPort;
     const frame = frameOf(message(source, 'slow'), 'text');
-    let sent = 0;
-    // The attacker: one byte every 50 ms, so the 28-byte header alone would take 1.4 s.
-    const trickle = setInterval(() => {
-      if (sent < frame.length && !client.closed) client.socket.write(frame.subarray(sent, ++sent));
-    }, 50);
-    track({ close: () => clearInterval(trickle) });
+    const armed = clock.nextTimer();
+    await client.write(frame.subarray(0, 1));
+    await armed;
+    // The attacker: one byte every 50 ms, so the 28-byte header alone would take 1.4 s. Bytes that
+    // keep coming do not restart the frame's deadline.
+    let sent = 1;
+    for (let elapsed = 50; elapsed < 300; elapsed += 50) {
+      clock.advance(50);
+      await client.write(frame.subarray(sent, ++sent));
+    }
+    expect(client.closed).toBe(false);
+    clock.advance(50);
     await client.whenClosed();
     expect(sent).toBeLessThan(frame.length);
     const line = await logger.line('frame not completed in time');
@@ -109,11 +116,15 @@ describe('slowloris', () => {
   });
 
   it('does not close a connection that completes its frames in time', async () => {
-    const node = await startNode({ frameTimeout: 2_000 });
+    const clock = new TestClock();
+    const node = await startNode({ frameTimeout: 2_000, clock });
     const client = await RawClient.connect(node.address);
     const frame = frameOf(message(source, 'in time'), 'binary');
     const arrived = waitFor<InboundPacket>(node, 'packet');
+    const armed = clock.nextTimer();
     await client.write(frame.subarray(0, 10));
+    await armed;
+    clock.advance(1_999);
     await client.write(frame.subarray(10));
     await arrived;
     await client.receivedAtLeast(3);
@@ -123,21 +134,26 @@ describe('slowloris', () => {
 
 /**
  * Connects a client that starts a frame and never finishes it, and resolves once the node has
- * closed it for that, i.e. once `frameTimeout` has passed since the trickler connected: any
- * connection opened earlier and held to a timeout no longer than it would be closed by then.
+ * closed it for that, i.e. once `frameTimeout` (200 ms, on `clock`) has passed since the trickler
+ * connected: any connection opened earlier and held to a timeout no longer than it would be closed
+ * by then.
  */
-async function afterATricklerIsClosed(node: StreamNode): Promise<void> {
+async function afterATricklerIsClosed(node: StreamNode, clock: TestClock): Promise<void> {
   const trickler = await RawClient.connect(node.address);
+  const armed = clock.nextTimer();
   await trickler.write(frameOf(message(source, 'never finished'), 'text').subarray(0, 5));
+  await armed;
+  clock.advance(200);
   await trickler.whenClosed();
 }
 
 describe('accepted connections that stay silent or idle (protocol.md section 4)', () => {
   it('a connection that has not sent its first packet is kept open past every timeout', async () => {
     // An older peer connects to the root when it starts and sends Register when its user types it.
-    const node = await startNode({ frameTimeout: 200, idleTimeout: 200 });
+    const clock = new TestClock();
+    const node = await startNode({ frameTimeout: 200, idleTimeout: 200, clock });
     const late = await RawClient.connect(node.address);
-    await afterATricklerIsClosed(node);
+    await afterATricklerIsClosed(node, clock);
     expect(late.closed).toBe(false);
     const arrived = waitFor<InboundPacket>(node, 'packet');
     await late.write(frameOf(message(source, 'register, at last'), 'binary'));
@@ -147,12 +163,13 @@ describe('accepted connections that stay silent or idle (protocol.md section 4)'
 
   it('a connection idle after its packets is kept open past every timeout', async () => {
     // An older peer keeps its register connection to the root idle while it lives under a parent.
-    const node = await startNode({ frameTimeout: 200, idleTimeout: 200 });
+    const clock = new TestClock();
+    const node = await startNode({ frameTimeout: 200, idleTimeout: 200, clock });
     const registered = await RawClient.connect(node.address);
     await registered.write(frameOf(message(source, 'register'), 'binary'));
     await registered.receivedAtLeast(3);
-    await afterATricklerIsClosed(node);
-    await afterATricklerIsClosed(node);
+    await afterATricklerIsClosed(node, clock);
+    await afterATricklerIsClosed(node, clock);
     expect(registered.closed).toBe(false);
     const arrived = waitFor<InboundPacket>(node, 'packet');
     await registered.write(frameOf(message(source, 'advertise, much later'), 'binary'));
