@@ -203,7 +203,8 @@ export function octetsOfAddress(address: Address): readonly number[] {
   return octets;
 }
 
-function writeDigits(bytes: Uint8Array, at: number, value: number, width: number): void {
+/** Writes `value` as `width` decimal digits, zero-padded, at `at`. */
+export function writeDigits(bytes: Uint8Array, at: number, value: number, width: number): void {
   for (let i = width - 1; i >= 0; i--) {
     bytes[at + i] = 0x30 + (value % 10);
     value = (value / 10) | 0;

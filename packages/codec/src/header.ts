@@ -1,4 +1,11 @@
-import { type Address, hostOf, octetsOfAddress, readDigits, readFixedIp } from './address.js';
+import {
+  type Address,
+  hostOf,
+  octetsOfAddress,
+  readDigits,
+  readFixedIp,
+  writeDigits,
+} from './address.js';
 import { CodecError } from './errors.js';
 import type { Framing } from './packet.js';
 
@@ -104,13 +111,6 @@ export function parseTextHeader(bytes: Uint8Array, at: number): Header {
 
 export function parseHeader(framing: Framing, bytes: Uint8Array, at: number): Header {
   return framing === 'binary' ? parseBinaryHeader(bytes, at) : parseTextHeader(bytes, at);
-}
-
-function writeDigits(frame: Uint8Array, at: number, value: number, width: number): void {
-  for (let i = width - 1; i >= 0; i--) {
-    frame[at + i] = 0x30 + (value % 10);
-    value = Math.floor(value / 10);
-  }
 }
 
 /** Writes a header for a body of `length` bytes at the start of `frame`. */

@@ -30,44 +30,49 @@ export function resourced(frame: Frame, source: Address, framing: Framing): Uint
   return bytes;
 }
 
-/** A received frame re-sourced as `source` ({@link Frame.withSource}), encoded once per framing. */
-export class ResourcedFrame implements OutgoingFrame {
-  readonly frame: Frame;
-  readonly source: Address;
+/** Encodes at most once per framing: later calls hand out the same bytes. */
+abstract class EncodedOnce implements OutgoingFrame {
   #binary: Uint8Array | undefined;
   #text: Uint8Array | undefined;
 
+  bytes(framing: Framing): Uint8Array {
+    if (framing === 'binary') {
+      this.#binary ??= this.encode(framing);
+      return this.#binary;
+    }
+    this.#text ??= this.encode(framing);
+    return this.#text;
+  }
+
+  protected abstract encode(framing: Framing): Uint8Array;
+}
+
+/** A received frame re-sourced as `source` ({@link Frame.withSource}), encoded once per framing. */
+export class ResourcedFrame extends EncodedOnce {
+  readonly frame: Frame;
+  readonly source: Address;
+
   constructor(frame: Frame, source: Address) {
+    super();
     this.frame = frame;
     this.source = source;
   }
 
-  bytes(framing: Framing): Uint8Array {
-    if (framing === 'binary') {
-      this.#binary ??= resourced(this.frame, this.source, framing);
-      return this.#binary;
-    }
-    this.#text ??= resourced(this.frame, this.source, framing);
-    return this.#text;
+  protected encode(framing: Framing): Uint8Array {
+    return resourced(this.frame, this.source, framing);
   }
 }
 
 /** A packet to send in either framing (an originated flood), encoded once per framing. */
-export class PacketFrame implements OutgoingFrame {
+export class PacketFrame extends EncodedOnce {
   readonly packet: Packet;
-  #binary: Uint8Array | undefined;
-  #text: Uint8Array | undefined;
 
   constructor(packet: Packet) {
+    super();
     this.packet = packet;
   }
 
-  bytes(framing: Framing): Uint8Array {
-    if (framing === 'binary') {
-      this.#binary ??= encode(this.packet, framing);
-      return this.#binary;
-    }
-    this.#text ??= encode(this.packet, framing);
-    return this.#text;
+  protected encode(framing: Framing): Uint8Array {
+    return encode(this.packet, framing);
   }
 }

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { AckReader } from './ack-reader.js';
 import type { Clock, TimerHandle } from './clock.js';
+import { notAnAck, socketFailure } from './connection-failures.js';
 import { StreamError, type StreamErrorCode } from './errors.js';
 import { Fifo } from './fifo.js';
 import type { ResolvedOptions } from './options.js';
@@ -222,17 +223,7 @@ export class OutboundConnection {
     if (this.#state === 'ended') return;
     const count = this.#acks.push(chunk);
     if (count < 0) {
-      const offset = this.#acks.badOffset;
-      const byte = chunk[offset] ?? 0;
-      // A node pointed at a web server (say the root's admin HTTP port) gets "HTTP/1.1 400 …".
-      const http = chunk.subarray(offset, offset + 5).toString('latin1') === 'HTTP/';
-      this.fail(
-        'ERR_STREAM_PROTOCOL',
-        http
-          ? `${this.remote.key} answered like an HTTP server ("${chunk.subarray(offset, offset + 12).toString('latin1')}…"), not a node of this network: is it an admin HTTP port rather than the TCP port of a node or root?`
-          : `${this.remote.key} wrote byte 0x${byte.toString(16).padStart(2, '0')} where only "ACK" may come back`,
-        true,
-      );
+      this.#end(notAnAck(chunk, this.#acks.badOffset, this.remote.key), true);
       return;
     }
     this.#lastActivity = this.#clock.now();
@@ -331,38 +322,6 @@ export class OutboundConnection {
 
   readonly #onError = (error: NodeJS.ErrnoException): void => {
     if (this.#state === 'ended') return;
-    const connecting = this.#state === 'connecting';
-    const key = this.remote.key;
-    const detail = error.code ?? error.message;
-    switch (error.code) {
-      case 'ECONNREFUSED':
-        this.fail(
-          'ERR_STREAM_REFUSED',
-          `${key} refused the connection: nothing listens there`,
-          true,
-          error,
-        );
-        return;
-      case 'ECONNRESET':
-      case 'EPIPE':
-        this.fail(
-          'ERR_STREAM_RESET',
-          `the connection to ${key} was reset (${detail})`,
-          true,
-          error,
-        );
-        return;
-      case 'ETIMEDOUT':
-        if (connecting) {
-          this.fail('ERR_STREAM_CONNECT_TIMEOUT', `connecting to ${key} timed out`, true, error);
-          return;
-        }
-        break;
-    }
-    if (connecting) {
-      this.fail('ERR_STREAM_REFUSED', `could not connect to ${key} (${detail})`, true, error);
-    } else {
-      this.fail('ERR_STREAM_RESET', `the connection to ${key} broke (${detail})`, true, error);
-    }
+    this.#end(socketFailure(error, this.#state === 'connecting', this.remote.key), true);
   };
 }
