@@ -1,3 +1,4 @@
+import { decodeBody } from './body.js';
 import { CodecError } from './errors.js';
 import { type Frame, frameAt } from './frame.js';
 import { framingOf, type Header, headerLength, parseHeader } from './header.js';
@@ -20,8 +21,15 @@ export interface DecodeOptions {
 
 /** Decodes exactly one whole frame. Anything else (short, trailing bytes, malformed) is a CodecError. */
 export function decode(bytes: Uint8Array, options: DecodeOptions = {}): DecodedFrame {
-  const frame = decodeFrame(bytes, options);
-  return { packet: frame.packet, framing: frame.framing };
+  const header = wholeFrame(bytes, options);
+  const start = headerLength(header.framing);
+  try {
+    // The text is wanted at once: decoded and checked in one pass, no view built.
+    const packet = decodeBody(header.type, bytes, start, start + header.length, header.source);
+    return { packet, framing: header.framing };
+  } catch (error) {
+    throw (error as CodecError).at(0);
+  }
 }
 
 /**
@@ -29,6 +37,16 @@ export function decode(bytes: Uint8Array, options: DecodeOptions = {}): DecodedF
  * into `bytes`, and a Message's text is decoded only when read.
  */
 export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Frame {
+  const header = wholeFrame(bytes, options);
+  try {
+    return frameAt(header, bytes, headerLength(header.framing));
+  } catch (error) {
+    throw (error as CodecError).at(0);
+  }
+}
+
+/** Checks that `bytes` holds exactly one frame and returns its header. */
+function wholeFrame(bytes: Uint8Array, options: DecodeOptions): Header {
   try {
     if (!(bytes instanceof Uint8Array))
       throw new CodecError('ERR_CODEC_INVALID_ARGUMENT', 'decode expects a Uint8Array');
@@ -57,7 +75,7 @@ export function decodeFrame(bytes: Uint8Array, options: DecodeOptions = {}): Fra
         `${bytes.length - end} bytes follow the frame; decode takes exactly one frame`,
       );
     }
-    return frameAt(header, bytes, start);
+    return header;
   } catch (error) {
     throw error instanceof CodecError
       ? error.at(0)

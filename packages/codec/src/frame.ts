@@ -1,14 +1,8 @@
 import type { Address } from './address.js';
-import { checkUtf8, decodeBody } from './body.js';
+import { checkedText, checkUtf8, decodeBody } from './body.js';
 import type { Header } from './header.js';
 import { type Framing, type Packet, type PacketKind, PacketType } from './packet.js';
 import { ResourcedFrame } from './resource.js';
-
-// Node's native UTF-8 slice is the fastest decoder; the body was checked to be valid UTF-8 when
-// the frame was read, so it never has to replace anything.
-const utf8Slice = (
-  Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }
-).utf8Slice;
 
 /**
  * A decoded frame, seen through its header: `framing`, `type`, `kind`, `source` and `length` are
@@ -53,7 +47,7 @@ export class Frame {
   get text(): string | undefined {
     if (this.type !== PacketType.Message) return undefined;
     if (this.#text === undefined) {
-      this.#text = utf8Slice.call(this.body, 0, this.body.length);
+      this.#text = checkedText(this.body);
     }
     return this.#text;
   }

@@ -113,7 +113,7 @@ export function parseHeader(framing: Framing, bytes: Uint8Array, at: number): He
   return framing === 'binary' ? parseBinaryHeader(bytes, at) : parseTextHeader(bytes, at);
 }
 
-/** Writes a header for a body of `length` bytes at the start of `frame`. */
+/** Writes a header for a body of `length` bytes at the start of `frame`, every byte of it. */
 export function writeHeader(
   frame: Uint8Array,
   framing: Framing,
@@ -123,13 +123,21 @@ export function writeHeader(
 ): void {
   const octets = octetsOfAddress(source);
   if (framing === 'binary') {
+    // Every byte is written, the high bytes too: the frame may come from an unzeroed pool.
+    frame[0] = 0;
     frame[1] = 1;
+    frame[2] = 0;
     frame[3] = type;
     frame[4] = length >>> 24;
     frame[5] = (length >>> 16) & 0xff;
     frame[6] = (length >>> 8) & 0xff;
     frame[7] = length & 0xff;
-    for (let i = 0; i < 4; i++) frame[9 + 2 * i] = octets[i] as number;
+    for (let i = 0; i < 4; i++) {
+      frame[8 + 2 * i] = 0;
+      frame[9 + 2 * i] = octets[i] as number;
+    }
+    frame[16] = 0;
+    frame[17] = 0;
     frame[18] = source.port >>> 8;
     frame[19] = source.port & 0xff;
     return;

@@ -24,7 +24,6 @@ export function resourced(frame: Frame, source: Address, framing: Framing): Uint
   if (framing !== 'binary' && framing !== 'text') throw unknownFraming(framing);
   const start = headerLength(framing);
   const bytes = Buffer.allocUnsafe(start + frame.body.length);
-  bytes.fill(0, 0, start);
   writeHeader(bytes, framing, frame.type, frame.body.length, source);
   bytes.set(frame.body, start);
   return bytes;

@@ -10,13 +10,24 @@ import {
   type Packet,
   PacketFrame,
 } from '../src/index.js';
-import { fromHex, type GoldenVector, loadVectors } from './vectors.js';
+import { fromHex, type GoldenVector, type InvalidVector, loadVectors } from './vectors.js';
 
 const golden = [
   ...loadVectors<GoldenVector>('binary.json'),
   ...loadVectors<GoldenVector>('text.json'),
 ];
+const invalid = loadVectors<InvalidVector>('invalid.json');
 const framings: Framing[] = ['binary', 'text'];
+
+/** The code `read` throws with, or 'none'. */
+function codeOf(read: () => unknown): string {
+  try {
+    read();
+    return 'none';
+  } catch (error) {
+    return (error as CodecError).code;
+  }
+}
 const forwarder = { host: '10.20.30.40', port: 6502 };
 
 describe('Frame view', () => {
@@ -52,6 +63,25 @@ describe('Frame view', () => {
       });
     }
   }
+
+  it('refuses every malformed vector as decode() does, whether read whole or from a stream', () => {
+    for (const vector of invalid) {
+      const bytes = fromHex(vector.hex);
+      const expected = codeOf(() => decode(bytes));
+      expect(expected).not.toBe('none');
+      expect(codeOf(() => decodeFrame(bytes))).toBe(expected);
+      const streamed = codeOf(() => {
+        const decoder = new FrameDecoder({ maxBodySize: 1 << 20 });
+        decoder.push(bytes);
+        decoder.end();
+      });
+      // Bytes after a frame are the next frame in a stream, not a fault; a frame cut short may
+      // announce more than the decoder's limit, which it refuses first; no bytes is no frame.
+      if (expected === 'ERR_CODEC_TRUNCATED')
+        expect(streamed).not.toBe(bytes.length > 0 ? 'none' : '');
+      else if (expected !== 'ERR_CODEC_TRAILING_BYTES') expect(streamed).toBe(expected);
+    }
+  });
 
   it('re-sourcing any packet equals encoding it with the new source, in any framing', () => {
     const address = fc.record({
