@@ -1,6 +1,5 @@
 export {
   type Address,
-  ENTRY_LENGTH,
   formatAddress,
   formatEntry,
   isLoopbackHost,
