@@ -156,9 +156,14 @@ export class StreamNode extends EventEmitter<StreamEvents> {
    * the same promise.
    */
   close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
     // Set before anything is failed: a failing send's callback that calls close() again gets
-    // this same promise (and one that sends again is refused by the closed table).
-    this.#closing ??= this.#shutdown();
+    // this same promise, and one that sends again is refused at once.
+    let closed: () => void = () => {};
+    this.#closing = new Promise((resolve) => {
+      closed = resolve;
+    });
+    void this.#shutdown().then(closed);
     return this.#closing;
   }
 
@@ -168,8 +173,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   }
 
   async #shutdown(): Promise<void> {
-    // Async: the caller's `this.#closing` is set before the first failure is reported.
-    await null;
+    // Both stop at once (no accepted socket, no send is taken any more), then wait for sockets.
     await Promise.all([this.#server.close(), this.#outbound.close()]);
     this.#options.logger.info({ address: formatAddress(this.#address) }, 'closed');
   }

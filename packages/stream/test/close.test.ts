@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { PacketFrame } from '@p2p/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamError, StreamNode } from '../src/index.js';
 import {
@@ -68,6 +69,21 @@ describe('close()', () => {
     await expect(node.send('127.0.0.1:1', message(node.address, 'x'))).rejects.toMatchObject({
       code: 'ERR_STREAM_NODE_CLOSED',
     });
+  });
+
+  it('refuses a send or flood made right after close(), opening no connection', async () => {
+    const a = await startNode();
+    const b = await startNode();
+    const closing = a.close();
+    const refused = a.send(b.address, message(a.address, 'too late')).catch((e: unknown) => e);
+    let failures: string[] = [];
+    a.flood([b.address], new PacketFrame(message(a.address, 'too late')), (report) => {
+      failures = report.failures.map((error) => error.code);
+    });
+    expect(a.stats().outbound).toBe(0);
+    expect(failures).toEqual(['ERR_STREAM_NODE_CLOSED']);
+    expect(await refused).toMatchObject({ code: 'ERR_STREAM_NODE_CLOSED' });
+    await closing;
   });
 
   it('leaves no socket, server or timer behind', async () => {
