@@ -39,6 +39,7 @@ export class Frame {
     return this.body.length;
   }
 
+  /** The packet kind: for Register, Advertise and Reunion the body tells which of two. */
   get kind(): PacketKind {
     return this.#packet?.kind ?? 'message';
   }
