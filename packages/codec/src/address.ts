@@ -62,12 +62,12 @@ export function readFixedIp(bytes: Uint8Array, at: number): string | undefined {
   return hostOf(a, b, c, d);
 }
 
-/** Reads a 20-character entry at `at`, throwing ERR_ADDRESS when it is malformed. */
+/** Reads a 20-character entry at `at`, throwing ERR_CODEC_ADDRESS when it is malformed. */
 export function readEntry(bytes: Uint8Array, at: number): Address {
   const host = readFixedIp(bytes, at);
   const port = readDigits(bytes, at + 15, 5);
   if (host === undefined || port < 0 || port > 65535) {
-    throw new CodecError('ERR_ADDRESS', `malformed address entry at body offset ${at}`);
+    throw new CodecError('ERR_CODEC_ADDRESS', `malformed address entry at body offset ${at}`);
   }
   return { host, port };
 }
@@ -100,17 +100,12 @@ function isPort(port: number): boolean {
   return Number.isInteger(port) && port >= 0 && port <= 65535;
 }
 
-/** True when `address` is an IPv4 address in dotted form (any zero padding) with a valid port. */
-export function isValidAddress(address: Address): boolean {
-  return octetsOf(address.host) !== undefined && isPort(address.port);
-}
-
 /** Returns the address with its host in plain dotted form (`127.000.000.001` → `127.0.0.1`). */
 export function normaliseAddress(address: Address): Address {
   const octets = octetsOf(address.host);
   if (octets === undefined || !isPort(address.port)) {
     throw new CodecError(
-      'ERR_ADDRESS',
+      'ERR_CODEC_ADDRESS',
       `invalid address ${address.host}:${address.port}: expected an IPv4 address and a port 0-65535`,
     );
   }
@@ -119,7 +114,7 @@ export function normaliseAddress(address: Address): Address {
 
 /**
  * Parses `'HOST:PORT'` where HOST is an IPv4 address (plain or zero-padded) or `localhost`.
- * Throws a CodecError with code ERR_ADDRESS, saying what was wrong, otherwise.
+ * Throws a CodecError with code ERR_CODEC_ADDRESS, saying what was wrong, otherwise.
  */
 export function parseAddress(text: string): Address {
   const colon = text.lastIndexOf(':');
@@ -127,7 +122,7 @@ export function parseAddress(text: string): Address {
   const portText = colon < 0 ? '' : text.slice(colon + 1);
   if (colon < 0 || !/^[0-9]{1,5}$/.test(portText)) {
     throw new CodecError(
-      'ERR_ADDRESS',
+      'ERR_CODEC_ADDRESS',
       `invalid address "${text}": expected HOST:PORT, e.g. 127.0.0.1:5353`,
     );
   }
@@ -200,12 +195,16 @@ export function octetsOfAddress(address: Address): readonly number[] {
     }
   }
   if (octets === undefined || !isPort(address.port)) {
-    throw new CodecError('ERR_INVALID_PACKET', `cannot encode address ${formatAddress(address)}`);
+    throw new CodecError(
+      'ERR_CODEC_INVALID_PACKET',
+      `cannot encode address ${formatAddress(address)}`,
+    );
   }
   return octets;
 }
 
-function writeDigits(bytes: Uint8Array, at: number, value: number, width: number): void {
+/** Writes `value` as `width` decimal digits, zero-padded, at `at`. */
+export function writeDigits(bytes: Uint8Array, at: number, value: number, width: number): void {
   for (let i = width - 1; i >= 0; i--) {
     bytes[at + i] = 0x30 + (value % 10);
     value = (value / 10) | 0;

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import {
   type Address,
   ENTRY_LENGTH,
@@ -14,8 +15,6 @@ const E = 0x45;
 const Q = 0x51;
 const S = 0x53;
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /** REQ or RES at `at`: 'REQ', 'RES', or undefined. */
 function prefixAt(bytes: Uint8Array, at: number, end: number): 'REQ' | 'RES' | undefined {
   if (end - at < 3 || bytes[at] !== R || bytes[at + 1] !== E) return undefined;
@@ -25,7 +24,7 @@ function prefixAt(bytes: Uint8Array, at: number, end: number): 'REQ' | 'RES' | u
 }
 
 function bodyError(message: string): CodecError {
-  return new CodecError('ERR_BODY', message);
+  return new CodecError('ERR_CODEC_BODY', message);
 }
 
 function matches(bytes: Uint8Array, at: number, end: number, ascii: string): boolean {
@@ -50,18 +49,39 @@ function readPath(bytes: Uint8Array, start: number, end: number): Address[] {
 }
 
 // Node's native UTF-8 slice is the fastest decoder but replaces invalid sequences with U+FFFD
-// instead of failing; only when a U+FFFD shows up do we pay for the strict decoder's verdict.
+// instead of failing.
 const utf8Slice = (
   Buffer.prototype as unknown as { utf8Slice(this: Uint8Array, start: number, end: number): string }
 ).utf8Slice;
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function notUtf8(): CodecError {
+  return new CodecError('ERR_CODEC_UTF8', 'Message body is not valid UTF-8');
+}
+
+/** Returns `body` when it is valid UTF-8, without decoding it; throws ERR_CODEC_UTF8 otherwise. */
+export function checkUtf8(body: Uint8Array): Uint8Array {
+  if (!isUtf8(body)) throw notUtf8();
+  return body;
+}
+
+/** The text of a body already checked by {@link checkUtf8}. */
+export function checkedText(body: Uint8Array): string {
+  return utf8Slice.call(body, 0, body.length);
+}
+
+/**
+ * The text of bytes[start, end), checked: only when the fast decoder produced a U+FFFD do we pay
+ * for the strict decoder's verdict. For `decode`, which wants the text at once.
+ */
 function decodeText(bytes: Uint8Array, start: number, end: number): string {
   const text = utf8Slice.call(bytes, start, end);
   if (!text.includes('\uFFFD')) return text;
   try {
     return strictUtf8.decode(bytes.subarray(start, end));
   } catch {
-    throw new CodecError('ERR_UTF8', 'Message body is not valid UTF-8');
+    throw notUtf8();
   }
 }
 
@@ -111,7 +131,7 @@ export function decodeBody(
       if (matches(bytes, start, end, 'LEAVE')) return { kind: 'leave', source };
       throw bodyError('Leave body must be exactly LEAVE');
     default:
-      throw new CodecError('ERR_TYPE', `unknown packet type ${type}`);
+      throw new CodecError('ERR_CODEC_TYPE', `unknown packet type ${type}`);
   }
 }
 
@@ -119,7 +139,7 @@ export function decodeBody(
 export function pathBodyLength(path: readonly Address[]): number {
   if (!Array.isArray(path) || path.length < 1 || path.length > MAX_PATH_ENTRIES) {
     throw new CodecError(
-      'ERR_INVALID_PACKET',
+      'ERR_CODEC_INVALID_PACKET',
       `a Reunion path needs 1 to ${MAX_PATH_ENTRIES} entries`,
     );
   }
@@ -144,9 +164,11 @@ export function writePathBody(
 
 /**
  * The body of a packet as a string: ASCII for every kind but Message, whose text is UTF-8
- * encoded by the caller.
+ * encoded by the caller. Reunion bodies are written byte by byte ({@link writePathBody}).
  */
-export function bodyText(packet: Packet): string {
+export function bodyText(
+  packet: Exclude<Packet, { kind: 'reunion-hello' | 'reunion-hello-back' }>,
+): string {
   switch (packet.kind) {
     case 'register-request':
       return `REQ${formatEntry(packet.address)}`;
@@ -162,14 +184,11 @@ export function bodyText(packet: Packet): string {
       return 'LEAVE';
     case 'message':
       if (typeof packet.text !== 'string')
-        throw new CodecError('ERR_INVALID_PACKET', 'Message text must be a string');
+        throw new CodecError('ERR_CODEC_INVALID_PACKET', 'Message text must be a string');
       return packet.text;
-    case 'reunion-hello':
-    case 'reunion-hello-back':
-      throw new CodecError('ERR_INVALID_PACKET', 'Reunion bodies are written by writePathBody');
     default:
       throw new CodecError(
-        'ERR_INVALID_PACKET',
+        'ERR_CODEC_INVALID_PACKET',
         `unknown packet kind ${(packet as { kind: unknown }).kind}`,
       );
   }

@@ -3,22 +3,23 @@ import { CodecError } from './errors.js';
 import { headerLength, writeHeader } from './header.js';
 import { type Framing, type Packet, packetType } from './packet.js';
 
+export function unknownFraming(framing: unknown): CodecError {
+  return new CodecError(
+    'ERR_CODEC_INVALID_ARGUMENT',
+    `unknown framing ${String(framing)}: expected 'text' or 'binary'`,
+  );
+}
+
 /** Encodes one packet as a whole frame in the given framing. Throws CodecError for an invalid packet. */
 export function encode(packet: Packet, framing: Framing): Uint8Array {
-  if (framing !== 'binary' && framing !== 'text') {
-    throw new CodecError(
-      'ERR_INVALID_PACKET',
-      `unknown framing ${String(framing)}: expected 'text' or 'binary'`,
-    );
-  }
+  if (framing !== 'binary' && framing !== 'text') throw unknownFraming(framing);
   if (packet === null || typeof packet !== 'object')
-    throw new CodecError('ERR_INVALID_PACKET', 'a packet must be an object');
+    throw new CodecError('ERR_CODEC_INVALID_PACKET', 'a packet must be an object');
   const start = headerLength(framing);
   if (packet.kind === 'reunion-hello' || packet.kind === 'reunion-hello-back') {
     // Paths are the root's hot path: written byte by byte, no strings built.
     const length = pathBodyLength(packet.path);
     const frame = Buffer.allocUnsafe(start + length);
-    frame.fill(0, 0, start);
     writeHeader(frame, framing, packetType(packet.kind), length, packet.source);
     writePathBody(frame, start, packet.kind === 'reunion-hello', packet.path);
     return frame;
@@ -27,7 +28,6 @@ export function encode(packet: Packet, framing: Framing): Uint8Array {
   // Node's Buffer encodes UTF-8 several times faster than TextEncoder, straight into the frame.
   const length = Buffer.byteLength(body, 'utf8');
   const frame = Buffer.allocUnsafe(start + length);
-  frame.fill(0, 0, start);
   writeHeader(frame, framing, packetType(packet.kind), length, packet.source);
   frame.write(body, start, length, 'utf8');
   return frame;

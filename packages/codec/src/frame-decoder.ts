@@ -1,7 +1,7 @@
-import { checkBodyLength, finishFrame } from './decode.js';
+import { checkBodyLength } from './decode.js';
 import { CodecError } from './errors.js';
+import { type Frame, frameAt } from './frame.js';
 import { framingOf, type Header, headerLength, parseHeader, TEXT_HEADER_LENGTH } from './header.js';
-import type { DecodedFrame } from './packet.js';
 
 /** Default largest body a FrameDecoder accepts: 64 KiB. */
 export const DEFAULT_MAX_BODY_SIZE = 65_536;
@@ -12,7 +12,8 @@ export interface FrameDecoderOptions {
 }
 
 /**
- * Turns a byte stream, in chunks of any size, into frames. Each frame's framing is detected from
+ * Turns a byte stream, in chunks of any size, into {@link Frame} views (each also has the
+ * `{ packet, framing }` of {@link decode}: `packet` is built when first read). Each frame's framing is detected from
  * its first byte. Malformed input throws a CodecError whose `offset` is the stream position of the
  * bad frame and whose `frames` holds the good frames of the same chunk that came before it; after
  * that the decoder stays failed, since a byte stream cannot be resynchronised.
@@ -36,7 +37,7 @@ export class FrameDecoder {
     const max = options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE;
     if (!(max >= 0))
       throw new CodecError(
-        'ERR_INVALID_PACKET',
+        'ERR_CODEC_INVALID_ARGUMENT',
         `maxBodySize must be a number >= 0, got ${String(max)}`,
       );
     this.maxBodySize = max;
@@ -48,9 +49,9 @@ export class FrameDecoder {
   }
 
   /** Feeds a chunk; returns every frame it completes, in order. */
-  push(chunk: Uint8Array): DecodedFrame[] {
+  push(chunk: Uint8Array): Frame[] {
     if (this.#failure !== undefined) throw this.#failure;
-    const frames: DecodedFrame[] = [];
+    const frames: Frame[] = [];
     let at = 0;
     try {
       while (at < chunk.length) {
@@ -68,7 +69,7 @@ export class FrameDecoder {
       const failure =
         error instanceof CodecError
           ? error.at(this.#frameStart, frames)
-          : new CodecError('ERR_INVALID_PACKET', String(error));
+          : new CodecError('ERR_CODEC_INVALID_PACKET', String(error));
       this.#failure = failure;
       throw failure;
     }
@@ -77,13 +78,13 @@ export class FrameDecoder {
   }
 
   /**
-   * Declares the end of the stream: throws ERR_TRUNCATED when a frame was left unfinished.
+   * Declares the end of the stream: throws ERR_CODEC_TRUNCATED when a frame was left unfinished.
    */
   end(): void {
     if (this.#failure !== undefined) throw this.#failure;
     if (this.buffered > 0) {
       this.#failure = new CodecError(
-        'ERR_TRUNCATED',
+        'ERR_CODEC_TRUNCATED',
         `stream ended inside a frame (${this.buffered} bytes of it received)`,
         {
           offset: this.#frameStart,
@@ -94,7 +95,7 @@ export class FrameDecoder {
   }
 
   /** Fast path: a whole frame lies in `chunk` at `at`. Returns the next offset, or -1 to assemble it. */
-  #wholeFrameAt(chunk: Uint8Array, at: number, frames: DecodedFrame[]): number {
+  #wholeFrameAt(chunk: Uint8Array, at: number, frames: Frame[]): number {
     const framing = framingOf(chunk[at] as number);
     const start = at + headerLength(framing);
     if (start > chunk.length) return -1;
@@ -102,12 +103,12 @@ export class FrameDecoder {
     checkBodyLength(header, this.maxBodySize);
     const end = start + header.length;
     if (end > chunk.length) return -1;
-    frames.push(finishFrame(header, chunk, start));
+    frames.push(frameAt(header, chunk, start));
     return end;
   }
 
   /** Slow path: copies what `chunk` holds of the current frame; returns the next offset. */
-  #fill(chunk: Uint8Array, at: number, frames: DecodedFrame[]): number {
+  #fill(chunk: Uint8Array, at: number, frames: Frame[]): number {
     if (this.#header === undefined) {
       const framing = framingOf(
         this.#headFill > 0 ? (this.#head[0] as number) : (chunk[at] as number),
@@ -136,7 +137,7 @@ export class FrameDecoder {
       this.#header = undefined;
       this.#frame = undefined;
       this.#frameFill = 0;
-      frames.push(finishFrame(header, frame, frame.length - header.length));
+      frames.push(frameAt(header, frame, frame.length - header.length));
       this.#frameStart = this.#consumed + at;
     }
     return at;

@@ -1,4 +1,11 @@
-import { type Address, hostOf, octetsOfAddress, readDigits, readFixedIp } from './address.js';
+import {
+  type Address,
+  hostOf,
+  octetsOfAddress,
+  readDigits,
+  readFixedIp,
+  writeDigits,
+} from './address.js';
 import { CodecError } from './errors.js';
 import type { Framing } from './packet.js';
 
@@ -21,12 +28,12 @@ export function framingOf(firstByte: number): Framing {
   if (firstByte === 0x31) return 'text';
   if (firstByte >= 0x30 && firstByte <= 0x39) {
     throw new CodecError(
-      'ERR_VERSION',
+      'ERR_CODEC_VERSION',
       `unsupported text version ${String.fromCharCode(firstByte)}: only version 1 exists`,
     );
   }
   throw new CodecError(
-    'ERR_UNKNOWN_FRAMING',
+    'ERR_CODEC_UNKNOWN_FRAMING',
     `first byte 0x${firstByte.toString(16).padStart(2, '0')} starts neither a binary (0x00) nor a text ('1') frame`,
   );
 }
@@ -37,7 +44,7 @@ export function headerLength(framing: Framing): number {
 
 function checkType(type: number): void {
   if (type < 1 || type > MAX_TYPE)
-    throw new CodecError('ERR_TYPE', `unknown packet type ${type}: expected 1 to 6`);
+    throw new CodecError('ERR_CODEC_TYPE', `unknown packet type ${type}: expected 1 to 6`);
 }
 
 function u16(bytes: Uint8Array, at: number): number {
@@ -57,7 +64,10 @@ function u32(bytes: Uint8Array, at: number): number {
 export function parseBinaryHeader(bytes: Uint8Array, at: number): Header {
   const version = u16(bytes, at);
   if (version !== 1)
-    throw new CodecError('ERR_VERSION', `unsupported version ${version}: only version 1 exists`);
+    throw new CodecError(
+      'ERR_CODEC_VERSION',
+      `unsupported version ${version}: only version 1 exists`,
+    );
   const type = u16(bytes, at + 2);
   checkType(type);
   const length = u32(bytes, at + 4);
@@ -66,32 +76,36 @@ export function parseBinaryHeader(bytes: Uint8Array, at: number): Header {
   const c = u16(bytes, at + 12);
   const d = u16(bytes, at + 14);
   if (a > 255 || b > 255 || c > 255 || d > 255) {
-    throw new CodecError('ERR_ADDRESS', `source IP ${a}.${b}.${c}.${d} has an octet above 255`);
+    throw new CodecError(
+      'ERR_CODEC_ADDRESS',
+      `source IP ${a}.${b}.${c}.${d} has an octet above 255`,
+    );
   }
   const port = u32(bytes, at + 16);
-  if (port > 65535) throw new CodecError('ERR_ADDRESS', `source port ${port} is above 65535`);
+  if (port > 65535) throw new CodecError('ERR_CODEC_ADDRESS', `source port ${port} is above 65535`);
   return { framing: 'binary', type, length, source: { host: hostOf(a, b, c, d), port } };
 }
 
 /** Parses a complete text header at `at` (the caller made sure 28 bytes are there). */
 export function parseTextHeader(bytes: Uint8Array, at: number): Header {
   if (bytes[at] !== 0x31)
-    throw new CodecError('ERR_VERSION', 'unsupported text version: only version 1 exists');
+    throw new CodecError('ERR_CODEC_VERSION', 'unsupported text version: only version 1 exists');
   const type = readDigits(bytes, at + 1, 2);
-  if (type < 0) throw new CodecError('ERR_TYPE', 'text type field must be two decimal digits');
+  if (type < 0)
+    throw new CodecError('ERR_CODEC_TYPE', 'text type field must be two decimal digits');
   checkType(type);
   const length = readDigits(bytes, at + 3, 5);
   if (length < 0)
-    throw new CodecError('ERR_LENGTH', 'text length field must be five decimal digits');
+    throw new CodecError('ERR_CODEC_LENGTH', 'text length field must be five decimal digits');
   const host = readFixedIp(bytes, at + 8);
   if (host === undefined)
     throw new CodecError(
-      'ERR_ADDRESS',
+      'ERR_CODEC_ADDRESS',
       'source IP must be four 3-digit octets 000-255 joined by "."',
     );
   const port = readDigits(bytes, at + 23, 5);
   if (port < 0 || port > 65535)
-    throw new CodecError('ERR_ADDRESS', 'source port must be five digits, at most 65535');
+    throw new CodecError('ERR_CODEC_ADDRESS', 'source port must be five digits, at most 65535');
   return { framing: 'text', type, length, source: { host, port } };
 }
 
@@ -99,14 +113,7 @@ export function parseHeader(framing: Framing, bytes: Uint8Array, at: number): He
   return framing === 'binary' ? parseBinaryHeader(bytes, at) : parseTextHeader(bytes, at);
 }
 
-function writeDigits(frame: Uint8Array, at: number, value: number, width: number): void {
-  for (let i = width - 1; i >= 0; i--) {
-    frame[at + i] = 0x30 + (value % 10);
-    value = Math.floor(value / 10);
-  }
-}
-
-/** Writes a header for a body of `length` bytes at the start of `frame`. */
+/** Writes a header for a body of `length` bytes at the start of `frame`, every byte of it. */
 export function writeHeader(
   frame: Uint8Array,
   framing: Framing,
@@ -116,20 +123,28 @@ export function writeHeader(
 ): void {
   const octets = octetsOfAddress(source);
   if (framing === 'binary') {
+    // Every byte is written, the high bytes too: the frame may come from an unzeroed pool.
+    frame[0] = 0;
     frame[1] = 1;
+    frame[2] = 0;
     frame[3] = type;
     frame[4] = length >>> 24;
     frame[5] = (length >>> 16) & 0xff;
     frame[6] = (length >>> 8) & 0xff;
     frame[7] = length & 0xff;
-    for (let i = 0; i < 4; i++) frame[9 + 2 * i] = octets[i] as number;
+    for (let i = 0; i < 4; i++) {
+      frame[8 + 2 * i] = 0;
+      frame[9 + 2 * i] = octets[i] as number;
+    }
+    frame[16] = 0;
+    frame[17] = 0;
     frame[18] = source.port >>> 8;
     frame[19] = source.port & 0xff;
     return;
   }
   if (length > TEXT_MAX_BODY_LENGTH) {
     throw new CodecError(
-      'ERR_BODY_TOO_LARGE',
+      'ERR_CODEC_BODY_TOO_LARGE',
       `a text-framed body holds at most ${TEXT_MAX_BODY_LENGTH} bytes, this one has ${length}`,
     );
   }

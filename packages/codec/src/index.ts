@@ -1,19 +1,18 @@
 export {
   type Address,
-  ENTRY_LENGTH,
   formatAddress,
   formatEntry,
   isLoopbackHost,
-  isValidAddress,
   isWildcardHost,
   normaliseAddress,
   parseAddress,
   plainHost,
   sameAddress,
 } from './address.js';
-export { type DecodeOptions, decode } from './decode.js';
+export { type DecodeOptions, decode, decodeFrame } from './decode.js';
 export { encode } from './encode.js';
 export { CodecError, type CodecErrorCode } from './errors.js';
+export { Frame } from './frame.js';
 export { DEFAULT_MAX_BODY_SIZE, FrameDecoder, type FrameDecoderOptions } from './frame-decoder.js';
 export { BINARY_HEADER_LENGTH, TEXT_HEADER_LENGTH, TEXT_MAX_BODY_LENGTH } from './header.js';
 export {
@@ -25,3 +24,9 @@ export {
   PacketType,
   packetType,
 } from './packet.js';
+export {
+  type OutgoingFrame,
+  PacketFrame,
+  ResourcedFrame,
+  resourced,
+} from './resource.js';

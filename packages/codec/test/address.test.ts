@@ -39,9 +39,11 @@ describe('addresses', () => {
   });
 
   it.each(['127.0.0.1', '256.0.0.1:1', '1.2.3:4', '1.2.3.4:65536', 'a.b.c.d:1', '1.2.3.4:-1', ''])(
-    'rejects %j with ERR_ADDRESS and a message saying the expected form',
+    'rejects %j with ERR_CODEC_ADDRESS and a message saying the expected form',
     (text) => {
-      expect(() => parseAddress(text)).toThrow(expect.objectContaining({ code: 'ERR_ADDRESS' }));
+      expect(() => parseAddress(text)).toThrow(
+        expect.objectContaining({ code: 'ERR_CODEC_ADDRESS' }),
+      );
     },
   );
 
@@ -67,7 +69,7 @@ describe('addresses', () => {
       encode({ kind: 'reunion-hello', source, path: new Array(100).fill(source) }, 'binary'),
     ).toThrow(CodecError);
     expect(() => encode({ kind: 'message', source, text: 'x'.repeat(100_000) }, 'text')).toThrow(
-      expect.objectContaining({ code: 'ERR_BODY_TOO_LARGE' }),
+      expect.objectContaining({ code: 'ERR_CODEC_BODY_TOO_LARGE' }),
     );
   });
 });

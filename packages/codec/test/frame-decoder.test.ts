@@ -49,8 +49,15 @@ describe('FrameDecoder', () => {
     expect(decoder.push(big.subarray(0, 19))).toEqual([]);
     expect(decoder.buffered).toBe(19);
     expect(() => decoder.push(big.subarray(19, 20))).toThrow(
-      expect.objectContaining({ code: 'ERR_BODY_TOO_LARGE' }),
+      expect.objectContaining({ code: 'ERR_CODEC_BODY_TOO_LARGE' }),
     );
+  });
+
+  it('refuses a bad maxBodySize as a bad argument, not as a bad packet', () => {
+    expect(() => new FrameDecoder({ maxBodySize: -1 })).toThrow(
+      expect.objectContaining({ code: 'ERR_CODEC_INVALID_ARGUMENT' }),
+    );
+    expect(() => new FrameDecoder({ maxBodySize: Number.NaN })).toThrow(CodecError);
   });
 
   it('accepts a body exactly at the limit', () => {
@@ -62,13 +69,13 @@ describe('FrameDecoder', () => {
     const decoder = new FrameDecoder();
     const header = fromHex('00010001ffffffff007f000000000001000014e9');
     expect(() => decoder.push(header)).toThrow(
-      expect.objectContaining({ code: 'ERR_BODY_TOO_LARGE' }),
+      expect.objectContaining({ code: 'ERR_CODEC_BODY_TOO_LARGE' }),
     );
   });
 
   it('rejects an unknown first byte at once, before a header is complete', () => {
     expect(() => new FrameDecoder().push(Uint8Array.of(0x47))).toThrow(
-      expect.objectContaining({ code: 'ERR_UNKNOWN_FRAMING', offset: 0 }),
+      expect.objectContaining({ code: 'ERR_CODEC_UNKNOWN_FRAMING', offset: 0 }),
     );
   });
 
@@ -97,14 +104,14 @@ describe('FrameDecoder', () => {
     decoder.push(frame(0));
     expect(() =>
       decoder.push(fromHex('0002000100000006007f000000000001000014e952455341434b')),
-    ).toThrow(expect.objectContaining({ code: 'ERR_VERSION', offset: frame(0).length }));
+    ).toThrow(expect.objectContaining({ code: 'ERR_CODEC_VERSION', offset: frame(0).length }));
   });
 
   it('end() reports a frame left unfinished', () => {
     const decoder = new FrameDecoder();
     decoder.push(frame(1).subarray(0, 30));
     expect(() => decoder.end()).toThrow(
-      expect.objectContaining({ code: 'ERR_TRUNCATED', offset: 0 }),
+      expect.objectContaining({ code: 'ERR_CODEC_TRUNCATED', offset: 0 }),
     );
   });
 });

@@ -108,18 +108,18 @@ describe('invalid vectors', () => {
       }
       return undefined;
     };
-    expect(codeOf('bin_wrong_version_2')).toBe('ERR_VERSION');
+    expect(codeOf('bin_wrong_version_2')).toBe('ERR_CODEC_VERSION');
     // Type 6 is Leave here (an extension, docs/protocol.md): the vector's body REQ is not LEAVE.
-    expect(codeOf('bin_unknown_type_6')).toBe('ERR_BODY');
-    expect(codeOf('bin_length_exceeds_available')).toBe('ERR_TRUNCATED');
-    expect(codeOf('bin_empty')).toBe('ERR_TRUNCATED');
-    expect(codeOf('bin_ip_octet_256')).toBe('ERR_ADDRESS');
-    expect(codeOf('bin_body_not_utf8')).toBe('ERR_UTF8');
-    expect(codeOf('bin_reunion_count_mismatch_more')).toBe('ERR_BODY');
-    expect(codeOf('bin_register_req_body_port_99999')).toBe('ERR_ADDRESS');
-    expect(codeOf('txt_length_non_numeric')).toBe('ERR_LENGTH');
-    expect(codeOf('txt_wrong_version_2')).toBe('ERR_VERSION');
-    expect(codeOf('txt_port_70000')).toBe('ERR_ADDRESS');
+    expect(codeOf('bin_unknown_type_6')).toBe('ERR_CODEC_BODY');
+    expect(codeOf('bin_length_exceeds_available')).toBe('ERR_CODEC_TRUNCATED');
+    expect(codeOf('bin_empty')).toBe('ERR_CODEC_TRUNCATED');
+    expect(codeOf('bin_ip_octet_256')).toBe('ERR_CODEC_ADDRESS');
+    expect(codeOf('bin_body_not_utf8')).toBe('ERR_CODEC_UTF8');
+    expect(codeOf('bin_reunion_count_mismatch_more')).toBe('ERR_CODEC_BODY');
+    expect(codeOf('bin_register_req_body_port_99999')).toBe('ERR_CODEC_ADDRESS');
+    expect(codeOf('txt_length_non_numeric')).toBe('ERR_CODEC_LENGTH');
+    expect(codeOf('txt_wrong_version_2')).toBe('ERR_CODEC_VERSION');
+    expect(codeOf('txt_port_70000')).toBe('ERR_CODEC_ADDRESS');
   });
 });
 
@@ -130,10 +130,10 @@ describe('quirks of the reference implementation (length counted in characters)'
     expect(packet).toMatchObject({ kind: 'message', text: 'café' });
   });
 
-  it('a body cut inside a character is rejected as ERR_UTF8, not mangled', () => {
+  it('a body cut inside a character is rejected as ERR_CODEC_UTF8, not mangled', () => {
     for (const quirk of quirks.filter((q) => q.name !== 'message_non_ascii_2byte')) {
       expect(() => decode(fromHex(quirk.hex))).toThrow(
-        expect.objectContaining({ code: 'ERR_UTF8' }),
+        expect.objectContaining({ code: 'ERR_CODEC_UTF8' }),
       );
     }
   });
@@ -158,7 +158,7 @@ describe('quirks of the reference implementation (length counted in characters)'
     expect(decode(encode(packet, 'text')).packet).toEqual(packet);
     const broken = encode({ ...packet, text: 'bad ? char' }, 'text');
     broken[28 + 4] = 0xff;
-    expect(() => decode(broken)).toThrow(expect.objectContaining({ code: 'ERR_UTF8' }));
+    expect(() => decode(broken)).toThrow(expect.objectContaining({ code: 'ERR_CODEC_UTF8' }));
   });
 });
 

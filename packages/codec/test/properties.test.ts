@@ -57,7 +57,9 @@ describe('properties', () => {
             from = point;
           }
           decoder.end();
-          expect(out).toEqual(items.map(([p, f]) => ({ packet: p, framing: f })));
+          expect(out.map(({ packet, framing }) => ({ packet, framing }))).toEqual(
+            items.map(([p, f]) => ({ packet: p, framing: f })),
+          );
         },
       ),
     );

@@ -34,9 +34,9 @@ export class FakeTransport
 
   async send(to: Address | string, packet: Packet, options?: { urgent?: boolean }): Promise<void> {
     const key = typeof to === 'string' ? formatAddress(parseAddress(to)) : formatAddress(to);
-    if (this.closed) throw Object.assign(new Error('closed'), { code: 'ERR_NODE_CLOSED' });
+    if (this.closed) throw Object.assign(new Error('closed'), { code: 'ERR_STREAM_NODE_CLOSED' });
     if (this.down.has(key))
-      throw Object.assign(new Error(`connect ECONNREFUSED ${key}`), { code: 'ERR_REFUSED' });
+      throw Object.assign(new Error(`connect ECONNREFUSED ${key}`), { code: 'ERR_STREAM_REFUSED' });
     this.sent.push({ to: key, packet, ...(options?.urgent ? { urgent: true } : {}) });
     if (this.stalled.has(key)) await new Promise<never>(() => {});
     if (this.held.has(key)) {
@@ -92,7 +92,7 @@ export class FakeTransport
     });
   }
 
-  fail(address: string, code = 'ERR_RESET'): void {
+  fail(address: string, code = 'ERR_STREAM_RESET'): void {
     this.emit('unreachable', {
       address: parseAddress(address),
       error: Object.assign(new Error(`connection to ${address} failed (${code})`), { code }),

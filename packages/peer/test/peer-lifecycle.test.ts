@@ -261,7 +261,7 @@ describe('reunion cycle (5.6)', () => {
     s.transport.deliver({ kind: 'reunion-hello-back', source: addr(ROOT), path: [addr(SELF)] });
     s.clock.advance(4_000); // a hello goes out, and the root stops before answering it
     s.transport.take('reunion-hello');
-    s.transport.fail(ROOT, 'ERR_CLOSED');
+    s.transport.fail(ROOT, 'ERR_STREAM_CLOSED');
     s.transport.down.add(ROOT); // refused while it is down
     s.clock.advance(250);
     await settle();
@@ -282,7 +282,7 @@ describe('reunion cycle (5.6)', () => {
     await attach(s, ROOT);
     s.transport.deliver({ kind: 'reunion-hello-back', source: addr(ROOT), path: [addr(SELF)] });
     s.clock.advance(4_000);
-    s.transport.fail(ROOT, 'ERR_CLOSED');
+    s.transport.fail(ROOT, 'ERR_STREAM_CLOSED');
     s.transport.down.add(ROOT);
     s.clock.advance(37_999);
     await settle();

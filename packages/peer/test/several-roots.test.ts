@@ -129,7 +129,7 @@ describe('a peer given several root addresses', () => {
     s.transport.deliver({ kind: 'reunion-hello', source: addr(CHILD), path: [addr(CHILD)] });
     await settle();
     s.transport.sent.length = 0;
-    s.transport.fail(A, 'ERR_CLOSED');
+    s.transport.fail(A, 'ERR_STREAM_CLOSED');
     s.transport.down.add(A);
     s.clock.advance(250);
     await settle();
@@ -171,7 +171,7 @@ describe('a peer given several root addresses', () => {
     s.transport.sent.length = 0;
     expect(s.peer.parent).toBe(A);
     s.transport.down.add(A);
-    s.transport.fail(A, 'ERR_CLOSED');
+    s.transport.fail(A, 'ERR_STREAM_CLOSED');
     s.clock.advance(250);
     await settle();
     expect(s.peer.parent).toBe(B);
@@ -186,7 +186,7 @@ describe('a peer given several root addresses', () => {
     s.transport.sent.length = 0;
     s.transport.down.add(A);
     s.transport.down.add(B);
-    s.transport.fail(A, 'ERR_CLOSED');
+    s.transport.fail(A, 'ERR_STREAM_CLOSED');
     const tried: Array<string | null> = [];
     for (let i = 0; i < 4; i++) {
       s.clock.advance(4_000);

@@ -43,7 +43,7 @@ export class ClockedNetwork {
     transport.on('unreachable', ({ address, error }) => {
       if (formatAddress(address) !== this.root.address) return;
       this.#rootFailures.set(peer, (this.#rootFailures.get(peer) ?? 0) + 1);
-      if (error.code === 'ERR_REFUSED')
+      if (error.code === 'ERR_STREAM_REFUSED')
         this.#rootRefusals.set(peer, (this.#rootRefusals.get(peer) ?? 0) + 1);
     });
     peer.begin();

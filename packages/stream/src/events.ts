@@ -1,4 +1,4 @@
-import type { Address, CodecError, Framing, Packet } from '@p2p/codec';
+import type { Address, CodecError, Frame, Framing, Packet } from '@p2p/codec';
 import type { StreamError } from './errors.js';
 
 /** The TCP peer of an inbound connection (its ephemeral port, not its server's). */
@@ -7,20 +7,40 @@ export interface SocketPeer {
   port: number;
 }
 
-/** A packet read (and already acknowledged) on an inbound connection. */
-export interface InboundPacket {
-  packet: Packet;
-  /** The framing it arrived in. */
-  framing: Framing;
-  /** The TCP socket's peer address; the node that sent it is `packet.source`. */
-  remote: SocketPeer;
+/**
+ * A frame read (and already acknowledged) on an inbound connection: the `'packet'` event. The
+ * transport hands on the {@link Frame} view as read; `packet` is the frame's packet, built when
+ * first read (a Message's text is decoded then), for handlers that want the whole packet.
+ */
+export class InboundPacket {
+  /** The frame as read: header fields, the body bytes, the text decoded when asked. */
+  readonly frame: Frame;
+  /** The TCP socket's peer address; the node that sent it is `frame.source`. */
+  readonly remote: SocketPeer;
   /** This node's side of the socket: the address the remote dialled to reach it. */
-  local: SocketPeer;
+  readonly local: SocketPeer;
   /**
-   * `packet.source` as `'HOST:PORT'`: the same string for every packet of a connection from one
+   * `frame.source` as `'HOST:PORT'`: the same string for every frame of a connection from one
    * source, so that it is cheap to compare and to use as a key.
    */
-  from: string;
+  readonly from: string;
+
+  constructor(frame: Frame, remote: SocketPeer, local: SocketPeer, from: string) {
+    this.frame = frame;
+    this.remote = remote;
+    this.local = local;
+    this.from = from;
+  }
+
+  /** The framing it arrived in. */
+  get framing(): Framing {
+    return this.frame.framing;
+  }
+
+  /** The whole packet (`frame.packet`), built on first read. */
+  get packet(): Packet {
+    return this.frame.packet;
+  }
 }
 
 /** An outgoing connection failed; every send pending toward `address` was rejected with `error`. */

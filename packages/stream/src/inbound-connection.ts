@@ -1,14 +1,8 @@
 import type net from 'node:net';
-import {
-  CodecError,
-  type DecodedFrame,
-  FrameDecoder,
-  type Framing,
-  formatAddress,
-} from '@p2p/codec';
+import { CodecError, type Frame, FrameDecoder, type Framing, formatAddress } from '@p2p/codec';
 import { ACK } from './ack-reader.js';
-import { now } from './clock.js';
-import type { InboundPacket, MalformedEvent, SocketPeer } from './events.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { InboundPacket, type MalformedEvent, type SocketPeer } from './events.js';
 import type { FramingMemory } from './framing-memory.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -51,7 +45,8 @@ export class InboundConnection {
   #proven = false;
   /** When the partial frame now buffered began; -1 when none is. */
   #partialSince = -1;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #clock: Clock;
+  #timer: TimerHandle | undefined;
   #timerDue = Number.POSITIVE_INFINITY;
   /** The last source seen and its framing, so the framing memory is touched only on a change. */
   #lastHost = '';
@@ -67,6 +62,7 @@ export class InboundConnection {
   ) {
     this.#socket = socket;
     this.#options = options;
+    this.#clock = options.clock;
     this.#framing = framing;
     this.#handlers = handlers;
     this.#decoder = new FrameDecoder({ maxBodySize: options.maxBodySize });
@@ -87,15 +83,15 @@ export class InboundConnection {
     socket.on('error', this.#onError);
     socket.on('drain', this.#onDrain);
     socket.on('close', this.#onClose);
-    this.openedAt = now();
+    this.openedAt = this.#clock.now();
     this.#lastFrameAt = this.openedAt;
   }
 
-  /** When the connection was accepted (performance.now()). */
+  /** When the connection was accepted (on the node's clock). */
   readonly openedAt: number;
   #lastFrameAt: number;
 
-  /** When the connection last delivered a whole frame, or was accepted (performance.now()). */
+  /** When the connection last delivered a whole frame, or was accepted (on the node's clock). */
   get lastFrameAt(): number {
     return this.#lastFrameAt;
   }
@@ -109,7 +105,7 @@ export class InboundConnection {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#socket.destroy();
   }
@@ -121,24 +117,24 @@ export class InboundConnection {
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#destroyed) return;
-    let frames: readonly DecodedFrame[];
+    let frames: readonly Frame[];
     let failure: CodecError | undefined;
     try {
       frames = this.#decoder.push(chunk);
     } catch (error) {
-      failure =
-        error instanceof CodecError ? error : new CodecError('ERR_INVALID_PACKET', String(error));
+      // FrameDecoder throws nothing but CodecErrors.
+      failure = error as CodecError;
       frames = failure.frames;
     }
     if (frames.length > 0) {
       this.#proven = true;
-      this.#lastFrameAt = now();
+      this.#lastFrameAt = this.#clock.now();
       this.#acknowledge(frames.length);
     }
     if (failure === undefined) this.#trackPartialFrame(frames.length > 0);
-    for (const { packet, framing } of frames) {
+    for (const frame of frames) {
       if (this.#destroyed) return;
-      const source = packet.source;
+      const { source, framing } = frame;
       if (
         source.port !== this.#lastPort ||
         source.host !== this.#lastHost ||
@@ -150,13 +146,7 @@ export class InboundConnection {
         this.#lastFrom = formatAddress(source);
         this.#framing.remember(this.#lastFrom, framing);
       }
-      this.#handlers.packet({
-        packet,
-        framing,
-        remote: this.remote,
-        local: this.local,
-        from: this.#lastFrom,
-      });
+      this.#handlers.packet(new InboundPacket(frame, this.remote, this.local, this.#lastFrom));
     }
     if (failure !== undefined && !this.#destroyed) this.#malformed(failure);
   };
@@ -183,7 +173,7 @@ export class InboundConnection {
       this.#partialSince = -1;
     } else if (completedOne || this.#partialSince < 0) {
       // A new frame began in this read.
-      const time = now();
+      const time = this.#clock.now();
       this.#partialSince = time;
       this.#armTimer(time + this.#options.frameTimeout);
     }
@@ -191,9 +181,12 @@ export class InboundConnection {
 
   #armTimer(due: number): void {
     if (this.#destroyed || due >= this.#timerDue) return;
-    clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timerDue = due;
-    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.ceil(due - now())));
+    this.#timer = this.#clock.setTimeout(
+      this.#onTimer,
+      Math.max(1, Math.ceil(due - this.#clock.now())),
+    );
   }
 
   readonly #onTimer = (): void => {
@@ -205,7 +198,7 @@ export class InboundConnection {
     const { frameTimeout, logger } = this.#options;
     const due = this.#partialSince + frameTimeout;
     // Timers may fire a fraction of a millisecond before the monotonic clock agrees.
-    if (due - now() > 1) {
+    if (due - this.#clock.now() > 1) {
       this.#armTimer(due);
       return;
     }

@@ -1,11 +1,15 @@
+export { type Clock, ManualClock, systemClock, type TimerHandle } from './clock.js';
 export { StreamError, type StreamErrorCode, type StreamErrorOptions } from './errors.js';
-export type {
+export {
   InboundPacket,
-  MalformedEvent,
-  SocketPeer,
-  StreamEvents,
-  UnreachableEvent,
+  type MalformedEvent,
+  type SocketPeer,
+  type StreamEvents,
+  type UnreachableEvent,
 } from './events.js';
+export type { FloodReport, FloodReporter } from './flood.js';
 export { type Logger, silentLogger } from './logger.js';
 export type { StreamNodeOptions } from './options.js';
+export type { Sendable } from './outbound-table.js';
+export type { SendSettled } from './settle.js';
 export { type SendOptions, StreamNode, type StreamStats } from './stream-node.js';

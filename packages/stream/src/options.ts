@@ -1,4 +1,5 @@
 import { type Address, CodecError, DEFAULT_MAX_BODY_SIZE, type Framing } from '@p2p/codec';
+import { type Clock, systemClock } from './clock.js';
 import { StreamError } from './errors.js';
 import { type Logger, silentLogger } from './logger.js';
 import { parseRemote } from './remote-address.js';
@@ -11,9 +12,9 @@ export interface StreamNodeOptions {
   defaultFraming?: Framing;
   /** Unacknowledged packets per outgoing connection. Default 1 (lock-step, what older nodes need). */
   window?: number;
-  /** Per remote, packets waiting plus in flight; beyond it `send()` rejects ERR_QUEUE_FULL. Default 16,384. */
+  /** Per remote, packets waiting plus in flight; beyond it `send()` rejects ERR_STREAM_QUEUE_FULL. Default 16,384. */
   maxQueue?: number;
-  /** Per remote, bytes of frames waiting plus in flight; beyond it `send()` rejects ERR_QUEUE_FULL. Default 8 MiB. */
+  /** Per remote, bytes of frames waiting plus in flight; beyond it `send()` rejects ERR_STREAM_QUEUE_FULL. Default 8 MiB. */
   maxQueueBytes?: number;
   /** Milliseconds to wait for the ACK of the oldest unacknowledged packet. Default 10,000. */
   ackTimeout?: number;
@@ -45,6 +46,8 @@ export interface StreamNodeOptions {
   idleTimeout?: number;
   /** Where log lines go (a pino logger fits). Default: nowhere. */
   logger?: Logger;
+  /** Time for every timeout above (connect, ACK, frame, idle). Default the system clock; tests pass a ManualClock. */
+  clock?: Clock;
 }
 
 /** Options with every default filled in and every value checked. */
@@ -63,13 +66,14 @@ export interface ResolvedOptions {
   frameTimeout: number;
   idleTimeout: number;
   logger: Logger;
+  clock: Clock;
 }
 
 /** Node's timers hold at most 2^31-1 ms; a longer delay would silently become 1 ms. */
 const MAX_DELAY = 2 ** 31 - 1;
 
 function invalid(message: string): StreamError {
-  return new StreamError('ERR_INVALID_ARGUMENT', message);
+  return new StreamError('ERR_STREAM_INVALID_ARGUMENT', message);
 }
 
 function integer(name: string, value: unknown, fallback: number, min: number, max: number): number {
@@ -87,15 +91,14 @@ function flag(name: string, value: unknown, fallback: boolean): boolean {
   return value;
 }
 
-function isLogger(value: unknown): value is Logger {
+/** True when `value` is an object with a method of each name. */
+function hasMethods(value: unknown, names: readonly string[]): boolean {
   if (value === null || typeof value !== 'object') return false;
   const candidate = value as Record<string, unknown>;
-  return ['debug', 'info', 'warn', 'error'].every(
-    (level) => typeof candidate[level] === 'function',
-  );
+  return names.every((name) => typeof candidate[name] === 'function');
 }
 
-/** Checks options and fills in defaults; throws StreamError ERR_INVALID_ARGUMENT saying what is wrong. */
+/** Checks options and fills in defaults; throws StreamError ERR_STREAM_INVALID_ARGUMENT saying what is wrong. */
 export function resolveOptions(options: StreamNodeOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw invalid("options must be an object with at least { listen: 'HOST:PORT' }");
@@ -112,8 +115,12 @@ export function resolveOptions(options: StreamNodeOptions): ResolvedOptions {
     throw invalid(`option defaultFraming must be 'binary' or 'text', got ${String(framing)}`);
   }
   const logger = options.logger ?? silentLogger;
-  if (!isLogger(logger)) {
+  if (!hasMethods(logger, ['debug', 'info', 'warn', 'error'])) {
     throw invalid('option logger must have debug, info, warn and error methods (a pino logger)');
+  }
+  const clock = options.clock ?? systemClock;
+  if (!hasMethods(clock, ['now', 'setTimeout', 'clearTimeout'])) {
+    throw invalid('option clock must have now, setTimeout and clearTimeout methods');
   }
   return {
     listen,
@@ -138,5 +145,6 @@ export function resolveOptions(options: StreamNodeOptions): ResolvedOptions {
     frameTimeout: integer('frameTimeout', options.frameTimeout, 10_000, 1, MAX_DELAY),
     idleTimeout: integer('idleTimeout', options.idleTimeout, 60_000, 0, MAX_DELAY),
     logger,
+    clock,
   };
 }

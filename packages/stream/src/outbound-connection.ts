@@ -1,16 +1,18 @@
 import net from 'node:net';
 import { AckReader } from './ack-reader.js';
-import { now } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { notAnAck, socketFailure } from './connection-failures.js';
 import { StreamError, type StreamErrorCode } from './errors.js';
 import { Fifo } from './fifo.js';
 import type { ResolvedOptions } from './options.js';
 import type { Remote } from './remote-address.js';
-import { callSettled, type SendSettled } from './settle.js';
+import { type Settlement, settle } from './settle.js';
 
 /** One send waiting for its turn or for its ACK. */
 interface PendingSend {
   frame: Uint8Array;
-  settled: SendSettled | undefined;
+  /** Told how it ended: a send's callback or its flood's tally. */
+  settlement: Settlement;
   /** When the frame was written (monotonic ms); 0 while it waits. */
   sentAt: number;
 }
@@ -56,8 +58,9 @@ export class OutboundConnection {
   #queuedBytes = 0;
   readonly #acks = new AckReader();
   #state: State = 'connecting';
-  #connectTimer: NodeJS.Timeout | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #clock: Clock;
+  #connectTimer: TimerHandle | undefined;
+  #timer: TimerHandle | undefined;
   #timerDue = Number.POSITIVE_INFINITY;
   /** Last write or ACK (monotonic ms). */
   #lastActivity = 0;
@@ -70,6 +73,7 @@ export class OutboundConnection {
     this.#options = options;
     this.#onEnded = onEnded;
     this.#idleAfter = options.idleTimeout;
+    this.#clock = options.clock;
     const socket = net.connect({ host: remote.address.host, port: remote.address.port });
     // Small frames must leave at once, not wait for Nagle to coalesce them with a later write.
     socket.setNoDelay(true);
@@ -80,7 +84,7 @@ export class OutboundConnection {
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
-    this.#connectTimer = setTimeout(this.#onConnectTimeout, options.connectTimeout);
+    this.#connectTimer = this.#clock.setTimeout(this.#onConnectTimeout, options.connectTimeout);
   }
 
   /** Sends waiting for their turn. */
@@ -94,20 +98,20 @@ export class OutboundConnection {
   }
 
   /**
-   * Queues an encoded frame; `settled` is called once, when its ACK arrives or the send fails
+   * Queues an encoded frame; `settlement` learns once how it ended, when its ACK arrives or the send fails
    * (synchronously when it is refused at once: queue full, connection over).
    */
-  send(frame: Uint8Array, urgent: boolean, settled: SendSettled | undefined): void {
+  send(frame: Uint8Array, urgent: boolean, settlement: Settlement): void {
     const pending = this.#waiting.length + this.#urgent.length + this.#inFlight.length;
     // One frame is always accepted into an empty queue, however large (the body limit bounds it).
     const overBytes = pending > 0 && this.#queuedBytes + frame.length > this.#options.maxQueueBytes;
     if (this.#state === 'ended' || pending >= this.#options.maxQueue || overBytes) {
-      callSettled(
-        settled,
+      settle(
+        settlement,
         this.#state === 'ended'
-          ? this.#error('ERR_CLOSED', `the connection to ${this.remote.key} is closed`)
+          ? this.#error('ERR_STREAM_CLOSED', `the connection to ${this.remote.key} is closed`)
           : this.#error(
-              'ERR_QUEUE_FULL',
+              'ERR_STREAM_QUEUE_FULL',
               `${pending} packets to ${this.remote.key} are already waiting or in flight ` +
                 `(${this.#queuedBytes} bytes; maxQueue ${this.#options.maxQueue}, maxQueueBytes ${this.#options.maxQueueBytes}); ` +
                 'wait for earlier sends to settle or raise the limits',
@@ -116,7 +120,7 @@ export class OutboundConnection {
       return;
     }
     this.#queuedBytes += frame.length;
-    (urgent ? this.#urgent : this.#waiting).push({ frame, settled, sentAt: 0 });
+    (urgent ? this.#urgent : this.#waiting).push({ frame, settlement, sentAt: 0 });
     if (this.#state !== 'open') return;
     if (this.#options.window === 1) this.#pump();
     else this.#schedulePump();
@@ -148,10 +152,7 @@ export class OutboundConnection {
 
   #end(error: StreamError, report: boolean): void {
     this.#state = 'ended';
-    clearTimeout(this.#connectTimer);
-    clearTimeout(this.#timer);
-    this.#connectTimer = undefined;
-    this.#timer = undefined;
+    this.#clearTimers();
     this.#socket.destroy();
     this.#queuedBytes = 0;
     if (this.#pumpScheduled !== undefined) clearImmediate(this.#pumpScheduled);
@@ -161,16 +162,23 @@ export class OutboundConnection {
     try {
       this.#onEnded(this, error, report);
     } finally {
-      for (const send of failed) callSettled(send.settled, error);
+      for (const send of failed) settle(send.settlement, error);
     }
+  }
+
+  #clearTimers(): void {
+    if (this.#connectTimer !== undefined) this.#clock.clearTimeout(this.#connectTimer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#connectTimer = undefined;
+    this.#timer = undefined;
   }
 
   /** Makes sure the timer fires no later than `due`. */
   #armTimer(due: number, time: number): void {
     if (due >= this.#timerDue) return;
-    clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timerDue = due;
-    this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.ceil(due - time)));
+    this.#timer = this.#clock.setTimeout(this.#onTimer, Math.max(1, Math.ceil(due - time)));
   }
 
   /** Writes waiting frames while the window has room; several at once go out in one write. */
@@ -182,7 +190,7 @@ export class OutboundConnection {
     );
     if (room <= 0) return;
     const socket = this.#socket;
-    const sentAt = now();
+    const sentAt = this.#clock.now();
     if (room > 1) socket.cork();
     for (let i = 0; i < room; i++) {
       const send = (this.#urgent.shift() ?? this.#waiting.shift()) as PendingSend;
@@ -201,11 +209,11 @@ export class OutboundConnection {
   };
 
   readonly #onConnect = (): void => {
-    clearTimeout(this.#connectTimer);
+    if (this.#connectTimer !== undefined) this.#clock.clearTimeout(this.#connectTimer);
     this.#connectTimer = undefined;
     if (this.#state !== 'connecting') return;
     this.#state = 'open';
-    const time = now();
+    const time = this.#clock.now();
     this.#lastActivity = time;
     if (this.#idleAfter > 0) this.#armTimer(time + this.#idleAfter, time);
     this.#pump();
@@ -215,27 +223,17 @@ export class OutboundConnection {
     if (this.#state === 'ended') return;
     const count = this.#acks.push(chunk);
     if (count < 0) {
-      const offset = this.#acks.badOffset;
-      const byte = chunk[offset] ?? 0;
-      // A node pointed at a web server (say the root's admin HTTP port) gets "HTTP/1.1 400 …".
-      const http = chunk.subarray(offset, offset + 5).toString('latin1') === 'HTTP/';
-      this.fail(
-        'ERR_PROTOCOL',
-        http
-          ? `${this.remote.key} answered like an HTTP server ("${chunk.subarray(offset, offset + 12).toString('latin1')}…"), not a node of this network: is it an admin HTTP port rather than the TCP port of a node or root?`
-          : `${this.remote.key} wrote byte 0x${byte.toString(16).padStart(2, '0')} where only "ACK" may come back`,
-        true,
-      );
+      this.#end(notAnAck(chunk, this.#acks.badOffset, this.remote.key), true);
       return;
     }
-    this.#lastActivity = now();
+    this.#lastActivity = this.#clock.now();
     const inFlight = this.#inFlight;
     const settled = Math.min(count, inFlight.length);
     if (settled === 1) {
       // Lock-step: one at a time, no list to build.
       const send = inFlight.shift() as PendingSend;
       this.#queuedBytes -= send.frame.length;
-      callSettled(send.settled, undefined);
+      settle(send.settlement, undefined);
     } else {
       // Taken off first and all reported as acknowledged, whatever a callback does meanwhile.
       const acknowledged: PendingSend[] = [];
@@ -244,13 +242,13 @@ export class OutboundConnection {
         this.#queuedBytes -= send.frame.length;
         acknowledged.push(send);
       }
-      for (const send of acknowledged) callSettled(send.settled, undefined);
+      for (const send of acknowledged) settle(send.settlement, undefined);
     }
     // A callback may have closed this connection (disconnect, close).
     if ((this.#state as State) === 'ended') return;
     if (count > settled) {
       this.fail(
-        'ERR_PROTOCOL',
+        'ERR_STREAM_PROTOCOL',
         `${this.remote.key} sent ${count - settled} more ACK than packets were in flight`,
         true,
       );
@@ -264,7 +262,7 @@ export class OutboundConnection {
     this.#timer = undefined;
     this.#timerDue = Number.POSITIVE_INFINITY;
     if (this.#state !== 'open') return;
-    const time = now();
+    const time = this.#clock.now();
     const oldest = this.#inFlight.peek();
     if (oldest !== undefined) {
       const due = oldest.sentAt + this.#options.ackTimeout;
@@ -274,7 +272,7 @@ export class OutboundConnection {
         return;
       }
       this.fail(
-        'ERR_ACK_TIMEOUT',
+        'ERR_STREAM_ACK_TIMEOUT',
         `${this.remote.key} did not acknowledge a packet within ${this.#options.ackTimeout} ms`,
         true,
       );
@@ -287,7 +285,7 @@ export class OutboundConnection {
       return;
     }
     this.fail(
-      'ERR_CLOSED',
+      'ERR_STREAM_CLOSED',
       `the connection to ${this.remote.key} was closed by this node after ${this.#idleAfter} ms idle`,
       false,
     );
@@ -296,7 +294,7 @@ export class OutboundConnection {
   readonly #onConnectTimeout = (): void => {
     this.#connectTimer = undefined;
     this.fail(
-      'ERR_CONNECT_TIMEOUT',
+      'ERR_STREAM_CONNECT_TIMEOUT',
       `could not connect to ${this.remote.key} within ${this.#options.connectTimeout} ms`,
       true,
     );
@@ -314,7 +312,7 @@ export class OutboundConnection {
     if (this.#state === 'ended') return;
     const pending = this.#waiting.length + this.#urgent.length + this.#inFlight.length;
     this.fail(
-      'ERR_CLOSED',
+      'ERR_STREAM_CLOSED',
       pending > 0
         ? `${this.remote.key} closed the connection with ${pending} packets pending`
         : `${this.remote.key} closed the connection`,
@@ -324,33 +322,6 @@ export class OutboundConnection {
 
   readonly #onError = (error: NodeJS.ErrnoException): void => {
     if (this.#state === 'ended') return;
-    const connecting = this.#state === 'connecting';
-    const key = this.remote.key;
-    const detail = error.code ?? error.message;
-    switch (error.code) {
-      case 'ECONNREFUSED':
-        this.fail(
-          'ERR_REFUSED',
-          `${key} refused the connection: nothing listens there`,
-          true,
-          error,
-        );
-        return;
-      case 'ECONNRESET':
-      case 'EPIPE':
-        this.fail('ERR_RESET', `the connection to ${key} was reset (${detail})`, true, error);
-        return;
-      case 'ETIMEDOUT':
-        if (connecting) {
-          this.fail('ERR_CONNECT_TIMEOUT', `connecting to ${key} timed out`, true, error);
-          return;
-        }
-        break;
-    }
-    if (connecting) {
-      this.fail('ERR_REFUSED', `could not connect to ${key} (${detail})`, true, error);
-    } else {
-      this.fail('ERR_RESET', `the connection to ${key} broke (${detail})`, true, error);
-    }
+    this.#end(socketFailure(error, this.#state === 'connecting', this.remote.key), true);
   };
 }

@@ -18,7 +18,7 @@ function textOf(to: unknown): string {
 
 /**
  * Normalises `'HOST:PORT'` or an Address (`'127.000.000.001:5353'` and `'127.0.0.1:5353'` are the
- * same remote). Throws the codec's CodecError ERR_ADDRESS when it is not an IPv4 address and port.
+ * same remote). Throws the codec's CodecError ERR_CODEC_ADDRESS when it is not an IPv4 address and port.
  */
 export function parseRemote(to: unknown): Remote {
   // An Address goes through the same text parser as a string, so both accept the same hosts.
@@ -38,7 +38,7 @@ export class RemoteCache {
     this.#limit = limit;
   }
 
-  /** The normalised remote; throws CodecError ERR_ADDRESS for anything else. */
+  /** The normalised remote; throws CodecError ERR_CODEC_ADDRESS for anything else. */
   resolve(to: unknown): Remote {
     const text = textOf(to);
     let remote = this.#entries.get(text);

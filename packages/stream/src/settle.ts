@@ -1,23 +1,19 @@
+import { callSafely } from './call-safely.js';
 import type { StreamError } from './errors.js';
+import { FloodTally } from './flood.js';
 
 /** Called once per send: with no error when its ACK arrived, else with why it failed. */
 export type SendSettled = (error?: StreamError) => void;
 
-/**
- * Calls a send's callback. A callback that throws must not leave the transport half updated nor
- * stop the caller's loop: the error is rethrown on its own, as an uncaught exception, once the
- * current work is done.
- */
-export function callSettled(
-  settled: SendSettled | undefined,
-  error: StreamError | undefined,
-): void {
-  if (settled === undefined) return;
-  try {
-    settled(error);
-  } catch (thrown) {
-    queueMicrotask(() => {
-      throw thrown;
-    });
+/** Who learns how one queued send ended: a callback, the tally of its flood, or nobody. */
+export type Settlement = SendSettled | FloodTally | undefined;
+
+/** Reports how a send ended. */
+export function settle(settlement: Settlement, error: StreamError | undefined): void {
+  if (settlement === undefined) return;
+  if (settlement instanceof FloodTally) {
+    settlement.settle(error);
+    return;
   }
+  callSafely(settlement, error);
 }

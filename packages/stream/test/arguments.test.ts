@@ -6,7 +6,7 @@ import { closeAll, message, startNode } from './helpers.js';
 afterEach(closeAll);
 
 describe('bad input to a node', () => {
-  it('send rejects bad addresses with ERR_INVALID_ARGUMENT', async () => {
+  it('send rejects bad addresses with ERR_STREAM_INVALID_ARGUMENT', async () => {
     const node = await startNode();
     for (const to of [
       'nonsense',
@@ -18,7 +18,7 @@ describe('bad input to a node', () => {
     ]) {
       const error = await node.send(to as never, message(node.address, 'x')).catch((e) => e);
       expect(error).toBeInstanceOf(StreamError);
-      expect(error.code).toBe('ERR_INVALID_ARGUMENT');
+      expect(error.code).toBe('ERR_STREAM_INVALID_ARGUMENT');
     }
     expect(node.stats().outbound).toBe(0);
   });
@@ -35,18 +35,18 @@ describe('bad input to a node', () => {
     for (const packet of bad) {
       const error = await node.send('127.0.0.1:1', packet as never).catch((e) => e);
       expect(error).toBeInstanceOf(StreamError);
-      expect(error.code).toBe('ERR_INVALID_ARGUMENT');
+      expect(error.code).toBe('ERR_STREAM_INVALID_ARGUMENT');
       expect(error.message).toContain('invalid packet');
       expect(error.cause).toBeInstanceOf(CodecError);
     }
     expect(node.stats().outbound).toBe(0);
   });
 
-  it('framingFor and disconnect throw ERR_INVALID_ARGUMENT for a bad address', async () => {
+  it('framingFor and disconnect throw ERR_STREAM_INVALID_ARGUMENT for a bad address', async () => {
     const node = await startNode();
     expect(() => node.framingFor('nope')).toThrow(StreamError);
     expect(() => node.disconnect('1.2.3.4')).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      expect.objectContaining({ code: 'ERR_STREAM_INVALID_ARGUMENT' }),
     );
   });
 });

@@ -7,6 +7,7 @@ import {
   message,
   RawClient,
   startNode,
+  TestClock,
   TestLogger,
   waitFor,
 } from './helpers.js';
@@ -25,9 +26,15 @@ function lines(logger: TestLogger, text: string, count: number): Promise<void> {
 describe('connections that never speak', () => {
   it('a connection that starts a frame and stalls is closed after frameTimeout', async () => {
     const logger = new TestLogger();
-    const node = await startNode({ frameTimeout: 300, logger });
+    const clock = new TestClock();
+    const node = await startNode({ frameTimeout: 300, logger, clock });
     const stalled = await RawClient.connect(node.address);
+    const armed = clock.nextTimer();
     await stalled.write(frameOf(message(source, 'stalled'), 'binary').subarray(0, 3));
+    await armed;
+    clock.advance(299);
+    expect(stalled.closed).toBe(false);
+    clock.advance(1);
     await stalled.whenClosed();
     expect((await logger.line('frame not completed in time')).level).toBe('warn');
   });
@@ -122,11 +129,13 @@ describe('connections that sent one frame, then nothing, ever', () => {
 describe('an honest node during an attack', () => {
   it('is served while others send garbage, oversized frames, trickled headers and hundreds of idle connections', async () => {
     const logger = new TestLogger();
+    const clock = new TestClock();
     const node = await startNode({
       maxConnections: 128,
       frameTimeout: 500,
       maxBodySize: 1024,
       logger,
+      clock,
     });
     const attackers: RawClient[] = [];
     for (let i = 0; i < 300; i++) attackers.push(await RawClient.connect(node.address)); // idle flood
@@ -136,7 +145,9 @@ describe('an honest node during an attack', () => {
     await oversized.write(frameOf(message(source, 'x'.repeat(2048)), 'binary'));
     const trickler = await RawClient.connect(node.address);
     const header = frameOf(message(source, 'slow'), 'text');
+    const armed = clock.nextTimer();
     await trickler.write(header.subarray(0, 1));
+    await armed;
 
     const honest = await startNode();
     const received: string[] = [];
@@ -147,9 +158,12 @@ describe('an honest node during an attack', () => {
     for (let i = 0; i < 50; i++)
       await honest.send(node.address, message(honest.address, `honest ${i}`));
     expect(received.filter((text) => text.startsWith('honest'))).toHaveLength(50);
+    clock.advance(500);
     await Promise.all([garbage.whenClosed(), oversized.whenClosed(), trickler.whenClosed()]);
     expect(node.stats().inbound).toBeLessThanOrEqual(128);
     const reasons = logger.lines.filter((l) => l.level === 'warn').map((l) => l.obj.code ?? l.msg);
-    expect(reasons).toEqual(expect.arrayContaining(['ERR_UNKNOWN_FRAMING', 'ERR_BODY_TOO_LARGE']));
+    expect(reasons).toEqual(
+      expect.arrayContaining(['ERR_CODEC_UNKNOWN_FRAMING', 'ERR_CODEC_BODY_TOO_LARGE']),
+    );
   });
 });

@@ -1,7 +1,9 @@
 import net from 'node:net';
+import { PacketFrame } from '@p2p/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamError, StreamNode } from '../src/index.js';
 import {
+  CountingClock,
   closeAll,
   frameOf,
   handleCounts,
@@ -16,7 +18,7 @@ import {
 afterEach(closeAll);
 
 describe('close()', () => {
-  it('rejects every pending send with ERR_NODE_CLOSED, resolves, and is idempotent', async () => {
+  it('rejects every pending send with ERR_STREAM_NODE_CLOSED, resolves, and is idempotent', async () => {
     const raw = await RawServer.start({ ack: false });
     const node = await startNode({ window: 2 });
     let unreachable = 0;
@@ -33,19 +35,19 @@ describe('close()', () => {
     const errors = await Promise.all(sends);
     for (const error of errors) {
       expect(error).toBeInstanceOf(StreamError);
-      expect((error as StreamError).code).toBe('ERR_NODE_CLOSED');
+      expect((error as StreamError).code).toBe('ERR_STREAM_NODE_CLOSED');
     }
     expect(unreachable).toBe(0);
     await node.close();
     expect(node.stats()).toEqual({ inbound: 0, outbound: 0, queued: 0, inFlight: 0 });
   });
 
-  it('makes later sends reject with ERR_NODE_CLOSED', async () => {
+  it('makes later sends reject with ERR_STREAM_NODE_CLOSED', async () => {
     const node = await startNode();
     await node.close();
     const error = await node.send('127.0.0.1:1', message(node.address, 'x')).catch((e) => e);
     expect(error).toBeInstanceOf(StreamError);
-    expect(error.code).toBe('ERR_NODE_CLOSED');
+    expect(error.code).toBe('ERR_STREAM_NODE_CLOSED');
   });
 
   it('closes inbound connections and stops listening', async () => {
@@ -65,16 +67,38 @@ describe('close()', () => {
     const node = await startNode();
     await node[Symbol.asyncDispose]();
     await expect(node.send('127.0.0.1:1', message(node.address, 'x'))).rejects.toMatchObject({
-      code: 'ERR_NODE_CLOSED',
+      code: 'ERR_STREAM_NODE_CLOSED',
     });
+  });
+
+  it('refuses a send or flood made right after close(), opening no connection', async () => {
+    const a = await startNode();
+    const b = await startNode();
+    const closing = a.close();
+    const refused = a.send(b.address, message(a.address, 'too late')).catch((e: unknown) => e);
+    let failures: string[] = [];
+    a.flood([b.address], new PacketFrame(message(a.address, 'too late')), (report) => {
+      failures = report.failures.map((error) => error.code);
+    });
+    expect(a.stats().outbound).toBe(0);
+    expect(failures).toEqual(['ERR_STREAM_NODE_CLOSED']);
+    expect(await refused).toMatchObject({ code: 'ERR_STREAM_NODE_CLOSED' });
+    await closing;
   });
 
   it('leaves no socket, server or timer behind', async () => {
     await loopTurns();
     const baseline = handleCounts();
     const silent = await RawServer.start({ ack: false });
-    const a = await StreamNode.listen({ listen: '127.0.0.1:0', window: 4, ackTimeout: 60_000 });
-    const b = await StreamNode.listen({ listen: '127.0.0.1:0', idleTimeout: 60_000 });
+    // The system clock's timers are unref'd, so Node does not list them: a counting clock does.
+    const clock = new CountingClock();
+    const a = await StreamNode.listen({
+      listen: '127.0.0.1:0',
+      window: 4,
+      ackTimeout: 60_000,
+      clock,
+    });
+    const b = await StreamNode.listen({ listen: '127.0.0.1:0', idleTimeout: 60_000, clock });
     await a.send(b.address, message(a.address, 'to b'));
     await b.send(a.address, message(b.address, 'to a'));
     const pending = Array.from({ length: 6 }, (_, i) =>
@@ -85,7 +109,7 @@ describe('close()', () => {
     await client.write(frameOf(message(a.address, 'partial'), 'binary').subarray(0, 5));
     await waitFor(silent, 'frame', undefined, () => silent.frames.length === 4);
     expect(handleCounts().TCPSocketWrap).toBeGreaterThan(baseline.TCPSocketWrap);
-    expect(handleCounts().Timeout).toBeGreaterThan(baseline.Timeout);
+    expect(clock.live).toBeGreaterThan(0);
 
     await Promise.all([a.close(), b.close()]);
     await Promise.all(pending);
@@ -93,27 +117,28 @@ describe('close()', () => {
     await silent.close();
     await loopTurns();
     expect(handleCounts()).toEqual(baseline);
+    expect(clock.live).toBe(0);
   });
 });
 
 describe('listen()', () => {
-  it('rejects with ERR_LISTEN when the address is in use, leaving nothing open', async () => {
+  it('rejects with ERR_STREAM_LISTEN when the address is in use, leaving nothing open', async () => {
     const taken = await RawServer.start();
     await loopTurns();
     const baseline = handleCounts();
     const error = await StreamNode.listen({ listen: taken.address }).catch((e) => e);
     expect(error).toBeInstanceOf(StreamError);
-    expect(error.code).toBe('ERR_LISTEN');
+    expect(error.code).toBe('ERR_STREAM_LISTEN');
     expect(error.message).toContain(taken.key);
     expect(error.message).toContain('already in use');
     await loopTurns();
     expect(handleCounts()).toEqual(baseline);
   });
 
-  it('rejects with ERR_LISTEN for an address that is not this machine', async () => {
+  it('rejects with ERR_STREAM_LISTEN for an address that is not this machine', async () => {
     const error = await StreamNode.listen({ listen: '192.0.2.1:0' }).catch((e) => e);
     expect(error).toBeInstanceOf(StreamError);
-    expect(error.code).toBe('ERR_LISTEN');
+    expect(error.code).toBe('ERR_STREAM_LISTEN');
   });
 
   it('accepts an Address and a zero-padded host', async () => {

@@ -10,6 +10,7 @@ import {
   message,
   RawServer,
   startNode,
+  TestClock,
   TestLogger,
   track,
   waitFor,
@@ -30,24 +31,30 @@ function outcomes(sends: Promise<void>[]): Promise<string[]> {
 }
 
 describe('a remote that never acknowledges', () => {
-  it('fails the connection with ERR_ACK_TIMEOUT, rejects every pending send and emits unreachable', async () => {
+  it('fails the connection with ERR_STREAM_ACK_TIMEOUT, rejects every pending send and emits unreachable', async () => {
     const raw = await RawServer.start({ ack: false });
-    const node = await startNode({ ackTimeout: 200 });
+    const clock = new TestClock();
+    const node = await startNode({ ackTimeout: 200, clock });
     const unreachable = waitFor<UnreachableEvent>(node, 'unreachable');
+    const written = waitFor(raw, 'frame');
     const sends = [1, 2, 3].map((i) => node.send(raw.address, message(node.address, `${i}`)));
+    await written;
+    clock.advance(199);
+    expect(node.stats().inFlight).toBe(1);
+    clock.advance(1);
     const error = await sends[0]?.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamError);
-    expect((error as StreamError).code).toBe('ERR_ACK_TIMEOUT');
+    expect((error as StreamError).code).toBe('ERR_STREAM_ACK_TIMEOUT');
     expect((error as StreamError).remote).toBe(raw.key);
     expect((error as StreamError).message).toContain(raw.key);
     expect(await outcomes(sends)).toEqual([
-      'ERR_ACK_TIMEOUT',
-      'ERR_ACK_TIMEOUT',
-      'ERR_ACK_TIMEOUT',
+      'ERR_STREAM_ACK_TIMEOUT',
+      'ERR_STREAM_ACK_TIMEOUT',
+      'ERR_STREAM_ACK_TIMEOUT',
     ]);
     const event = await unreachable;
     expect(event.address).toEqual(raw.address);
-    expect(event.error.code).toBe('ERR_ACK_TIMEOUT');
+    expect(event.error.code).toBe('ERR_STREAM_ACK_TIMEOUT');
     // Lock-step: only the first packet was ever written.
     expect(raw.frames).toHaveLength(1);
     expect(node.stats()).toEqual({ inbound: 0, outbound: 0, queued: 0, inFlight: 0 });
@@ -61,19 +68,23 @@ describe('a remote that never acknowledges', () => {
 
   it('emits unreachable once per failure', async () => {
     const raw = await RawServer.start({ ack: false });
-    const node = await startNode({ ackTimeout: 150, window: 4 });
+    const clock = new TestClock();
+    const node = await startNode({ ackTimeout: 150, window: 4, clock });
     const events: UnreachableEvent[] = [];
     node.on('unreachable', (event) => events.push(event));
+    const written = waitFor(raw, 'frame', undefined, () => raw.frames.length === 4);
     const sends = Array.from({ length: 10 }, (_, i) =>
       node.send(raw.key, message(node.address, `${i}`)),
     );
-    expect(new Set(await outcomes(sends))).toEqual(new Set(['ERR_ACK_TIMEOUT']));
+    await written;
+    clock.advance(150);
+    expect(new Set(await outcomes(sends))).toEqual(new Set(['ERR_STREAM_ACK_TIMEOUT']));
     expect(events).toHaveLength(1);
   });
 });
 
 describe('a remote that closes mid-stream', () => {
-  it('rejects the pending sends with ERR_CLOSED or ERR_RESET and emits unreachable', async () => {
+  it('rejects the pending sends with ERR_STREAM_CLOSED or ERR_STREAM_RESET and emits unreachable', async () => {
     const raw = await RawServer.start();
     raw.on('frame', () => {
       if (raw.frames.length === 5) raw.ack = false; // the 5th was acknowledged already
@@ -86,15 +97,16 @@ describe('a remote that closes mid-stream', () => {
     );
     const results = await outcomes(sends);
     expect(results.slice(0, 5)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
-    for (const result of results.slice(5)) expect(['ERR_CLOSED', 'ERR_RESET']).toContain(result);
+    for (const result of results.slice(5))
+      expect(['ERR_STREAM_CLOSED', 'ERR_STREAM_RESET']).toContain(result);
     const event = await unreachable;
-    expect(['ERR_CLOSED', 'ERR_RESET']).toContain(event.error.code);
+    expect(['ERR_STREAM_CLOSED', 'ERR_STREAM_RESET']).toContain(event.error.code);
     expect(event.address).toEqual(raw.address);
   });
 });
 
 describe('a refused connection', () => {
-  it('rejects with ERR_REFUSED and emits unreachable', async () => {
+  it('rejects with ERR_STREAM_REFUSED and emits unreachable', async () => {
     const port = await closedPort();
     const node = await startNode();
     const unreachable = waitFor<UnreachableEvent>(node, 'unreachable');
@@ -102,10 +114,10 @@ describe('a refused connection', () => {
       node.send(port, message(node.address, 'a')),
       node.send(port, message(node.address, 'b')),
     ];
-    expect(await outcomes(sends)).toEqual(['ERR_REFUSED', 'ERR_REFUSED']);
+    expect(await outcomes(sends)).toEqual(['ERR_STREAM_REFUSED', 'ERR_STREAM_REFUSED']);
     const event = await unreachable;
     expect(event.address).toEqual(port);
-    expect(event.error.code).toBe('ERR_REFUSED');
+    expect(event.error.code).toBe('ERR_STREAM_REFUSED');
     expect(event.error.message).toContain(`127.0.0.1:${port.port}`);
     expect(node.stats().outbound).toBe(0);
   });
@@ -149,16 +161,19 @@ async function unansweringServer(): Promise<Address> {
 
 describe('a connection that cannot be opened in time', () => {
   it.skipIf(process.platform !== 'linux')(
-    'rejects with ERR_CONNECT_TIMEOUT and emits unreachable',
+    'rejects with ERR_STREAM_CONNECT_TIMEOUT and emits unreachable',
     async () => {
       const address = await unansweringServer();
-      const node = await startNode({ connectTimeout: 300, ackTimeout: 60_000 });
+      const clock = new TestClock();
+      const node = await startNode({ connectTimeout: 300, ackTimeout: 60_000, clock });
       const unreachable = waitFor<UnreachableEvent>(node, 'unreachable');
-      expect(await outcomes([node.send(address, message(node.address, 'hello?'))])).toEqual([
-        'ERR_CONNECT_TIMEOUT',
-      ]);
+      const send = outcomes([node.send(address, message(node.address, 'hello?'))]);
+      clock.advance(299);
+      expect(node.stats().outbound).toBe(1);
+      clock.advance(1);
+      expect(await send).toEqual(['ERR_STREAM_CONNECT_TIMEOUT']);
       const event = await unreachable;
-      expect(event.error.code).toBe('ERR_CONNECT_TIMEOUT');
+      expect(event.error.code).toBe('ERR_STREAM_CONNECT_TIMEOUT');
       expect(event.error.message).toContain('300 ms');
       expect(node.stats().outbound).toBe(0);
     },
@@ -166,7 +181,7 @@ describe('a connection that cannot be opened in time', () => {
 });
 
 describe('a remote that writes something other than ACK', () => {
-  it('fails the connection with ERR_PROTOCOL', async () => {
+  it('fails the connection with ERR_STREAM_PROTOCOL', async () => {
     const raw = await RawServer.start({
       ack: false,
       onConnection: (socket) => socket.on('data', () => socket.write('NAK')),
@@ -174,9 +189,9 @@ describe('a remote that writes something other than ACK', () => {
     const node = await startNode();
     const unreachable = waitFor<UnreachableEvent>(node, 'unreachable');
     expect(await outcomes([node.send(raw.address, message(node.address, 'x'))])).toEqual([
-      'ERR_PROTOCOL',
+      'ERR_STREAM_PROTOCOL',
     ]);
-    expect((await unreachable).error.code).toBe('ERR_PROTOCOL');
+    expect((await unreachable).error.code).toBe('ERR_STREAM_PROTOCOL');
   });
 
   it('says so when the remote is an HTTP server', async () => {
@@ -188,7 +203,7 @@ describe('a remote that writes something other than ACK', () => {
       const unreachable = waitFor<UnreachableEvent>(node, 'unreachable');
       await node.send(`127.0.0.1:${port}`, message(node.address, 'x')).catch(() => {});
       const { error } = await unreachable;
-      expect(error.code).toBe('ERR_PROTOCOL');
+      expect(error.code).toBe('ERR_STREAM_PROTOCOL');
       expect(error.message).toContain('answered like an HTTP server ("HTTP/1.1 400');
       expect(error.message).toContain('admin HTTP port rather than the TCP port');
     } finally {
@@ -218,7 +233,7 @@ describe('a remote that writes something other than ACK', () => {
 });
 
 describe('disconnect', () => {
-  it('rejects pending sends with ERR_CLOSED without an unreachable event; the next send reconnects', async () => {
+  it('rejects pending sends with ERR_STREAM_CLOSED without an unreachable event; the next send reconnects', async () => {
     const raw = await RawServer.start({ ack: false });
     const node = await startNode({ window: 2 });
     let unreachable = 0;
@@ -233,7 +248,11 @@ describe('disconnect', () => {
     await framesArrived;
     node.disconnect(`127.000.000.001:${raw.address.port}`);
     expect(unreachable).toBe(0);
-    expect(await outcomes(sends)).toEqual(['ERR_CLOSED', 'ERR_CLOSED', 'ERR_CLOSED']);
+    expect(await outcomes(sends)).toEqual([
+      'ERR_STREAM_CLOSED',
+      'ERR_STREAM_CLOSED',
+      'ERR_STREAM_CLOSED',
+    ]);
     expect(node.stats().outbound).toBe(0);
     node.disconnect(raw.address); // nothing to disconnect: no-op
     raw.ack = true;
@@ -244,7 +263,7 @@ describe('disconnect', () => {
 });
 
 describe('a remote that closes a connection with nothing pending', () => {
-  it('is reported unreachable with ERR_CLOSED (that is how a stopped node shows)', async () => {
+  it('is reported unreachable with ERR_STREAM_CLOSED (that is how a stopped node shows)', async () => {
     const a = await startNode();
     const b = await startNode();
     await a.send(b.address, message(a.address, 'one'));
@@ -252,7 +271,7 @@ describe('a remote that closes a connection with nothing pending', () => {
     await b.close();
     const event = await unreachable;
     expect(event.address).toEqual(b.address);
-    expect(event.error.code).toBe('ERR_CLOSED');
+    expect(event.error.code).toBe('ERR_STREAM_CLOSED');
     expect(event.error.message).toContain('closed the connection');
     expect(a.stats().outbound).toBe(0);
   });
@@ -261,13 +280,20 @@ describe('a remote that closes a connection with nothing pending', () => {
 describe('idle outgoing connections', () => {
   it('are closed quietly by this side after idleTimeout; the next send reconnects', async () => {
     const logger = new TestLogger();
-    const a = await startNode({ idleTimeout: 200, logger });
+    const clock = new TestClock();
+    const a = await startNode({ idleTimeout: 200, logger, clock });
     const b = await startNode();
     let unreachable = 0;
     a.on('unreachable', () => unreachable++);
     await a.send(b.address, message(a.address, 'one'));
+    clock.advance(199);
+    expect(a.stats().outbound).toBe(1);
+    clock.advance(1);
     const line = await logger.line('connection closed');
-    expect(line.obj).toMatchObject({ remote: `127.0.0.1:${b.address.port}`, code: 'ERR_CLOSED' });
+    expect(line.obj).toMatchObject({
+      remote: `127.0.0.1:${b.address.port}`,
+      code: 'ERR_STREAM_CLOSED',
+    });
     expect(String(line.obj.reason)).toContain('200 ms idle');
     expect(a.stats().outbound).toBe(0);
     const received = waitFor(b, 'packet');

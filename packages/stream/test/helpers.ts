@@ -9,7 +9,14 @@ import {
   formatAddress,
   type Packet,
 } from '@p2p/codec';
-import { StreamNode, type StreamNodeOptions } from '../src/index.js';
+import {
+  type Clock,
+  ManualClock,
+  StreamNode,
+  type StreamNodeOptions,
+  systemClock,
+  type TimerHandle,
+} from '../src/index.js';
 
 /** Generous: the suite must pass on a loaded 2-core machine. */
 export const WAIT_MS = 10_000;
@@ -257,6 +264,52 @@ export function frameOf(packet: Packet, framing: Framing): Buffer {
  */
 export async function loopTurns(turns = 2): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * A ManualClock that emits `'set'` (with the delay) whenever a timer is set, so a test can wait
+ * until the node has armed a timeout before it moves time on.
+ */
+export class TestClock extends ManualClock {
+  readonly events = new EventEmitter();
+
+  override setTimeout(callback: () => void, ms: number): TimerHandle {
+    const handle = super.setTimeout(callback, ms);
+    this.events.emit('set', ms);
+    return handle;
+  }
+
+  /** Resolves at the next timer set. Call before what sets it. */
+  nextTimer(): Promise<number> {
+    return waitFor<number>(this.events, 'set');
+  }
+}
+
+/** The system clock, counting the timers set and not yet run or cleared (leak checks). */
+export class CountingClock implements Clock {
+  readonly #live = new Set<TimerHandle>();
+
+  get live(): number {
+    return this.#live.size;
+  }
+
+  now(): number {
+    return systemClock.now();
+  }
+
+  setTimeout(callback: () => void, ms: number): TimerHandle {
+    const handle = systemClock.setTimeout(() => {
+      this.#live.delete(handle);
+      callback();
+    }, ms);
+    this.#live.add(handle);
+    return handle;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.#live.delete(handle);
+    systemClock.clearTimeout(handle);
+  }
 }
 
 /** Counts of the handle kinds a node owns, for leak checks (call {@link loopTurns} first). */

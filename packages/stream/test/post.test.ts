@@ -55,13 +55,13 @@ describe('post: send without a promise', () => {
     const nowhere = await closedPort();
     const error = await posted(a, nowhere, message(a.address, 'lost'));
     expect(error).toBeInstanceOf(StreamError);
-    expect(error?.code).toBe('ERR_REFUSED');
+    expect(error?.code).toBe('ERR_STREAM_REFUSED');
     expect(error?.remote).toBe(`127.0.0.1:${nowhere.port}`);
 
     const bad = await posted(a, 'not an address', message(a.address, 'x'));
-    expect(bad?.code).toBe('ERR_INVALID_ARGUMENT');
+    expect(bad?.code).toBe('ERR_STREAM_INVALID_ARGUMENT');
     const invalid = await posted(a, nowhere, { kind: 'message', source: a.address } as Packet);
-    expect(invalid?.code).toBe('ERR_INVALID_ARGUMENT');
+    expect(invalid?.code).toBe('ERR_STREAM_INVALID_ARGUMENT');
   });
 
   it('reports a full queue at once and a closed node after close', async () => {
@@ -69,12 +69,14 @@ describe('post: send without a promise', () => {
     const a = await startNode({ maxQueue: 2 });
     const first = posted(a, silent.address, message(a.address, '1'));
     const second = posted(a, silent.address, message(a.address, '2'));
-    expect((await posted(a, silent.address, message(a.address, '3')))?.code).toBe('ERR_QUEUE_FULL');
+    expect((await posted(a, silent.address, message(a.address, '3')))?.code).toBe(
+      'ERR_STREAM_QUEUE_FULL',
+    );
     await a.close();
-    expect((await first)?.code).toBe('ERR_NODE_CLOSED');
-    expect((await second)?.code).toBe('ERR_NODE_CLOSED');
+    expect((await first)?.code).toBe('ERR_STREAM_NODE_CLOSED');
+    expect((await second)?.code).toBe('ERR_STREAM_NODE_CLOSED');
     expect((await posted(a, silent.address, message(a.address, '4')))?.code).toBe(
-      'ERR_NODE_CLOSED',
+      'ERR_STREAM_NODE_CLOSED',
     );
   });
 
@@ -118,7 +120,7 @@ describe('post callbacks that act on the node', () => {
     // The first window acknowledged in one read: 16 callbacks from one batch of ACKs.
     for (const socket of raw.sockets) socket.write('ACK'.repeat(16));
     await withTimeout(all, WAIT_MS, 'every callback');
-    expect(results).toEqual([...Array(16).fill(undefined), ...Array(4).fill('ERR_CLOSED')]);
+    expect(results).toEqual([...Array(16).fill(undefined), ...Array(4).fill('ERR_STREAM_CLOSED')]);
     const b = await startNode();
     const arrived = waitFor<InboundPacket>(b, 'packet');
     await a.send(b.address, message(a.address, 'after'));
@@ -143,8 +145,8 @@ describe('post callbacks that act on the node', () => {
       'both callbacks',
     );
     // A second attempt over a new connection is refused by the remote too; the dead one would
-    // have answered ERR_CLOSED at once.
-    expect(codes).toEqual(['ERR_REFUSED', 'ERR_REFUSED']);
+    // have answered ERR_STREAM_CLOSED at once.
+    expect(codes).toEqual(['ERR_STREAM_REFUSED', 'ERR_STREAM_REFUSED']);
   });
 
   it('a callback may close the node while ACKs are being read; sends from callbacks are refused', async () => {
@@ -171,9 +173,11 @@ describe('post callbacks that act on the node', () => {
     await withTimeout(closed, WAIT_MS, 'the close from a callback');
     expect(codes.length).toBe(16);
     expect(codes[0]).toBeUndefined();
-    expect(codes.every((code) => code === undefined || code === 'ERR_NODE_CLOSED')).toBe(true);
+    expect(codes.every((code) => code === undefined || code === 'ERR_STREAM_NODE_CLOSED')).toBe(
+      true,
+    );
     expect(retried.length).toBe(codes.filter((code) => code !== undefined).length);
-    expect(retried.every((code) => code === 'ERR_NODE_CLOSED')).toBe(true);
+    expect(retried.every((code) => code === 'ERR_STREAM_NODE_CLOSED')).toBe(true);
     expect(a.stats()).toEqual({ inbound: 0, outbound: 0, queued: 0, inFlight: 0 });
   });
 
@@ -190,7 +194,7 @@ describe('post callbacks that act on the node', () => {
     await waitFor(silent, 'frame');
     const outer = a.close();
     const error = await failed;
-    expect(error?.code).toBe('ERR_NODE_CLOSED');
+    expect(error?.code).toBe('ERR_STREAM_NODE_CLOSED');
     expect(error?.remote).toBe(`127.0.0.1:${silent.address.port}`);
     expect(inner).toHaveLength(1);
     expect(inner[0]).toBe(outer);

@@ -8,8 +8,8 @@ import {
   message,
   RawClient,
   startNode,
+  TestClock,
   TestLogger,
-  track,
   waitFor,
 } from './helpers.js';
 
@@ -27,14 +27,17 @@ describe('a client sending garbage', () => {
     const malformed = waitFor<MalformedEvent>(node, 'malformed');
     await bad.write('hello, this is not a frame');
     const event = await malformed;
-    expect(event.error.code).toBe('ERR_UNKNOWN_FRAMING');
+    expect(event.error.code).toBe('ERR_CODEC_UNKNOWN_FRAMING');
     expect(event.remote.host).toBe('127.0.0.1');
     expect(event.remote.port).toBe(badPort);
     await bad.whenClosed();
     expect(bad.length).toBe(0); // nothing but ACK is ever written, and there was nothing to ACK
     const line = await logger.line('malformed frame');
     expect(line.level).toBe('warn');
-    expect(line.obj).toMatchObject({ remote: `127.0.0.1:${badPort}`, code: 'ERR_UNKNOWN_FRAMING' });
+    expect(line.obj).toMatchObject({
+      remote: `127.0.0.1:${badPort}`,
+      code: 'ERR_CODEC_UNKNOWN_FRAMING',
+    });
 
     const received = waitFor<InboundPacket>(node, 'packet');
     await good.write(frameOf(message(source, 'still here'), 'binary'));
@@ -61,7 +64,7 @@ describe('a client sending garbage', () => {
       message(source, 'one'),
       message(source, 'two'),
     ]);
-    expect((await malformed).error.code).toBe('ERR_VERSION');
+    expect((await malformed).error.code).toBe('ERR_CODEC_VERSION');
     await client.whenClosed();
     expect(client.received.toString('latin1')).toBe('ACKACK');
   });
@@ -71,7 +74,7 @@ describe('a client sending garbage', () => {
     const client = await RawClient.connect(node.address);
     const malformed = waitFor<MalformedEvent>(node, 'malformed');
     await client.write(frameOf(message(source, 'eleven byte'), 'binary').subarray(0, 20));
-    expect((await malformed).error.code).toBe('ERR_BODY_TOO_LARGE');
+    expect((await malformed).error.code).toBe('ERR_CODEC_BODY_TOO_LARGE');
     await client.whenClosed();
   });
 
@@ -80,7 +83,7 @@ describe('a client sending garbage', () => {
     const client = await RawClient.connect(node.address);
     const malformed = waitFor<MalformedEvent>(node, 'malformed');
     client.socket.end(frameOf(message(source, 'cut short'), 'text').subarray(0, 30));
-    expect((await malformed).error.code).toBe('ERR_TRUNCATED');
+    expect((await malformed).error.code).toBe('ERR_CODEC_TRUNCATED');
     await client.whenClosed();
   });
 });
@@ -88,16 +91,23 @@ describe('a client sending garbage', () => {
 describe('slowloris', () => {
   it('closes a connection trickling a header slower than frameTimeout', async () => {
     const logger = new TestLogger();
-    const node = await startNode({ frameTimeout: 300, logger });
+    const clock = new TestClock();
+    const node = await startNode({ frameTimeout: 300, logger, clock });
     const client = await RawClient.connect(node.address);
     const port = client.socket.localPort;
     const frame = frameOf(message(source, 'slow'), 'text');
-    let sent = 0;
-    // The attacker: one byte every 50 ms, so the 28-byte header alone would take 1.4 s.
-    const trickle = setInterval(() => {
-      if (sent < frame.length && !client.closed) client.socket.write(frame.subarray(sent, ++sent));
-    }, 50);
-    track({ close: () => clearInterval(trickle) });
+    const armed = clock.nextTimer();
+    await client.write(frame.subarray(0, 1));
+    await armed;
+    // The attacker: one byte every 50 ms, so the 28-byte header alone would take 1.4 s. Bytes that
+    // keep coming do not restart the frame's deadline.
+    let sent = 1;
+    for (let elapsed = 50; elapsed < 300; elapsed += 50) {
+      clock.advance(50);
+      await client.write(frame.subarray(sent, ++sent));
+    }
+    expect(client.closed).toBe(false);
+    clock.advance(50);
     await client.whenClosed();
     expect(sent).toBeLessThan(frame.length);
     const line = await logger.line('frame not completed in time');
@@ -106,11 +116,15 @@ describe('slowloris', () => {
   });
 
   it('does not close a connection that completes its frames in time', async () => {
-    const node = await startNode({ frameTimeout: 2_000 });
+    const clock = new TestClock();
+    const node = await startNode({ frameTimeout: 2_000, clock });
     const client = await RawClient.connect(node.address);
     const frame = frameOf(message(source, 'in time'), 'binary');
     const arrived = waitFor<InboundPacket>(node, 'packet');
+    const armed = clock.nextTimer();
     await client.write(frame.subarray(0, 10));
+    await armed;
+    clock.advance(1_999);
     await client.write(frame.subarray(10));
     await arrived;
     await client.receivedAtLeast(3);
@@ -120,21 +134,26 @@ describe('slowloris', () => {
 
 /**
  * Connects a client that starts a frame and never finishes it, and resolves once the node has
- * closed it for that, i.e. once `frameTimeout` has passed since the trickler connected: any
- * connection opened earlier and held to a timeout no longer than it would be closed by then.
+ * closed it for that, i.e. once `frameTimeout` (200 ms, on `clock`) has passed since the trickler
+ * connected: any connection opened earlier and held to a timeout no longer than it would be closed
+ * by then.
  */
-async function afterATricklerIsClosed(node: StreamNode): Promise<void> {
+async function afterATricklerIsClosed(node: StreamNode, clock: TestClock): Promise<void> {
   const trickler = await RawClient.connect(node.address);
+  const armed = clock.nextTimer();
   await trickler.write(frameOf(message(source, 'never finished'), 'text').subarray(0, 5));
+  await armed;
+  clock.advance(200);
   await trickler.whenClosed();
 }
 
 describe('accepted connections that stay silent or idle (protocol.md section 4)', () => {
   it('a connection that has not sent its first packet is kept open past every timeout', async () => {
     // An older peer connects to the root when it starts and sends Register when its user types it.
-    const node = await startNode({ frameTimeout: 200, idleTimeout: 200 });
+    const clock = new TestClock();
+    const node = await startNode({ frameTimeout: 200, idleTimeout: 200, clock });
     const late = await RawClient.connect(node.address);
-    await afterATricklerIsClosed(node);
+    await afterATricklerIsClosed(node, clock);
     expect(late.closed).toBe(false);
     const arrived = waitFor<InboundPacket>(node, 'packet');
     await late.write(frameOf(message(source, 'register, at last'), 'binary'));
@@ -144,12 +163,13 @@ describe('accepted connections that stay silent or idle (protocol.md section 4)'
 
   it('a connection idle after its packets is kept open past every timeout', async () => {
     // An older peer keeps its register connection to the root idle while it lives under a parent.
-    const node = await startNode({ frameTimeout: 200, idleTimeout: 200 });
+    const clock = new TestClock();
+    const node = await startNode({ frameTimeout: 200, idleTimeout: 200, clock });
     const registered = await RawClient.connect(node.address);
     await registered.write(frameOf(message(source, 'register'), 'binary'));
     await registered.receivedAtLeast(3);
-    await afterATricklerIsClosed(node);
-    await afterATricklerIsClosed(node);
+    await afterATricklerIsClosed(node, clock);
+    await afterATricklerIsClosed(node, clock);
     expect(registered.closed).toBe(false);
     const arrived = waitFor<InboundPacket>(node, 'packet');
     await registered.write(frameOf(message(source, 'advertise, much later'), 'binary'));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AckReader } from '../src/ack-reader.js';
 import { Fifo } from '../src/fifo.js';
 import { FramingMemory } from '../src/framing-memory.js';
-import { StreamError, StreamNode, silentLogger } from '../src/index.js';
+import { StreamError, StreamNode, silentLogger, systemClock } from '../src/index.js';
 import { resolveOptions } from '../src/options.js';
 import { RemoteCache } from '../src/remote-address.js';
 
@@ -91,6 +91,7 @@ describe('options', () => {
       frameTimeout: 10_000,
       idleTimeout: 60_000,
       logger: silentLogger,
+      clock: systemClock,
     });
   });
 
@@ -106,10 +107,10 @@ describe('options', () => {
     [{ listen: '127.0.0.1:0', frameTimeout: 2 ** 31 }, /frameTimeout/],
     [{ listen: '127.0.0.1:0', defaultFraming: 'json' }, /defaultFraming/],
     [{ listen: '127.0.0.1:0', logger: console.log }, /logger/],
-  ])('refuses %j with ERR_INVALID_ARGUMENT', async (options, message) => {
+  ])('refuses %j with ERR_STREAM_INVALID_ARGUMENT', async (options, message) => {
     const error = await StreamNode.listen(options as never).catch((e) => e);
     expect(error).toBeInstanceOf(StreamError);
-    expect(error.code).toBe('ERR_INVALID_ARGUMENT');
+    expect(error.code).toBe('ERR_STREAM_INVALID_ARGUMENT');
     expect(error.message).toMatch(message);
   });
 });

@@ -88,7 +88,7 @@ describe('window 1 (lock-step)', () => {
 });
 
 describe('queue limit', () => {
-  it('rejects with ERR_QUEUE_FULL beyond maxQueue packets waiting or in flight', async () => {
+  it('rejects with ERR_STREAM_QUEUE_FULL beyond maxQueue packets waiting or in flight', async () => {
     const raw = await RawServer.start({ ack: false });
     const node = await startNode({ maxQueue: 4 });
     const settled: string[] = [];
@@ -100,7 +100,7 @@ describe('queue limit', () => {
     );
     const error = await node.send(raw.address, message(node.address, 'fifth')).catch((e) => e);
     expect(error).toBeInstanceOf(StreamError);
-    expect(error.code).toBe('ERR_QUEUE_FULL');
+    expect(error.code).toBe('ERR_STREAM_QUEUE_FULL');
     expect(error.remote).toBe(raw.key);
     expect(error.message).toContain('maxQueue');
     expect(node.stats().queued + node.stats().inFlight).toBe(4);
@@ -110,24 +110,24 @@ describe('queue limit', () => {
     await node.close();
     await Promise.all(sends);
     expect(settled).toEqual([
-      'ERR_NODE_CLOSED',
-      'ERR_NODE_CLOSED',
-      'ERR_NODE_CLOSED',
-      'ERR_NODE_CLOSED',
+      'ERR_STREAM_NODE_CLOSED',
+      'ERR_STREAM_NODE_CLOSED',
+      'ERR_STREAM_NODE_CLOSED',
+      'ERR_STREAM_NODE_CLOSED',
     ]);
   });
 
-  it('rejects with ERR_QUEUE_FULL beyond maxQueueBytes, but always takes one frame', async () => {
+  it('rejects with ERR_STREAM_QUEUE_FULL beyond maxQueueBytes, but always takes one frame', async () => {
     const raw = await RawServer.start({ ack: false });
     const node = await startNode({ maxQueueBytes: 300 });
     const big = message(node.address, 'x'.repeat(1_000));
     const first = node.send(raw.address, big).catch((e: StreamError) => e.code);
     const error = await node.send(raw.address, message(node.address, 'small')).catch((e) => e);
     expect(error).toBeInstanceOf(StreamError);
-    expect(error.code).toBe('ERR_QUEUE_FULL');
+    expect(error.code).toBe('ERR_STREAM_QUEUE_FULL');
     expect(error.message).toContain('maxQueueBytes 300');
     await node.close();
-    expect(await first).toBe('ERR_NODE_CLOSED');
+    expect(await first).toBe('ERR_STREAM_NODE_CLOSED');
   });
 });
 

@@ -6,7 +6,7 @@
  * | exit code | meaning | errors |
  * | --- | --- | --- |
  * | 0 | success, or `--help` / `--version` | — |
- * | 1 | the command was right but failed at run time: a port in use, a store it cannot open or reach, a root it cannot reach | every other error: every `RootStoreError` (`ERR_STORE_UNREACHABLE`, `ERR_STORE_AUTH`, `ERR_STORE_LOCKED`, `ERR_STORE_FENCED`, `ERR_STORE_READONLY`, …), `ERR_HTTP_LISTEN`, `ERR_LISTEN`, … |
+ * | 1 | the command was right but failed at run time: a port in use, a store it cannot open or reach, a root it cannot reach | every other error: every `RootStoreError` (`ERR_STORE_UNREACHABLE`, `ERR_STORE_AUTH`, `ERR_STORE_LOCKED`, `ERR_STORE_FENCED`, `ERR_STORE_READONLY`, …), `ERR_HTTP_LISTEN`, `ERR_STREAM_LISTEN`, … |
  * | 2 | bad usage: an unknown option, a flag or environment variable with a wrong value | {@link USAGE_ERROR_CODES} |
  */
 export const ExitCode = { Ok: 0, Failure: 1, Usage: 2 } as const;
@@ -15,8 +15,8 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 /** Error `code`s that mean the command line (flags, arguments, environment) is wrong. */
 export const USAGE_ERROR_CODES: ReadonlySet<string> = new Set([
   'ERR_USAGE', // the commands' own checks of their arguments
-  'ERR_ADDRESS', // @p2p/codec: not HOST:PORT
-  'ERR_INVALID_ARGUMENT', // @p2p/stream: an option out of range
+  'ERR_CODEC_ADDRESS', // @p2p/codec: not HOST:PORT
+  'ERR_STREAM_INVALID_ARGUMENT', // @p2p/stream: an option out of range
   'ERR_INVALID_OPTIONS', // @p2p/peer: options that cannot work together
   'ERR_NO_ADVERTISE_ADDRESS', // @p2p/peer: a --listen/--advertise nobody could reach
 ]);
