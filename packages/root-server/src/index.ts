@@ -1,5 +1,14 @@
+export {
+  isStoreError,
+  ROOT_ERROR_CODES,
+  ROOT_STORE_ERROR_CODES,
+  RootError,
+  type RootErrorCode,
+  type RootStoreErrorCode,
+  type RootStoreFailure,
+  storeError,
+} from './errors.js';
 export { AdminServer, type AdminSource } from './http/admin-server.js';
-export { AdminHttpError, type AdminHttpErrorCode } from './http/errors.js';
 export { addRoleMetrics, createMetrics, type RootMetrics, type RootStats } from './metrics.js';
 export { type PlaceOptions, TreeGraph, type TreeNodeView } from './placement/tree.js';
 export { Registry, type RegistryOptions, type RestoreReport } from './registry/registry.js';
@@ -39,11 +48,6 @@ export {
   rootServerOptionsFrom,
 } from './service/options.js';
 export { type RunRootServiceOptions, runRootService } from './service/run.js';
-export {
-  ROOT_STORE_ERROR_CODES,
-  RootStoreError,
-  type RootStoreErrorCode,
-} from './store/errors.js';
 export { MemoryStore } from './store/memory-store.js';
 export { openStore } from './store/open-store.js';
 export {

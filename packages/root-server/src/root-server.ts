@@ -9,6 +9,7 @@ import {
   type Timings,
 } from '@p2p/peer';
 import { type Logger, StreamNode, type StreamNodeOptions, silentLogger } from '@p2p/stream';
+import { RootError } from './errors.js';
 import { AdminServer, type AdminSource } from './http/admin-server.js';
 import { addRoleMetrics, createMetrics, type RootMetrics } from './metrics.js';
 import { RateMeter } from './rate-meter.js';
@@ -167,7 +168,10 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     const httpAddress = http === null ? null : parseAddress(http);
     const forgetAfter = options.forgetAfter ?? DEFAULT_FORGET_AFTER;
     if (!(forgetAfter > 0))
-      throw new RangeError(`forgetAfter must be a positive number of ms, not ${forgetAfter}`);
+      throw new RootError(
+        'ERR_ROOT_INVALID_OPTION',
+        `forgetAfter must be a positive number of ms, not ${forgetAfter}`,
+      );
 
     const store =
       typeof options.store === 'object' ? options.store : openStore(options.store ?? ':memory:');

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '@p2p/stream';
 import { DashboardAssets } from './dashboard/assets.js';
 import { dashboardPage } from './dashboard/page.js';
-import { httpListenFailure } from './errors.js';
 import { EventStream } from './event-stream.js';
+import { httpListenFailure } from './listen-failure.js';
 
 /** What the admin HTTP server shows; the root server provides it. */
 export interface AdminSource {
