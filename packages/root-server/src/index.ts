@@ -9,7 +9,7 @@ export {
   storeError,
 } from './errors.js';
 export { AdminServer, type AdminSource } from './http/admin-server.js';
-export { addRoleMetrics, createMetrics, type RootMetrics, type RootStats } from './metrics.js';
+export { addRoleMetrics, createMetrics, type RootMetrics } from './metrics.js';
 export { type PlaceOptions, TreeGraph, type TreeNodeView } from './placement/tree.js';
 export { Registry, type RegistryOptions, type RestoreReport } from './registry/registry.js';
 export {
@@ -20,13 +20,11 @@ export {
   type TurnOffCause,
 } from './root-node.js';
 export {
-  type DashboardStats,
   DEFAULT_FORGET_AFTER,
   RootServer,
   type RootServerOptions,
-  type Topology,
-  type TopologyNode,
 } from './root-server.js';
+export type { DashboardStats, RootStats } from './root-stats.js';
 export {
   ExitCode,
   type ExitCodeValue,
@@ -63,3 +61,4 @@ export {
 } from './store/postgres-store.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
 export type { NodePosition, Store, StoredNode } from './store/store.js';
+export type { Topology, TopologyNode } from './topology.js';
