@@ -120,6 +120,7 @@ describe('Registry', () => {
     expect(r.turnOff(key(2))).toEqual([key(2), key(5)]);
     expect(r.turnOff(key(2))).toEqual([]);
     expect(store.writes).toHaveLength(2);
+    expect(store.load()).toHaveLength(5);
     expect(store.load().every((row) => !row.alive && row.parent === null)).toBe(true);
     expect(r.pending).toBe(0);
     const rows = r.topology();

@@ -1,7 +1,7 @@
+import { STORE_USER } from '@p2p/test-postgres';
 import { afterEach, expect, it } from 'vitest';
 import { PostgresStore } from '../src/store/postgres-store.js';
 import { PeerProcess } from './peer-process.js';
-import { STORE_USER } from './postgres-cluster.js';
 import { describePostgres } from './postgres-describe.js';
 import { RootProcess } from './root-process.js';
 
@@ -113,6 +113,7 @@ describePostgres('p2p-root on PostgreSQL', (cluster) => {
     await second.started;
     const after = await second.topology();
     expect(shape(after.nodes)).toEqual(before);
+    expect(after.nodes).toHaveLength(peers.length);
     expect(after.nodes.every((node) => node.alive)).toBe(true);
   });
 });

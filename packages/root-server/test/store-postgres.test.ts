@@ -1,3 +1,4 @@
+import { STORE_USER } from '@p2p/test-postgres';
 import { afterEach, expect, it } from 'vitest';
 import {
   isStoreError,
@@ -9,7 +10,6 @@ import { openStore } from '../src/store/open-store.js';
 import { POSTGRES_MIGRATIONS, type PostgresMigration } from '../src/store/postgres-migrations.js';
 import { PostgresStore, type PostgresStoreOptions } from '../src/store/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
-import { STORE_USER } from './postgres-cluster.js';
 import { describePostgres } from './postgres-describe.js';
 
 const stores: PostgresStore[] = [];
@@ -48,6 +48,11 @@ const [first] = POSTGRES_MIGRATIONS as [PostgresMigration];
 const second: PostgresMigration = {
   description: 'test: a notes table',
   sql: 'CREATE TABLE p2p_root_notes (text text)',
+};
+// Needs the table of `second`: it only works when applied after it.
+const third: PostgresMigration = {
+  description: 'test: a first note',
+  sql: "INSERT INTO p2p_root_notes VALUES ('after second')",
 };
 
 it('--db picks the store by its value: a postgres:// URL or a SQLite path', () => {
@@ -92,14 +97,24 @@ describePostgres('PostgresStore', (cluster) => {
     expect(v1.schemaVersion).toBe(1);
     v1.close();
 
-    const v2 = open(url, { migrations: [first, second] });
-    expect(v2.schemaVersion).toBe(2);
-    expect(v2.load()).toHaveLength(1);
-    v2.close();
-    // Opening again applies nothing: a second CREATE TABLE would fail.
-    open(url, { migrations: [first, second] }).close();
-    const { rows } = await cluster().query(url, 'SELECT count(*)::int AS n FROM p2p_root_notes');
-    expect(rows).toEqual([{ n: 0 }]);
+    // Two steps missing: both applied, second before third, each recorded with its version.
+    const v3 = open(url, { migrations: [first, second, third] });
+    expect(v3.schemaVersion).toBe(3);
+    expect(v3.load()).toHaveLength(1);
+    v3.close();
+    // Opening again applies nothing: a second CREATE TABLE would fail, a second INSERT would show.
+    open(url, { migrations: [first, second, third] }).close();
+    const notes = await cluster().query(url, 'SELECT text FROM p2p_root_notes');
+    expect(notes.rows).toEqual([{ text: 'after second' }]);
+    const steps = await cluster().query(
+      url,
+      'SELECT version, description FROM p2p_root_migrations ORDER BY version',
+    );
+    expect(steps.rows).toEqual([
+      { version: 1, description: first.description },
+      { version: 2, description: second.description },
+      { version: 3, description: third.description },
+    ]);
   });
 
   it('rolls back a step that fails, leaving the previous version', async () => {
@@ -221,7 +236,8 @@ describePostgres('PostgresStore', (cluster) => {
       }
     }
     expect(registered).toBe(true);
-    expect(failures.every((code) => code === 'ERR_ROOT_STORE_UNREACHABLE')).toBe(true);
+    // At most one call failed, and it said the database was unreachable.
+    expect([[], ['ERR_ROOT_STORE_UNREACHABLE']]).toContainEqual(failures);
     expect(store.load().map((row) => row.address)).toEqual(['10.0.0.1:1', '10.0.0.2:1']);
   });
   it('a server that stops answering holds one call for the bound; the next fail at once until it answers again', async () => {

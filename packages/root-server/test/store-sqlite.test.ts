@@ -98,31 +98,41 @@ describe('SqliteStore files', () => {
 
 describe('SqliteStore schema migrations', () => {
   const [first] = MIGRATIONS as [Migration];
-  let runs = 0;
+  /** The test steps applied, in the order they ran. */
+  const applied: string[] = [];
   const second: Migration = {
     description: 'test: a notes table',
     up(db) {
-      runs++;
+      applied.push('second');
       db.exec('CREATE TABLE notes (text TEXT)');
+    },
+  };
+  // Needs the table of `second`: it only works when applied after it.
+  const third: Migration = {
+    description: 'test: a first note',
+    up(db) {
+      applied.push('third');
+      db.exec("INSERT INTO notes VALUES ('after second')");
     },
   };
 
   it('applies each missing step once, in order, and records the version', () => {
-    runs = 0;
+    applied.length = 0;
     const path = join(dir, 'root.db');
     const v1 = open(path, { migrations: [first] });
     v1.register('10.0.0.1:1', 1);
     expect(v1.schemaVersion).toBe(1);
     v1.close();
 
-    const v2 = open(path, { migrations: [first, second] });
-    expect(v2.schemaVersion).toBe(2);
-    expect(v2.load()).toHaveLength(1);
-    v2.close();
-    expect(runs).toBe(1);
+    // Two steps missing: both applied, second before third.
+    const v3 = open(path, { migrations: [first, second, third] });
+    expect(v3.schemaVersion).toBe(3);
+    expect(v3.load()).toHaveLength(1);
+    v3.close();
+    expect(applied).toEqual(['second', 'third']);
 
-    open(path, { migrations: [first, second] }).close();
-    expect(runs).toBe(1);
+    open(path, { migrations: [first, second, third] }).close();
+    expect(applied).toEqual(['second', 'third']);
   });
 
   it('refuses a database written by a newer schema', () => {
