@@ -32,6 +32,10 @@ function send(response: ServerResponse, status: number, contentType: string, bod
   response.end(body);
 }
 
+function sendJson(response: ServerResponse, value: unknown): void {
+  send(response, 200, 'application/json; charset=utf-8', JSON.stringify(value));
+}
+
 /**
  * The root's admin HTTP surface (docs/architecture.md): `/healthz`, `/metrics`, `/api/topology` and `/`, the
  * dashboard's `/api/stats`, `/api/events` and `/assets/…`.
@@ -120,19 +124,9 @@ export class AdminServer {
         return send(response, 200, contentType, body);
       }
       case '/api/topology':
-        return send(
-          response,
-          200,
-          'application/json; charset=utf-8',
-          JSON.stringify(this.#source.topology()),
-        );
+        return sendJson(response, this.#source.topology());
       case '/api/stats':
-        return send(
-          response,
-          200,
-          'application/json; charset=utf-8',
-          JSON.stringify(this.#source.stats()),
-        );
+        return sendJson(response, this.#source.stats());
       case '/api/events':
         this.events.attach(response, request.method === 'HEAD');
         return;

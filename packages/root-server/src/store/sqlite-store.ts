@@ -141,60 +141,41 @@ export class SqliteStore implements Store {
   }
 
   register(address: string, now: number): boolean {
-    this.#check();
-    try {
+    return this.#use('register a node in', () => {
       this.#db.pragma('synchronous = FULL');
       try {
         return this.#insert.run(address, now, now).changes === 1;
       } finally {
         this.#db.pragma('synchronous = NORMAL');
       }
-    } catch (error) {
-      throw this.#error(error, 'register a node in');
-    }
+    });
   }
 
   setPosition(position: NodePosition): void {
-    this.#check();
-    try {
+    this.#use('write a position to', () => {
       const { parent, alive, lastSeen, address } = position;
       this.#update.run(parent, alive ? 1 : 0, lastSeen, address);
-    } catch (error) {
-      throw this.#error(error, 'write a position to');
-    }
+    });
   }
 
   setPositions(positions: Iterable<NodePosition>): void {
-    this.#check();
-    try {
-      this.#updateMany(positions);
-    } catch (error) {
-      throw this.#error(error, 'write positions to');
-    }
+    this.#use('write positions to', () => this.#updateMany(positions));
   }
 
   forget(addresses: Iterable<string>): void {
-    this.#check();
-    try {
-      this.#deleteMany(addresses);
-    } catch (error) {
-      throw this.#error(error, 'forget nodes in');
-    }
+    this.#use('forget nodes in', () => this.#deleteMany(addresses));
   }
 
   load(): StoredNode[] {
-    this.#check();
-    try {
-      return this.#select.all().map((row) => ({
+    return this.#use('read', () =>
+      this.#select.all().map((row) => ({
         address: row.address,
         registeredAt: row.registered_at,
         parent: row.parent,
         alive: row.alive === 1,
         lastSeen: row.last_seen,
-      }));
-    } catch (error) {
-      throw this.#error(error, 'read');
-    }
+      })),
+    );
   }
 
   close(): void {
@@ -281,6 +262,16 @@ export class SqliteStore implements Store {
 
   #check(): void {
     if (this.#closed) throw storeClosedError(this.path);
+  }
+
+  /** Runs `work` on the open database; a failure becomes a store failure saying what was being done. */
+  #use<T>(doing: string, work: () => T): T {
+    this.#check();
+    try {
+      return work();
+    } catch (error) {
+      throw this.#error(error, doing);
+    }
   }
 
   /** Maps a SQLite or file-system failure to a store failure that says what to do. */
