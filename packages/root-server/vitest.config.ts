@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Stops, and fails the run over, any PostgreSQL test cluster still running at its end.
-    globalSetup: ['test/postgres-global-setup.ts'],
+    globalSetup: ['@p2p/test-postgres/vitest-global-setup'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     // The network, chaos and browser tests start dozens of processes each: one file at a time

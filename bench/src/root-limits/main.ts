@@ -15,11 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PostgresStore, RootServer, SqliteStore, type Store } from '@p2p/root-server';
-import {
-  freePort,
-  PostgresCluster,
-  STORE_USER,
-} from '../../../packages/root-server/test/postgres-cluster.js';
+import { freePort, PostgresCluster, STORE_USER } from '@p2p/test-postgres';
 import type { LoadMessage, LoadRequest, LoadResult } from './load.js';
 import { type BenchTree, storedNodes } from './tree.js';
 

@@ -13,7 +13,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Peer } from '@p2p/peer';
-import { PostgresCluster } from '../test/postgres-cluster.js';
+import { PostgresCluster } from '@p2p/test-postgres';
 import { RootProcess } from '../test/root-process.js';
 
 const PEERS = Number(process.env.PEERS ?? 8);

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { isStoreError } from './errors.js';
 import { ExitCode, exitCodeFor } from './service/exit-codes.js';
 import { createLogger, resolveLogFormat } from './service/logger.js';
 import {
@@ -8,7 +9,6 @@ import {
   rootServerOptionsFrom,
 } from './service/options.js';
 import { runRootService } from './service/run.js';
-import { RootStoreError } from './store/errors.js';
 
 const program = addRootServiceOptions(
   new Command('p2p-root')
@@ -45,7 +45,7 @@ try {
   const code = (error as { code?: string }).code;
   logger.fatal(
     { code, err: message },
-    error instanceof RootStoreError ? 'cannot open the store' : 'root failed',
+    isStoreError(error) ? 'cannot open the store' : 'root failed',
   );
   // JSON logs are for programs; a person reading the terminal or the journal gets one plain line.
   if (resolveLogFormat(flags.logFormat, process.stderr.isTTY === true) === 'json')

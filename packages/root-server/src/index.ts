@@ -1,6 +1,15 @@
+export {
+  isStoreError,
+  ROOT_ERROR_CODES,
+  ROOT_STORE_ERROR_CODES,
+  RootError,
+  type RootErrorCode,
+  type RootStoreErrorCode,
+  type RootStoreFailure,
+  storeError,
+} from './errors.js';
 export { AdminServer, type AdminSource } from './http/admin-server.js';
-export { AdminHttpError, type AdminHttpErrorCode } from './http/errors.js';
-export { addRoleMetrics, createMetrics, type RootMetrics, type RootStats } from './metrics.js';
+export { addRoleMetrics, createMetrics, type RootMetrics } from './metrics.js';
 export { type PlaceOptions, TreeGraph, type TreeNodeView } from './placement/tree.js';
 export { Registry, type RegistryOptions, type RestoreReport } from './registry/registry.js';
 export {
@@ -11,13 +20,11 @@ export {
   type TurnOffCause,
 } from './root-node.js';
 export {
-  type DashboardStats,
   DEFAULT_FORGET_AFTER,
   RootServer,
   type RootServerOptions,
-  type Topology,
-  type TopologyNode,
 } from './root-server.js';
+export type { DashboardStats, RootStats } from './root-stats.js';
 export {
   ExitCode,
   type ExitCodeValue,
@@ -39,11 +46,6 @@ export {
   rootServerOptionsFrom,
 } from './service/options.js';
 export { type RunRootServiceOptions, runRootService } from './service/run.js';
-export {
-  ROOT_STORE_ERROR_CODES,
-  RootStoreError,
-  type RootStoreErrorCode,
-} from './store/errors.js';
 export { MemoryStore } from './store/memory-store.js';
 export { openStore } from './store/open-store.js';
 export {
@@ -59,3 +61,4 @@ export {
 } from './store/postgres-store.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
 export type { NodePosition, Store, StoredNode } from './store/store.js';
+export type { Topology, TopologyNode } from './topology.js';

@@ -1,20 +1,6 @@
-import type { NodeCounters } from '@p2p/peer';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { collectProcessMetrics } from './process-metrics.js';
-
-/** The root's numbers, read at scrape time. */
-export interface RootStats {
-  registered: number;
-  alive: number;
-  depth: number;
-  placements: number;
-  hellos: number;
-  hellosPerSecond: number;
-  turnedOff: { timeout: number; unreachable: number };
-  /** Registrations forgotten after a long silence. */
-  forgotten: number;
-  counters: NodeCounters;
-}
+import type { RootStats } from './root-stats.js';
 
 /**
  * Adds the role of a root that shares a PostgreSQL database: `p2p_root_leader` (1 leading, 0

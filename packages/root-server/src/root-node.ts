@@ -13,8 +13,8 @@ import {
   type TreeNodeEvents,
   type TreeNodeOptions,
 } from '@p2p/peer';
+import { isStoreError } from './errors.js';
 import type { Registry } from './registry/registry.js';
-import { RootStoreError } from './store/errors.js';
 
 /** Why the root turned nodes off. */
 export type TurnOffCause = 'timeout' | 'unreachable';
@@ -155,7 +155,7 @@ export class RootNode extends TreeNode<RootNodeEvents> {
       if (packet.kind === 'register-request') this.#onRegister(packet.address, packet, from);
       else this.#onAdvertise(packet, from);
     } catch (error) {
-      if (!(error instanceof RootStoreError)) throw error;
+      if (!isStoreError(error)) throw error;
       // Left unanswered (no RESACK for a registration that is not durable): the node asks again,
       // and by then the store may be back. The root itself carries on.
       this.logger.error(

@@ -4,18 +4,20 @@ import {
   type Clock,
   resolveTimings,
   systemClock,
-  type TimerHandle,
   type TimingProfile,
   type Timings,
 } from '@p2p/peer';
 import { type Logger, StreamNode, type StreamNodeOptions, silentLogger } from '@p2p/stream';
+import { RootError } from './errors.js';
 import { AdminServer, type AdminSource } from './http/admin-server.js';
 import { addRoleMetrics, createMetrics, type RootMetrics } from './metrics.js';
-import { RateMeter } from './rate-meter.js';
 import { Registry } from './registry/registry.js';
 import { RootNode, type RootNodeEvents } from './root-node.js';
+import { type DashboardStats, dashboardStats, RootStatsReader } from './root-stats.js';
+import { RootTimers } from './root-timers.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
+import { type Topology, topologyOf } from './topology.js';
 
 export interface RootServerOptions {
   /** The root's TCP address, 'HOST:PORT' (port 0: the OS picks). */
@@ -56,33 +58,21 @@ export interface RootServerOptions {
 /** How long a node out of the tree stays registered without being heard from: a day. */
 export const DEFAULT_FORGET_AFTER = 24 * 60 * 60 * 1000;
 
-/** One node of `/api/topology` (docs/architecture.md), with a few extra fields the dashboard shows. */
-export interface TopologyNode {
-  address: string;
-  parent: string | null;
-  alive: boolean;
-  lastSeen: string;
-  depth: number | null;
-  children: string[];
-  framing: Framing;
-}
-
-/** The dashboard's counters (`/api/stats`). */
-export interface DashboardStats {
-  registered: number;
-  alive: number;
-  depth: number;
-  messagesPerSecond: number;
-  hellosPerSecond: number;
-  drops: number;
-}
-
-export interface Topology {
-  root: string;
-  nodes: TopologyNode[];
-}
-
 const wallClock: Clock = { ...systemClock, now: () => Date.now() };
+
+/** The root node's events that change the tree (the dashboard hears of each). */
+const TOPOLOGY_EVENTS = [
+  'node-registered',
+  'placed',
+  'turned-off',
+  'reattached',
+  'neighbour-added',
+  'neighbour-removed',
+  'forgotten',
+] as const;
+
+/** The root node's events the server emits as its own. */
+const FORWARDED_EVENTS = [...TOPOLOGY_EVENTS, 'message', 'dropped'] as const;
 
 /**
  * The root as a service (docs/architecture.md): the root node on its TCP server, the registry and its store,
@@ -93,16 +83,11 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
   readonly timings: Timings;
   readonly #transport: StreamNode;
   #admin: AdminServer | undefined;
-  readonly #clock: Clock;
   readonly #logger: Logger;
-  readonly #helloRate: RateMeter;
-  readonly #messageRate: RateMeter;
   readonly #leaderTerm: number | undefined;
-  #sweepTimer: TimerHandle | undefined;
-  #flushTimer: TimerHandle | undefined;
-  #forgetTimer: TimerHandle | undefined;
-  readonly #forgetAfter: number;
+  readonly #stats: RootStatsReader;
   readonly #metrics: RootMetrics;
+  #timers: RootTimers | undefined;
   #closed: Promise<void> | undefined;
 
   private constructor(parts: {
@@ -111,45 +96,22 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     timings: Timings;
     clock: Clock;
     logger: Logger;
-    helloRate: RateMeter;
     leaderTerm: number | undefined;
-    forgetAfter: number;
   }) {
     super();
-    this.#leaderTerm = parts.leaderTerm;
     this.node = parts.node;
     this.#transport = parts.transport;
     this.timings = parts.timings;
-    this.#clock = parts.clock;
     this.#logger = parts.logger;
-    this.#helloRate = parts.helloRate;
-    this.#messageRate = new RateMeter(parts.clock);
-    this.#forgetAfter = parts.forgetAfter;
+    this.#leaderTerm = parts.leaderTerm;
+    this.#stats = new RootStatsReader(parts.node, parts.clock);
     // Created now, not at the first scrape: process metrics count from here (CPU from the start).
     this.#metrics = this.#createMetrics();
-    // The dashboard hears of every change of the tree (coalesced by the event stream).
-    for (const event of [
-      'node-registered',
-      'placed',
-      'turned-off',
-      'reattached',
-      'neighbour-added',
-      'neighbour-removed',
-      'forgotten',
-    ] as const) {
+    for (const event of TOPOLOGY_EVENTS) {
+      // Coalesced by the event stream.
       (this.node as EventEmitter).on(event, () => this.#admin?.events.notify('topology'));
     }
-    for (const event of [
-      'message',
-      'node-registered',
-      'placed',
-      'turned-off',
-      'reattached',
-      'neighbour-added',
-      'neighbour-removed',
-      'dropped',
-      'forgotten',
-    ] as const) {
+    for (const event of FORWARDED_EVENTS) {
       (this.node as EventEmitter).on(event, (payload: unknown) =>
         (this as EventEmitter).emit(event, payload),
       );
@@ -167,7 +129,10 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     const httpAddress = http === null ? null : parseAddress(http);
     const forgetAfter = options.forgetAfter ?? DEFAULT_FORGET_AFTER;
     if (!(forgetAfter > 0))
-      throw new RangeError(`forgetAfter must be a positive number of ms, not ${forgetAfter}`);
+      throw new RootError(
+        'ERR_ROOT_INVALID_OPTION',
+        `forgetAfter must be a positive number of ms, not ${forgetAfter}`,
+      );
 
     const store =
       typeof options.store === 'object' ? options.store : openStore(options.store ?? ':memory:');
@@ -208,9 +173,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         timings,
         clock,
         logger,
-        helloRate: new RateMeter(clock),
         leaderTerm: options.leaderTerm,
-        forgetAfter,
       });
       if (httpAddress !== null) {
         admin = await AdminServer.listen(
@@ -221,9 +184,14 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         );
         server.#admin = admin;
       }
-      server.#scheduleSweep();
-      server.#scheduleFlush();
-      server.#scheduleForget();
+      server.#timers = new RootTimers({
+        node,
+        clock,
+        logger,
+        rootTimeout: timings.rootTimeout,
+        forgetAfter,
+        afterSweep: () => server.#stats.sample(),
+      });
       logger.info({ address: node.address, http: admin?.address ?? null, timings }, 'root started');
       return server;
     } catch (error) {
@@ -246,42 +214,18 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
 
   /** The tree as `/api/topology` shows it. */
   topology(): Topology {
-    const graph = this.node.registry.graph;
-    return {
-      root: this.address,
-      nodes: this.node.registry.topology().map((view) => ({
-        address: view.address,
-        parent: view.parent,
-        alive: view.alive,
-        lastSeen: new Date(view.lastSeen).toISOString(),
-        depth: graph.depthOf(view.address) ?? null,
-        children: graph.childrenOf(view.address),
-        framing: this.#transport.framingFor(view.address),
-      })),
-    };
+    return topologyOf(this.node, this.#transport);
   }
 
   /** The counters the dashboard shows: sizes, rates over the last 10 s, drops. */
   stats(): DashboardStats {
-    const graph = this.node.registry.graph;
-    const counters = this.node.counters;
-    const messages = counters.messagesDelivered + counters.messagesOriginated;
-    return {
-      registered: graph.size,
-      alive: graph.aliveCount,
-      depth: graph.maxDepth,
-      messagesPerSecond: this.#messageRate.perSecond(messages),
-      hellosPerSecond: this.#helloRate.perSecond(this.node.rootCounters.hellos),
-      drops: Object.values(counters.dropped).reduce((a, b) => a + b, 0),
-    };
+    return dashboardStats(this.#stats.read());
   }
 
   /** Stops accepting, closes every socket and timer, flushes and closes the store. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      if (this.#sweepTimer !== undefined) this.#clock.clearTimeout(this.#sweepTimer);
-      if (this.#flushTimer !== undefined) this.#clock.clearTimeout(this.#flushTimer);
-      if (this.#forgetTimer !== undefined) this.#clock.clearTimeout(this.#forgetTimer);
+      this.#timers?.stop();
       this.#metrics.stop();
       this.node.stop();
       await Promise.all([this.#admin?.close(), this.#transport.close()]);
@@ -320,68 +264,9 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
   }
 
   #createMetrics(): RootMetrics {
-    const metrics = createMetrics(() => {
-      const graph = this.node.registry.graph;
-      const counters = this.node.rootCounters;
-      return {
-        registered: graph.size,
-        alive: graph.aliveCount,
-        depth: graph.maxDepth,
-        placements: counters.placements,
-        hellos: counters.hellos,
-        hellosPerSecond: this.#helloRate.perSecond(counters.hellos),
-        turnedOff: counters.turnedOff,
-        forgotten: counters.forgotten,
-        counters: this.node.counters,
-      };
-    });
+    const metrics = createMetrics(() => this.#stats.read());
     const term = this.#leaderTerm;
     if (term !== undefined) addRoleMetrics(metrics.registry, () => ({ role: 'leader', term }));
     return metrics;
-  }
-
-  #scheduleSweep(): void {
-    // Often enough that a silent node is turned off within a few percent of the root timeout.
-    const every = Math.max(10, Math.min(1_000, this.timings.rootTimeout / 8));
-    this.#sweepTimer = this.#clock.setTimeout(() => {
-      try {
-        this.node.sweep(this.timings.rootTimeout);
-      } catch (error) {
-        this.#logger.error({ err: (error as Error).message }, 'sweep failed');
-      }
-      this.#helloRate.sample(this.node.rootCounters.hellos);
-      this.#messageRate.sample(
-        this.node.counters.messagesDelivered + this.node.counters.messagesOriginated,
-      );
-      this.#scheduleSweep();
-    }, every);
-  }
-
-  #scheduleForget(): void {
-    if (this.#forgetAfter === Number.POSITIVE_INFINITY) return;
-    // Each pass reads every registration: a tenth of the forget time, at most once a minute.
-    const every = Math.max(10, Math.min(60_000, this.#forgetAfter / 10));
-    this.#forgetTimer = this.#clock.setTimeout(() => {
-      try {
-        this.node.forgetSilent(this.#forgetAfter);
-      } catch (error) {
-        this.#logger.error({ err: (error as Error).message }, 'forgetting registrations failed');
-      }
-      this.#scheduleForget();
-    }, every);
-  }
-
-  #scheduleFlush(): void {
-    this.#flushTimer = this.#clock.setTimeout(() => {
-      try {
-        this.node.registry.flush();
-      } catch (error) {
-        this.#logger.error(
-          { err: (error as Error).message },
-          'writing liveness to the store failed',
-        );
-      }
-      this.#scheduleFlush();
-    }, 5_000);
   }
 }

@@ -75,6 +75,7 @@ export class ClockedNetwork {
 
   /** Resolves once `check(peer)` holds for each of `peers`, re-checked as their transports fail. */
   untilRootFailures(what: string, peers: Peer[], check: (peer: Peer) => boolean): Promise<void> {
+    if (peers.length === 0) throw new Error(`no peers to wait for: ${what}`);
     const transports = peers.map((peer) => this.#transports.get(peer) as StreamNode);
     return until(what, () => peers.every(check), transports as never[], ['unreachable'], 5_000);
   }
@@ -85,6 +86,7 @@ export class ClockedNetwork {
 
   /** Attached, Join landed, no hello outstanding. */
   quiet(peers: Peer[]): boolean {
+    if (peers.length === 0) throw new Error('no peers to check');
     return peers.every(
       (p) => p.reunion === 'attached' && this.joined(p) && !p.status().helloOutstanding,
     );

@@ -7,11 +7,11 @@ import { StreamError } from '@p2p/stream';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import {
-  AdminHttpError,
   ExitCode,
   exitCodeFor,
   ROOT_STORE_ERROR_CODES,
-  RootStoreError,
+  RootError,
+  storeError,
 } from '../src/index.js';
 
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -33,22 +33,24 @@ describe('exitCodeFor: the one table from errors to exit codes', () => {
     expect(exitCodeFor(new PeerError('ERR_INVALID_OPTIONS', 'no'))).toBe(ExitCode.Usage);
     expect(exitCodeFor(new PeerError('ERR_ROOT_UNREACHABLE', 'no'))).toBe(ExitCode.Failure);
     expect(exitCodeFor(new StreamError('ERR_STREAM_LISTEN', 'in use'))).toBe(ExitCode.Failure);
-    expect(exitCodeFor(new AdminHttpError('ERR_HTTP_LISTEN', 'in use'))).toBe(ExitCode.Failure);
-    expect(exitCodeFor(new RootStoreError('ERR_STORE_LOCKED', 'x', 'locked'))).toBe(
-      ExitCode.Failure,
-    );
+    expect(exitCodeFor(new RootError('ERR_ROOT_HTTP_LISTEN', 'in use'))).toBe(ExitCode.Failure);
+    expect(exitCodeFor(storeError('ERR_ROOT_STORE_LOCKED', 'x', 'locked'))).toBe(ExitCode.Failure);
     expect(exitCodeFor(new Error('anything else'))).toBe(ExitCode.Failure);
   });
 
   it('every store error, SQLite or PostgreSQL (unreachable, credentials, fenced…), is 1', () => {
     for (const code of ROOT_STORE_ERROR_CODES) {
-      expect([code, exitCodeFor(new RootStoreError(code, 'postgres://db/p2p', 'no'))]).toEqual([
+      expect([code, exitCodeFor(storeError(code, 'postgres://db/p2p', 'no'))]).toEqual([
         code,
         ExitCode.Failure,
       ]);
     }
     expect(ROOT_STORE_ERROR_CODES).toEqual(
-      expect.arrayContaining(['ERR_STORE_UNREACHABLE', 'ERR_STORE_AUTH', 'ERR_STORE_FENCED']),
+      expect.arrayContaining([
+        'ERR_ROOT_STORE_UNREACHABLE',
+        'ERR_ROOT_STORE_AUTH',
+        'ERR_ROOT_STORE_FENCED',
+      ]),
     );
   });
 });
@@ -84,7 +86,7 @@ describe('p2p-root reports what was wrong and what to do, with the exit code of 
       expect(result.stderr).toContain(
         `p2p-root: cannot serve admin HTTP on 127.0.0.1:${port}: the address is already in use; pick another port`,
       );
-      expect(result.stderr).toContain('"code":"ERR_HTTP_LISTEN"');
+      expect(result.stderr).toContain('"code":"ERR_ROOT_HTTP_LISTEN"');
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }

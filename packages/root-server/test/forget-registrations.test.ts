@@ -79,4 +79,12 @@ describe('registrations of nodes that went away', () => {
     expect(root.node.registry.isRegistered('127.0.0.1:1')).toBe(false);
     expect(root.node.rootCounters.forgotten).toBe(1);
   });
+
+  it('a forget time that is not a positive number is refused before anything opens', async () => {
+    for (const forgetAfter of [0, -1, Number.NaN]) {
+      await expect(
+        RootServer.start({ listen: '127.0.0.1:0', http: null, forgetAfter }),
+      ).rejects.toMatchObject({ name: 'RootError', code: 'ERR_ROOT_INVALID_OPTION' });
+    }
+  });
 });

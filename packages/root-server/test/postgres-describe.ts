@@ -1,6 +1,5 @@
+import { findPostgres, POSTGRES_INSTALL, PostgresCluster } from '@p2p/test-postgres';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
-import { findPostgres, POSTGRES_INSTALL } from './postgres-binaries.js';
-import { PostgresCluster } from './postgres-cluster.js';
 
 /**
  * Why the PostgreSQL tests cannot run here, or undefined when they can. Under CI a missing

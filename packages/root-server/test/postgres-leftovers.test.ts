@@ -4,9 +4,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processesIn } from '@p2p/test-postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postgresSkipReason } from './postgres-describe.js';
-import { processesIn } from './postgres-processes.js';
 
 const fixture = fileURLToPath(new URL('fixtures/postgres-leak/', import.meta.url));
 const vitestBin = join(
@@ -41,7 +41,7 @@ describe.skipIf(reason !== undefined)(
     it('is stopped at the end of the run, by its pids, and fails the run naming it', async () => {
       const tmp = mkdtempSync(join(tmpdir(), 'p2p-leak-run-'));
       dirs.push(tmp);
-      chmodSync(tmp, 0o755); // the server may run as the `postgres` user (see postgres-cluster.ts)
+      chmodSync(tmp, 0o755); // the server may run as the `postgres` user (see @p2p/test-postgres)
 
       const { code, output } = await runFixture(tmp);
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatAddress } from '@p2p/codec';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RootError, storeError } from '../src/errors.js';
 import { Registry } from '../src/registry/registry.js';
-import { RootStoreError } from '../src/store/errors.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
 import type { NodePosition, Store } from '../src/store/store.js';
@@ -120,6 +120,7 @@ describe('Registry', () => {
     expect(r.turnOff(key(2))).toEqual([key(2), key(5)]);
     expect(r.turnOff(key(2))).toEqual([]);
     expect(store.writes).toHaveLength(2);
+    expect(store.load()).toHaveLength(5);
     expect(store.load().every((row) => !row.alive && row.parent === null)).toBe(true);
     expect(r.pending).toBe(0);
     const rows = r.topology();
@@ -136,7 +137,7 @@ describe('Registry', () => {
     let fail = true;
     class FlakyStore extends MemoryStore {
       override setPosition(position: NodePosition): void {
-        if (fail) throw new RootStoreError('ERR_STORE_IO', ':memory:', 'disk full');
+        if (fail) throw storeError('ERR_ROOT_STORE_IO', ':memory:', 'disk full');
         super.setPosition(position);
       }
     }
@@ -160,7 +161,7 @@ describe('Registry', () => {
     r.confirmHello([key(1)], 50);
     r.close();
     r.close();
-    expect(() => r.register(key(2), 0)).toThrow(RootStoreError);
+    expect(() => r.register(key(2), 0)).toThrow(RootError);
     expect(() => store.load()).toThrow(/closed/);
   });
   it('forgets nodes out of the tree and silent for longer than forgetAfter, in the store too', () => {

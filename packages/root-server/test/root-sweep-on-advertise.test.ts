@@ -1,6 +1,13 @@
 import { formatAddress, type Packet } from '@p2p/codec';
 import { ManualClock } from '@p2p/peer';
+import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  addRootServiceOptions,
+  RootServer,
+  type RootServiceFlags,
+  rootServerOptionsFrom,
+} from '../src/index.js';
 import { bareRoot, closers, rawNode, receivedKind } from './bare-root.js';
 
 afterEach(async () => {
@@ -60,9 +67,14 @@ describe('believing a node dead', () => {
   // A mixed network with a short root timeout (a quarter is 3.75 s): reference peers say hello
   // every 4 s and more. A and B are placed under the root; only B says hello, `helloAt` ms later;
   // a newcomer C advertises `silentFor` ms after placement. Resolves with C's parent.
-  async function newcomerParent(helloAt: number, silentFor: number) {
+  async function newcomerParent(
+    helloAt: number,
+    silentFor: number,
+    start: (clock: ManualClock) => Promise<{ address: string }> = (clock) =>
+      bareRoot({ clock, rootTimeout: 15_000, helloInterval: 4_000 }),
+  ) {
     const clock = new ManualClock();
-    const root = await bareRoot({ clock, rootTimeout: 15_000, helloInterval: 4_000 });
+    const root = await start(clock);
     const [a, b, c] = [await rawNode(), await rawNode(), await rawNode()];
     expect(await joinTree(a, root.address)).toBe(root.address);
     expect(await joinTree(b, root.address)).toBe(root.address);
@@ -88,5 +100,31 @@ describe('believing a node dead', () => {
     // A silent for 8.5 s, B for 1.5 s.
     const { parent, b } = await newcomerParent(7_000, 8_500);
     expect(parent).toBe(b);
+  });
+
+  // The service's --hello-interval reaches the floor: the same network with the root started from
+  // its flags, a hello interval of 4 s against the fast profile's 250 ms.
+  async function fromFlags(clock: ManualClock, flags: string[]) {
+    const command = addRootServiceOptions(new Command('p2p-root').exitOverride());
+    command.parse(['--timings', 'fast', '--root-timeout', '15000', ...flags], { from: 'user' });
+    const root = await RootServer.start({
+      ...rootServerOptionsFrom(command.opts<RootServiceFlags>()),
+      listen: '127.0.0.1:0',
+      http: null,
+      store: ':memory:',
+      clock,
+    });
+    closers.push(() => root.close());
+    return root;
+  }
+
+  it("the root service's --hello-interval sets that floor", async () => {
+    // A silent for 5 s: past a quarter of the root timeout, within two 4 s hello intervals.
+    const withFlag = await newcomerParent(4_500, 5_000, (clock) =>
+      fromFlags(clock, ['--hello-interval', '4000']),
+    );
+    expect(withFlag.parent).toBe(withFlag.a);
+    const withoutFlag = await newcomerParent(4_500, 5_000, (clock) => fromFlags(clock, []));
+    expect(withoutFlag.parent).toBe(withoutFlag.b);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RootStoreError } from '../src/store/errors.js';
+import { RootError } from '../src/errors.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import { PostgresStore } from '../src/store/postgres-store.js';
 import { SqliteStore } from '../src/store/sqlite-store.js';
@@ -143,11 +143,11 @@ function conformance(create: () => Promise<Store>): void {
       () => store.setPositions([]),
       () => store.forget(['10.0.0.1:1']),
     ]) {
-      expect(use).toThrow(RootStoreError);
+      expect(use).toThrow(RootError);
       try {
         use();
       } catch (error) {
-        expect((error as RootStoreError).code).toBe('ERR_STORE_CLOSED');
+        expect((error as RootError).code).toBe('ERR_ROOT_STORE_CLOSED');
       }
     }
   });

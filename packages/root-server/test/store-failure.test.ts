@@ -1,6 +1,6 @@
 import type { Packet } from '@p2p/codec';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryStore, type NodePosition, RootStoreError } from '../src/index.js';
+import { MemoryStore, type NodePosition, storeError } from '../src/index.js';
 import { bareRoot, closers, dropsOf, rawNode, receivedKind } from './bare-root.js';
 
 afterEach(async () => {
@@ -12,7 +12,7 @@ class FailingStore extends MemoryStore {
   failing = false;
   #fail(): void {
     if (this.failing)
-      throw new RootStoreError('ERR_STORE_UNREACHABLE', 'db', 'the database does not answer');
+      throw storeError('ERR_ROOT_STORE_UNREACHABLE', 'db', 'the database does not answer');
   }
   override register(address: string, now: number): boolean {
     this.#fail();

@@ -1,7 +1,7 @@
+import { STORE_USER } from '@p2p/test-postgres';
 import { afterEach, expect, it } from 'vitest';
 import { PostgresStore } from '../src/store/postgres-store.js';
 import { PeerProcess } from './peer-process.js';
-import { STORE_USER } from './postgres-cluster.js';
 import { describePostgres } from './postgres-describe.js';
 import { RootProcess } from './root-process.js';
 
@@ -40,45 +40,45 @@ async function fails(process: RootProcess, code: string): Promise<string> {
 }
 
 describePostgres('p2p-root on PostgreSQL', (cluster) => {
-  it('a server nobody listens on: exit 1, ERR_STORE_UNREACHABLE, what to do', async () => {
+  it('a server nobody listens on: exit 1, ERR_ROOT_STORE_UNREACHABLE, what to do', async () => {
     const url = cluster().url('p2p').replace(`:${cluster().port}/`, ':1/');
-    const stderr = await fails(rootOn(url), 'ERR_STORE_UNREACHABLE');
+    const stderr = await fails(rootOn(url), 'ERR_ROOT_STORE_UNREACHABLE');
     expect(stderr).toContain('check that PostgreSQL runs');
   });
 
-  it('bad credentials: exit 1, ERR_STORE_AUTH, the password never printed', async () => {
+  it('bad credentials: exit 1, ERR_ROOT_STORE_AUTH, the password never printed', async () => {
     const url = await cluster().createDatabase();
     const stderr = await fails(
       rootOn(url.replace(STORE_USER.password, 'wrong-password')),
-      'ERR_STORE_AUTH',
+      'ERR_ROOT_STORE_AUTH',
     );
     expect(stderr).toContain('check the user and password');
     expect(stderr).not.toContain('wrong-password');
   });
 
-  it("another program's database: exit 1, ERR_STORE_CORRUPT, left untouched", async () => {
+  it("another program's database: exit 1, ERR_ROOT_STORE_CORRUPT, left untouched", async () => {
     const url = await cluster().createDatabase();
     await cluster().query(url, 'CREATE TABLE invoices (id int)');
-    const stderr = await fails(rootOn(url, '127.0.0.1:0', [], true), 'ERR_STORE_CORRUPT');
+    const stderr = await fails(rootOn(url, '127.0.0.1:0', [], true), 'ERR_ROOT_STORE_CORRUPT');
     expect(stderr).toContain('left untouched');
   });
 
-  it('a schema newer than this version: exit 1, ERR_STORE_VERSION, upgrade', async () => {
+  it('a schema newer than this version: exit 1, ERR_ROOT_STORE_VERSION, upgrade', async () => {
     const url = await cluster().createDatabase();
     new PostgresStore(url).close();
     await cluster().query(
       url,
       "INSERT INTO p2p_root_migrations (version, description) VALUES (99, 'from the future')",
     );
-    const stderr = await fails(rootOn(url), 'ERR_STORE_VERSION');
+    const stderr = await fails(rootOn(url), 'ERR_ROOT_STORE_VERSION');
     expect(stderr).toContain('upgrade @p2p/root-server');
   });
 
-  it('a second root on the same database: exit 1, ERR_STORE_LOCKED; the first keeps running', async () => {
+  it('a second root on the same database: exit 1, ERR_ROOT_STORE_LOCKED; the first keeps running', async () => {
     const url = await cluster().createDatabase();
     const first = rootOn(url);
     await first.started;
-    await fails(rootOn(url), 'ERR_STORE_LOCKED');
+    await fails(rootOn(url), 'ERR_ROOT_STORE_LOCKED');
     expect(first.child.exitCode).toBeNull();
   });
 
@@ -113,6 +113,7 @@ describePostgres('p2p-root on PostgreSQL', (cluster) => {
     await second.started;
     const after = await second.topology();
     expect(shape(after.nodes)).toEqual(before);
+    expect(after.nodes).toHaveLength(peers.length);
     expect(after.nodes.every((node) => node.alive)).toBe(true);
   });
 });

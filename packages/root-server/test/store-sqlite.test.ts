@@ -12,7 +12,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RootStoreError, type RootStoreErrorCode } from '../src/store/errors.js';
+import {
+  isStoreError,
+  RootError,
+  type RootStoreErrorCode,
+  type RootStoreFailure,
+} from '../src/errors.js';
 import { MIGRATIONS, type Migration } from '../src/store/migrations.js';
 import { SqliteStore, type SqliteStoreOptions } from '../src/store/sqlite-store.js';
 
@@ -35,17 +40,17 @@ function open(path: string, options?: SqliteStoreOptions): SqliteStore {
   return store;
 }
 
-/** The RootStoreError `open` throws, checked for its code and a message saying what to do. */
+/** The store failure `open` throws, checked for its code and a message saying what to do. */
 function openError(
   path: string,
   code: RootStoreErrorCode,
   options?: SqliteStoreOptions,
-): RootStoreError {
+): RootStoreFailure {
   try {
     open(path, options);
   } catch (error) {
-    expect(error).toBeInstanceOf(RootStoreError);
-    const storeError = error as RootStoreError;
+    expect(isStoreError(error)).toBe(true);
+    const storeError = error as RootStoreFailure;
     expect(storeError.code).toBe(code);
     expect(storeError.message).toContain(path);
     return storeError;
@@ -93,39 +98,49 @@ describe('SqliteStore files', () => {
 
 describe('SqliteStore schema migrations', () => {
   const [first] = MIGRATIONS as [Migration];
-  let runs = 0;
+  /** The test steps applied, in the order they ran. */
+  const applied: string[] = [];
   const second: Migration = {
     description: 'test: a notes table',
     up(db) {
-      runs++;
+      applied.push('second');
       db.exec('CREATE TABLE notes (text TEXT)');
+    },
+  };
+  // Needs the table of `second`: it only works when applied after it.
+  const third: Migration = {
+    description: 'test: a first note',
+    up(db) {
+      applied.push('third');
+      db.exec("INSERT INTO notes VALUES ('after second')");
     },
   };
 
   it('applies each missing step once, in order, and records the version', () => {
-    runs = 0;
+    applied.length = 0;
     const path = join(dir, 'root.db');
     const v1 = open(path, { migrations: [first] });
     v1.register('10.0.0.1:1', 1);
     expect(v1.schemaVersion).toBe(1);
     v1.close();
 
-    const v2 = open(path, { migrations: [first, second] });
-    expect(v2.schemaVersion).toBe(2);
-    expect(v2.load()).toHaveLength(1);
-    v2.close();
-    expect(runs).toBe(1);
+    // Two steps missing: both applied, second before third.
+    const v3 = open(path, { migrations: [first, second, third] });
+    expect(v3.schemaVersion).toBe(3);
+    expect(v3.load()).toHaveLength(1);
+    v3.close();
+    expect(applied).toEqual(['second', 'third']);
 
-    open(path, { migrations: [first, second] }).close();
-    expect(runs).toBe(1);
+    open(path, { migrations: [first, second, third] }).close();
+    expect(applied).toEqual(['second', 'third']);
   });
 
   it('refuses a database written by a newer schema', () => {
     const path = join(dir, 'root.db');
     open(path, { migrations: [first, second] }).close();
-    const error = openError(path, 'ERR_STORE_VERSION', { migrations: [first] });
+    const error = openError(path, 'ERR_ROOT_STORE_VERSION', { migrations: [first] });
     expect(error.message).toMatch(/schema version 2, newer .* \(1\): upgrade/);
-    expect(openError(path, 'ERR_STORE_VERSION').message).toMatch(/upgrade/);
+    expect(openError(path, 'ERR_ROOT_STORE_VERSION').message).toMatch(/upgrade/);
   });
 
   it('rolls back a step that fails, leaving the previous version', () => {
@@ -138,7 +153,7 @@ describe('SqliteStore schema migrations', () => {
         throw new Error('boom');
       },
     };
-    expect(() => open(path, { migrations: [first, broken] })).toThrow(RootStoreError);
+    expect(() => open(path, { migrations: [first, broken] })).toThrow(RootError);
     const store = open(path, { migrations: [first] });
     expect(store.schemaVersion).toBe(1);
     store.close();
@@ -151,43 +166,43 @@ describe('SqliteStore schema migrations', () => {
 });
 
 describe('SqliteStore refuses files it cannot use', () => {
-  it('a file that is not a SQLite database: ERR_STORE_CORRUPT, file untouched', () => {
+  it('a file that is not a SQLite database: ERR_ROOT_STORE_CORRUPT, file untouched', () => {
     const path = join(dir, 'root.db');
     const garbage = Buffer.from('this is not a database, just some bytes\n'.repeat(200));
     writeFileSync(path, garbage);
-    const error = openError(path, 'ERR_STORE_CORRUPT');
+    const error = openError(path, 'ERR_ROOT_STORE_CORRUPT');
     expect(error.message).toMatch(/move the file away .* or pass another database path/);
     expect(readFileSync(path).equals(garbage)).toBe(true);
   });
 
-  it("another program's SQLite database: ERR_STORE_CORRUPT, file untouched", () => {
+  it("another program's SQLite database: ERR_ROOT_STORE_CORRUPT, file untouched", () => {
     const path = join(dir, 'other.db');
     const other = new Database(path);
     other.exec('CREATE TABLE nodes (something_else TEXT)');
     other.close();
     const before = readFileSync(path);
-    expect(openError(path, 'ERR_STORE_CORRUPT').message).toMatch(/not a p2p-root one/);
+    expect(openError(path, 'ERR_ROOT_STORE_CORRUPT').message).toMatch(/not a p2p-root one/);
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
-  it('a path that is a folder, or under a file: ERR_STORE_OPEN', () => {
+  it('a path that is a folder, or under a file: ERR_ROOT_STORE_OPEN', () => {
     mkdirSync(join(dir, 'folder.db'));
-    expect(openError(join(dir, 'folder.db'), 'ERR_STORE_OPEN').message).toMatch(
+    expect(openError(join(dir, 'folder.db'), 'ERR_ROOT_STORE_OPEN').message).toMatch(
       /check that the path/,
     );
     writeFileSync(join(dir, 'file'), 'x');
-    openError(join(dir, 'file', 'root.db'), 'ERR_STORE_OPEN');
+    openError(join(dir, 'file', 'root.db'), 'ERR_ROOT_STORE_OPEN');
     expect(() => open('')).toThrow(/path is empty/);
   });
 
-  it('a database held by another connection: ERR_STORE_LOCKED within the busy timeout', () => {
+  it('a database held by another connection: ERR_ROOT_STORE_LOCKED within the busy timeout', () => {
     const path = join(dir, 'root.db');
     open(path).close();
     const holder = new Database(path);
     holder.exec('BEGIN EXCLUSIVE');
     try {
       const started = performance.now();
-      const error = openError(path, 'ERR_STORE_LOCKED', { busyTimeout: 100 });
+      const error = openError(path, 'ERR_ROOT_STORE_LOCKED', { busyTimeout: 100 });
       expect(performance.now() - started).toBeLessThan(2000);
       expect(error.message).toMatch(/stop the other root .* or pass another database path/);
     } finally {
@@ -197,10 +212,10 @@ describe('SqliteStore refuses files it cannot use', () => {
     open(path).close();
   });
 
-  it('a database another store has open: ERR_STORE_LOCKED (exclusive by default)', () => {
+  it('a database another store has open: ERR_ROOT_STORE_LOCKED (exclusive by default)', () => {
     const path = join(dir, 'root.db');
     const owner = open(path);
-    openError(path, 'ERR_STORE_LOCKED', { busyTimeout: 50 });
+    openError(path, 'ERR_ROOT_STORE_LOCKED', { busyTimeout: 50 });
     owner.close();
     open(path, { exclusive: false }).close();
   });
@@ -209,25 +224,25 @@ describe('SqliteStore refuses files it cannot use', () => {
   const asUser = (path: string) =>
     process.getuid?.() === 0 ? openAs(65534, path) : openHere(path);
 
-  it('a read-only file: ERR_STORE_READONLY', () => {
+  it('a read-only file: ERR_ROOT_STORE_READONLY', () => {
     const path = join(dir, 'root.db');
     open(path).close();
     chmodSync(path, 0o444);
     chmodSync(dir, 0o777);
     const result = asUser(path);
-    expect(result.code).toBe('ERR_STORE_READONLY');
+    expect(result.code).toBe('ERR_ROOT_STORE_READONLY');
     expect(result.message).toMatch(
       /the file is read-only .* make the file and its folder writable/,
     );
   });
 
-  it('a read-only folder (no room for the WAL): ERR_STORE_READONLY', () => {
+  it('a read-only folder (no room for the WAL): ERR_ROOT_STORE_READONLY', () => {
     const path = join(dir, 'root.db');
     open(path).close();
     chmodSync(path, 0o666);
     chmodSync(dir, 0o555);
     const result = asUser(path);
-    expect(result.code).toBe('ERR_STORE_READONLY');
+    expect(result.code).toBe('ERR_ROOT_STORE_READONLY');
     expect(result.message).toMatch(/its folder is read-only/);
   });
 });
@@ -237,7 +252,7 @@ function openHere(path: string): { code: string; message: string } {
     new SqliteStore(path).close();
     return { code: 'opened', message: '' };
   } catch (error) {
-    return { code: (error as RootStoreError).code, message: (error as Error).message };
+    return { code: (error as RootStoreFailure).code, message: (error as Error).message };
   }
 }
 

@@ -24,22 +24,22 @@ function root(db: string): RootProcess {
 }
 
 describe('p2p-root with a store it cannot use stops at once with a clear error', () => {
-  it('a store held by another root: exit 1, ERR_STORE_LOCKED, and the first root keeps running', async () => {
+  it('a store held by another root: exit 1, ERR_ROOT_STORE_LOCKED, and the first root keeps running', async () => {
     const db = join(tempDir(), 'root.db');
     const first = root(db);
     await first.started;
     const second = root(db);
     expect(await second.exited).toBe(1);
-    expect(second.stderr).toContain('ERR_STORE_LOCKED');
+    expect(second.stderr).toContain('ERR_ROOT_STORE_LOCKED');
     expect(first.child.exitCode).toBeNull();
   });
 
-  it('a file that is not a database: exit 1, ERR_STORE_CORRUPT, the file untouched', async () => {
+  it('a file that is not a database: exit 1, ERR_ROOT_STORE_CORRUPT, the file untouched', async () => {
     const db = join(tempDir(), 'root.db');
     writeFileSync(db, 'these are not the bytes of a database');
     const process = root(db);
     expect(await process.exited).toBe(1);
-    expect(process.stderr).toContain('ERR_STORE_CORRUPT');
+    expect(process.stderr).toContain('ERR_ROOT_STORE_CORRUPT');
     expect(process.stderr).toContain('move the file away');
   });
 

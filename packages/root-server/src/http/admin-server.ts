@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '@p2p/stream';
 import { DashboardAssets } from './dashboard/assets.js';
 import { dashboardPage } from './dashboard/page.js';
-import { httpListenFailure } from './errors.js';
 import { EventStream } from './event-stream.js';
+import { httpListenFailure } from './listen-failure.js';
 
 /** What the admin HTTP server shows; the root server provides it. */
 export interface AdminSource {
@@ -30,6 +30,10 @@ function send(response: ServerResponse, status: number, contentType: string, bod
     'content-length': Buffer.byteLength(body),
   });
   response.end(body);
+}
+
+function sendJson(response: ServerResponse, value: unknown): void {
+  send(response, 200, 'application/json; charset=utf-8', JSON.stringify(value));
 }
 
 /**
@@ -120,19 +124,9 @@ export class AdminServer {
         return send(response, 200, contentType, body);
       }
       case '/api/topology':
-        return send(
-          response,
-          200,
-          'application/json; charset=utf-8',
-          JSON.stringify(this.#source.topology()),
-        );
+        return sendJson(response, this.#source.topology());
       case '/api/stats':
-        return send(
-          response,
-          200,
-          'application/json; charset=utf-8',
-          JSON.stringify(this.#source.stats()),
-        );
+        return sendJson(response, this.#source.stats());
       case '/api/events':
         this.events.attach(response, request.method === 'HEAD');
         return;

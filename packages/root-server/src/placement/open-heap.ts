@@ -1,4 +1,4 @@
-import type { TreeNode } from './tree-node.js';
+import type { GraphNode } from './graph-node.js';
 
 /** Children per heap item: 4 halves the levels (and so the node writes) of a binary heap. */
 const ARITY = 4;
@@ -6,7 +6,7 @@ const ARITY = 4;
 /**
  * The "open" nodes (in the tree, fewer than two live children) as an indexed 4-ary min-heap
  * keyed by (depth, order): nearer the root first, then placed earlier first. Each node stores its
- * own index, so insert and remove cost O(log n) and the two smallest items O(1), without lazy
+ * own index, so insert and remove cost O(log n) and the smallest O(1), without lazy
  * deletion. The keys are copied into typed arrays beside the node references, so that sifting
  * compares contiguous numbers instead of reading node objects scattered in memory; with the wider
  * fan-out this took a placement at 100k nodes from 0.84 to about 0.6 µs. A node's depth and order
@@ -15,7 +15,7 @@ const ARITY = 4;
  * @internal
  */
 export class OpenHeap {
-  #nodes: TreeNode[] = [];
+  #nodes: GraphNode[] = [];
   #depths = new Int32Array(64);
   #orders = new Float64Array(64);
 
@@ -25,32 +25,17 @@ export class OpenHeap {
   }
 
   /** True when `node` is in the heap. */
-  has(node: TreeNode): boolean {
+  has(node: GraphNode): boolean {
     return node.heapIndex >= 0;
   }
 
   /** The smallest node, or undefined when the heap is empty. */
-  peek(): TreeNode | undefined {
+  peek(): GraphNode | undefined {
     return this.#nodes[0];
   }
 
-  /**
-   * The smallest node other than `skip`. In a binary heap the second smallest is one of the
-   * top's two children, so this is O(1).
-   */
-  peekExcept(skip: TreeNode): TreeNode | undefined {
-    const nodes = this.#nodes;
-    const top = nodes[0];
-    if (top !== skip) return top;
-    // The second smallest is one of the top's children.
-    const end = Math.min(nodes.length, ARITY + 1);
-    let best = 1;
-    for (let i = 2; i < end; i++) if (this.#before(i, best)) best = i;
-    return nodes[best];
-  }
-
   /** Adds `node` (no-op when present). */
-  insert(node: TreeNode): void {
+  insert(node: GraphNode): void {
     if (node.heapIndex >= 0) return;
     const index = this.#nodes.length;
     if (index === this.#depths.length) this.#grow();
@@ -62,12 +47,12 @@ export class OpenHeap {
   }
 
   /** Removes `node` (no-op when absent). */
-  remove(node: TreeNode): void {
+  remove(node: GraphNode): void {
     const index = node.heapIndex;
     if (index < 0) return;
     const nodes = this.#nodes;
     const lastIndex = nodes.length - 1;
-    const last = nodes.pop() as TreeNode;
+    const last = nodes.pop() as GraphNode;
     node.heapIndex = -1;
     if (index === lastIndex) return;
     nodes[index] = last;
@@ -78,7 +63,7 @@ export class OpenHeap {
   }
 
   /** Every node in heap (not sorted) order; for checks and tests. */
-  values(): readonly TreeNode[] {
+  values(): readonly GraphNode[] {
     return this.#nodes;
   }
 
@@ -94,7 +79,7 @@ export class OpenHeap {
     const nodes = this.#nodes;
     const depths = this.#depths;
     const orders = this.#orders;
-    const node = nodes[index] as TreeNode;
+    const node = nodes[index] as GraphNode;
     const depth = depths[index] as number;
     const order = orders[index] as number;
     let i = index;
@@ -102,7 +87,7 @@ export class OpenHeap {
       const p = ((i - 1) / ARITY) | 0;
       const pd = depths[p] as number;
       if (pd < depth || (pd === depth && (orders[p] as number) <= order)) break;
-      const parent = nodes[p] as TreeNode;
+      const parent = nodes[p] as GraphNode;
       nodes[i] = parent;
       depths[i] = pd;
       orders[i] = orders[p] as number;
@@ -122,7 +107,7 @@ export class OpenHeap {
     const depths = this.#depths;
     const orders = this.#orders;
     const length = nodes.length;
-    const node = nodes[index] as TreeNode;
+    const node = nodes[index] as GraphNode;
     const depth = depths[index] as number;
     const order = orders[index] as number;
     let i = index;
@@ -134,7 +119,7 @@ export class OpenHeap {
       for (let c = first + 1; c < end; c++) if (this.#before(c, child)) child = c;
       const cd = depths[child] as number;
       if (cd > depth || (cd === depth && (orders[child] as number) >= order)) break;
-      const smaller = nodes[child] as TreeNode;
+      const smaller = nodes[child] as GraphNode;
       nodes[i] = smaller;
       depths[i] = cd;
       orders[i] = orders[child] as number;

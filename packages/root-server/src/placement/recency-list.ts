@@ -1,4 +1,4 @@
-import type { TreeNode } from './tree-node.js';
+import type { GraphNode } from './graph-node.js';
 
 /**
  * Live nodes ordered by when they were last heard from, oldest first: a doubly linked list kept
@@ -10,16 +10,16 @@ import type { TreeNode } from './tree-node.js';
  * @internal
  */
 export class RecencyList {
-  #oldest: TreeNode | null = null;
-  #newest: TreeNode | null = null;
+  #oldest: GraphNode | null = null;
+  #newest: GraphNode | null = null;
 
   /** The node heard from longest ago, or null. */
-  get oldest(): TreeNode | null {
+  get oldest(): GraphNode | null {
     return this.#oldest;
   }
 
   /** Sets `node.lastSeen` and moves (or adds) the node to its place in the list. */
-  touch(node: TreeNode, lastSeen: number): void {
+  touch(node: GraphNode, lastSeen: number): void {
     if (node.listed) this.remove(node);
     node.lastSeen = lastSeen;
     // Walk back from the newest end past nodes heard from later (only when the clock went back).
@@ -39,7 +39,7 @@ export class RecencyList {
   }
 
   /** Removes `node` (no-op when absent). */
-  remove(node: TreeNode): void {
+  remove(node: GraphNode): void {
     if (!node.listed) return;
     if (node.older === null) this.#oldest = node.newer;
     else node.older.newer = node.newer;

@@ -1,5 +1,5 @@
+import { type RootError, storeError } from '../errors.js';
 import { type PlaceOptions, TreeGraph, type TreeNodeView } from '../placement/tree.js';
-import { RootStoreError } from '../store/errors.js';
 import type { NodePosition, Store } from '../store/store.js';
 
 /** Options of {@link Registry}. */
@@ -34,7 +34,7 @@ export interface RestoreReport {
  * hello interval, and a stale lastSeen on disk matters little: after a restart live nodes get a
  * fresh grace period, and a node turned off is written with its final lastSeen at that moment.
  *
- * If the store throws, the error propagates (a {@link RootStoreError}); the in-memory tree may
+ * If the store throws, the error propagates (a store failure, {@link RootError}); the in-memory tree may
  * then be ahead of the file, and the nodes concerned are kept for the next {@link flush}.
  *
  * Call {@link restore} once before use.
@@ -251,7 +251,7 @@ export class Registry {
 
   #check(): void {
     if (this.#closed) {
-      throw new RootStoreError('ERR_STORE_CLOSED', '', 'the registry is closed');
+      throw storeError('ERR_ROOT_STORE_CLOSED', '', 'the registry is closed');
     }
   }
 }

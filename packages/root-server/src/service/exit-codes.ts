@@ -6,7 +6,7 @@
  * | exit code | meaning | errors |
  * | --- | --- | --- |
  * | 0 | success, or `--help` / `--version` | — |
- * | 1 | the command was right but failed at run time: a port in use, a store it cannot open or reach, a root it cannot reach | every other error: every `RootStoreError` (`ERR_STORE_UNREACHABLE`, `ERR_STORE_AUTH`, `ERR_STORE_LOCKED`, `ERR_STORE_FENCED`, `ERR_STORE_READONLY`, …), `ERR_HTTP_LISTEN`, `ERR_STREAM_LISTEN`, … |
+ * | 1 | the command was right but failed at run time: a port in use, a store it cannot open or reach, a root it cannot reach | every other error: every `RootError`: the store's (`ERR_ROOT_STORE_UNREACHABLE`, `ERR_ROOT_STORE_AUTH`, `ERR_ROOT_STORE_LOCKED`, `ERR_ROOT_STORE_FENCED`, `ERR_ROOT_STORE_READONLY`, …), `ERR_ROOT_HTTP_LISTEN`, `ERR_STREAM_LISTEN`, … |
  * | 2 | bad usage: an unknown option, a flag or environment variable with a wrong value | {@link USAGE_ERROR_CODES} |
  */
 export const ExitCode = { Ok: 0, Failure: 1, Usage: 2 } as const;

@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAddress } from '@p2p/codec';
 import type { Logger } from '@p2p/stream';
 import { Registry as MetricsRegistry } from 'prom-client';
+import { isStoreError } from '../errors.js';
 import { AdminServer } from '../http/admin-server.js';
 import { addRoleMetrics } from '../metrics.js';
 import { RootServer, type RootServerOptions } from '../root-server.js';
-import { RootStoreError } from '../store/errors.js';
 import { PostgresLeadership } from '../store/postgres-leadership.js';
 import { PostgresStore } from '../store/postgres-store.js';
 
@@ -22,10 +22,10 @@ export interface LeaderOrStandbyOptions extends RootServerOptions {
 
 /** Store errors no retry can cure: the operator must act. */
 const FATAL = new Set([
-  'ERR_STORE_AUTH',
-  'ERR_STORE_CORRUPT',
-  'ERR_STORE_VERSION',
-  'ERR_STORE_OPEN',
+  'ERR_ROOT_STORE_AUTH',
+  'ERR_ROOT_STORE_CORRUPT',
+  'ERR_ROOT_STORE_VERSION',
+  'ERR_ROOT_STORE_OPEN',
 ]);
 
 /**
@@ -64,7 +64,7 @@ export async function runLeaderOrStandby(options: LeaderOrStandbyOptions): Promi
       server = await RootServer.start({ ...rootOptions, logger, store, leaderTerm: term });
     } catch (error) {
       leadership.release();
-      if (error instanceof RootStoreError && FATAL.has(error.code)) throw error;
+      if (isStoreError(error) && FATAL.has(error.code)) throw error;
       reason = `could not start leading (${(error as Error).message})`;
       logger.error({ err: (error as Error).message }, 'could not start leading');
       await sleep(1_000, undefined, { signal }).catch(() => {});

@@ -1,6 +1,6 @@
 import type { Logger } from '@p2p/stream';
+import { storeError } from '../errors.js';
 import { RootServer, type RootServerOptions } from '../root-server.js';
-import { RootStoreError } from '../store/errors.js';
 import { isPostgresUrl } from '../store/postgres-store.js';
 import { runLeaderOrStandby } from './leader-or-standby.js';
 
@@ -13,7 +13,7 @@ export interface RunRootServiceOptions extends RootServerOptions {
   /**
    * With a `postgres://` store: wait as a standby while another root leads the database, lead
    * when it stops (see `runLeaderOrStandby`). Default false: such a root exits with
-   * `ERR_STORE_LOCKED`.
+   * `ERR_ROOT_STORE_LOCKED`.
    */
   standby?: boolean;
 }
@@ -72,8 +72,8 @@ export async function runRootService(options: RunRootServiceOptions): Promise<vo
 /** The shared database of a standby root: only a `postgres://` URL can be shared. */
 function standbyUrl(store: RootServerOptions['store']): string {
   if (typeof store === 'string' && isPostgresUrl(store)) return store;
-  throw new RootStoreError(
-    'ERR_STORE_OPEN',
+  throw storeError(
+    'ERR_ROOT_STORE_OPEN',
     typeof store === 'string' ? store : '',
     'a standby root needs a postgres:// database (--db) shared with the other roots',
   );

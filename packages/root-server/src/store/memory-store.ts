@@ -1,4 +1,4 @@
-import { RootStoreError } from './errors.js';
+import { storeError } from '../errors.js';
 import type { NodePosition, Store, StoredNode } from './store.js';
 
 /** A {@link Store} in memory: nothing survives the process. For tests and throwaway roots. */
@@ -53,7 +53,7 @@ export class MemoryStore implements Store {
 
   #check(): void {
     if (this.#closed) {
-      throw new RootStoreError('ERR_STORE_CLOSED', ':memory:', 'the memory store is closed');
+      throw storeError('ERR_ROOT_STORE_CLOSED', ':memory:', 'the memory store is closed');
     }
   }
 }

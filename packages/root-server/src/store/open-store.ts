@@ -7,7 +7,7 @@ import type { Store } from './store.js';
  * `postgresql://` URL opens a {@link PostgresStore}; anything else is a SQLite file path (or
  * `':memory:'`) for a {@link SqliteStore}.
  *
- * @throws RootStoreError when the store cannot be opened; its message says what to do.
+ * @throws RootError when the store cannot be opened; its message says what to do.
  */
 export function openStore(db: string): Store {
   return isPostgresUrl(db) ? new PostgresStore(db) : new SqliteStore(db);

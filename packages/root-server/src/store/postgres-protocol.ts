@@ -1,4 +1,4 @@
-import type { RootStoreErrorCode } from './errors.js';
+import type { RootStoreErrorCode } from '../errors.js';
 import type { PostgresMigration } from './postgres-migrations.js';
 import type { NodePosition, StoredNode } from './store.js';
 
@@ -26,7 +26,7 @@ export type PostgresRequest =
   | { op: 'version'; session: string }
   | { op: 'close'; session: string };
 
-/** The worker's answer: a value, or the code and message of the `RootStoreError` to throw. */
+/** The worker's answer: a value, or the code and message of the `RootError` (`ERR_ROOT_STORE_*`) to throw. */
 export type PostgresReply<T = unknown> =
   | { ok: true; value: T }
   | { ok: false; code: RootStoreErrorCode; message: string };

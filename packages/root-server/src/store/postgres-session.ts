@@ -1,17 +1,15 @@
 /** The worker's side of one `PostgresStore`: its connection, its lock and its term. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import type { RootStoreErrorCode } from './errors.js';
+import { isStoreError, type RootStoreErrorCode, storeError } from '../errors.js';
 import { LOCK_KEY } from './postgres-migrations.js';
 
-/** A failure whose message already says what to do. */
-export class StoreFailure extends Error {
-  constructor(
-    readonly code: RootStoreErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
+/**
+ * A failure whose message already says what to do. The worker does not know the store's path (its
+ * URL without the password): the store's side sets it when it throws the error again.
+ */
+export function storeFailure(code: RootStoreErrorCode, message: string) {
+  return storeError(code, '', message);
 }
 
 /** How often (ms) a session whose server stopped answering tries to connect again. */
@@ -84,8 +82,8 @@ export class Session {
   /** Fails at once while the server is silent; notices a call that waited the whole bound. */
   async #bounded<T>(call: () => Promise<T>): Promise<T> {
     if (this.#silent !== undefined) {
-      throw new StoreFailure(
-        'ERR_STORE_UNREACHABLE',
+      throw storeFailure(
+        'ERR_ROOT_STORE_UNREACHABLE',
         `the root database ${this.#label} is not answering (${this.#silent.message}); calls fail at once until a connection succeeds (tried every ${RECONNECT_EVERY} ms in the background): check that PostgreSQL runs and is reachable`,
       );
     }
@@ -94,7 +92,7 @@ export class Session {
       return await call();
     } catch (error) {
       const waitedTheBound = performance.now() - started >= this.#timeout;
-      if (waitedTheBound && !isServerError(error) && !(error instanceof StoreFailure))
+      if (waitedTheBound && !isServerError(error) && !isStoreError(error))
         this.#reconnectInBackground(error as Error);
       throw error;
     }
@@ -163,19 +161,19 @@ export class Session {
       await client.query(`SELECT pg_advisory_lock(${LOCK_KEY})`);
     } catch (error) {
       if (!(error instanceof pg.DatabaseError && error.code === '55P03')) throw error;
-      throw new StoreFailure(
-        'ERR_STORE_LOCKED',
+      throw storeFailure(
+        'ERR_ROOT_STORE_LOCKED',
         `cannot use the root database ${this.#label}: another p2p-root holds it (still locked after ${lockTimeout} ms); stop the other root, pass another database, or start this one with --standby to wait as its standby`,
       );
     }
     await client.query('RESET lock_timeout');
   }
 
-  /** Fails with ERR_STORE_FENCED when the database's term is not this store's. */
+  /** Fails with ERR_ROOT_STORE_FENCED when the database's term is not this store's. */
   checkTerm(current: string | number | null | undefined): void {
     if (current === undefined || current === null || Number(current) === this.term) return;
-    throw new StoreFailure(
-      'ERR_STORE_FENCED',
+    throw storeFailure(
+      'ERR_ROOT_STORE_FENCED',
       `the root database ${this.#label} is led by another root now (term ${current}, this root's ${this.term}): nothing was written; this root must stop leading`,
     );
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createSyncFn } from 'synckit';
-import { RootStoreError, storeClosedError } from './errors.js';
+import { storeClosedError, storeError } from '../errors.js';
 import { POSTGRES_MIGRATIONS, type PostgresMigration } from './postgres-migrations.js';
 import type { PostgresReply, PostgresRequest, PostgresValue } from './postgres-protocol.js';
 import type { NodePosition, Store, StoredNode } from './store.js';
@@ -10,12 +10,12 @@ import type { NodePosition, Store, StoredNode } from './store.js';
 export interface PostgresStoreOptions {
   /**
    * Bound (ms) on connecting and on every statement; past it the call fails with
-   * `ERR_STORE_UNREACHABLE`. Default 5000.
+   * `ERR_ROOT_STORE_UNREACHABLE`. Default 5000.
    */
   timeout?: number;
   /**
    * How long (ms) to wait for the database while another root holds it before failing with
-   * `ERR_STORE_LOCKED` (the connection of a root that just died may take a moment to close).
+   * `ERR_ROOT_STORE_LOCKED` (the connection of a root that just died may take a moment to close).
    * Default 2000.
    */
   lockTimeout?: number;
@@ -60,27 +60,27 @@ let call: ((request: PostgresRequest) => PostgresReply<PostgresValue>) | undefin
  * (`p2p_root_migrations`, upgraded in one transaction on open, marked as the root's so that
  * another program's database is refused untouched), batches written in one statement, and a
  * session advisory lock so that a second root on the same database fails with
- * `ERR_STORE_LOCKED`.
+ * `ERR_ROOT_STORE_LOCKED`.
  *
  * The `Store` contract is synchronous (a registration is durable when `register` returns, before
  * the root answers `RESACK`): the connection lives in a worker thread and each call waits for
  * its answer, bounded by `timeout`. Every write is committed with the server's
  * `synchronous_commit` (on by default: durable when the call returns). A lost connection fails
- * that call (`ERR_STORE_UNREACHABLE`) and is opened again by the next one; after a call that
+ * that call (`ERR_ROOT_STORE_UNREACHABLE`) and is opened again by the next one; after a call that
  * waited the whole `timeout` (a server that does not answer), calls fail at once until a
  * connection opened in the background succeeds, so the caller is held once per outage.
  *
- * Opening fails with a {@link RootStoreError} whose message says what to do:
- * `ERR_STORE_UNREACHABLE`, `ERR_STORE_AUTH`, `ERR_STORE_OPEN` (no such database, bad URL),
- * `ERR_STORE_CORRUPT` (another program's database), `ERR_STORE_VERSION` (a newer schema),
- * `ERR_STORE_READONLY` (a replica, or no right to write), `ERR_STORE_LOCKED` (another root).
+ * Opening fails with a store failure ({@link RootError}, `ERR_ROOT_STORE_*`) whose message says what to do:
+ * `ERR_ROOT_STORE_UNREACHABLE`, `ERR_ROOT_STORE_AUTH`, `ERR_ROOT_STORE_OPEN` (no such database, bad URL),
+ * `ERR_ROOT_STORE_CORRUPT` (another program's database), `ERR_ROOT_STORE_VERSION` (a newer schema),
+ * `ERR_ROOT_STORE_READONLY` (a replica, or no right to write), `ERR_ROOT_STORE_LOCKED` (another root).
  */
 export class PostgresStore implements Store {
   /** The URL given, with its password hidden. */
   readonly path: string;
   /**
    * The term this store leads in: each store opened on the database starts a new one, and every
-   * write of a store with an older term fails with `ERR_STORE_FENCED` (0 on schemas without it).
+   * write of a store with an older term fails with `ERR_ROOT_STORE_FENCED` (0 on schemas without it).
    */
   readonly term: number;
   readonly #session = randomUUID();
@@ -89,13 +89,13 @@ export class PostgresStore implements Store {
   /**
    * Connects to `url`, creates the schema in an empty database or upgrades an older one.
    *
-   * @throws RootStoreError see the class description.
+   * @throws RootError see the class description.
    */
   constructor(url: string, options: PostgresStoreOptions = {}) {
     this.path = redactPostgresUrl(url);
     if (!isPostgresUrl(url) || !URL.canParse(url)) {
-      throw new RootStoreError(
-        'ERR_STORE_OPEN',
+      throw storeError(
+        'ERR_ROOT_STORE_OPEN',
         this.path,
         `${this.path} is not a PostgreSQL URL: write postgres://USER:PASSWORD@HOST:PORT/DATABASE`,
       );
@@ -168,14 +168,14 @@ export class PostgresStore implements Store {
     try {
       reply = (call as NonNullable<typeof call>)(request);
     } catch (error) {
-      throw new RootStoreError(
-        'ERR_STORE_UNREACHABLE',
+      throw storeError(
+        'ERR_ROOT_STORE_UNREACHABLE',
         this.path,
         `the root database ${this.path} did not answer (${(error as Error).message}); check that PostgreSQL runs and is reachable`,
         { cause: error },
       );
     }
-    if (!reply.ok) throw new RootStoreError(reply.code, this.path, reply.message);
+    if (!reply.ok) throw storeError(reply.code, this.path, reply.message);
     return reply.value as T;
   }
 

@@ -12,7 +12,7 @@ import {
   SCHEMA_MARKER,
 } from './postgres-migrations.js';
 import type { PostgresReply, PostgresRequest, PostgresValue } from './postgres-protocol.js';
-import { Session, StoreFailure } from './postgres-session.js';
+import { Session, storeFailure } from './postgres-session.js';
 import type { StoredNode } from './store.js';
 
 interface NodeRow {
@@ -40,7 +40,7 @@ function fence(session: Session, n: number): { with: string; holds: string } {
 /**
  * Runs one write behind the fence: `write` gets the condition that holds while this store's term
  * is the database's (its parameter follows `values`). One statement: atomic, and one round trip
- * whatever the batch's size. Fails with ERR_STORE_FENCED when another root leads now.
+ * whatever the batch's size. Fails with ERR_ROOT_STORE_FENCED when another root leads now.
  */
 async function fencedWrite(
   session: Session,
@@ -61,7 +61,7 @@ const sessions = new Map<string, Session>();
 function sessionOf(id: string): Session {
   const session = sessions.get(id);
   if (session === undefined) {
-    throw new StoreFailure('ERR_STORE_CLOSED', 'the root database is closed');
+    throw storeFailure('ERR_ROOT_STORE_CLOSED', 'the root database is closed');
   }
   return session;
 }
@@ -75,16 +75,16 @@ async function identify(session: Session, latest: number): Promise<number> {
        LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
   );
   if (rows[0]?.schema == null) {
-    throw new StoreFailure(
-      'ERR_STORE_OPEN',
+    throw storeFailure(
+      'ERR_ROOT_STORE_OPEN',
       `cannot open the root database ${session.label}: its search_path names no existing schema to create the root's tables in; create the schema or fix search_path`,
     );
   }
   const tables = rows.flatMap((row) => (row.name === null ? [] : [row.name]));
   if (tables.length === 0) return 0;
   const foreign = (why: string) =>
-    new StoreFailure(
-      'ERR_STORE_CORRUPT',
+    storeFailure(
+      'ERR_ROOT_STORE_CORRUPT',
       `${session.label} is a PostgreSQL database but not a p2p-root one (${why}): it was left untouched; pass an empty database (createdb) or the root's own`,
     );
   if (!tables.includes(MIGRATIONS_TABLE)) {
@@ -99,8 +99,8 @@ async function identify(session: Session, latest: number): Promise<number> {
   if (found?.comment !== SCHEMA_MARKER) throw foreign(`its ${MIGRATIONS_TABLE} is not ours`);
   const version = found.version ?? 0;
   if (version > latest) {
-    throw new StoreFailure(
-      'ERR_STORE_VERSION',
+    throw storeFailure(
+      'ERR_ROOT_STORE_VERSION',
       `the root database ${session.label} has schema version ${version}, newer than this version of @p2p/root-server knows (${latest}): upgrade @p2p/root-server, or pass another database`,
     );
   }
@@ -132,8 +132,8 @@ async function migrate(
   );
   const [check] = rows;
   if (check?.readonly === 'on' || check?.writable === false) {
-    throw new StoreFailure(
-      'ERR_STORE_READONLY',
+    throw storeFailure(
+      'ERR_ROOT_STORE_READONLY',
       `cannot write the root database ${session.label}: ${check.readonly === 'on' ? 'the server is read-only (a replica?); point the root at the primary' : "this user may not write the root's tables; grant it INSERT, UPDATE and SELECT on them"}`,
     );
   }

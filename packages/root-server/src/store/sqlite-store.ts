@@ -1,7 +1,13 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { RootStoreError, type RootStoreErrorCode, storeClosedError } from './errors.js';
+import {
+  isStoreError,
+  type RootStoreErrorCode,
+  type RootStoreFailure,
+  storeClosedError,
+  storeError,
+} from '../errors.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import type { NodePosition, Store, StoredNode } from './store.js';
 
@@ -12,12 +18,12 @@ const APPLICATION_ID = 0x50325052;
 export interface SqliteStoreOptions {
   /**
    * How long (ms) to wait for a lock held by another connection before failing with
-   * `ERR_STORE_LOCKED`. Default 2000.
+   * `ERR_ROOT_STORE_LOCKED`. Default 2000.
    */
   busyTimeout?: number;
   /**
    * Hold the database exclusively while the store is open (default true), so that a second root
-   * started on the same file fails with `ERR_STORE_LOCKED` instead of both writing to it. Set
+   * started on the same file fails with `ERR_ROOT_STORE_LOCKED` instead of both writing to it. Set
    * false to let other programs (e.g. `sqlite3`) read the file while the root runs.
    */
   exclusive?: boolean;
@@ -43,10 +49,10 @@ interface Row {
  * a crash of the process; a power loss may undo the last few, which the nodes repair by
  * re-advertising).
  *
- * Opening fails with a {@link RootStoreError} whose message says what to do: `ERR_STORE_OPEN`
- * (folder or file cannot be created or opened), `ERR_STORE_CORRUPT` (not a SQLite database,
- * damaged, or another program's database — the file is left untouched), `ERR_STORE_READONLY`,
- * `ERR_STORE_LOCKED` (after `busyTimeout`), `ERR_STORE_VERSION` (written by a newer version).
+ * Opening fails with a store failure ({@link RootError}, `ERR_ROOT_STORE_*`) whose message says what to do: `ERR_ROOT_STORE_OPEN`
+ * (folder or file cannot be created or opened), `ERR_ROOT_STORE_CORRUPT` (not a SQLite database,
+ * damaged, or another program's database — the file is left untouched), `ERR_ROOT_STORE_READONLY`,
+ * `ERR_ROOT_STORE_LOCKED` (after `busyTimeout`), `ERR_ROOT_STORE_VERSION` (written by a newer version).
  */
 export class SqliteStore implements Store {
   /** The path given (`':memory:'` for a database in memory). */
@@ -65,15 +71,15 @@ export class SqliteStore implements Store {
    * Opens (creating it and its parent folders on first run) the database at `path`, upgrading
    * its schema when it is older than this version's.
    *
-   * @throws RootStoreError see the class description.
+   * @throws RootError see the class description.
    */
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.path = path;
     this.#busyTimeout = options.busyTimeout ?? 2000;
     const migrations = options.migrations ?? MIGRATIONS;
     if (path === '') {
-      throw new RootStoreError(
-        'ERR_STORE_OPEN',
+      throw storeError(
+        'ERR_ROOT_STORE_OPEN',
         path,
         'the root database path is empty: pass a file path or ":memory:"',
       );
@@ -135,60 +141,41 @@ export class SqliteStore implements Store {
   }
 
   register(address: string, now: number): boolean {
-    this.#check();
-    try {
+    return this.#use('register a node in', () => {
       this.#db.pragma('synchronous = FULL');
       try {
         return this.#insert.run(address, now, now).changes === 1;
       } finally {
         this.#db.pragma('synchronous = NORMAL');
       }
-    } catch (error) {
-      throw this.#error(error, 'register a node in');
-    }
+    });
   }
 
   setPosition(position: NodePosition): void {
-    this.#check();
-    try {
+    this.#use('write a position to', () => {
       const { parent, alive, lastSeen, address } = position;
       this.#update.run(parent, alive ? 1 : 0, lastSeen, address);
-    } catch (error) {
-      throw this.#error(error, 'write a position to');
-    }
+    });
   }
 
   setPositions(positions: Iterable<NodePosition>): void {
-    this.#check();
-    try {
-      this.#updateMany(positions);
-    } catch (error) {
-      throw this.#error(error, 'write positions to');
-    }
+    this.#use('write positions to', () => this.#updateMany(positions));
   }
 
   forget(addresses: Iterable<string>): void {
-    this.#check();
-    try {
-      this.#deleteMany(addresses);
-    } catch (error) {
-      throw this.#error(error, 'forget nodes in');
-    }
+    this.#use('forget nodes in', () => this.#deleteMany(addresses));
   }
 
   load(): StoredNode[] {
-    this.#check();
-    try {
-      return this.#select.all().map((row) => ({
+    return this.#use('read', () =>
+      this.#select.all().map((row) => ({
         address: row.address,
         registeredAt: row.registered_at,
         parent: row.parent,
         alive: row.alive === 1,
         lastSeen: row.last_seen,
-      }));
-    } catch (error) {
-      throw this.#error(error, 'read');
-    }
+      })),
+    );
   }
 
   close(): void {
@@ -198,15 +185,15 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Fails early, with ERR_STORE_READONLY, when the file or its folder (where the WAL lives) cannot
+   * Fails early, with ERR_ROOT_STORE_READONLY, when the file or its folder (where the WAL lives) cannot
    * be written: SQLite would otherwise open the file read-only and fail later with a vaguer error.
    * File modes do not stop root, and neither does this check; the open's write probe still does.
    */
   #checkWritable(): void {
     const path = resolve(this.path);
     const readonly = (what: string, error: unknown) =>
-      new RootStoreError(
-        'ERR_STORE_READONLY',
+      storeError(
+        'ERR_ROOT_STORE_READONLY',
         this.path,
         `cannot write the root database ${this.path}: ${what} is read-only for this user; make the file and its folder writable, or pass another database path`,
         { cause: error },
@@ -237,8 +224,8 @@ export class SqliteStore implements Store {
       throw this.#foreign('another program marked it as its own (application_id)');
     }
     if (version > latest) {
-      throw new RootStoreError(
-        'ERR_STORE_VERSION',
+      throw storeError(
+        'ERR_ROOT_STORE_VERSION',
         this.path,
         `the root database ${this.path} has schema version ${version}, newer than this version of @p2p/root-server knows (${latest}): upgrade @p2p/root-server, or pass another database path`,
       );
@@ -265,9 +252,9 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
-  #foreign(why: string): RootStoreError {
-    return new RootStoreError(
-      'ERR_STORE_CORRUPT',
+  #foreign(why: string): RootStoreFailure {
+    return storeError(
+      'ERR_ROOT_STORE_CORRUPT',
       this.path,
       `${this.path} is a SQLite database but not a p2p-root one (${why}): it was left untouched; pass another database path`,
     );
@@ -277,43 +264,54 @@ export class SqliteStore implements Store {
     if (this.#closed) throw storeClosedError(this.path);
   }
 
-  /** Maps a SQLite or file-system failure to a RootStoreError that says what to do. */
-  #error(error: unknown, doing: string): RootStoreError {
-    if (error instanceof RootStoreError) return error;
+  /** Runs `work` on the open database; a failure becomes a store failure saying what was being done. */
+  #use<T>(doing: string, work: () => T): T {
+    this.#check();
+    try {
+      return work();
+    } catch (error) {
+      throw this.#error(error, doing);
+    }
+  }
+
+  /** Maps a SQLite or file-system failure to a store failure that says what to do. */
+  #error(error: unknown, doing: string): RootStoreFailure {
+    if (isStoreError(error)) return error;
     const code = classify(error);
     const path = this.path;
     const detail = error instanceof Error ? error.message : String(error);
     const messages: Record<RootStoreErrorCode, string> = {
-      ERR_STORE_OPEN: `cannot ${doing} the root database ${path} (${detail}): check that the path names a file in a folder this user can create and write`,
-      ERR_STORE_CORRUPT: `cannot ${doing} the root database ${path}: it is not a SQLite database or it is damaged (${detail}); move the file away (it was left untouched) or pass another database path`,
-      ERR_STORE_READONLY: `cannot ${doing} the root database ${path}: it is read-only (${detail}); make the file and its folder writable, or pass another database path`,
-      ERR_STORE_LOCKED: `cannot ${doing} the root database ${path}: another process holds it (still locked after ${this.#busyTimeout} ms); stop the other root using it, or pass another database path`,
-      ERR_STORE_VERSION: detail,
-      ERR_STORE_CLOSED: detail,
+      ERR_ROOT_STORE_OPEN: `cannot ${doing} the root database ${path} (${detail}): check that the path names a file in a folder this user can create and write`,
+      ERR_ROOT_STORE_CORRUPT: `cannot ${doing} the root database ${path}: it is not a SQLite database or it is damaged (${detail}); move the file away (it was left untouched) or pass another database path`,
+      ERR_ROOT_STORE_READONLY: `cannot ${doing} the root database ${path}: it is read-only (${detail}); make the file and its folder writable, or pass another database path`,
+      ERR_ROOT_STORE_LOCKED: `cannot ${doing} the root database ${path}: another process holds it (still locked after ${this.#busyTimeout} ms); stop the other root using it, or pass another database path`,
+      ERR_ROOT_STORE_VERSION: detail,
+      ERR_ROOT_STORE_CLOSED: detail,
       // PostgreSQL's; SQLite never reports them.
-      ERR_STORE_UNREACHABLE: detail,
-      ERR_STORE_AUTH: detail,
-      ERR_STORE_FENCED: detail,
-      ERR_STORE_IO: `cannot ${doing} the root database ${path} (${detail}): check the disk (space, errors) and the file`,
+      ERR_ROOT_STORE_UNREACHABLE: detail,
+      ERR_ROOT_STORE_AUTH: detail,
+      ERR_ROOT_STORE_FENCED: detail,
+      ERR_ROOT_STORE_IO: `cannot ${doing} the root database ${path} (${detail}): check the disk (space, errors) and the file`,
     };
-    return new RootStoreError(code, path, messages[code], { cause: error });
+    return storeError(code, path, messages[code], { cause: error });
   }
 }
 
 function classify(error: unknown): RootStoreErrorCode {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return 'ERR_STORE_IO';
+  if (typeof code !== 'string') return 'ERR_ROOT_STORE_IO';
   if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) {
-    return 'ERR_STORE_CORRUPT';
+    return 'ERR_ROOT_STORE_CORRUPT';
   }
-  if (code.startsWith('SQLITE_READONLY')) return 'ERR_STORE_READONLY';
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'ERR_STORE_LOCKED';
+  if (code.startsWith('SQLITE_READONLY')) return 'ERR_ROOT_STORE_READONLY';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+    return 'ERR_ROOT_STORE_LOCKED';
   if (
     code.startsWith('SQLITE_CANTOPEN') ||
     code.startsWith('SQLITE_PERM') ||
     /^E[A-Z]+$/.test(code)
   ) {
-    return 'ERR_STORE_OPEN';
+    return 'ERR_ROOT_STORE_OPEN';
   }
-  return 'ERR_STORE_IO';
+  return 'ERR_ROOT_STORE_IO';
 }

@@ -20,7 +20,7 @@ export type NodePosition = Omit<StoredNode, 'registeredAt'>;
  * `MemoryStore` (tests, `':memory:'`-like use) and `SqliteStore` (a file).
  *
  * Every method is synchronous: a write has happened (atomically) when it returns. Failures throw
- * `RootStoreError`; every method but `close` throws `ERR_STORE_CLOSED` after `close`.
+ * `RootError` (`ERR_ROOT_STORE_*`); every method but `close` throws `ERR_ROOT_STORE_CLOSED` after `close`.
  */
 export interface Store {
   /**

@@ -55,7 +55,7 @@ export async function stopProcessesIn(dir: string, timeoutMs = 10_000): Promise<
 }
 
 /**
- * The record of a running cluster in a run's registry folder (see postgres-global-setup.ts): a
+ * The record of a running cluster in a run's registry folder (see vitest-global-setup.ts): a
  * file named after the cluster's folder holding its path, removed once the cluster is stopped.
  */
 export const registryRecord = {

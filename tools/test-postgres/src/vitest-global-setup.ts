@@ -9,14 +9,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { stopProcessesIn } from './postgres-processes.js';
+import { stopProcessesIn } from './processes.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** The folder where the run's PostgreSQL clusters are recorded while they run. */
-    postgresRegistry: string;
-  }
-}
+import './provided-context.js';
 
 export default function setup(project: TestProject): () => Promise<void> {
   const registry = mkdtempSync(join(tmpdir(), 'p2p-postgres-run-'));

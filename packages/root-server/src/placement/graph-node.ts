@@ -5,14 +5,14 @@
  *
  * @internal
  */
-export class TreeNode {
+export class GraphNode {
   readonly key: string;
   /** Parent in the tree; null for the root and for every node not in the tree. */
-  parent: TreeNode | null = null;
+  parent: GraphNode | null = null;
   /** First live child, in order of attachment. */
-  first: TreeNode | null = null;
+  first: GraphNode | null = null;
   /** Second live child; only set when `first` is. */
-  second: TreeNode | null = null;
+  second: GraphNode | null = null;
   /** In the tree (connected to the root); false for registered nodes that are turned off. */
   alive = false;
   /**
@@ -31,8 +31,8 @@ export class TreeNode {
   /** Position in the open-node heap; -1 when not open. */
   heapIndex = -1;
   /** Recency list links (older = heard from earlier); only meaningful while `listed`. */
-  older: TreeNode | null = null;
-  newer: TreeNode | null = null;
+  older: GraphNode | null = null;
+  newer: GraphNode | null = null;
   listed = false;
   /**
    * Set when the node asked again and was sent back under its parent (5.3.2), cleared when a hello
@@ -45,7 +45,7 @@ export class TreeNode {
    */
   unreachable = false;
   /** The parent the node had when it was last turned off: excluded from its next placement. */
-  lastParent: TreeNode | null = null;
+  lastParent: GraphNode | null = null;
 
   constructor(key: string) {
     this.key = key;
@@ -55,4 +55,31 @@ export class TreeNode {
   get childCount(): number {
     return this.first === null ? 0 : this.second === null ? 1 : 2;
   }
+}
+
+/**
+ * Visits `top` and every node below it, breadth-first, `top` first (the one walk of the placement
+ * code). A node's children are read after its visit, so a visit may link children to it (as
+ * restoring does); a visit that returns false keeps its children out of the walk.
+ */
+export function walkBreadthFirst(
+  top: GraphNode,
+  visit: (node: GraphNode, index: number) => unknown,
+): void {
+  const queue: GraphNode[] = [top];
+  for (let i = 0; i < queue.length; i++) {
+    const node = queue[i] as GraphNode;
+    if (visit(node, i) === false) continue;
+    if (node.first !== null) queue.push(node.first);
+    if (node.second !== null) queue.push(node.second);
+  }
+}
+
+/** `top` and every node below it, breadth-first. */
+export function subtreeNodes(top: GraphNode): GraphNode[] {
+  const out: GraphNode[] = [];
+  walkBreadthFirst(top, (node) => {
+    out.push(node);
+  });
+  return out;
 }

@@ -9,8 +9,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { type Binaries, findPostgres, POSTGRES_INSTALL, serverUser } from './postgres-binaries.js';
-import { killProcessesIn, registryRecord, stopProcessesIn } from './postgres-processes.js';
+import { type Binaries, findPostgres, POSTGRES_INSTALL, serverUser } from './binaries.js';
+import { killProcessesIn, registryRecord, stopProcessesIn } from './processes.js';
 
 /** The role the stores connect as, with a password (over TCP, scram-sha-256). */
 export const STORE_USER = { name: 'p2p', password: 'p2p-test-password' } as const;
@@ -40,7 +40,7 @@ export class PostgresCluster {
   /**
    * Kills the server and its backends if the test process exits without stopping it (a crash, a
    * bail-out). A worker that vitest ends with SIGTERM never gets here: the run's global teardown
-   * (postgres-global-setup.ts) stops those from the registry.
+   * (vitest-global-setup.ts) stops those from the registry.
    */
   readonly #killOnExit = () => {
     this.#server.kill('SIGKILL');
