@@ -77,6 +77,6 @@ describe('p2p decode', () => {
     ]);
     expect(code).toBe(1);
     expect(stdout.trim().split('\n')).toHaveLength(1);
-    expect(stderr).toContain(`byte offset ${good.length / 2}: ERR_VERSION`);
+    expect(stderr).toContain(`byte offset ${good.length / 2}: ERR_CODEC_VERSION`);
   });
 });

@@ -126,7 +126,7 @@ describe('the README examples run as written', () => {
     expect(p.stdout).toMatch(/^listening on \d+\nbinary \{/);
     socket.write(Buffer.from('garbage!'));
     await p.until(() =>
-      p.stderr.includes(`malformed frame at byte ${frame.length}: ERR_UNKNOWN_FRAMING`),
+      p.stderr.includes(`malformed frame at byte ${frame.length}: ERR_CODEC_UNKNOWN_FRAMING`),
     );
     await new Promise((resolve) => socket.once('close', resolve));
     expect(acks()).toBe('ACK');

@@ -1,12 +1,9 @@
 #!/usr/bin/env node
+import { createLogger, resolveLogFormat } from '@p2p/stream';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, exitCodeFor } from './service/exit-codes.js';
-import { createLogger, resolveLogFormat } from './service/logger.js';
-import {
-  addRootServiceOptions,
-  type RootServiceFlags,
-  rootServerOptionsFrom,
-} from './service/options.js';
+import { rootServerOptionsFrom } from './service/flags-to-options.js';
+import { addRootServiceOptions, type RootServiceFlags } from './service/options.js';
 import { runRootService } from './service/run.js';
 import { RootStoreError } from './store/errors.js';
 

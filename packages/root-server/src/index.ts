@@ -1,3 +1,12 @@
+// The logger lives in @p2p/stream, the lowest package that logs; re-exported for the service's users.
+export {
+  createLogger,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+  resolveLogFormat,
+} from '@p2p/stream';
 export { AdminServer, type AdminSource } from './http/admin-server.js';
 export { AdminHttpError, type AdminHttpErrorCode } from './http/errors.js';
 export { addRoleMetrics, createMetrics, type RootMetrics, type RootStats } from './metrics.js';
@@ -19,26 +28,18 @@ export {
   type TopologyNode,
 } from './root-server.js';
 export {
+  type ErrorCodePackage,
+  EXIT_CODES,
   ExitCode,
   type ExitCodeValue,
   exitCodeFor,
-  USAGE_ERROR_CODES,
+  type PackageErrorCode,
 } from './service/exit-codes.js';
+export { rootServerOptionsFrom } from './service/flags-to-options.js';
 export { type LeaderOrStandbyOptions, runLeaderOrStandby } from './service/leader-or-standby.js';
-export {
-  createLogger,
-  LOG_FORMATS,
-  LOG_LEVELS,
-  type LogFormat,
-  type LogLevel,
-  resolveLogFormat,
-} from './service/logger.js';
-export {
-  addRootServiceOptions,
-  type RootServiceFlags,
-  rootServerOptionsFrom,
-} from './service/options.js';
+export { addRootServiceOptions, type RootServiceFlags } from './service/options.js';
 export { type RunRootServiceOptions, runRootService } from './service/run.js';
+export { MAX_TIMER_MS, type WholeNumberRange, wholeNumber } from './service/whole-number.js';
 export {
   ROOT_STORE_ERROR_CODES,
   RootStoreError,

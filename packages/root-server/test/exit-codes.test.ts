@@ -1,13 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CodecError } from '@p2p/codec';
-import { PeerError } from '@p2p/peer';
-import { StreamError } from '@p2p/stream';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import {
   AdminHttpError,
+  EXIT_CODES,
   ExitCode,
   exitCodeFor,
   ROOT_STORE_ERROR_CODES,
@@ -23,31 +21,53 @@ function p2pRoot(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-describe('exitCodeFor: the one table from errors to exit codes', () => {
+/** An error of one of the packages: what matters to the table is its `code`. */
+const coded = (code: string) => Object.assign(new Error('no'), { code });
+
+describe('exitCodeFor: the one table from error codes to exit codes', () => {
   it('bad usage is 2, a failure at run time 1, help and version 0', () => {
     expect(exitCodeFor(new CommanderError(0, 'commander.helpDisplayed', ''))).toBe(ExitCode.Ok);
     expect(exitCodeFor(new CommanderError(1, 'commander.unknownOption', ''))).toBe(ExitCode.Usage);
-    expect(exitCodeFor(new CodecError('ERR_ADDRESS', 'invalid address'))).toBe(ExitCode.Usage);
-    expect(exitCodeFor(new PeerError('ERR_INVALID_OPTIONS', 'no'))).toBe(ExitCode.Usage);
-    expect(exitCodeFor(new PeerError('ERR_ROOT_UNREACHABLE', 'no'))).toBe(ExitCode.Failure);
-    expect(exitCodeFor(new StreamError('ERR_LISTEN', 'in use'))).toBe(ExitCode.Failure);
-    expect(exitCodeFor(new AdminHttpError('ERR_HTTP_LISTEN', 'in use'))).toBe(ExitCode.Failure);
-    expect(exitCodeFor(new RootStoreError('ERR_STORE_LOCKED', 'x', 'locked'))).toBe(
-      ExitCode.Failure,
-    );
+    for (const code of [
+      'ERR_CLI_USAGE',
+      'ERR_CODEC_ADDRESS',
+      'ERR_STREAM_INVALID_ARGUMENT',
+      'ERR_PEER_INVALID_OPTIONS',
+      'ERR_PEER_NO_ADVERTISE_ADDRESS',
+    ])
+      expect([code, exitCodeFor(coded(code))]).toEqual([code, ExitCode.Usage]);
+    for (const code of [
+      'ERR_PEER_ROOT_UNREACHABLE',
+      'ERR_STREAM_LISTEN',
+      'ERR_ROOT_HTTP_LISTEN',
+      'ERR_ROOT_STORE_LOCKED',
+      'ERR_CODEC_TRUNCATED',
+      'ERR_CLI_FAILED',
+    ])
+      expect([code, exitCodeFor(coded(code))]).toEqual([code, ExitCode.Failure]);
     expect(exitCodeFor(new Error('anything else'))).toBe(ExitCode.Failure);
+    expect(exitCodeFor(coded('toString'))).toBe(ExitCode.Failure);
   });
 
-  it('every store error, SQLite or PostgreSQL (unreachable, credentials, fenced…), is 1', () => {
-    for (const code of ROOT_STORE_ERROR_CODES) {
-      expect([code, exitCodeFor(new RootStoreError(code, 'postgres://db/p2p', 'no'))]).toEqual([
+  it('is keyed by the codes with their package prefix only: an unprefixed code is 1', () => {
+    expect(
+      Object.keys(EXIT_CODES).filter((code) => !/^ERR_(CODEC|STREAM|PEER|ROOT|CLI)_/.test(code)),
+    ).toEqual([]);
+    expect(exitCodeFor(coded('ERR_ADDRESS'))).toBe(ExitCode.Failure);
+    expect(exitCodeFor(coded('ERR_USAGE'))).toBe(ExitCode.Failure);
+  });
+
+  it('has a row for every code of the root server, each 1 (a store or admin HTTP failure)', () => {
+    for (const code of [
+      ...ROOT_STORE_ERROR_CODES,
+      new AdminHttpError('ERR_HTTP_LISTEN', 'x').code,
+    ]) {
+      expect([code, Object.hasOwn(EXIT_CODES, code)]).toEqual([code, true]);
+      expect([
         code,
-        ExitCode.Failure,
-      ]);
+        exitCodeFor(new RootStoreError(code as never, 'postgres://db/p2p', 'no')),
+      ]).toEqual([code, ExitCode.Failure]);
     }
-    expect(ROOT_STORE_ERROR_CODES).toEqual(
-      expect.arrayContaining(['ERR_STORE_UNREACHABLE', 'ERR_STORE_AUTH', 'ERR_STORE_FENCED']),
-    );
   });
 });
 
@@ -82,7 +102,7 @@ describe('p2p-root reports what was wrong and what to do, with the exit code of 
       expect(result.stderr).toContain(
         `p2p-root: cannot serve admin HTTP on 127.0.0.1:${port}: the address is already in use; pick another port`,
       );
-      expect(result.stderr).toContain('"code":"ERR_HTTP_LISTEN"');
+      expect(result.stderr).toContain('"code":"ERR_ROOT_HTTP_LISTEN"');
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }

@@ -6,6 +6,15 @@ export type {
   StreamEvents,
   UnreachableEvent,
 } from './events.js';
-export { type Logger, silentLogger } from './logger.js';
+export {
+  createLogger,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type Logger,
+  type LogLevel,
+  resolveLogFormat,
+  silentLogger,
+} from './logger.js';
 export type { StreamNodeOptions } from './options.js';
 export { type SendOptions, StreamNode, type StreamStats } from './stream-node.js';

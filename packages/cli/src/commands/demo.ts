@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline';
 import type { Framing } from '@p2p/codec';
 import { Peer } from '@p2p/peer';
-import { createLogger, type LogLevel, RootServer } from '@p2p/root-server';
+import { RootServer } from '@p2p/root-server';
+import { createLogger, type LogLevel } from '@p2p/stream';
 import { CliError } from '../errors.js';
 import { Output } from '../output.js';
 import { drawTree } from '../tree-drawing.js';
@@ -15,8 +16,6 @@ export interface DemoFlags {
   logLevel: LogLevel;
   prompt: boolean;
 }
-
-const MAX_PEERS = 2_000;
 
 /** A running local network: a root and its peers in this process. */
 interface Network {
@@ -56,7 +55,10 @@ function waitForJoins(network: Network, out: Output, ms: number): Promise<void> 
     const timer = setTimeout(() => {
       done();
       reject(
-        new CliError(`only ${joined(network)} of ${total} peers joined within ${ms / 1000} s`),
+        new CliError(
+          'ERR_CLI_TIMEOUT',
+          `only ${joined(network)} of ${total} peers joined within ${ms / 1000} s`,
+        ),
       );
     }, ms);
     const emitters = [network.root.node, ...network.peers];
@@ -96,6 +98,7 @@ function timedBroadcast(
       for (const off of listeners) off();
       reject(
         new CliError(
+          'ERR_CLI_TIMEOUT',
           `the message reached ${nodes.length - remaining} of ${nodes.length} nodes within 10 s`,
         ),
       );
@@ -147,8 +150,6 @@ async function startNetwork(flags: DemoFlags, logLevel: LogLevel): Promise<Netwo
  * times a broadcast to every peer, then broadcasts each line typed until Ctrl-C or end of input.
  */
 export async function demoCommand(flags: DemoFlags): Promise<void> {
-  if (flags.peers > MAX_PEERS)
-    throw new CliError(`--peers ${flags.peers} is more than this demo runs (${MAX_PEERS})`, 2);
   const out = new Output(process.stdout, flags.json === true);
   const network = await startNetwork(flags, flags.logLevel);
   const stop = new AbortController();
