@@ -102,6 +102,7 @@ export class HostNetwork {
   attached(topology: Topology, peers: readonly PeerProgram[]): boolean {
     const nodes = new Map(topology.nodes.map((n) => [n.address, n]));
     const byAddress = new Map(this.peers.map((p) => [p.address, p]));
+    if (peers.length === 0) throw new Error('attached: no peers to check');
     return peers.every((peer) => {
       const node = nodes.get(peer.address);
       if (node === undefined || !node.alive || node.parent === null) return false;

@@ -46,12 +46,15 @@ describe('scripts send to the tree, not to nobody', () => {
     );
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const sent = stdout
+    const events = stdout
       .split('\n')
       .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .find((e) => e.event === 'sent');
-    expect(sent).toMatchObject({ text: 'hello', delivered: 1, failed: [] });
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const joinedAt = events.findIndex((e) => e.event === 'parent' && e.parent === address);
+    const sentAt = events.findIndex((e) => e.event === 'sent');
+    expect(joinedAt).toBeGreaterThanOrEqual(0);
+    expect(sentAt).toBeGreaterThan(joinedAt); // joined first, then sent
+    expect(events[sentAt]).toMatchObject({ text: 'hello', delivered: 1, failed: [] });
     await root.waitFor((e) => e.event === 'message' && e.text === 'hello');
   });
 
