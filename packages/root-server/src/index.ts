@@ -7,6 +7,13 @@ export {
   type LogLevel,
   resolveLogFormat,
 } from '@p2p/stream';
+export {
+  type AttachedViews,
+  isAttached,
+  type NodeLinks,
+  type Placement,
+  topologyViews,
+} from './attached.js';
 export { AdminServer, type AdminSource } from './http/admin-server.js';
 export { AdminHttpError, type AdminHttpErrorCode } from './http/errors.js';
 export { addRoleMetrics, createMetrics, type RootMetrics, type RootStats } from './metrics.js';

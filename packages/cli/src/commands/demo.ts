@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Framing } from '@p2p/codec';
 import { Peer } from '@p2p/peer';
-import { RootServer } from '@p2p/root-server';
+import { isAttached, type NodeLinks, RootServer } from '@p2p/root-server';
 import { createLogger, type LogLevel } from '@p2p/stream';
 import { CliError } from '../errors.js';
 import { Output } from '../output.js';
@@ -24,14 +24,12 @@ interface Network {
   close(): Promise<void>;
 }
 
+/** How many peers are in the tree: their Join landed at the parent they name. */
 function joined(network: Network): number {
-  const nodes = new Map<string, { children: string[] }>([
-    [network.root.address, network.root.node],
-  ]);
+  const nodes = new Map<string, NodeLinks>([[network.root.address, network.root.node]]);
   for (const peer of network.peers) nodes.set(peer.address, peer);
-  return network.peers.filter(
-    (p) => p.parent !== null && nodes.get(p.parent)?.children.includes(p.address),
-  ).length;
+  const views = { nodeAt: (address: string) => nodes.get(address) };
+  return network.peers.filter((p) => isAttached(p.address, views)).length;
 }
 
 /** Resolves when every peer is in the tree, reporting progress; rejects after `ms`. */
