@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { P2pProcess, runP2p } from './processes.js';
+import { jsonEvents, P2pProcess, runP2p } from './processes.js';
 
 const running: P2pProcess[] = [];
 afterEach(async () => {
@@ -46,10 +46,7 @@ describe('scripts send to the tree, not to nobody', () => {
     );
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const events = stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = jsonEvents(stdout);
     const joinedAt = events.findIndex((e) => e.event === 'parent' && e.parent === address);
     const sentAt = events.findIndex((e) => e.event === 'sent');
     expect(joinedAt).toBeGreaterThanOrEqual(0);
@@ -67,10 +64,7 @@ describe('scripts send to the tree, not to nobody', () => {
     );
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const events = stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = jsonEvents(stdout);
     expect(events.find((e) => e.event === 'status')).toMatchObject({
       root: address,
       roots: [standby, address],

@@ -34,19 +34,11 @@ export {
   type Topology,
   type TopologyNode,
 } from './root-server.js';
-export {
-  type ErrorCodePackage,
-  EXIT_CODES,
-  ExitCode,
-  type ExitCodeValue,
-  exitCodeFor,
-  type PackageErrorCode,
-} from './service/exit-codes.js';
+// The flags, the exit-code table and wholeNumber: also `@p2p/root-server/flags`, alone.
+export * from './service/flags.js';
 export { rootServerOptionsFrom } from './service/flags-to-options.js';
 export { type LeaderOrStandbyOptions, runLeaderOrStandby } from './service/leader-or-standby.js';
-export { addRootServiceOptions, type RootServiceFlags } from './service/options.js';
 export { type RunRootServiceOptions, runRootService } from './service/run.js';
-export { MAX_TIMER_MS, type WholeNumberRange, wholeNumber } from './service/whole-number.js';
 export {
   ROOT_STORE_ERROR_CODES,
   RootStoreError,
