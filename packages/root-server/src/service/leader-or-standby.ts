@@ -6,7 +6,7 @@ import { Registry as MetricsRegistry } from 'prom-client';
 import { AdminServer } from '../http/admin-server.js';
 import { addRoleMetrics } from '../metrics.js';
 import { RootServer, type RootServerOptions } from '../root-server.js';
-import { RootStoreError } from '../store/errors.js';
+import { RootStoreError, type RootStoreErrorCode } from '../store/errors.js';
 import { PostgresLeadership } from '../store/postgres-leadership.js';
 import { PostgresStore } from '../store/postgres-store.js';
 
@@ -20,8 +20,11 @@ export interface LeaderOrStandbyOptions extends RootServerOptions {
   onStarted?: (server: RootServer) => void;
 }
 
-/** Store errors no retry can cure: the operator must act. */
-const FATAL = new Set([
+/**
+ * Store errors no retry can cure: the operator must act. Typed by the store's codes, so that a
+ * renamed code fails to compile here rather than silently never matching.
+ */
+const FATAL: ReadonlySet<RootStoreErrorCode> = new Set<RootStoreErrorCode>([
   'ERR_STORE_AUTH',
   'ERR_STORE_CORRUPT',
   'ERR_STORE_VERSION',
