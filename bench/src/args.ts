@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { type WholeNumberRange, wholeNumber } from '@p2p/root-server/flags';
 
 export const SCENARIOS = [
   'formation',
@@ -61,21 +62,29 @@ Options
   --help            this text
 `;
 
-function list(text: string, what: string): number[] {
-  const values = text.split(',').map((part) => Number(part.trim()));
-  for (const value of values) {
-    if (!Number.isInteger(value) || value < 1)
-      throw new Error(`--${what} takes positive integers separated by commas, got "${text}"`);
+/**
+ * A whole number from an option or environment variable `what`, within `range` (the parser of
+ * every integer flag of `p2p` and `p2p-root`); throws naming `what` for bad usage.
+ */
+export function wholeNumberOf(text: string, what: string, range: WholeNumberRange = {}): number {
+  try {
+    return wholeNumber(range)(text);
+  } catch (error) {
+    throw new Error(`${what}: ${(error as Error).message}, got "${text}"`);
   }
-  return values;
 }
 
-function positive(text: string | undefined, what: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0)
-    throw new Error(`--${what} takes a non-negative integer, got "${text}"`);
-  return value;
+function list(text: string, what: string): number[] {
+  return text.split(',').map((part) => wholeNumberOf(part.trim(), `--${what}`, { min: 1 }));
+}
+
+function count(
+  text: string | undefined,
+  what: string,
+  fallback: number,
+  range: WholeNumberRange = {},
+): number {
+  return text === undefined ? fallback : wholeNumberOf(text, `--${what}`, range);
 }
 
 /** Parses the command line; throws with a message for bad usage; undefined for --help. */
@@ -102,7 +111,7 @@ export function parseOptions(argv: string[]): Options | undefined {
     allowPositionals: false,
   });
   if (values.help) return undefined;
-  const hosts = positive(values.hosts, 'hosts', 0);
+  const hosts = count(values.hosts, 'hosts', 0);
   const names =
     values.scenario === undefined || values.scenario === 'all'
       ? hosts > 0
@@ -126,20 +135,19 @@ export function parseOptions(argv: string[]): Options | undefined {
   const timings = values.timings ?? 'reference';
   if (timings !== 'fast' && timings !== 'reference')
     throw new Error(`--timings takes fast or reference, got "${timings}"`);
-  const rounds = positive(values.rounds, 'rounds', values.full ? 3 : 1);
   return {
     scenarios: SCENARIOS.filter((s) => names.includes(s)),
     sizes,
-    rounds: Math.max(1, rounds),
-    workers: positive(values.workers, 'workers', 3),
+    rounds: count(values.rounds, 'rounds', values.full ? 3 : 1, { min: 1 }),
+    workers: count(values.workers, 'workers', 3),
     hosts,
     spreadUpTo: 63,
-    latencyMessages: Math.max(1, positive(values.messages, 'messages', 200)),
-    throughputMessages: Math.max(1, positive(values.burst, 'burst', 5000)),
+    latencyMessages: count(values.messages, 'messages', 200, { min: 1 }),
+    throughputMessages: count(values.burst, 'burst', 5000, { min: 1 }),
     windows: values.windows === undefined ? [1, 16] : list(values.windows, 'windows'),
     timings,
-    helloNodes: Math.max(3, positive(values['hello-nodes'], 'hello-nodes', 1023)),
-    rootMs: Math.max(100, positive(values['root-ms'], 'root-ms', 2000)),
+    helloNodes: count(values['hello-nodes'], 'hello-nodes', 1023, { min: 3 }),
+    rootMs: count(values['root-ms'], 'root-ms', 2000, { min: 100 }),
     json: values.json,
   };
 }

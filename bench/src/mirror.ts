@@ -1,3 +1,4 @@
+import type { NodeLinks } from '@p2p/root-server';
 import type { StateEvent } from './host-protocol.js';
 
 interface NodeState {
@@ -48,6 +49,11 @@ export class TreeMirror {
 
   hasChild(address: string, child: string): boolean {
     return this.#nodes.get(address)?.children.has(child) === true;
+  }
+
+  /** The node's own view of its links, as `isAttached` reads it. */
+  nodeAt(address: string): NodeLinks | undefined {
+    return this.#nodes.get(address);
   }
 
   #node(address: string): NodeState {

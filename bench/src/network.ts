@@ -1,4 +1,4 @@
-import { RootServer } from '@p2p/root-server';
+import { type AttachedViews, isAttached, RootServer } from '@p2p/root-server';
 import { clock, sleep } from './clock.js';
 import type { Flood, FloodRun, OriginKind } from './flood.js';
 import { type Host, LocalHost, WorkerHost } from './host.js';
@@ -176,18 +176,15 @@ export class Network implements Flood {
    */
   attached(peers: readonly string[]): boolean {
     const graph = this.root.node.registry.graph;
-    for (const peer of peers) {
-      const parent = this.mirror.parentOf(peer);
-      if (
-        parent === null ||
-        !this.mirror.registered(peer) ||
-        !this.mirror.hasChild(parent, peer) ||
-        graph.parentOf(peer) !== parent ||
-        !graph.isAlive(peer)
-      )
-        return false;
-    }
-    return true;
+    const root = this.root.address;
+    const views: AttachedViews = {
+      nodeAt: (address) => this.mirror.nodeAt(address),
+      placementOf: (address) =>
+        address === root
+          ? undefined
+          : { parent: graph.parentOf(address), alive: graph.isAlive(address) },
+    };
+    return peers.every((peer) => this.mirror.registered(peer) && isAttached(peer, views));
   }
 
   /**

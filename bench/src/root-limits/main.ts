@@ -16,15 +16,16 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PostgresStore, RootServer, SqliteStore, type Store } from '@p2p/root-server';
 import { freePort, PostgresCluster, STORE_USER } from '@p2p/test-postgres';
+import { wholeNumberOf } from '../args.js';
 import type { LoadMessage, LoadRequest, LoadResult } from './load.js';
 import { type BenchTree, storedNodes } from './tree.js';
 
 const SIZES = process.argv
   .slice(2)
   .filter((arg) => arg !== '--')
-  .map(Number);
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const DURATION_MS = Number(process.env.SECONDS ?? 5) * 1000;
+  .map((arg) => wholeNumberOf(arg, 'a size', { min: 1 }));
+const ROUNDS = wholeNumberOf(process.env.ROUNDS ?? '3', 'ROUNDS', { min: 1 });
+const DURATION_MS = wholeNumberOf(process.env.SECONDS ?? '5', 'SECONDS', { min: 1 }) * 1000;
 const ADVERTISERS = 64;
 const WINDOWS = [1, 16];
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});

@@ -1,4 +1,4 @@
-import type { Topology, TopologyNode } from '@p2p/root-server';
+import { isAttached, type Topology, type TopologyNode, topologyViews } from '@p2p/root-server';
 import {
   type BedHost,
   HttpProbe,
@@ -100,16 +100,10 @@ export class HostNetwork {
    * and that parent is alive and (a peer of ours) counts it among its children.
    */
   attached(topology: Topology, peers: readonly PeerProgram[]): boolean {
-    const nodes = new Map(topology.nodes.map((n) => [n.address, n]));
+    if (peers.length === 0) throw new Error('attached: no peers to check');
     const byAddress = new Map(this.peers.map((p) => [p.address, p]));
-    return peers.every((peer) => {
-      const node = nodes.get(peer.address);
-      if (node === undefined || !node.alive || node.parent === null) return false;
-      if (peer.parent !== node.parent) return false;
-      if (node.parent === topology.root) return true;
-      const parent = byAddress.get(node.parent);
-      return nodes.get(node.parent)?.alive === true && parent?.children.has(peer.address) === true;
-    });
+    const views = topologyViews(topology, (address) => byAddress.get(address));
+    return peers.every((peer) => isAttached(peer.address, views));
   }
 
   /** Waits until every one of `peers` is attached (see `attached`); resolves with the topology. */

@@ -1,24 +1,28 @@
-import { ExitCode, type ExitCodeValue, exitCodeFor } from '@p2p/root-server';
+import { ExitCode, type ExitCodeValue, exitCodeFor } from '@p2p/root-server/flags';
 
 // The table from error codes to exit codes is shared with `p2p-root` (see `exitCodeFor`).
 export { ExitCode, type ExitCodeValue, exitCodeFor };
 
-/** What a {@link CliError} is: bad usage (exit code 2) or a failure at run time (exit code 1). */
-export type CliErrorCode = 'ERR_USAGE' | 'ERR_FAILED';
+/**
+ * What a {@link CliError} is; its exit code is its row of the shared table (`EXIT_CODES`).
+ *
+ * | code | exit code | meaning |
+ * | --- | --- | --- |
+ * | `ERR_CLI_USAGE` | 2 | a wrong argument or flag value, said in words |
+ * | `ERR_CLI_FAILED` | 1 | a command failed at run time (its cause says why) |
+ * | `ERR_CLI_INPUT` | 1 | `decode`: input it cannot read or a malformed frame |
+ * | `ERR_CLI_TIMEOUT` | 1 | the network did not do in time what the command waited for |
+ */
+export type CliErrorCode = 'ERR_CLI_USAGE' | 'ERR_CLI_FAILED' | 'ERR_CLI_INPUT' | 'ERR_CLI_TIMEOUT';
 
-/** An error the command reports in one line; its exit code comes from `exitCodeFor`. */
+/** The one error class of the `p2p` command: reported in one line, with the exit code of its code. */
 export class CliError extends Error {
   override readonly name = 'CliError';
   readonly code: CliErrorCode;
 
-  /** `exitCode` says which kind it is: {@link ExitCode.Usage} for bad usage, else a failure. */
-  constructor(
-    message: string,
-    exitCode: ExitCodeValue = ExitCode.Failure,
-    options?: { cause?: unknown },
-  ) {
+  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.code = exitCode === ExitCode.Usage ? 'ERR_USAGE' : 'ERR_FAILED';
+    this.code = code;
   }
 
   get exitCode(): ExitCodeValue {
@@ -27,7 +31,7 @@ export class CliError extends Error {
 }
 
 /** Bad usage: a wrong flag value or argument (exit code 2). */
-export const usageError = (message: string): CliError => new CliError(message, ExitCode.Usage);
+export const usageError = (message: string): CliError => new CliError('ERR_CLI_USAGE', message);
 
 /**
  * What `cause` means for the command: bad usage (a bad argument: an address that is not HOST:PORT,
@@ -37,6 +41,6 @@ export const usageError = (message: string): CliError => new CliError(message, E
 export function failure(what: string, cause: unknown): CliError {
   const message = cause instanceof Error ? cause.message : String(cause);
   return exitCodeFor(cause) === ExitCode.Usage
-    ? new CliError(message, ExitCode.Usage, { cause })
-    : new CliError(`${what}: ${message}`, ExitCode.Failure, { cause });
+    ? new CliError('ERR_CLI_USAGE', message, { cause })
+    : new CliError('ERR_CLI_FAILED', `${what}: ${message}`, { cause });
 }

@@ -1,36 +1,16 @@
 import { createRequire } from 'node:module';
-import { addRootServiceOptions, LOG_LEVELS as ROOT_LOG_LEVELS } from '@p2p/root-server';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { addRootServiceOptions, MAX_TIMER_MS, wholeNumber } from '@p2p/root-server/flags';
+import { LOG_LEVELS } from '@p2p/stream/logger';
+import { Command, CommanderError, Option } from 'commander';
 import { CliError, ExitCode, exitCodeFor } from './errors.js';
 import { shellHelp } from './shell/parse-command.js';
 
+// Only light modules here: each command's implementation (and the packages it needs: the root
+// server, the transport) is imported by its action, when it runs.
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 const FRAMINGS = ['binary', 'text'];
-const LOG_LEVELS = [...ROOT_LOG_LEVELS];
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError('expected a whole number of at least 1');
-  return n;
-}
-
-/** The longest delay a Node timer takes (about 24.8 days); a longer one fires at once. */
-const MAX_TIMER_MS = 2_147_483_647;
-
-function timerMs(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_TIMER_MS)
-    throw new InvalidArgumentError(`expected a whole number of ms from 1 to ${MAX_TIMER_MS}`);
-  return n;
-}
-
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new InvalidArgumentError('expected a whole number of at least 0');
-  return n;
-}
+/** The most peers `p2p demo` starts in one process. */
+const MAX_DEMO_PEERS = 2_000;
 
 const framingOption = () =>
   new Option('--framing <framing>', 'framing for nodes not heard from yet')
@@ -38,7 +18,7 @@ const framingOption = () =>
     .default('binary');
 const logLevelOption = (fallback: string) =>
   new Option('--log-level <level>', 'log level (logs go to standard error)')
-    .choices(LOG_LEVELS)
+    .choices([...LOG_LEVELS])
     .default(fallback);
 const jsonOption = () => new Option('--json', 'events as JSON lines on standard output');
 const timingsOption = () =>
@@ -97,7 +77,7 @@ Examples:
     .option(
       '--join-timeout <ms>',
       'how long SendMessage waits for the peer to join the tree (auto mode)',
-      timerMs,
+      wholeNumber({ min: 1, max: MAX_TIMER_MS, unit: 'milliseconds' }),
       10_000,
     )
     .option('--manual', 'do not join automatically: type Register and Advertise yourself')
@@ -124,7 +104,7 @@ Examples:
   program
     .command('demo')
     .description('start a root and N peers on loopback in this process, print the tree, broadcast')
-    .option('--peers <n>', 'number of peers', positiveInteger, 7)
+    .option('--peers <n>', 'number of peers', wholeNumber({ min: 1, max: MAX_DEMO_PEERS }), 7)
     .option('--http <host:port>', 'address of the dashboard and admin HTTP server', '127.0.0.1:0')
     .addOption(timingsOption().default('fast'))
     .addOption(framingOption())
@@ -145,7 +125,7 @@ Examples:
     .description('decode captured frames (either framing) and print each packet as a JSON line')
     .argument('[hex]', 'frame bytes as hex; read from standard input when absent')
     .option('--file <path>', 'a file of raw captured bytes instead of hex')
-    .option('--max-body <bytes>', 'largest body accepted', nonNegativeInteger)
+    .option('--max-body <bytes>', 'largest body accepted', wholeNumber({ unit: 'bytes' }))
     .addHelpText(
       'after',
       `

@@ -76,6 +76,8 @@ describe('p2p decode', () => {
       `${good}0002000100000006007f000000000001000014e952455341434b`,
     ]);
     expect(code).toBe(1);
+    // The good frame is printed, as it is alone, before the error.
+    expect(stdout).toBe((await runP2p(['decode', good])).stdout);
     expect(stdout.trim().split('\n')).toHaveLength(1);
     expect(stderr).toContain(`byte offset ${good.length / 2}: ERR_CODEC_VERSION`);
   });

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { P2pProcess, runP2p } from './processes.js';
+import { jsonEvents, P2pProcess, runP2p } from './processes.js';
 
 const running: P2pProcess[] = [];
 afterEach(async () => {
@@ -46,12 +46,12 @@ describe('scripts send to the tree, not to nobody', () => {
     );
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const sent = stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .find((e) => e.event === 'sent');
-    expect(sent).toMatchObject({ text: 'hello', delivered: 1, failed: [] });
+    const events = jsonEvents(stdout);
+    const joinedAt = events.findIndex((e) => e.event === 'parent' && e.parent === address);
+    const sentAt = events.findIndex((e) => e.event === 'sent');
+    expect(joinedAt).toBeGreaterThanOrEqual(0);
+    expect(sentAt).toBeGreaterThan(joinedAt); // joined first, then sent
+    expect(events[sentAt]).toMatchObject({ text: 'hello', delivered: 1, failed: [] });
     await root.waitFor((e) => e.event === 'message' && e.text === 'hello');
   });
 
@@ -64,10 +64,7 @@ describe('scripts send to the tree, not to nobody', () => {
     );
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const events = stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = jsonEvents(stdout);
     expect(events.find((e) => e.event === 'status')).toMatchObject({
       root: address,
       roots: [standby, address],
@@ -87,7 +84,7 @@ describe('scripts send to the tree, not to nobody', () => {
       `p2p: the peer did not join the tree within 1.5 s: cannot reach the root ${root}: ${root} refused the connection: nothing listens there\n`,
     );
     expect(stdout).toContain('"event":"error"');
-    expect(stdout).toContain('"code":"ERR_JOIN_TIMEOUT"');
+    expect(stdout).toContain('"code":"ERR_PEER_JOIN_TIMEOUT"');
     expect(stdout).not.toContain('"event":"sent"');
   });
 });
@@ -101,7 +98,7 @@ describe('a message too large for the network', () => {
     expect(refused).toEqual({
       event: 'error',
       message: 'the message is 70000 bytes (UTF-8); the network takes at most 2020',
-      code: 'ERR_MESSAGE_TOO_LARGE',
+      code: 'ERR_PEER_MESSAGE_TOO_LARGE',
     });
     expect(await peer.command(`SendMessage ${'y'.repeat(2_020)}`, 'sent')).toMatchObject({
       delivered: 1,

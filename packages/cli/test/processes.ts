@@ -37,8 +37,7 @@ export class P2pProcess {
       partial += chunk;
       const lines = partial.split('\n');
       partial = lines.pop() ?? '';
-      for (const line of lines)
-        if (line.startsWith('{"')) this.events.push(JSON.parse(line) as Event);
+      this.events.push(...jsonEvents(lines.join('\n')));
       for (const wake of this.#waiters) wake();
     });
     this.child.stderr.on('data', (chunk: string) => {
@@ -96,6 +95,14 @@ export class P2pProcess {
   kill(): void {
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
   }
+}
+
+/** The JSON lines of a command's standard output (`--json`), as events. */
+export function jsonEvents(stdout: string): Event[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{"'))
+    .map((line) => JSON.parse(line) as Event);
 }
 
 /** Runs `p2p` to completion and returns its exit code and output. */

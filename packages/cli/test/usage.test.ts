@@ -6,13 +6,18 @@ describe('usage errors exit 2 with a useful message', () => {
     [['peer'], "required option '--root <host:port[,host:port…]>' not specified"],
     [['peer', '--root', 'nowhere'], 'invalid root address'],
     [['peer', '--root', '127.0.0.1:5353', '--framing', 'xml'], "argument 'xml' is invalid"],
-    [['demo', '--peers', '0'], 'expected a whole number of at least 1'],
+    [['demo', '--peers', '0'], 'expected a whole number from 1 to 2000'],
+    [['demo', '--peers', '2001'], 'expected a whole number from 1 to 2000'],
     [['root', '--window', '0'], 'expected a whole number from 1 to 1024'],
+    // Decimal digits only: hex, exponents and signs are not taken for numbers.
+    [['root', '--window', '0x10'], 'expected a whole number from 1 to 1024'],
+    [['root', '--max-registered', '1e3'], 'expected a whole number, at least 1'],
+    [['decode', '00', '--max-body', '-1'], 'expected a whole number of bytes, at least 0'],
     [['frobnicate'], "unknown command 'frobnicate'"],
     [['decode', 'xyz'], 'not hex'],
     [
       ['peer', '--root', '127.0.0.1:5353', '--join-timeout', '2147483648'],
-      'expected a whole number of ms from 1 to 2147483647',
+      'expected a whole number of milliseconds from 1 to 2147483647',
     ],
     [
       ['peer', '--root', '127.0.0.1:0', '--listen', '0.0.0.0:0'],

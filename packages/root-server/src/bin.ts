@@ -1,13 +1,10 @@
 #!/usr/bin/env node
+import { createLogger, resolveLogFormat } from '@p2p/stream';
 import { Command, CommanderError } from 'commander';
 import { isStoreError } from './errors.js';
 import { ExitCode, exitCodeFor } from './service/exit-codes.js';
-import { createLogger, resolveLogFormat } from './service/logger.js';
-import {
-  addRootServiceOptions,
-  type RootServiceFlags,
-  rootServerOptionsFrom,
-} from './service/options.js';
+import { rootServerOptionsFrom } from './service/flags-to-options.js';
+import { addRootServiceOptions, type RootServiceFlags } from './service/options.js';
 import { runRootService } from './service/run.js';
 
 const program = addRootServiceOptions(

@@ -1,3 +1,19 @@
+// The logger lives in @p2p/stream, the lowest package that logs; re-exported for the service's users.
+export {
+  createLogger,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+  resolveLogFormat,
+} from '@p2p/stream';
+export {
+  type AttachedViews,
+  isAttached,
+  type NodeLinks,
+  type Placement,
+  topologyViews,
+} from './attached.js';
 export {
   isStoreError,
   ROOT_ERROR_CODES,
@@ -24,27 +40,11 @@ export {
   RootServer,
   type RootServerOptions,
 } from './root-server.js';
+// The flags, the exit-code table and wholeNumber: also `@p2p/root-server/flags`, alone.
 export type { DashboardStats, RootStats } from './root-stats.js';
-export {
-  ExitCode,
-  type ExitCodeValue,
-  exitCodeFor,
-  USAGE_ERROR_CODES,
-} from './service/exit-codes.js';
+export * from './service/flags.js';
+export { rootServerOptionsFrom } from './service/flags-to-options.js';
 export { type LeaderOrStandbyOptions, runLeaderOrStandby } from './service/leader-or-standby.js';
-export {
-  createLogger,
-  LOG_FORMATS,
-  LOG_LEVELS,
-  type LogFormat,
-  type LogLevel,
-  resolveLogFormat,
-} from './service/logger.js';
-export {
-  addRootServiceOptions,
-  type RootServiceFlags,
-  rootServerOptionsFrom,
-} from './service/options.js';
 export { type RunRootServiceOptions, runRootService } from './service/run.js';
 export { MemoryStore } from './store/memory-store.js';
 export { openStore } from './store/open-store.js';

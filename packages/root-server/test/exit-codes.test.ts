@@ -1,14 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CodecError } from '@p2p/codec';
-import { PeerError } from '@p2p/peer';
-import { StreamError } from '@p2p/stream';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import {
+  EXIT_CODES,
   ExitCode,
   exitCodeFor,
+  ROOT_ERROR_CODES,
   ROOT_STORE_ERROR_CODES,
   RootError,
   storeError,
@@ -23,35 +22,53 @@ function p2pRoot(args: string[], env: Record<string, string> = {}) {
   });
 }
 
-describe('exitCodeFor: the one table from errors to exit codes', () => {
+/** An error of one of the packages: what matters to the table is its `code`. */
+const coded = (code: string) => Object.assign(new Error('no'), { code });
+
+describe('exitCodeFor: the one table from error codes to exit codes', () => {
   it('bad usage is 2, a failure at run time 1, help and version 0', () => {
     expect(exitCodeFor(new CommanderError(0, 'commander.helpDisplayed', ''))).toBe(ExitCode.Ok);
     expect(exitCodeFor(new CommanderError(1, 'commander.unknownOption', ''))).toBe(ExitCode.Usage);
-    expect(exitCodeFor(new CodecError('ERR_CODEC_ADDRESS', 'invalid address'))).toBe(
-      ExitCode.Usage,
-    );
-    expect(exitCodeFor(new PeerError('ERR_INVALID_OPTIONS', 'no'))).toBe(ExitCode.Usage);
-    expect(exitCodeFor(new PeerError('ERR_ROOT_UNREACHABLE', 'no'))).toBe(ExitCode.Failure);
-    expect(exitCodeFor(new StreamError('ERR_STREAM_LISTEN', 'in use'))).toBe(ExitCode.Failure);
-    expect(exitCodeFor(new RootError('ERR_ROOT_HTTP_LISTEN', 'in use'))).toBe(ExitCode.Failure);
-    expect(exitCodeFor(storeError('ERR_ROOT_STORE_LOCKED', 'x', 'locked'))).toBe(ExitCode.Failure);
+    for (const code of [
+      'ERR_CLI_USAGE',
+      'ERR_CODEC_ADDRESS',
+      'ERR_STREAM_INVALID_ARGUMENT',
+      'ERR_PEER_INVALID_OPTIONS',
+      'ERR_PEER_NO_ADVERTISE_ADDRESS',
+    ])
+      expect([code, exitCodeFor(coded(code))]).toEqual([code, ExitCode.Usage]);
+    for (const code of [
+      'ERR_PEER_ROOT_UNREACHABLE',
+      'ERR_STREAM_LISTEN',
+      'ERR_ROOT_HTTP_LISTEN',
+      'ERR_ROOT_STORE_LOCKED',
+      'ERR_CODEC_TRUNCATED',
+      'ERR_CLI_FAILED',
+    ])
+      expect([code, exitCodeFor(coded(code))]).toEqual([code, ExitCode.Failure]);
     expect(exitCodeFor(new Error('anything else'))).toBe(ExitCode.Failure);
+    expect(exitCodeFor(coded('toString'))).toBe(ExitCode.Failure);
   });
 
-  it('every store error, SQLite or PostgreSQL (unreachable, credentials, fenced…), is 1', () => {
-    for (const code of ROOT_STORE_ERROR_CODES) {
+  it('is keyed by the codes with their package prefix only: an unprefixed code is 1', () => {
+    expect(
+      Object.keys(EXIT_CODES).filter((code) => !/^ERR_(CODEC|STREAM|PEER|ROOT|CLI)_/.test(code)),
+    ).toEqual([]);
+    expect(exitCodeFor(coded('ERR_ADDRESS'))).toBe(ExitCode.Failure);
+    expect(exitCodeFor(coded('ERR_USAGE'))).toBe(ExitCode.Failure);
+  });
+
+  it('has a row for every code of the root server: a bad option 2, every failure 1', () => {
+    for (const code of ROOT_ERROR_CODES) {
+      expect([code, Object.hasOwn(EXIT_CODES, code)]).toEqual([code, true]);
+      const expected = code === 'ERR_ROOT_INVALID_OPTION' ? ExitCode.Usage : ExitCode.Failure;
+      expect([code, exitCodeFor(new RootError(code, 'no'))]).toEqual([code, expected]);
+    }
+    for (const code of ROOT_STORE_ERROR_CODES)
       expect([code, exitCodeFor(storeError(code, 'postgres://db/p2p', 'no'))]).toEqual([
         code,
         ExitCode.Failure,
       ]);
-    }
-    expect(ROOT_STORE_ERROR_CODES).toEqual(
-      expect.arrayContaining([
-        'ERR_ROOT_STORE_UNREACHABLE',
-        'ERR_ROOT_STORE_AUTH',
-        'ERR_ROOT_STORE_FENCED',
-      ]),
-    );
   });
 });
 

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import {
   addRootServiceOptions,
+  DEFAULT_FORGET_AFTER,
   type RootServiceFlags,
   rootServerOptionsFrom,
 } from '../src/index.js';
@@ -29,9 +30,15 @@ describe('the root service flags', () => {
       framing: 'binary',
       maxRegistered: 100_000,
       refuseUnplacedJoins: false,
-      forgetAfter: 86_400_000,
     });
     expect(parse([])).not.toHaveProperty('verifySourceIp'); // auto: decided from the listen address
+    expect(parse([])).not.toHaveProperty('forgetAfter'); // the root's own default
+  });
+
+  it('--help says the default --forget-after the root applies', () => {
+    const help = addRootServiceOptions(new Command('p2p-root')).helpInformation();
+    expect(help.replace(/\s+/g, ' ')).toContain(`(default: ${DEFAULT_FORGET_AFTER}, a day)`);
+    expect(DEFAULT_FORGET_AFTER).toBe(24 * 60 * 60 * 1000);
   });
 
   it('turn into server options, hardening included', () => {

@@ -8,7 +8,16 @@ export {
   type UnreachableEvent,
 } from './events.js';
 export type { FloodReport, FloodReporter } from './flood.js';
-export { type Logger, silentLogger } from './logger.js';
+export {
+  createLogger,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type Logger,
+  type LogLevel,
+  resolveLogFormat,
+  silentLogger,
+} from './logger.js';
 export type { StreamNodeOptions } from './options.js';
 export type { Sendable } from './outbound-table.js';
 export type { SendSettled } from './settle.js';

@@ -41,6 +41,7 @@ export async function decodeCommand(
     if (hexArgument !== undefined) throw usageError('give either hex or --file, not both');
     bytes = await readFile(options.file).catch((error: NodeJS.ErrnoException) => {
       throw new CliError(
+        'ERR_CLI_INPUT',
         `cannot read ${options.file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
       );
     });
@@ -67,6 +68,7 @@ export async function decodeCommand(
     if (!(error instanceof CodecError)) throw error;
     print([...error.frames]);
     throw new CliError(
+      'ERR_CLI_INPUT',
       `malformed frame at byte offset ${error.offset ?? 0}: ${error.code}: ${error.message}`,
     );
   }

@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline';
 import type { Framing } from '@p2p/codec';
 import { Peer } from '@p2p/peer';
-import { createLogger, type LogLevel, RootServer } from '@p2p/root-server';
+import { isAttached, type NodeLinks, RootServer } from '@p2p/root-server';
+import { createLogger, type LogLevel } from '@p2p/stream';
 import { CliError } from '../errors.js';
 import { Output } from '../output.js';
 import { drawTree } from '../tree-drawing.js';
@@ -16,8 +17,6 @@ export interface DemoFlags {
   prompt: boolean;
 }
 
-const MAX_PEERS = 2_000;
-
 /** A running local network: a root and its peers in this process. */
 interface Network {
   root: RootServer;
@@ -25,14 +24,12 @@ interface Network {
   close(): Promise<void>;
 }
 
+/** How many peers are in the tree: their Join landed at the parent they name. */
 function joined(network: Network): number {
-  const nodes = new Map<string, { children: string[] }>([
-    [network.root.address, network.root.node],
-  ]);
+  const nodes = new Map<string, NodeLinks>([[network.root.address, network.root.node]]);
   for (const peer of network.peers) nodes.set(peer.address, peer);
-  return network.peers.filter(
-    (p) => p.parent !== null && nodes.get(p.parent)?.children.includes(p.address),
-  ).length;
+  const views = { nodeAt: (address: string) => nodes.get(address) };
+  return network.peers.filter((p) => isAttached(p.address, views)).length;
 }
 
 /** Resolves when every peer is in the tree, reporting progress; rejects after `ms`. */
@@ -56,7 +53,10 @@ function waitForJoins(network: Network, out: Output, ms: number): Promise<void> 
     const timer = setTimeout(() => {
       done();
       reject(
-        new CliError(`only ${joined(network)} of ${total} peers joined within ${ms / 1000} s`),
+        new CliError(
+          'ERR_CLI_TIMEOUT',
+          `only ${joined(network)} of ${total} peers joined within ${ms / 1000} s`,
+        ),
       );
     }, ms);
     const emitters = [network.root.node, ...network.peers];
@@ -96,6 +96,7 @@ function timedBroadcast(
       for (const off of listeners) off();
       reject(
         new CliError(
+          'ERR_CLI_TIMEOUT',
           `the message reached ${nodes.length - remaining} of ${nodes.length} nodes within 10 s`,
         ),
       );
@@ -147,8 +148,6 @@ async function startNetwork(flags: DemoFlags, logLevel: LogLevel): Promise<Netwo
  * times a broadcast to every peer, then broadcasts each line typed until Ctrl-C or end of input.
  */
 export async function demoCommand(flags: DemoFlags): Promise<void> {
-  if (flags.peers > MAX_PEERS)
-    throw new CliError(`--peers ${flags.peers} is more than this demo runs (${MAX_PEERS})`, 2);
   const out = new Output(process.stdout, flags.json === true);
   const network = await startNetwork(flags, flags.logLevel);
   const stop = new AbortController();

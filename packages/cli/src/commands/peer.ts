@@ -1,6 +1,6 @@
 import { type Framing, isLoopbackHost, parseAddress } from '@p2p/codec';
 import { Peer } from '@p2p/peer';
-import { createLogger, type LogLevel } from '@p2p/root-server';
+import { createLogger, type LogLevel } from '@p2p/stream';
 import { failure } from '../errors.js';
 import { Output } from '../output.js';
 import { reportPeerEvents, runPeerShell } from '../shell/peer-shell.js';

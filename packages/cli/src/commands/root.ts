@@ -1,10 +1,10 @@
 import {
-  createLogger,
   type RootServer,
   type RootServiceFlags,
   rootServerOptionsFrom,
   runRootService,
 } from '@p2p/root-server';
+import { createLogger } from '@p2p/stream';
 import { dialAddresses, dialNote } from '../dial-addresses.js';
 import { failure } from '../errors.js';
 import { Output } from '../output.js';

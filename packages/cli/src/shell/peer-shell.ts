@@ -17,16 +17,6 @@ export interface ShellOptions {
   signal?: AbortSignal;
 }
 
-/** The peer could not join the tree in time for a command that needs it. */
-class NotJoined extends Error {
-  readonly code: string;
-
-  constructor(error: Error & { code?: string }) {
-    super(error.message);
-    this.code = error.code ?? 'ERR_JOIN_TIMEOUT';
-  }
-}
-
 /** Prints the peer's events as they happen. Returns a function that stops printing them. */
 export function reportPeerEvents(peer: Peer, out: Output): () => void {
   const onRegistered = () => out.event('registered', {}, `registered with the root ${peer.root}`);
@@ -151,9 +141,11 @@ export async function runPeerShell(
       try {
         done = await execute(line, context);
       } catch (error) {
-        if (!(error instanceof NotJoined)) throw error;
-        out.reply('error', { message: error.message, code: error.code }, `error: ${error.message}`);
-        if (!terminal) throw new CliError(error.message);
+        if (!(error instanceof CliError && error.code === 'ERR_CLI_TIMEOUT')) throw error;
+        // The peer's code says why it did not join (a timeout, a root it cannot reach…).
+        const code = (error.cause as { code?: unknown }).code ?? error.code;
+        out.reply('error', { message: error.message, code }, `error: ${error.message}`);
+        if (!terminal) throw error;
         done = false;
       } finally {
         busy = false;
@@ -202,8 +194,8 @@ async function inTree({
     await peer.joined({ timeoutMs: options.joinTimeoutMs, signal: quitting });
     return true;
   } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_ABORTED') return false;
-    throw new NotJoined(error as Error & { code?: string });
+    if (quitting.aborted) return false;
+    throw new CliError('ERR_CLI_TIMEOUT', (error as Error).message, { cause: error });
   }
 }
 
@@ -277,7 +269,7 @@ async function execute(line: string, context: CommandContext): Promise<boolean> 
       }
     }
   } catch (error) {
-    if (error instanceof NotJoined) throw error;
+    if (error instanceof CliError && error.code === 'ERR_CLI_TIMEOUT') throw error;
     const { message, code } = error as Error & { code?: string };
     out.reply('error', { message, ...(code === undefined ? {} : { code }) }, `error: ${message}`);
     return false;

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAddress } from '@p2p/codec';
 import type { Logger } from '@p2p/stream';
 import { Registry as MetricsRegistry } from 'prom-client';
+import type { RootStoreErrorCode } from '../errors.js';
 import { isStoreError } from '../errors.js';
 import { AdminServer } from '../http/admin-server.js';
 import { addRoleMetrics } from '../metrics.js';
@@ -20,8 +21,11 @@ export interface LeaderOrStandbyOptions extends RootServerOptions {
   onStarted?: (server: RootServer) => void;
 }
 
-/** Store errors no retry can cure: the operator must act. */
-const FATAL = new Set([
+/**
+ * Store errors no retry can cure: the operator must act. Typed by the store's codes, so that a
+ * renamed code fails to compile here rather than silently never matching.
+ */
+const FATAL: ReadonlySet<RootStoreErrorCode> = new Set<RootStoreErrorCode>([
   'ERR_ROOT_STORE_AUTH',
   'ERR_ROOT_STORE_CORRUPT',
   'ERR_ROOT_STORE_VERSION',

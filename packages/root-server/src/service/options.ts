@@ -1,8 +1,10 @@
 import { type Framing, parseAddress } from '@p2p/codec';
-import { fastTimings } from '@p2p/peer';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '@p2p/stream/logger';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_FORGET_AFTER, type RootServerOptions } from '../root-server.js';
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
+import { wholeNumber } from './whole-number.js';
+
+// This module loads neither the root server nor the other packages' transports: `p2p` builds its
+// `root` command from it to print its help (see the `./flags` export).
 
 /** The flags of the root service as commander parses them. */
 export interface RootServiceFlags {
@@ -19,7 +21,7 @@ export interface RootServiceFlags {
   maxRegistered: number;
   refuseUnplacedJoins?: boolean;
   standby?: boolean;
-  forgetAfter: number;
+  forgetAfter?: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
 }
@@ -41,36 +43,13 @@ function addressFlag(example: string, ...keywords: string[]) {
   };
 }
 
-function milliseconds(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError('expected a whole number of milliseconds, at least 1');
-  return n;
-}
-
-function forgetTime(value: string): number {
-  if (value === 'never') return Number.POSITIVE_INFINITY;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(
-      "expected a whole number of milliseconds, at least 1 (86400000 is a day), or 'never'",
-    );
-  return n;
-}
-
-function count(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError('expected a whole number, at least 1');
-  return n;
-}
-
-function windowSize(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1024)
-    throw new InvalidArgumentError('expected a whole number from 1 to 1024');
-  return n;
-}
+const milliseconds = wholeNumber({ min: 1, unit: 'milliseconds' });
+const forgetTime = wholeNumber({
+  min: 1,
+  unit: 'milliseconds',
+  hint: '86400000 is a day',
+  words: { never: Number.POSITIVE_INFINITY },
+});
 
 /**
  * Adds the root service's flags, each with its environment variable, to a command. Shared by
@@ -137,7 +116,7 @@ export function addRootServiceOptions(
     .addOption(
       new Option('--window <n>', 'unacknowledged packets per connection (1: lock-step)')
         .env('P2P_WINDOW')
-        .argParser(windowSize),
+        .argParser(wholeNumber({ min: 1, max: 1024 })),
     )
     .addOption(
       new Option(
@@ -151,7 +130,7 @@ export function addRootServiceOptions(
     .addOption(
       new Option('--max-registered <n>', 'refuse registrations beyond this many nodes')
         .env('P2P_MAX_REGISTERED')
-        .argParser(count)
+        .argParser(wholeNumber({ min: 1 }))
         .default(100_000),
     )
     .addOption(
@@ -169,11 +148,12 @@ export function addRootServiceOptions(
     .addOption(
       new Option(
         '--forget-after <ms>',
-        "forget registrations of nodes out of the tree and silent this long ('never': keep them)",
+        // The default is the root's own (DEFAULT_FORGET_AFTER), said here rather than imported, which
+        // would load the server.
+        "forget registrations of nodes out of the tree and silent this long ('never': keep them) (default: 86400000, a day)",
       )
         .env('P2P_FORGET_AFTER')
-        .argParser(forgetTime)
-        .default(DEFAULT_FORGET_AFTER, '86400000, a day'),
+        .argParser(forgetTime),
     )
     .addOption(
       new Option('--log-level <level>', 'log level (logs go to standard error)')
@@ -190,28 +170,4 @@ export function addRootServiceOptions(
         .env('P2P_LOG_FORMAT')
         .default('auto'),
     );
-}
-
-/** Turns parsed flags into RootServer options (and `standby` for `runRootService`). */
-export function rootServerOptionsFrom(
-  flags: RootServiceFlags,
-): RootServerOptions & { standby: boolean } {
-  return {
-    standby: flags.standby === true,
-    listen: flags.listen,
-    http: flags.http === 'off' ? null : flags.http,
-    store: flags.db,
-    framing: flags.framing,
-    timings: {
-      ...(flags.timings === 'fast' ? fastTimings : {}),
-      ...(flags.helloInterval === undefined ? {} : { helloInterval: flags.helloInterval }),
-      ...(flags.rootTimeout === undefined ? {} : { rootTimeout: flags.rootTimeout }),
-    },
-    ...(flags.grace === undefined ? {} : { grace: flags.grace }),
-    ...(flags.window === undefined ? {} : { window: flags.window }),
-    ...(flags.sourceIpCheck === 'auto' ? {} : { verifySourceIp: flags.sourceIpCheck === 'on' }),
-    maxRegistered: flags.maxRegistered,
-    refuseUnplacedJoins: flags.refuseUnplacedJoins === true,
-    forgetAfter: flags.forgetAfter,
-  };
 }

@@ -1,0 +1,27 @@
+import { fastTimings } from '@p2p/peer';
+import type { RootServerOptions } from '../root-server.js';
+import type { RootServiceFlags } from './options.js';
+
+/** Turns parsed flags into RootServer options (and `standby` for `runRootService`). */
+export function rootServerOptionsFrom(
+  flags: RootServiceFlags,
+): RootServerOptions & { standby: boolean } {
+  return {
+    standby: flags.standby === true,
+    listen: flags.listen,
+    http: flags.http === 'off' ? null : flags.http,
+    store: flags.db,
+    framing: flags.framing,
+    timings: {
+      ...(flags.timings === 'fast' ? fastTimings : {}),
+      ...(flags.helloInterval === undefined ? {} : { helloInterval: flags.helloInterval }),
+      ...(flags.rootTimeout === undefined ? {} : { rootTimeout: flags.rootTimeout }),
+    },
+    ...(flags.grace === undefined ? {} : { grace: flags.grace }),
+    ...(flags.window === undefined ? {} : { window: flags.window }),
+    ...(flags.sourceIpCheck === 'auto' ? {} : { verifySourceIp: flags.sourceIpCheck === 'on' }),
+    maxRegistered: flags.maxRegistered,
+    refuseUnplacedJoins: flags.refuseUnplacedJoins === true,
+    ...(flags.forgetAfter === undefined ? {} : { forgetAfter: flags.forgetAfter }),
+  };
+}
