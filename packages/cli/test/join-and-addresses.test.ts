@@ -87,7 +87,7 @@ describe('scripts send to the tree, not to nobody', () => {
       `p2p: the peer did not join the tree within 1.5 s: cannot reach the root ${root}: ${root} refused the connection: nothing listens there\n`,
     );
     expect(stdout).toContain('"event":"error"');
-    expect(stdout).toContain('"code":"ERR_JOIN_TIMEOUT"');
+    expect(stdout).toContain('"code":"ERR_PEER_JOIN_TIMEOUT"');
     expect(stdout).not.toContain('"event":"sent"');
   });
 });
@@ -101,7 +101,7 @@ describe('a message too large for the network', () => {
     expect(refused).toEqual({
       event: 'error',
       message: 'the message is 70000 bytes (UTF-8); the network takes at most 2020',
-      code: 'ERR_MESSAGE_TOO_LARGE',
+      code: 'ERR_PEER_MESSAGE_TOO_LARGE',
     });
     expect(await peer.command(`SendMessage ${'y'.repeat(2_020)}`, 'sent')).toMatchObject({
       delivered: 1,

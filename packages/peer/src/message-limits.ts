@@ -50,7 +50,7 @@ export class MessageLimits {
       (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 0)
     ) {
       throw new PeerError(
-        'ERR_INVALID_OPTIONS',
+        'ERR_PEER_INVALID_OPTIONS',
         `maxMessageBytes must be a whole number of bytes, got ${String(maxMessageBytes)}`,
       );
     }

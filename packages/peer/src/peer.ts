@@ -101,7 +101,7 @@ function parseOption(name: string, value: string | Address): Address {
     return typeof value === 'string' ? parseAddress(value) : value;
   } catch (error) {
     throw new PeerError(
-      'ERR_INVALID_OPTIONS',
+      'ERR_PEER_INVALID_OPTIONS',
       `invalid ${name} address: ${(error as Error).message}`,
     );
   }
@@ -185,18 +185,18 @@ export class Peer extends TreeNode<PeerEvents> {
     });
     this.#roots = new RootAddresses(init.root);
     if (this.#roots.has(this.address))
-      throw new PeerError('ERR_INVALID_OPTIONS', 'a peer cannot be its own root');
+      throw new PeerError('ERR_PEER_INVALID_OPTIONS', 'a peer cannot be its own root');
     this.mode = init.mode ?? 'auto';
     if (this.mode !== 'auto' && this.mode !== 'manual') {
       throw new PeerError(
-        'ERR_INVALID_OPTIONS',
+        'ERR_PEER_INVALID_OPTIONS',
         `mode must be 'auto' or 'manual', got ${String(this.mode)}`,
       );
     }
     try {
       this.timings = resolveTimings(init.timings);
     } catch (error) {
-      throw new PeerError('ERR_INVALID_OPTIONS', (error as Error).message);
+      throw new PeerError('ERR_PEER_INVALID_OPTIONS', (error as Error).message);
     }
     // A child heard from in none of that time has left (its Leave lost) or is gone.
     this.dropSilentChildrenAfter(this.timings.peerTimeout + this.timings.helloInterval);
@@ -217,7 +217,7 @@ export class Peer extends TreeNode<PeerEvents> {
         await this.register();
         if (this.#reunion === 'detached') await this.advertise();
       } catch (error) {
-        if ((error as PeerError).code !== 'ERR_CLOSED')
+        if ((error as PeerError).code !== 'ERR_PEER_CLOSED')
           this.logger.error({ err: (error as Error).message }, 'joining failed');
       }
     })();
@@ -261,9 +261,9 @@ export class Peer extends TreeNode<PeerEvents> {
   /**
    * Resolves with the parent once the peer is in the tree: registered, placed, and its first hello
    * after the Join answered through that parent (a parent that refused the Join relays none), at
-   * once if it already is. From then on a broadcast reaches the tree. Rejects ERR_JOIN_TIMEOUT
-   * after `timeoutMs` (default 30 s; the message says how far the peer got), ERR_CLOSED when the
-   * peer closes, ERR_ABORTED when `signal` aborts.
+   * once if it already is. From then on a broadcast reaches the tree. Rejects ERR_PEER_JOIN_TIMEOUT
+   * after `timeoutMs` (default 30 s; the message says how far the peer got), ERR_PEER_CLOSED when the
+   * peer closes, ERR_PEER_ABORTED when `signal` aborts.
    */
   joined(options?: JoinedOptions): Promise<string> {
     return this.#joinWaiters.wait(options);
@@ -287,7 +287,7 @@ export class Peer extends TreeNode<PeerEvents> {
 
   /**
    * Registers with the root and resolves on its RESACK. Auto mode retries with backoff until the
-   * root answers; manual mode tries once and rejects with ERR_ROOT_UNREACHABLE or ERR_NO_ANSWER.
+   * root answers; manual mode tries once and rejects with ERR_PEER_ROOT_UNREACHABLE or ERR_PEER_NO_ANSWER.
    */
   register(): Promise<void> {
     this.#registering ??= this.#request(
@@ -304,18 +304,18 @@ export class Peer extends TreeNode<PeerEvents> {
 
   /**
    * Asks the root for a parent; resolves with it once attached. Needs registration first
-   * (ERR_NOT_REGISTERED). Retries like register().
+   * (ERR_PEER_NOT_REGISTERED). Retries like register().
    */
   advertise(): Promise<string> {
     if (!this.#registered) {
       return Promise.reject(
-        new PeerError('ERR_NOT_REGISTERED', 'not registered with the root yet: Register first'),
+        new PeerError('ERR_PEER_NOT_REGISTERED', 'not registered with the root yet: Register first'),
       );
     }
     return this.#advertise(this.mode === 'auto');
   }
 
-  /** Stops timers and the TCP server; pending register/advertise calls reject ERR_CLOSED. Idempotent. */
+  /** Stops timers and the TCP server; pending register/advertise calls reject ERR_PEER_CLOSED. Idempotent. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.emit('closed');
@@ -658,7 +658,7 @@ export class Peer extends TreeNode<PeerEvents> {
     retryForever: boolean,
   ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      if (this.#closed !== undefined) throw new PeerError('ERR_CLOSED', 'the peer is closed');
+      if (this.#closed !== undefined) throw new PeerError('ERR_PEER_CLOSED', 'the peer is closed');
       const answer$ = this.#waitFor(answer);
       let failure: PeerError;
       try {
@@ -666,19 +666,19 @@ export class Peer extends TreeNode<PeerEvents> {
         await this.transport.send(this.root, packet, { urgent: true });
         if (await answer$.answered) return;
         failure = new PeerError(
-          'ERR_NO_ANSWER',
+          'ERR_PEER_NO_ANSWER',
           `the root ${this.root} did not answer ${packet.kind} within ${this.#requestTimeout} ms`,
         );
       } catch (error) {
         answer$.cancel();
         this.counters.sendFailures++;
         failure = new PeerError(
-          'ERR_ROOT_UNREACHABLE',
+          'ERR_PEER_ROOT_UNREACHABLE',
           `cannot reach the root ${this.root}: ${(error as Error).message}`,
           { cause: error },
         );
       }
-      if (this.#closed !== undefined) throw new PeerError('ERR_CLOSED', 'the peer is closed');
+      if (this.#closed !== undefined) throw new PeerError('ERR_PEER_CLOSED', 'the peer is closed');
       // Several roots: the next one is asked at once; the backoff comes after each round.
       const roots = this.#roots.count;
       const roundDone = (attempt + 1) % roots === 0;

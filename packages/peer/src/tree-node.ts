@@ -129,7 +129,7 @@ export class TreeNode<
   /**
    * Originates a Message: sends it to every neighbour. Resolves once every neighbour has
    * acknowledged it or failed; failures are counted, logged and listed, never thrown. A text
-   * larger than `maxMessageBytes` is refused (ERR_MESSAGE_TOO_LARGE) before anything is sent.
+   * larger than `maxMessageBytes` is refused (ERR_PEER_MESSAGE_TOO_LARGE) before anything is sent.
    */
   async broadcast(text: string): Promise<BroadcastResult> {
     this.checkMessage(text);
@@ -137,14 +137,14 @@ export class TreeNode<
     return this.#flood(text);
   }
 
-  /** Throws what `broadcast(text)` would refuse the text with (ERR_MESSAGE_TOO_LARGE), if anything. */
+  /** Throws what `broadcast(text)` would refuse the text with (ERR_PEER_MESSAGE_TOO_LARGE), if anything. */
   checkMessage(text: string): void {
     if (typeof text !== 'string')
       throw new TypeError('broadcast expects the message text as a string');
     const bytes = Buffer.byteLength(text, 'utf8');
     if (bytes > this.#limits.maxMessageBytes) {
       throw new PeerError(
-        'ERR_MESSAGE_TOO_LARGE',
+        'ERR_PEER_MESSAGE_TOO_LARGE',
         `the message is ${bytes} bytes (UTF-8); the network takes at most ${this.#limits.maxMessageBytes}`,
       );
     }

@@ -28,8 +28,8 @@ describe('exitCodeFor: the one table from errors to exit codes', () => {
     expect(exitCodeFor(new CommanderError(0, 'commander.helpDisplayed', ''))).toBe(ExitCode.Ok);
     expect(exitCodeFor(new CommanderError(1, 'commander.unknownOption', ''))).toBe(ExitCode.Usage);
     expect(exitCodeFor(new CodecError('ERR_ADDRESS', 'invalid address'))).toBe(ExitCode.Usage);
-    expect(exitCodeFor(new PeerError('ERR_INVALID_OPTIONS', 'no'))).toBe(ExitCode.Usage);
-    expect(exitCodeFor(new PeerError('ERR_ROOT_UNREACHABLE', 'no'))).toBe(ExitCode.Failure);
+    expect(exitCodeFor(new PeerError('ERR_PEER_INVALID_OPTIONS', 'no'))).toBe(ExitCode.Usage);
+    expect(exitCodeFor(new PeerError('ERR_PEER_ROOT_UNREACHABLE', 'no'))).toBe(ExitCode.Failure);
     expect(exitCodeFor(new StreamError('ERR_LISTEN', 'in use'))).toBe(ExitCode.Failure);
     expect(exitCodeFor(new AdminHttpError('ERR_HTTP_LISTEN', 'in use'))).toBe(ExitCode.Failure);
     expect(exitCodeFor(new RootStoreError('ERR_STORE_LOCKED', 'x', 'locked'))).toBe(

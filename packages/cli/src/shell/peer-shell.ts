@@ -23,7 +23,7 @@ class NotJoined extends Error {
 
   constructor(error: Error & { code?: string }) {
     super(error.message);
-    this.code = error.code ?? 'ERR_JOIN_TIMEOUT';
+    this.code = error.code ?? 'ERR_PEER_JOIN_TIMEOUT';
   }
 }
 
@@ -202,7 +202,7 @@ async function inTree({
     await peer.joined({ timeoutMs: options.joinTimeoutMs, signal: quitting });
     return true;
   } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_ABORTED') return false;
+    if ((error as { code?: string }).code === 'ERR_PEER_ABORTED') return false;
     throw new NotJoined(error as Error & { code?: string });
   }
 }

@@ -17,8 +17,8 @@ export const USAGE_ERROR_CODES: ReadonlySet<string> = new Set([
   'ERR_USAGE', // the commands' own checks of their arguments
   'ERR_ADDRESS', // @p2p/codec: not HOST:PORT
   'ERR_INVALID_ARGUMENT', // @p2p/stream: an option out of range
-  'ERR_INVALID_OPTIONS', // @p2p/peer: options that cannot work together
-  'ERR_NO_ADVERTISE_ADDRESS', // @p2p/peer: a --listen/--advertise nobody could reach
+  'ERR_PEER_INVALID_OPTIONS', // @p2p/peer: options that cannot work together
+  'ERR_PEER_NO_ADVERTISE_ADDRESS', // @p2p/peer: a --listen/--advertise nobody could reach
 ]);
 
 /** The exit code an error ends a command with (see the table of {@link ExitCode}). */
