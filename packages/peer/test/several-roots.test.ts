@@ -40,7 +40,9 @@ describe('a peer given several root addresses', () => {
 
   it('refuses a list with a port 0, a wildcard, nothing, or itself', () => {
     for (const root of [`${A},127.0.0.1:0`, `0.0.0.0:5353,${B}`, [], `${A},`, `${A},${SELF}`]) {
-      expect(() => setup(root)).toThrow(expect.objectContaining({ code: 'ERR_PEER_INVALID_OPTIONS' }));
+      expect(() => setup(root)).toThrow(
+        expect.objectContaining({ code: 'ERR_PEER_INVALID_OPTIONS' }),
+      );
     }
   });
 

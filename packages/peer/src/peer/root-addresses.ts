@@ -1,5 +1,5 @@
 import { type Address, formatAddress, isWildcardHost, parseAddress } from '@p2p/codec';
-import { PeerError } from './errors.js';
+import { PeerError } from '../errors.js';
 
 /** The root option: one address, 'A,B', or a list (active/standby roots). */
 export type RootOption = string | Address | readonly (string | Address)[];
@@ -67,7 +67,10 @@ function parseRootAddress(value: string | Address): Address {
   try {
     address = typeof value === 'string' ? parseAddress(value.trim()) : value;
   } catch (error) {
-    throw new PeerError('ERR_PEER_INVALID_OPTIONS', `invalid root address: ${(error as Error).message}`);
+    throw new PeerError(
+      'ERR_PEER_INVALID_OPTIONS',
+      `invalid root address: ${(error as Error).message}`,
+    );
   }
   if (address.port === 0) {
     throw new PeerError(

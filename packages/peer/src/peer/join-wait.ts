@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
-import type { Clock, TimerHandle } from './clock.js';
-import { PeerError } from './errors.js';
-import type { PeerEvents } from './events.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import { PeerError } from '../errors.js';
+import type { PeerEvents } from '../events.js';
 
 /** Options of `peer.joined()`. */
 export interface JoinedOptions {
@@ -63,7 +63,10 @@ export class JoinWaiters {
     const timeoutMs = options.timeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
     if (!(timeoutMs >= 0)) {
       return Promise.reject(
-        new PeerError('ERR_PEER_INVALID_OPTIONS', `timeoutMs must be a number of ms, got ${timeoutMs}`),
+        new PeerError(
+          'ERR_PEER_INVALID_OPTIONS',
+          `timeoutMs must be a number of ms, got ${timeoutMs}`,
+        ),
       );
     }
     const peer = this.#peer;

@@ -1,5 +1,5 @@
-import type { Clock } from './clock.js';
-import { PeerError } from './errors.js';
+import type { Clock } from '../clock.js';
+import { PeerError } from '../errors.js';
 
 /** A sustained rate with a burst allowance. */
 export interface RateLimit {

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { type Address, isLoopbackHost, isWildcardHost, normaliseAddress } from '@p2p/codec';
-import { PeerError } from './errors.js';
+import { PeerError } from '../errors.js';
 
 /**
  * The address a peer puts in its packets, when it cannot be the one it listens on: every node it
