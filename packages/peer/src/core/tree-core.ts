@@ -1,14 +1,13 @@
 import { type Address, formatAddress, isWildcardHost, type Packet } from '@p2p/codec';
 import { type Logger, silentLogger } from '@p2p/stream';
 import { type Clock, systemClock } from '../clock.js';
-import { PeerError } from '../errors.js';
 import { type DropReason, emptyCounters, type NodeCounters } from '../events.js';
 import type { Transport, TransportPacket, TransportUnreachable } from '../transport.js';
 import { checkAdvertisable } from './advertise-address.js';
+import { type BroadcastResult, Flooding } from './flooding.js';
 import { HelloRelay } from './hello-relay.js';
-import { MessageLimits } from './message-limits.js';
 import { type Neighbours, OwnNeighbours, type TreeEventSink } from './neighbours.js';
-import { defaultMessageRate, type RateLimit, RateLimiter } from './rate-limit.js';
+import type { RateLimit } from './rate-limit.js';
 import { ReplySources } from './reply-sources.js';
 import type { TreeRole } from './role.js';
 
@@ -48,11 +47,7 @@ export interface TreeCoreOptions extends NodeOptions {
   rememberRelaysFor?: number | undefined;
 }
 
-/** The result of a broadcast: how many neighbours acknowledged it and which ones failed. */
-export interface BroadcastResult {
-  delivered: number;
-  failed: string[];
-}
+export type { BroadcastResult };
 
 /**
  * The tree node core every node runs, the root included (protocol.md 5.4–5.6): it owns the node's
@@ -73,8 +68,7 @@ export class TreeCore {
   readonly #role: TreeRole;
   readonly #relay: HelloRelay;
   readonly #acceptJoin: (from: string) => boolean;
-  readonly #messageRate: RateLimiter | undefined;
-  readonly #limits: MessageLimits;
+  readonly #flooding: Flooding;
   readonly #replySources: ReplySources | undefined;
   readonly #onPacket = (event: TransportPacket) => this.#receive(event);
   readonly #onUnreachable = (event: TransportUnreachable) =>
@@ -90,13 +84,16 @@ export class TreeCore {
     this.address = formatAddress(this.self);
     // Listening on every interface with no address given: answer each remote from the one it dialled.
     this.#replySources = isWildcardHost(this.self.host) ? new ReplySources(this.self) : undefined;
-    this.#limits = new MessageLimits(options);
     this.#acceptJoin = options.acceptJoin ?? (() => true);
-    const rate = options.messageRate ?? defaultMessageRate;
     const clock = options.clock ?? systemClock;
-    this.#messageRate = rate === false ? undefined : new RateLimiter(rate, clock);
     this.neighbours =
       options.neighbours ?? new OwnNeighbours(this.#events, { clock, logger: this.#logger });
+    this.#flooding = new Flooding(this, {
+      ...options,
+      clock,
+      logger: this.#logger,
+      fromSelfTo: (to, packet) => this.#fromSelfTo(to, packet),
+    });
     this.#relay = new HelloRelay(this, clock, options.rememberRelaysFor);
     this.transport.on('packet', this.#onPacket);
     this.transport.on('unreachable', this.#onUnreachable);
@@ -124,7 +121,7 @@ export class TreeCore {
 
   /** The largest Message text, in UTF-8 bytes, `broadcast` accepts. */
   get maxMessageBytes(): number {
-    return this.#limits.maxMessageBytes;
+    return this.#flooding.maxMessageBytes;
   }
 
   /**
@@ -132,28 +129,13 @@ export class TreeCore {
    * acknowledged it or failed; failures are counted, logged and listed, never thrown. A text
    * larger than `maxMessageBytes` is refused (ERR_PEER_MESSAGE_TOO_LARGE) before anything is sent.
    */
-  async broadcast(text: string): Promise<BroadcastResult> {
-    this.checkMessage(text);
-    this.counters.messagesOriginated++;
-    // Checked against the smallest limit of any neighbour: it fits them all.
-    const targets = this.neighbourList;
-    const packet: Packet = { kind: 'message', source: this.self, text };
-    const results = await Promise.all(targets.map((to) => this.send(to, packet)));
-    const failed = targets.filter((_, i) => !results[i]);
-    return { delivered: targets.length - failed.length, failed };
+  broadcast(text: string): Promise<BroadcastResult> {
+    return this.#flooding.broadcast(text);
   }
 
   /** Throws what `broadcast(text)` would refuse the text with (ERR_PEER_MESSAGE_TOO_LARGE), if anything. */
   checkMessage(text: string): void {
-    if (typeof text !== 'string')
-      throw new TypeError('broadcast expects the message text as a string');
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes > this.#limits.maxMessageBytes) {
-      throw new PeerError(
-        'ERR_PEER_MESSAGE_TOO_LARGE',
-        `the message is ${bytes} bytes (UTF-8); the network takes at most ${this.#limits.maxMessageBytes}`,
-      );
-    }
+    this.#flooding.check(text);
   }
 
   /**
@@ -239,7 +221,7 @@ export class TreeCore {
         this.#onJoin(packet, from);
         return;
       case 'message':
-        this.#onMessage(packet.text, packet, from);
+        this.#flooding.receive(packet.text, packet, from);
         return;
       case 'reunion-hello':
         if (this.#role.answerHello !== undefined) this.#role.answerHello(packet.path, packet, from);
@@ -294,60 +276,4 @@ export class TreeCore {
     }
     this.#logger.debug({ child: from }, 'child left for another parent');
   }
-
-  #onMessage(text: string, packet: Packet, from: string): void {
-    if (!this.isNeighbour(from)) {
-      this.drop('not-a-neighbour', packet, from);
-      return;
-    }
-    if (this.#messageRate !== undefined && !this.#messageRate.take(from)) {
-      this.drop('rate-limited', packet, from);
-      return;
-    }
-    this.counters.messagesDelivered++;
-    this.#events.emit('message', { text, from });
-    this.#forward(text, from);
-  }
-
-  /**
-   * Forwards a received Message to every neighbour but the one it came from. Nobody waits on a
-   * forward, so it makes no promise: at thousands of packets a second per node, the promises and
-   * their closures were a quarter of the CPU (young-generation GC) with a send window.
-   */
-  #forward(text: string, from: string): void {
-    const packet: Packet = { kind: 'message', source: this.self, text };
-    const bytes = this.#limits.sizeIfLarge(text);
-    const parent = this.neighbours.parent;
-    if (parent !== null && parent !== from) this.#forwardTo(parent, packet, bytes, from);
-    for (const child of this.neighbours.children)
-      if (child !== from) this.#forwardTo(child, packet, bytes, from);
-  }
-
-  #forwardTo(to: string, packet: Packet, bytes: number, from: string): void {
-    if (bytes > 0 && !this.#fits(to, packet, bytes, from)) return;
-    this.counters.messagesForwarded++;
-    this.counters.packetsOut.message++;
-    this.transport.post(to, this.#fromSelfTo(to, packet), NOT_URGENT, this.#onForwardSettled);
-  }
-
-  /**
-   * Whether a Message of `bytes` bytes may go to `to`: a frame larger than a neighbour takes would
-   * close the connection (ours) or kill the node (the reference), so it is dropped and counted.
-   */
-  #fits(to: string, packet: Packet, bytes: number, from: string): boolean {
-    const limit = this.#limits.limitFor(this.transport.framingFor(to));
-    if (bytes <= limit) return true;
-    this.counters.dropped['too-large-for-neighbour']++;
-    this.#logger.warn({ to, bytes, limit }, 'message too large for a neighbour: not sent to it');
-    this.#events.emit('dropped', { reason: 'too-large-for-neighbour', kind: packet.kind, from });
-    return false;
-  }
-
-  readonly #onForwardSettled = (error?: Error & { code?: string; remote?: string }): void => {
-    if (error === undefined) return;
-    this.counters.sendFailures++;
-    this.#logger.debug({ to: error.remote, kind: 'message', err: error.message }, 'send failed');
-  };
 }
-
-const NOT_URGENT = Object.freeze({ urgent: false });
