@@ -92,11 +92,6 @@ export class TreeGraph {
     return this.#aliveCount;
   }
 
-  /** Number of nodes (root included) that could take another child right now. */
-  get openCount(): number {
-    return this.#open.size;
-  }
-
   /** Depth of the deepest live node (0 when only the root is in the tree). O(1) amortised. */
   get maxDepth(): number {
     const counts = this.#depthCounts;
