@@ -224,7 +224,10 @@ export function harmToReferences(network: Network): string[] {
 /** One of our tree nodes (our root's `node`, or a Peer), as a parent. */
 export type OurTreeNode = RootServer['node'] | Peer;
 
-/** Resolves once `child`'s Join has reached our node `parent`. */
+/**
+ * Resolves once `parent` counts `child` as a child: a peer once the Join reached it, our root once it
+ * placed `child` under itself (the root's children are its placement's).
+ */
 export function joinedUnder(parent: OurTreeNode, child: string, timeoutMs: number): Promise<void> {
   return until(
     parent,

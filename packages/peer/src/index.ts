@@ -1,4 +1,14 @@
 export { type Clock, ManualClock, systemClock, type TimerHandle } from './clock.js';
+export { LOCK_STEP_MAX_MESSAGE_BYTES } from './core/message-limits.js';
+export type { Neighbours, TreeEventSink } from './core/neighbours.js';
+export { defaultMessageRate, type RateLimit, RateLimiter } from './core/rate-limit.js';
+export type { RemoteSocket, TreeRole } from './core/role.js';
+export {
+  type BroadcastResult,
+  type NodeOptions,
+  TreeCore,
+  type TreeCoreOptions,
+} from './core/tree-core.js';
 export { PeerError, type PeerErrorCode } from './errors.js';
 export {
   type DropReason,
@@ -9,18 +19,11 @@ export {
   type PeerEvents,
   type TreeNodeEvents,
 } from './events.js';
-export { DEFAULT_JOIN_TIMEOUT_MS, type JoinedOptions } from './join-wait.js';
-export { LOCK_STEP_MAX_MESSAGE_BYTES } from './message-limits.js';
-export {
-  Peer,
-  type PeerInit,
-  type PeerMode,
-  type PeerOptions,
-  type PeerStatus,
-  type ReunionState,
-} from './peer.js';
-export { defaultMessageRate, type RateLimit, RateLimiter } from './rate-limit.js';
-export type { RootOption } from './root-addresses.js';
+export { DEFAULT_JOIN_TIMEOUT_MS, type JoinedOptions } from './peer/join-wait.js';
+export type { PeerInit, PeerMode, PeerOptions } from './peer/options.js';
+export { Peer, type PeerStatus } from './peer/peer.js';
+export type { ReunionState } from './peer/reunion.js';
+export type { RootOption } from './peer/root-addresses.js';
 export {
   fastTimings,
   referenceTimings,
@@ -29,10 +32,3 @@ export {
   type Timings,
 } from './timings.js';
 export type { Transport, TransportPacket, TransportUnreachable } from './transport.js';
-export {
-  addressKey,
-  type BroadcastResult,
-  type RemoteSocket,
-  TreeNode,
-  type TreeNodeOptions,
-} from './tree-node.js';

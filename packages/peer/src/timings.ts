@@ -1,3 +1,5 @@
+import { PeerError } from './errors.js';
+
 /** Protocol timers in milliseconds (protocol.md 5.6). */
 export interface Timings {
   /** A non-root peer sends a hello this often when none is outstanding. */
@@ -33,7 +35,8 @@ export function resolveTimings(timings: Partial<Timings> | TimingProfile | undef
   const merged: Timings = { ...base, ...(typeof timings === 'object' ? timings : {}) };
   for (const [name, value] of Object.entries(merged)) {
     if (!Number.isFinite(value) || value <= 0) {
-      throw new RangeError(
+      throw new PeerError(
+        'ERR_PEER_INVALID_OPTIONS',
         `timing ${name} must be a positive number of milliseconds, got ${String(value)}`,
       );
     }

@@ -66,7 +66,7 @@ describe('every node puts in its packets an address the receiver reaches it at',
       },
       (e: PeerError) => e,
     );
-    expect(error.code).toBe('ERR_NO_ADVERTISE_ADDRESS');
+    expect(error.code).toBe('ERR_PEER_NO_ADVERTISE_ADDRESS');
     expect(error.message).toContain(
       'the peer listens on 127.0.0.1, which the root 192.0.2.1 and other peers cannot reach',
     );
@@ -78,7 +78,7 @@ describe('every node puts in its packets an address the receiver reaches it at',
       const error = await rejectionOf<PeerError>(
         Peer.start({ listen: '127.0.0.1:0', root: '127.0.0.1:5353', advertise }),
       );
-      expect(error.code).toBe('ERR_NO_ADVERTISE_ADDRESS');
+      expect(error.code).toBe('ERR_PEER_NO_ADVERTISE_ADDRESS');
       expect(error.message).toContain('cannot advertise 0.0.0.0');
     },
   );
@@ -89,7 +89,7 @@ describe('the root address must be one a peer can dial', () => {
     const error = await rejectionOf<PeerError>(
       Peer.start({ listen: '0.0.0.0:0', root: '127.0.0.1:0' }),
     );
-    expect(error.code).toBe('ERR_INVALID_OPTIONS');
+    expect(error.code).toBe('ERR_PEER_INVALID_OPTIONS');
     expect(error.message).toBe(
       'invalid root address 127.0.0.1:0: give the port the root listens on, not 0',
     );
@@ -99,7 +99,7 @@ describe('the root address must be one a peer can dial', () => {
     const error = await rejectionOf<PeerError>(
       Peer.start({ listen: '127.0.0.1:0', root: '0.0.0.0:5353' }),
     );
-    expect(error.code).toBe('ERR_INVALID_OPTIONS');
+    expect(error.code).toBe('ERR_PEER_INVALID_OPTIONS');
     expect(error.message).toContain('give 127.0.0.1:5353 for a root on this machine');
   });
 });

@@ -112,7 +112,7 @@ describe('peer.joined(): waiting until the peer is in the tree', () => {
     expect(await waiting).toBe(PARENT);
   });
 
-  it('times out with ERR_JOIN_TIMEOUT saying the root could not be reached, and why', async () => {
+  it('times out with ERR_PEER_JOIN_TIMEOUT saying the root could not be reached, and why', async () => {
     const { clock, transport, peer } = fakePeer();
     transport.down.add(ROOT);
     const waiting = rejectionOf<PeerError>(peer.joined({ timeoutMs: 5_000 }));
@@ -120,7 +120,7 @@ describe('peer.joined(): waiting until the peer is in the tree', () => {
     await settle();
     clock.advance(5_000);
     const error = await waiting;
-    expect(error.code).toBe('ERR_JOIN_TIMEOUT');
+    expect(error.code).toBe('ERR_PEER_JOIN_TIMEOUT');
     expect(error.message).toBe(
       `the peer did not join the tree within 5 s: cannot reach the root ${ROOT}: connect ECONNREFUSED ${ROOT}`,
     );
@@ -149,16 +149,16 @@ describe('peer.joined(): waiting until the peer is in the tree', () => {
     );
   });
 
-  it('rejects ERR_CLOSED when the peer closes and ERR_ABORTED when the signal aborts', async () => {
+  it('rejects ERR_PEER_CLOSED when the peer closes and ERR_PEER_ABORTED when the signal aborts', async () => {
     const { peer } = fakePeer();
     const controller = new AbortController();
     const aborted = rejectionOf<PeerError>(peer.joined({ signal: controller.signal }));
     controller.abort(new Error('user gave up'));
-    expect(await aborted).toMatchObject({ code: 'ERR_ABORTED' });
+    expect(await aborted).toMatchObject({ code: 'ERR_PEER_ABORTED' });
     const closed = rejectionOf<PeerError>(peer.joined());
     await peer.close();
-    expect(await closed).toMatchObject({ code: 'ERR_CLOSED' });
-    expect(await rejectionOf<PeerError>(peer.joined())).toMatchObject({ code: 'ERR_CLOSED' });
+    expect(await closed).toMatchObject({ code: 'ERR_PEER_CLOSED' });
+    expect(await rejectionOf<PeerError>(peer.joined())).toMatchObject({ code: 'ERR_PEER_CLOSED' });
   });
 
   it('a peer that joined again after losing its parent is joined again', async () => {

@@ -30,7 +30,7 @@ describe('a message too large for the network is refused where it is typed', () 
   it('a 70,000-character broadcast is refused with the limit in bytes, and the peer keeps its parent', async () => {
     const { transport, peer } = await interiorNode();
     const error = await rejectionOf<PeerError>(peer.broadcast('x'.repeat(70_000)));
-    expect(error.code).toBe('ERR_MESSAGE_TOO_LARGE');
+    expect(error.code).toBe('ERR_PEER_MESSAGE_TOO_LARGE');
     expect(error.message).toBe(
       'the message is 70000 bytes (UTF-8); the network takes at most 2020',
     );
@@ -50,7 +50,7 @@ describe('a message too large for the network is refused where it is typed', () 
     expect(transport.take('message')).toHaveLength(3);
     // 1,011 characters, 2,022 bytes.
     expect((await rejectionOf<PeerError>(peer.broadcast('é'.repeat(1_011)))).code).toBe(
-      'ERR_MESSAGE_TOO_LARGE',
+      'ERR_PEER_MESSAGE_TOO_LARGE',
     );
   });
 
@@ -60,7 +60,7 @@ describe('a message too large for the network is refused where it is typed', () 
     expect(await peer.broadcast('x'.repeat(65_536))).toEqual({ delivered: 3, failed: [] });
     expect(transport.take('message')).toHaveLength(3);
     expect((await rejectionOf<PeerError>(peer.broadcast('x'.repeat(65_537)))).code).toBe(
-      'ERR_MESSAGE_TOO_LARGE',
+      'ERR_PEER_MESSAGE_TOO_LARGE',
     );
   });
 
@@ -116,7 +116,7 @@ describe('maxMessageBytes is checked', () => {
     for (const maxMessageBytes of [-1, 1.5]) {
       expect(
         () => new Peer({ transport: new FakeTransport(SELF), root: ROOT, maxMessageBytes }),
-      ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTIONS' }));
+      ).toThrow(expect.objectContaining({ code: 'ERR_PEER_INVALID_OPTIONS' }));
     }
   });
 });

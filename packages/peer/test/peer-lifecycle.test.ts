@@ -89,7 +89,7 @@ describe('register and advertise (5.2, 5.3)', () => {
     s.peer.begin();
     await settle();
     expect(s.transport.sent).toEqual([]);
-    await expect(s.peer.advertise()).rejects.toMatchObject({ code: 'ERR_NOT_REGISTERED' });
+    await expect(s.peer.advertise()).rejects.toMatchObject({ code: 'ERR_PEER_NOT_REGISTERED' });
     const registering = s.peer.register();
     await settle();
     s.transport.deliver({ kind: 'register-response', source: addr(ROOT) });
@@ -105,7 +105,7 @@ describe('register and advertise (5.2, 5.3)', () => {
     s.transport.down.add(ROOT);
     const error = await s.peer.register().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PeerError);
-    expect(error).toMatchObject({ code: 'ERR_ROOT_UNREACHABLE' });
+    expect(error).toMatchObject({ code: 'ERR_PEER_ROOT_UNREACHABLE' });
     expect((error as Error).message).toContain(ROOT);
   });
 
@@ -114,7 +114,7 @@ describe('register and advertise (5.2, 5.3)', () => {
     const registering = s.peer.register().catch((e: unknown) => e);
     await settle();
     s.clock.advance(5_000);
-    expect(await registering).toMatchObject({ code: 'ERR_NO_ANSWER' });
+    expect(await registering).toMatchObject({ code: 'ERR_PEER_NO_ANSWER' });
   });
 
   it('auto mode retries an unreachable root with growing backoff and says so', async () => {
@@ -171,7 +171,7 @@ describe('register and advertise (5.2, 5.3)', () => {
     const registering = s.peer.register().catch((e: unknown) => e);
     await settle();
     await Promise.all([s.peer.close(), s.peer.close()]);
-    expect(await registering).toMatchObject({ code: 'ERR_CLOSED' });
+    expect(await registering).toMatchObject({ code: 'ERR_PEER_CLOSED' });
     expect(s.transport.closed).toBe(true);
     expect(s.clock.pending).toBe(0);
   });

@@ -37,7 +37,7 @@ describe('per-neighbour Message rate limit', () => {
 
   it('refuses a limit that would drop everything', () => {
     expect(() => new RateLimiter({ perSecond: 0, burst: 1 }, new ManualClock())).toThrow(
-      RangeError,
+      expect.objectContaining({ code: 'ERR_PEER_INVALID_OPTIONS' }),
     );
   });
 });

@@ -1,6 +1,7 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { TreeNode } from '../src/index.js';
-import { ReplySources } from '../src/reply-sources.js';
+import { ReplySources } from '../src/core/reply-sources.js';
+import { TreeCore } from '../src/index.js';
 import { addr, FakeTransport } from './fake-transport.js';
 
 const CHILD = '10.0.0.5:6000';
@@ -8,13 +9,13 @@ const CHILD = '10.0.0.5:6000';
 /** A node listening on every interface, with one child that dialled 10.0.0.1. */
 function wildcardNodeWithChild() {
   const transport = new FakeTransport('0.0.0.0:5353');
-  const node = new TreeNode({ transport });
+  const node = new TreeCore({ transport, events: new EventEmitter() });
   transport.deliver({ kind: 'join', source: addr(CHILD) }, { local: '10.0.0.1' });
   return { transport, node };
 }
 
 async function sourceOfBroadcastTo(
-  node: TreeNode,
+  node: TreeCore,
   transport: FakeTransport,
   to: string,
 ): Promise<string> {
@@ -50,7 +51,7 @@ describe('a node listening on 0.0.0.0 answers each remote from the address it di
 
   it('a child on this machine not heard from since a restart is answered from loopback', async () => {
     const transport = new FakeTransport('0.0.0.0:5353');
-    const node = new TreeNode({ transport });
+    const node = new TreeCore({ transport, events: new EventEmitter() });
     transport.deliver({ kind: 'join', source: addr('127.0.0.1:7000') }); // no local address known
     expect(await sourceOfBroadcastTo(node, transport, '127.0.0.1:7000')).toBe('127.0.0.1:5353');
   });

@@ -40,7 +40,9 @@ describe('a peer given several root addresses', () => {
 
   it('refuses a list with a port 0, a wildcard, nothing, or itself', () => {
     for (const root of [`${A},127.0.0.1:0`, `0.0.0.0:5353,${B}`, [], `${A},`, `${A},${SELF}`]) {
-      expect(() => setup(root)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTIONS' }));
+      expect(() => setup(root)).toThrow(
+        expect.objectContaining({ code: 'ERR_PEER_INVALID_OPTIONS' }),
+      );
     }
   });
 
@@ -95,7 +97,7 @@ describe('a peer given several root addresses', () => {
     s.transport.down.add(A);
     s.transport.down.add(B);
     const error = await rejectionOf(s.peer.register());
-    expect(error.code).toBe('ERR_ROOT_UNREACHABLE');
+    expect(error.code).toBe('ERR_PEER_ROOT_UNREACHABLE');
     expect(error.message).toContain(B);
     expect(s.transport.sent).toEqual([]);
     expect(s.unreachable.map((e) => e.retryInMs)).toEqual([0, null]);

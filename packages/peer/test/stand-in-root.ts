@@ -1,19 +1,45 @@
+import { EventEmitter } from 'node:events';
 import { type Address, formatAddress, type Packet } from '@p2p/codec';
 import { StreamNode } from '@p2p/stream';
-import { type RemoteSocket, TreeNode } from '../src/index.js';
+import { type BroadcastResult, TreeCore, type TreeNodeEvents } from '../src/index.js';
 
 /**
  * A deliberately naive root for the peer's integration tests (the real one is @p2p/root-server):
  * registers anyone, places breadth-first by scanning, answers hellos, and forgets a node that an
  * orphan reports lost by advertising again.
  */
-export class StandInRoot extends TreeNode {
+export class StandInRoot extends EventEmitter<TreeNodeEvents> {
   readonly registered = new Set<string>();
   readonly parentOf = new Map<string, string>();
   readonly hellos: string[][] = [];
+  readonly #core: TreeCore;
 
   static async start(listen = '127.0.0.1:0'): Promise<StandInRoot> {
-    return new StandInRoot({ transport: await StreamNode.listen({ listen }) });
+    return new StandInRoot(await StreamNode.listen({ listen }));
+  }
+
+  constructor(transport: StreamNode) {
+    super();
+    this.#core = new TreeCore({
+      transport,
+      events: this,
+      role: {
+        control: (packet, from) => this.#onControl(packet, from),
+        answerHello: (path, _packet, from) => this.#onHello(path, from),
+      },
+    });
+  }
+
+  get address(): string {
+    return this.#core.address;
+  }
+
+  get children(): string[] {
+    return this.#core.children;
+  }
+
+  broadcast(text: string): Promise<BroadcastResult> {
+    return this.#core.broadcast(text);
   }
 
   childrenOf(key: string): string[] {
@@ -26,10 +52,11 @@ export class StandInRoot extends TreeNode {
     return out;
   }
 
-  protected override onControl(packet: Packet, from: string, remote: RemoteSocket): void {
+  #onControl(packet: Packet, from: string): void {
+    const core = this.#core;
     if (packet.kind === 'register-request') {
       this.registered.add(from);
-      void this.sendPacket(from, { kind: 'register-response', source: this.self });
+      void core.send(from, { kind: 'register-response', source: core.self });
     } else if (packet.kind === 'advertise-request' && this.registered.has(from)) {
       const previous = this.parentOf.get(from);
       if (previous !== undefined && previous !== this.address) this.#forget(previous, from);
@@ -46,14 +73,14 @@ export class StandInRoot extends TreeNode {
       }
       this.parentOf.set(from, parent);
       const [host, port] = parent.split(':') as [string, string];
-      void this.sendPacket(from, {
+      void core.send(from, {
         kind: 'advertise-response',
-        source: this.self,
+        source: core.self,
         // Under the root: the address this peer reaches the root at (on 0.0.0.0, the one it dialled).
-        parent: parent === this.address ? this.sourceFor(from) : { host, port: Number(port) },
+        parent: parent === this.address ? core.sourceFor(from) : { host, port: Number(port) },
       });
     } else {
-      super.onControl(packet, from, remote);
+      core.drop('unexpected-kind', packet, from);
     }
   }
 
@@ -65,17 +92,17 @@ export class StandInRoot extends TreeNode {
       if (parent === dead && child !== orphan) this.parentOf.set(child, dead);
   }
 
-  protected override onHello(path: readonly Address[], _packet: Packet, from: string): void {
+  #onHello(path: readonly Address[], from: string): void {
     this.hellos.push(path.map(formatAddress));
-    void this.sendPacket(from, {
+    void this.#core.send(from, {
       kind: 'reunion-hello-back',
-      source: this.self,
+      source: this.#core.self,
       path: [...path].reverse(),
     });
   }
 
   async close(): Promise<void> {
-    this.detach();
-    await this.transport.close();
+    this.#core.close();
+    await this.#core.transport.close();
   }
 }

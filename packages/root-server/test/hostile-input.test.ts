@@ -163,14 +163,6 @@ describe('the root refuses what it should', () => {
     await hello([child.address]);
     await receivedKind(child, 'reunion-hello-back');
   });
-
-  it('can refuse Joins it did not arrange', async () => {
-    const root = await bareRoot({ refuseUnplacedJoins: true });
-    const intruder = await rawNode();
-    await intruder.node.send(root.address, { kind: 'join', source: intruder.address });
-    await dropsOf(root, 'join-refused', 1);
-    expect(root.children).toEqual([]);
-  });
 });
 
 describe('random valid and invalid packets against a live root and its peers', () => {

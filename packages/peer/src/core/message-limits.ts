@@ -4,7 +4,7 @@ import {
   type Framing,
   TEXT_HEADER_LENGTH,
 } from '@p2p/codec';
-import { PeerError } from './errors.js';
+import { PeerError } from '../errors.js';
 
 /**
  * The reference implementation reads each packet with one `recv(2048)` and dies on a larger one
@@ -50,7 +50,7 @@ export class MessageLimits {
       (!Number.isInteger(maxMessageBytes) || maxMessageBytes < 0)
     ) {
       throw new PeerError(
-        'ERR_INVALID_OPTIONS',
+        'ERR_PEER_INVALID_OPTIONS',
         `maxMessageBytes must be a whole number of bytes, got ${String(maxMessageBytes)}`,
       );
     }

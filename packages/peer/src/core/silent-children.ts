@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 
 /**
  * When each child was last heard from (its Join, or a hello it sent or relayed), and which have

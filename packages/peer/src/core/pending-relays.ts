@@ -25,10 +25,6 @@ export class PendingRelays {
     this.#capacity = capacity;
   }
 
-  get size(): number {
-    return this.#byOriginator.size;
-  }
-
   /** A hello from below, as it arrived (originator first, the child that sent it last). */
   remember(path: readonly Address[], now: number): void {
     const originator = path[0];

@@ -1,5 +1,5 @@
 import { type Address, formatAddress, isWildcardHost, parseAddress } from '@p2p/codec';
-import { PeerError } from './errors.js';
+import { PeerError } from '../errors.js';
 
 /** The root option: one address, 'A,B', or a list (active/standby roots). */
 export type RootOption = string | Address | readonly (string | Address)[];
@@ -24,7 +24,7 @@ export class RootAddresses {
       if (!all.includes(address)) all.push(address);
     }
     if (all.length === 0)
-      throw new PeerError('ERR_INVALID_OPTIONS', 'give at least one root address');
+      throw new PeerError('ERR_PEER_INVALID_OPTIONS', 'give at least one root address');
     this.all = all;
     this.#set = new Set(all);
   }
@@ -67,17 +67,20 @@ function parseRootAddress(value: string | Address): Address {
   try {
     address = typeof value === 'string' ? parseAddress(value.trim()) : value;
   } catch (error) {
-    throw new PeerError('ERR_INVALID_OPTIONS', `invalid root address: ${(error as Error).message}`);
+    throw new PeerError(
+      'ERR_PEER_INVALID_OPTIONS',
+      `invalid root address: ${(error as Error).message}`,
+    );
   }
   if (address.port === 0) {
     throw new PeerError(
-      'ERR_INVALID_OPTIONS',
+      'ERR_PEER_INVALID_OPTIONS',
       `invalid root address ${formatAddress(address)}: give the port the root listens on, not 0`,
     );
   }
   if (isWildcardHost(address.host)) {
     throw new PeerError(
-      'ERR_INVALID_OPTIONS',
+      'ERR_PEER_INVALID_OPTIONS',
       `invalid root address ${formatAddress(address)}: ${address.host} is where a root listens, ` +
         `not an address to dial; give 127.0.0.1:${address.port} for a root on this machine, or ` +
         `the root machine's IP address`,

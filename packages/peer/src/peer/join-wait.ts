@@ -1,16 +1,16 @@
 import type { EventEmitter } from 'node:events';
-import type { Clock, TimerHandle } from './clock.js';
-import { PeerError } from './errors.js';
-import type { PeerEvents } from './events.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import { PeerError } from '../errors.js';
+import type { PeerEvents } from '../events.js';
 
 /** Options of `peer.joined()`. */
 export interface JoinedOptions {
   /**
-   * Give up after this many ms (ERR_JOIN_TIMEOUT). Default 30,000; `Infinity`, or anything above
+   * Give up after this many ms (ERR_PEER_JOIN_TIMEOUT). Default 30,000; `Infinity`, or anything above
    * 2,147,483,647 (about 24.8 days, the longest timer Node keeps), waits for ever.
    */
   timeoutMs?: number;
-  /** Give up when aborted (ERR_ABORTED, the signal's reason as `cause`). */
+  /** Give up when aborted (ERR_PEER_ABORTED, the signal's reason as `cause`). */
   signal?: AbortSignal;
 }
 
@@ -56,14 +56,17 @@ export class JoinWaiters {
 
   /**
    * Resolves with the parent once the peer is in the tree (at once if it is). Rejects with a
-   * PeerError: ERR_JOIN_TIMEOUT (saying how far the peer got, and the root's last failure),
-   * ERR_CLOSED when the peer closes, ERR_ABORTED when the signal aborts.
+   * PeerError: ERR_PEER_JOIN_TIMEOUT (saying how far the peer got, and the root's last failure),
+   * ERR_PEER_CLOSED when the peer closes, ERR_PEER_ABORTED when the signal aborts.
    */
   wait(options: JoinedOptions = {}): Promise<string> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
     if (!(timeoutMs >= 0)) {
       return Promise.reject(
-        new PeerError('ERR_INVALID_OPTIONS', `timeoutMs must be a number of ms, got ${timeoutMs}`),
+        new PeerError(
+          'ERR_PEER_INVALID_OPTIONS',
+          `timeoutMs must be a number of ms, got ${timeoutMs}`,
+        ),
       );
     }
     const peer = this.#peer;
@@ -150,18 +153,18 @@ export class JoinWaiters {
         '(it may have refused the Join)';
     }
     return new PeerError(
-      'ERR_JOIN_TIMEOUT',
+      'ERR_PEER_JOIN_TIMEOUT',
       `the peer did not join the tree within ${formatMs(timeoutMs)}: ${stage}`,
     );
   }
 }
 
 function closedError(): PeerError {
-  return new PeerError('ERR_CLOSED', 'the peer was closed before it joined the tree');
+  return new PeerError('ERR_PEER_CLOSED', 'the peer was closed before it joined the tree');
 }
 
 function abortedError(signal: AbortSignal): PeerError {
-  return new PeerError('ERR_ABORTED', 'stopped waiting for the peer to join the tree', {
+  return new PeerError('ERR_PEER_ABORTED', 'stopped waiting for the peer to join the tree', {
     cause: signal.reason,
   });
 }

@@ -1,4 +1,5 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
+import { PeerError } from '../errors.js';
 
 /** A sustained rate with a burst allowance. */
 export interface RateLimit {
@@ -23,7 +24,8 @@ export class RateLimiter {
 
   constructor(limit: RateLimit, clock: Clock) {
     if (!(limit.perSecond > 0) || !(limit.burst >= 1)) {
-      throw new RangeError(
+      throw new PeerError(
+        'ERR_PEER_INVALID_OPTIONS',
         `a rate limit needs perSecond > 0 and burst >= 1, got ${JSON.stringify(limit)}`,
       );
     }

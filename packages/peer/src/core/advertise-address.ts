@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { type Address, isLoopbackHost, isWildcardHost, normaliseAddress } from '@p2p/codec';
-import { PeerError } from './errors.js';
+import { PeerError } from '../errors.js';
 
 /**
  * The address a peer puts in its packets, when it cannot be the one it listens on: every node it
@@ -27,7 +27,7 @@ export async function advertiseAddress(
     const host = await interfaceTowards(root);
     if (host === undefined || isWildcardHost(host)) {
       throw new PeerError(
-        'ERR_NO_ADVERTISE_ADDRESS',
+        'ERR_PEER_NO_ADVERTISE_ADDRESS',
         `listening on ${bound.host}, the peer found no interface that reaches the root ${root.host}; ` +
           "give the address other nodes reach it at (option advertise, 'HOST:PORT')",
       );
@@ -36,7 +36,7 @@ export async function advertiseAddress(
   }
   if (isLoopbackHost(bound.host) && !isLoopbackHost(root.host)) {
     throw new PeerError(
-      'ERR_NO_ADVERTISE_ADDRESS',
+      'ERR_PEER_NO_ADVERTISE_ADDRESS',
       `the peer listens on ${bound.host}, which the root ${root.host} and other peers cannot reach; ` +
         'listen on an address of this machine they can reach (or 0.0.0.0), or give the address ' +
         "they reach it at (option advertise, 'HOST:PORT')",
@@ -45,11 +45,11 @@ export async function advertiseAddress(
   return undefined;
 }
 
-/** Throws ERR_NO_ADVERTISE_ADDRESS for an address a node cannot name itself by (0.0.0.0). */
+/** Throws ERR_PEER_NO_ADVERTISE_ADDRESS for an address a node cannot name itself by (0.0.0.0). */
 export function checkAdvertisable(address: Address): void {
   if (isWildcardHost(address.host)) {
     throw new PeerError(
-      'ERR_NO_ADVERTISE_ADDRESS',
+      'ERR_PEER_NO_ADVERTISE_ADDRESS',
       `cannot advertise ${address.host}: it names every interface of a machine, not one other ` +
         "nodes can dial; give this machine's address they reach it at (option advertise, 'HOST:PORT')",
     );

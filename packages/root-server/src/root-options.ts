@@ -1,0 +1,58 @@
+import type { Clock, NodeOptions, TreeNodeEvents } from '@p2p/peer';
+import type { Registry } from './registry/registry.js';
+
+/** Why the root turned nodes off. */
+export type TurnOffCause = 'timeout' | 'unreachable';
+
+export type RootNodeEvents = TreeNodeEvents & {
+  /** A node registered for the first time. */
+  'node-registered': [{ address: string }];
+  /** A node was placed under `parent` (Advertise answered). */
+  placed: [{ address: string; parent: string }];
+  /**
+   * Nodes left the tree: the first is the one that failed (alone, when its children's subtrees
+   * were detached to re-attach), the rest a subtree turned off with it.
+   */
+  'turned-off': [{ addresses: string[]; cause: TurnOffCause }];
+  /** A hello proved a path the root had lost: these nodes are back in the tree as it says. */
+  reattached: [{ addresses: string[]; through: string }];
+  /** Registrations forgotten: out of the tree and silent for longer than the forget time. */
+  forgotten: [{ addresses: string[] }];
+};
+
+export interface RootNodeOptions extends NodeOptions {
+  registry: Registry;
+  clock: Clock;
+  /**
+   * Accept Register and Advertise only when the address they claim has the IP of the connection
+   * they came over (anti-spoofing). Default: on unless the root listens on loopback.
+   */
+  verifySourceIp?: boolean;
+  /** Registrations beyond this many are refused (dropped, counted, logged). Default 100,000. */
+  maxRegistered?: number;
+  /**
+   * @deprecated No effect: the root always refuses a Join from a node it did not place under
+   * itself, its children being its placement's (see `RootChildren`).
+   */
+  refuseUnplacedJoins?: boolean;
+  /**
+   * The root timeout (ms): when given, nodes not heard from within it are turned off before each
+   * placement too, not only at the service's periodic sweep, and a node not heard from for a
+   * quarter of it (and at least two hello intervals) is believed dead: nobody is placed under it.
+   */
+  rootTimeout?: number;
+  /** The network's hello interval (ms): a node is never believed dead within two of them. */
+  helloInterval?: number;
+}
+
+/** Counters of the root role, beside the node counters of the core. */
+export interface RootCounters {
+  registrations: number;
+  placements: number;
+  hellos: number;
+  /** Nodes put back in the tree by a hello that proved their path. */
+  reattached: number;
+  turnedOff: Record<TurnOffCause, number>;
+  /** Registrations forgotten after a long silence. */
+  forgotten: number;
+}
