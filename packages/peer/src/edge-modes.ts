@@ -40,8 +40,8 @@ export const MAX_REMEMBERED_OFFERS = 256;
 export class EdgeModes {
   readonly #options: EdgeModesOptions;
   readonly #edges = new Map<string, Edge>();
-  /** In order of arrival: the first is the oldest. */
-  readonly #offers = new Map<string, Offer>();
+  /** In order of arrival: the first is the oldest. Created with the first offer (a leaf has none). */
+  #offers: Map<string, Offer> | undefined;
 
   constructor(options: EdgeModesOptions) {
     this.#options = options;
@@ -65,7 +65,7 @@ export class EdgeModes {
   /** How many offers are remembered now. */
   get offers(): number {
     this.#forgetOldOffers();
-    return this.#offers.size;
+    return this.#offers?.size ?? 0;
   }
 
   /**
@@ -75,10 +75,12 @@ export class EdgeModes {
   offered(from: string, theirWindow: number): 'lossless' | 'remembered' {
     this.#forgetOldOffers();
     const edge = this.#edges.get(from);
-    this.#offers.delete(from);
-    this.#offers.set(from, { window: theirWindow, at: this.#options.clock.now() });
+    this.#offers ??= new Map();
+    const offers = this.#offers;
+    offers.delete(from);
+    offers.set(from, { window: theirWindow, at: this.#options.clock.now() });
     const max = this.#options.maxOffers ?? MAX_REMEMBERED_OFFERS;
-    while (this.#offers.size > max) this.#offers.delete(this.#offers.keys().next().value as string);
+    while (offers.size > max) offers.delete(offers.keys().next().value as string);
     if (edge?.role !== 'child') return 'remembered';
     this.set(from, 'child', 'lossless', theirWindow);
     return 'lossless';
@@ -91,7 +93,7 @@ export class EdgeModes {
    */
   childJoined(child: string): EdgeMode {
     this.#forgetOldOffers();
-    const offer = this.#offers.get(child);
+    const offer = this.#offers?.get(child);
     if (offer === undefined) this.set(child, 'child', 'v1');
     else this.set(child, 'child', 'lossless', offer.window);
     return this.mode(child);
@@ -110,10 +112,12 @@ export class EdgeModes {
   }
 
   #forgetOldOffers(): void {
+    const offers = this.#offers;
+    if (offers === undefined) return;
     const now = this.#options.clock.now();
-    for (const [from, offer] of this.#offers) {
+    for (const [from, offer] of offers) {
       if (now - offer.at < this.#options.offerLifetime) return;
-      this.#offers.delete(from);
+      offers.delete(from);
     }
   }
 }

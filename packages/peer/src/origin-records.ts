@@ -39,10 +39,13 @@ export interface OriginRecordsOptions {
  */
 export class OriginRecords {
   readonly #options: OriginRecordsOptions;
-  /** In order of last news: the first is the least recently heard of. */
-  readonly #records = new Map<string, OriginRecord>();
+  /**
+   * In order of last news: the first is the least recently heard of. Created with the first
+   * record (as `#gaps` with the first gap): an idle node pays for neither.
+   */
+  #records: Map<string, OriginRecord> | undefined;
   /** Origins with held Messages. */
-  readonly #gaps = new Set<string>();
+  #gaps: Set<string> | undefined;
   #timer: TimerHandle | undefined;
   #timerDue = Number.POSITIVE_INFINITY;
 
@@ -51,12 +54,12 @@ export class OriginRecords {
   }
 
   get size(): number {
-    return this.#records.size;
+    return this.#records?.size ?? 0;
   }
 
   /** The record of `origin` (a copy), for inspection. */
   get(origin: string): { epoch: number; hwm: number; held: number[] } | undefined {
-    const record = this.#records.get(origin);
+    const record = this.#records?.get(origin);
     if (record === undefined) return undefined;
     const held = [...(record.held?.keys() ?? [])].sort((a, b) => a - b);
     return { epoch: record.epoch, hwm: record.hwm, held };
@@ -70,7 +73,7 @@ export class OriginRecords {
     const now = this.#options.clock.now();
     this.#forgetOld(now);
     const { origin, epoch, seq } = message;
-    let record = this.#records.get(origin);
+    let record = this.#records?.get(origin);
     if (record !== undefined && epoch < record.epoch) return 'stale';
     if (record === undefined || epoch > record.epoch) {
       if (record !== undefined) this.#flush(origin, record);
@@ -100,7 +103,7 @@ export class OriginRecords {
 
   /** Gives up on `origin`'s gaps: skips the missing numbers, delivers what is held in order. */
   skip(origin: string): void {
-    const record = this.#records.get(origin);
+    const record = this.#records?.get(origin);
     if (record !== undefined) this.#flush(origin, record);
   }
 
@@ -109,7 +112,7 @@ export class OriginRecords {
    * is skipped and it is delivered (with what follows it).
    */
   release(message: CachedMessage): void {
-    const record = this.#records.get(message.origin);
+    const record = this.#records?.get(message.origin);
     if (record === undefined || record.epoch !== message.epoch) return;
     if (record.held?.get(message.seq) !== message) return;
     const hwmBefore = record.hwm;
@@ -120,7 +123,7 @@ export class OriginRecords {
   /** Up to `limit` records as digest entries, the most recently heard of first. */
   digest(limit: number): Array<{ origin: string; epoch: number; hwm: number }> {
     this.#forgetOld(this.#options.clock.now());
-    const all = [...this.#records];
+    const all = [...(this.#records ?? [])];
     const out: Array<{ origin: string; epoch: number; hwm: number }> = [];
     for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
       const [origin, { epoch, hwm }] = all[i] as [string, OriginRecord];
@@ -138,7 +141,7 @@ export class OriginRecords {
     const now = this.#options.clock.now();
     this.#forgetOld(now);
     for (const { origin, epoch, hwm } of entries) {
-      const record = this.#records.get(origin);
+      const record = this.#records?.get(origin);
       if (record !== undefined && record.epoch >= epoch) continue;
       if (record !== undefined) this.#flush(origin, record);
       this.#insert(origin, { epoch, hwm, held: undefined, gapSince: 0, heard: now });
@@ -153,26 +156,30 @@ export class OriginRecords {
   }
 
   #insert(origin: string, record: OriginRecord): void {
-    this.#records.delete(origin);
-    this.#records.set(origin, record);
-    while (this.#records.size > this.#options.maxOrigins) {
-      const [oldest, evicted] = this.#records.entries().next().value as [string, OriginRecord];
+    this.#records ??= new Map();
+    const records = this.#records;
+    records.delete(origin);
+    records.set(origin, record);
+    while (records.size > this.#options.maxOrigins) {
+      const [oldest, evicted] = records.entries().next().value as [string, OriginRecord];
       this.#flush(oldest, evicted);
-      this.#records.delete(oldest);
+      records.delete(oldest);
     }
   }
 
   #touch(origin: string, record: OriginRecord, now: number): void {
     record.heard = now;
-    this.#records.delete(origin);
-    this.#records.set(origin, record);
+    this.#records?.delete(origin);
+    this.#records?.set(origin, record);
   }
 
   #forgetOld(now: number): void {
-    for (const [origin, record] of this.#records) {
+    const records = this.#records;
+    if (records === undefined) return;
+    for (const [origin, record] of records) {
       if (now - record.heard < this.#options.forgetAfter) return;
       this.#flush(origin, record);
-      this.#records.delete(origin);
+      records.delete(origin);
     }
   }
 
@@ -186,6 +193,7 @@ export class OriginRecords {
 
   #openGap(origin: string, record: OriginRecord, now: number): void {
     record.gapSince = now;
+    this.#gaps ??= new Set();
     this.#gaps.add(origin);
     this.#arm(now + this.#options.gapTimeout);
   }
@@ -218,7 +226,7 @@ export class OriginRecords {
     }
     if (held.size === 0) {
       record.held = undefined;
-      this.#gaps.delete(origin);
+      this.#gaps?.delete(origin);
     } else if (record.hwm !== hwmBefore) {
       // Progress: a repair is flowing, so the gap left above gets a full timeout of its own.
       this.#openGap(origin, record, this.#options.clock.now());
@@ -229,7 +237,7 @@ export class OriginRecords {
     if (record.held === undefined) return;
     this.#deliverThrough(origin, record, Math.max(...record.held.keys()));
     record.held = undefined;
-    this.#gaps.delete(origin);
+    this.#gaps?.delete(origin);
   }
 
   #skipTo(origin: string, record: OriginRecord, seq: number): void {
@@ -258,10 +266,10 @@ export class OriginRecords {
     this.#timerDue = Number.POSITIVE_INFINITY;
     const now = this.#options.clock.now();
     let next = Number.POSITIVE_INFINITY;
-    for (const origin of [...this.#gaps]) {
-      const record = this.#records.get(origin);
+    for (const origin of [...(this.#gaps ?? [])]) {
+      const record = this.#records?.get(origin);
       if (record === undefined || record.held === undefined) {
-        this.#gaps.delete(origin);
+        this.#gaps?.delete(origin);
         continue;
       }
       const due = record.gapSince + this.#options.gapTimeout;
