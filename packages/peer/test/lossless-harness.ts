@@ -1,5 +1,6 @@
 import { ManualClock } from '../src/clock.js';
-import { Lossless, type LosslessLink, type SendPurpose } from '../src/lossless.js';
+import { Lossless } from '../src/lossless.js';
+import type { LosslessLink, SendPurpose } from '../src/lossless-link.js';
 import type { LosslessOptions } from '../src/lossless-options.js';
 import type { DigestPacket, IdentifiedMessagePacket } from '../src/lossless-packets.js';
 import { fastTimings } from '../src/timings.js';
