@@ -72,6 +72,11 @@ describe('Lossless: the digest exchange on attachment', () => {
     expect(toD).toEqual([3, 4, 5]);
     expect(c.windows.get(A)).toBe(32);
     expect(a.windows.get(C)).toBe(32);
+    // What flows after the exchange is live, not a repair.
+    a.lossless.receive(identified(ORIGIN, 6), ORIGIN);
+    net.pump();
+    expect(texts(c).at(-1)).toBe(`${ORIGIN}#6`);
+    expect(c.lossless.counters.repairedIn).toBe(3);
   });
 
   it('fills a gap a node held open while the repair was on its way', () => {

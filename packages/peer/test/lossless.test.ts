@@ -121,6 +121,28 @@ describe('Lossless: receiving Identified Messages', () => {
     expect(node.delivered).toEqual([{ text: `${ORIGIN}#1`, origin: null, from: PARENT }]);
   });
 
+  it('delivers a held Message the cache is about to drop, skipping the gap below it', () => {
+    net = new Net();
+    const node = net.add(SELF, { options: { cacheEntries: 2 } });
+    node.neighbours.add(PARENT);
+    node.lossless.receive(identified(ORIGIN, 3), PARENT);
+    node.lossless.receive(identified('127.0.0.1:6001', 1), PARENT);
+    expect(node.delivered.map(({ text }) => text)).toEqual(['127.0.0.1:6001#1']);
+    node.lossless.receive(identified('127.0.0.1:6001', 2), PARENT);
+    // 6001#2 pushes 6000#3 out of the cache (it holds two): waiting longer would lose it.
+    expect(node.delivered.map(({ text }) => text)).toEqual([
+      '127.0.0.1:6001#1',
+      '127.0.0.1:6001#2',
+      `${ORIGIN}#3`,
+    ]);
+    expect(node.lossless.counters.skipped).toBe(2);
+    expect(node.lossless.usage).toEqual({
+      cachedMessages: 2,
+      cachedBytes: 2 * 128 + 32,
+      origins: 2,
+    });
+  });
+
   it('skips a gap at the gap timeout and counts it', () => {
     const node = middle();
     node.lossless.receive(identified(ORIGIN, 1), PARENT);
