@@ -18,7 +18,7 @@ export interface LosslessOptions {
 }
 
 /**
- * What a cache entry costs on the heap besides its text, about (137 bytes measured on Node 20 by
+ * What a cache entry costs on the heap besides its text, about (130 bytes measured on Node 20 by
  * bench/lossless-memory.bench.ts).
  */
 export const CACHE_ENTRY_OVERHEAD = 128;
