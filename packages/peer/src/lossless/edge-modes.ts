@@ -1,0 +1,123 @@
+import type { Clock } from '../clock.js';
+import type { NeighbourRole } from '../events.js';
+
+/**
+ * How a neighbour is spoken to (docs/lossless-extension.md 10.1.2): `lossless` (Identified
+ * Messages, Digests, the negotiated window), `v1` (plain Messages, lock-step), or `negotiating`
+ * (a probe is out: nothing is sent to it until the outcome is known).
+ */
+export type EdgeMode = 'negotiating' | 'lossless' | 'v1';
+
+interface Edge {
+  role: NeighbourRole;
+  mode: EdgeMode;
+  /** The window the other side offered or answered, on a lossless edge. */
+  theirWindow: number | undefined;
+}
+
+interface Offer {
+  window: number;
+  at: number;
+}
+
+export interface EdgeModesOptions {
+  clock: Clock;
+  /** This node's own window, offered and answered. */
+  window: number;
+  /** How long (ms) an answered offer waits for its Join: one peer timeout. */
+  offerLifetime: number;
+  /** The most offers remembered; the oldest is forgotten first. */
+  maxOffers?: number;
+}
+
+/** The default bound on remembered offers. */
+export const MAX_REMEMBERED_OFFERS = 256;
+
+/**
+ * The mode of each edge, and the offers a parent answered and remembers until the offering node
+ * joins. A neighbour it knows nothing of is `v1`. An edge is forgotten with its neighbour.
+ */
+export class EdgeModes {
+  readonly #options: EdgeModesOptions;
+  readonly #edges = new Map<string, Edge>();
+  /** In order of arrival: the first is the oldest. Created with the first offer (a leaf has none). */
+  #offers: Map<string, Offer> | undefined;
+
+  constructor(options: EdgeModesOptions) {
+    this.#options = options;
+  }
+
+  mode(neighbour: string): EdgeMode {
+    return this.#edges.get(neighbour)?.mode ?? 'v1';
+  }
+
+  role(neighbour: string): NeighbourRole | undefined {
+    return this.#edges.get(neighbour)?.role;
+  }
+
+  /** The window to send with towards `neighbour`: the smaller offer on a lossless edge, else none. */
+  window(neighbour: string): number | undefined {
+    const edge = this.#edges.get(neighbour);
+    if (edge?.mode !== 'lossless') return undefined;
+    return Math.min(this.#options.window, edge.theirWindow ?? 1);
+  }
+
+  /** How many offers are remembered now. */
+  get offers(): number {
+    this.#forgetOldOffers();
+    return this.#offers?.size ?? 0;
+  }
+
+  /**
+   * Parent side: an offer came in and was answered. From a current child it makes that edge
+   * lossless at once (a renegotiation); otherwise it is remembered for the Join to come.
+   */
+  offered(from: string, theirWindow: number): 'lossless' | 'remembered' {
+    this.#forgetOldOffers();
+    const edge = this.#edges.get(from);
+    this.#offers ??= new Map();
+    const offers = this.#offers;
+    offers.delete(from);
+    offers.set(from, { window: theirWindow, at: this.#options.clock.now() });
+    const max = this.#options.maxOffers ?? MAX_REMEMBERED_OFFERS;
+    while (offers.size > max) offers.delete(offers.keys().next().value as string);
+    if (edge?.role !== 'child') return 'remembered';
+    this.set(from, 'child', 'lossless', theirWindow);
+    return 'lossless';
+  }
+
+  /**
+   * Parent side: `child` joined (or was put back from the root's graph). Lossless if it offered
+   * within the offer lifetime; version 1 otherwise, also over an edge that was lossless (the
+   * child came back without the extension).
+   */
+  childJoined(child: string): EdgeMode {
+    this.#forgetOldOffers();
+    const offer = this.#offers?.get(child);
+    if (offer === undefined) this.set(child, 'child', 'v1');
+    else this.set(child, 'child', 'lossless', offer.window);
+    return this.mode(child);
+  }
+
+  /** Sets an edge outright (the child side's probe outcomes go through here). */
+  set(neighbour: string, role: NeighbourRole, mode: EdgeMode, theirWindow?: number): void {
+    const known = this.#edges.get(neighbour);
+    const window = mode === 'lossless' ? (theirWindow ?? known?.theirWindow) : undefined;
+    this.#edges.set(neighbour, { role, mode, theirWindow: window });
+  }
+
+  /** The neighbour stopped being one: its mode and window go (its offer stays until it expires). */
+  forget(neighbour: string): void {
+    this.#edges.delete(neighbour);
+  }
+
+  #forgetOldOffers(): void {
+    const offers = this.#offers;
+    if (offers === undefined) return;
+    const now = this.#options.clock.now();
+    for (const [from, offer] of offers) {
+      if (now - offer.at < this.#options.offerLifetime) return;
+      offers.delete(from);
+    }
+  }
+}

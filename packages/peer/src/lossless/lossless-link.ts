@@ -1,0 +1,66 @@
+import type { Address, Packet } from '@p2p/codec';
+import type { Clock } from '../clock.js';
+import type { Timings } from '../timings.js';
+import type { LosslessOptions } from './lossless-options.js';
+import type { DigestPacket, IdentifiedMessagePacket } from './lossless-packets.js';
+
+/*
+ * The contract between the tree core and the lossless extension (lossless.ts): what the core
+ * provides, what it gets back.
+ */
+
+/** A version-1 Message as the codec decodes it. */
+export type PlainMessagePacket = Extract<Packet, { kind: 'message' }>;
+
+/** Why something is sent, so the core can count it and choose how to send it. */
+export type SendPurpose = 'originate' | 'forward' | 'repair' | 'replay' | 'digest';
+
+/** What `Lossless` needs of the node around it: sockets, neighbours and the application. */
+export interface LosslessLink<R = void> {
+  /** The current neighbours ('HOST:PORT'): parent and children. */
+  neighbours(): Iterable<string>;
+  /** Sends an Identified Message or a Digest (only ever to a lossless edge). */
+  send(to: string, packet: IdentifiedMessagePacket | DigestPacket, purpose: SendPurpose): R;
+  /** Sends a plain version-1 Message of `text`. */
+  sendPlain(to: string, text: string, purpose: SendPurpose): R;
+  /** Hands a Message to the application: `origin` 'HOST:PORT', or null when unknown. */
+  deliver(text: string, origin: string | null, from: string): void;
+  /** The parent sent a plain Message over a lossless edge: probe it again (10.1.2 item 6). */
+  renegotiate(parent: string): void;
+  /** The send window towards `neighbour` (undefined: the node's configured one). */
+  setWindow(neighbour: string, window: number | undefined): void;
+}
+
+export interface LosslessInit<R> {
+  /** This node's address. */
+  self: Address | string;
+  clock: Clock;
+  link: LosslessLink<R>;
+  timings: Timings;
+  options?: Partial<LosslessOptions> | undefined;
+  /** This run's epoch, wall-clock ms (default: now). */
+  epoch?: number | undefined;
+  /** A peer starts fresh (its first attachment asks for nothing of the past); the root does not. */
+  fresh?: boolean | undefined;
+}
+
+export interface LosslessCounters {
+  /** Identified Messages dropped as already seen. */
+  duplicates: number;
+  /** Sequence numbers given up on (gaps not repaired in time). */
+  skipped: number;
+  /** New Messages that came as the repair of a digest exchange. */
+  repairedIn: number;
+  /** Messages sent to a neighbour because its Digest lacked them. */
+  repairedOut: number;
+  /** Plain Messages from version-1 neighbours given an identifier of this node. */
+  gatewayed: number;
+}
+
+/** What became of a received packet; the last three are drops (reasons of the `dropped` event). */
+export type LosslessVerdict =
+  | 'new'
+  | 'digest'
+  | 'duplicate'
+  | 'stale-epoch'
+  | 'plain-on-lossless-edge';

@@ -1,0 +1,360 @@
+import { type Address, formatAddress, parseAddress } from '@p2p/codec';
+import type { Clock } from '../clock.js';
+import type { NeighbourRole } from '../events.js';
+import { type EdgeMode, EdgeModes } from './edge-modes.js';
+import type {
+  LosslessCounters,
+  LosslessInit,
+  LosslessLink,
+  LosslessVerdict,
+  PlainMessagePacket,
+  SendPurpose,
+} from './lossless-link.js';
+import { type LosslessOptions, resolveLosslessOptions } from './lossless-options.js';
+import {
+  type DigestPacket,
+  type IdentifiedMessagePacket,
+  MAX_DIGEST_ENTRIES,
+} from './lossless-packets.js';
+import { CachedMessage, MessageCache } from './message-cache.js';
+import { OriginRecords } from './origin-records.js';
+import { RepairTally } from './repair-tally.js';
+
+/**
+ * The lossless extension of one node (docs/lossless-extension.md 10.1): identifiers for what it
+ * originates or gateways, the seen-set and in-order delivery, the cache, the per-edge modes and the
+ * digest exchange. It owns no socket: the tree core hands it what arrives and tells it when edges
+ * change, and it answers through {@link LosslessLink}.
+ *
+ * Child side, per attachment: `onParentNegotiating` when the probe starts, then the Join, then
+ * `onParentAnswered` or `onParentVersion1` (so the Digest follows the Join). Parent side:
+ * `onOffer` for each offer, `onChildJoined` for each Join or child put back. Either side:
+ * `onEdgeGone` when a neighbour stops being one.
+ */
+export class Lossless<R = void> {
+  readonly options: LosslessOptions;
+  readonly epoch: number;
+  readonly edges: EdgeModes;
+  readonly counters: LosslessCounters = {
+    duplicates: 0,
+    skipped: 0,
+    repairedIn: 0,
+    repairedOut: 0,
+    gatewayed: 0,
+  };
+  readonly #self: Address;
+  readonly #selfKey: string;
+  readonly #clock: Clock;
+  readonly #link: LosslessLink<R>;
+  readonly #cache: MessageCache;
+  readonly #records: OriginRecords;
+  readonly #repairs: RepairTally;
+  /** Where the cache stood when the parent edge began negotiating (for the version-1 replay). */
+  #replay: { parent: string; mark: number } | undefined;
+  #fresh: boolean;
+  #seq = 0;
+  #lastOriginated: number | undefined;
+
+  constructor(init: LosslessInit<R>) {
+    this.options = resolveLosslessOptions(init.timings, init.options);
+    this.#self = typeof init.self === 'string' ? parseAddress(init.self) : init.self;
+    this.#selfKey = formatAddress(this.#self);
+    this.#clock = init.clock;
+    this.#link = init.link;
+    this.epoch = init.epoch ?? Date.now();
+    this.#fresh = init.fresh ?? true;
+    const { cacheEntries, cacheBytes, cacheAge, maxOrigins, gapTimeout, window } = this.options;
+    this.#records = new OriginRecords({
+      clock: this.#clock,
+      maxOrigins,
+      forgetAfter: 2 * cacheAge,
+      gapTimeout,
+      deliver: (message) => this.#deliver(message),
+      onSkip: (_origin, count) => {
+        this.counters.skipped += count;
+      },
+    });
+    this.#cache = new MessageCache({
+      clock: this.#clock,
+      maxEntries: cacheEntries,
+      maxBytes: cacheBytes,
+      maxAge: cacheAge,
+      onEvict: (entry) => this.#records.release(entry),
+    });
+    this.edges = new EdgeModes({
+      clock: this.#clock,
+      window,
+      offerLifetime: init.timings.peerTimeout,
+    });
+    this.#repairs = new RepairTally(this.#clock, gapTimeout);
+  }
+
+  /** Whether this node is a peer on its first attachment (its Digest says `F`). */
+  get fresh(): boolean {
+    return this.#fresh;
+  }
+
+  /** What the cache and the records hold now, for metrics. */
+  get usage(): { cachedMessages: number; cachedBytes: number; origins: number } {
+    return {
+      cachedMessages: this.#cache.size,
+      cachedBytes: this.#cache.bytes,
+      origins: this.#records.size,
+    };
+  }
+
+  /** How a Message goes to `neighbour` now. */
+  forwardPlan(neighbour: string): 'identified' | 'plain' | 'hold' {
+    const mode = this.edges.mode(neighbour);
+    return mode === 'lossless' ? 'identified' : mode === 'v1' ? 'plain' : 'hold';
+  }
+
+  /** Numbers, caches and floods a Message of this node; the results of each send, by neighbour. */
+  originate(text: string): { seq: number; sent: Array<{ to: string; result: R }> } {
+    const entry = this.#originate(text, 'origin', null);
+    return { seq: entry.seq, sent: this.#flood(entry, this.#self, null, 'originate') };
+  }
+
+  /** A packet of the extension, or a plain Message, from the neighbour `from`. */
+  receive(
+    packet: IdentifiedMessagePacket | DigestPacket | PlainMessagePacket,
+    from: string,
+  ): LosslessVerdict {
+    switch (packet.kind) {
+      case 'identified-message':
+        return this.#onIdentified(packet, from);
+      case 'digest':
+        return this.#onDigest(packet, from);
+      case 'message':
+        return this.#onPlain(packet.text, from);
+    }
+  }
+
+  /**
+   * The edge to `neighbour` is (again) lossless: raise its window and send it this node's Digest
+   * (for a child: after its Join; for a parent: once the Join is sent).
+   */
+  onEdgeLossless(neighbour: string, role: NeighbourRole, theirWindow?: number): void {
+    if (this.#replay?.parent === neighbour) this.#replay = undefined;
+    this.edges.set(neighbour, role, 'lossless', theirWindow);
+    this.#link.setWindow(neighbour, this.edges.window(neighbour));
+    const fresh = role === 'parent' && this.#fresh;
+    this.#link.send(neighbour, this.digest(fresh), 'digest');
+  }
+
+  /** Child side: a probe of `parent` starts; Messages for it wait in the cache until the outcome. */
+  onParentNegotiating(parent: string): void {
+    this.edges.set(parent, 'parent', 'negotiating');
+    this.#link.setWindow(parent, undefined);
+    if (this.#replay?.parent !== parent) this.#replay = { parent, mark: this.#cache.mark() };
+  }
+
+  /** Child side: the parent answered the offer with these capabilities. */
+  onParentAnswered(parent: string, capabilities: Record<string, number>): void {
+    if (capabilities.ids !== 1) {
+      this.onParentVersion1(parent);
+      return;
+    }
+    const theirWindow = capabilities.window ?? 1;
+    if (this.edges.mode(parent) === 'lossless') {
+      // Its Digest came first and made the edge lossless: the exchange is done, only the window is new.
+      this.edges.set(parent, 'parent', 'lossless', theirWindow);
+      this.#link.setWindow(parent, this.edges.window(parent));
+      return;
+    }
+    this.onEdgeLossless(parent, 'parent', theirWindow);
+  }
+
+  /**
+   * Child side: the parent acknowledged the offer without an answer, closed or ignored the probe.
+   * What waited for it during the negotiation goes to it now, as plain Messages in arrival order.
+   */
+  onParentVersion1(parent: string): void {
+    const mark = this.#replay?.parent === parent ? this.#replay.mark : undefined;
+    if (mark !== undefined) this.#replay = undefined;
+    if (this.edges.mode(parent) === 'lossless') return; // its Digest proved it ours
+    this.edges.set(parent, 'parent', 'v1');
+    this.#link.setWindow(parent, undefined);
+    if (mark === undefined) return;
+    for (const entry of this.#cache.since(mark)) {
+      if (entry.from !== parent) this.#link.sendPlain(parent, entry.text, 'replay');
+    }
+  }
+
+  /** Parent side: an offer from `from`, answered by the transport. */
+  onOffer(
+    from: string,
+    capabilities: Record<string, number>,
+  ): 'lossless' | 'remembered' | 'ignored' {
+    if (capabilities.ids !== 1) return 'ignored';
+    const outcome = this.edges.offered(from, capabilities.window ?? 1);
+    if (outcome === 'lossless') this.onEdgeLossless(from, 'child');
+    return outcome;
+  }
+
+  /** Parent side: `child` joined, or was put back from the root's graph. */
+  onChildJoined(child: string): EdgeMode {
+    const mode = this.edges.childJoined(child);
+    if (mode === 'lossless') this.onEdgeLossless(child, 'child');
+    else this.#link.setWindow(child, undefined);
+    return mode;
+  }
+
+  /** `neighbour` is no longer one: its mode and window are forgotten. */
+  onEdgeGone(neighbour: string): void {
+    if (this.edges.role(neighbour) === 'parent') this.#fresh = false;
+    this.edges.forget(neighbour);
+    if (this.#replay?.parent === neighbour) this.#replay = undefined;
+    this.#repairs.forget(neighbour);
+    this.#link.setWindow(neighbour, undefined);
+  }
+
+  /** This node's Digest: its own run first, then the origins most recently heard of. */
+  digest(fresh = false): DigestPacket {
+    const entries = [{ origin: this.#self, epoch: this.epoch, hwm: this.#seq }];
+    for (const { origin, epoch, hwm } of this.#records.digest(MAX_DIGEST_ENTRIES - 1)) {
+      entries.push({ origin: parseAddress(origin), epoch, hwm });
+    }
+    return { kind: 'digest', source: this.#self, fresh, entries };
+  }
+
+  /** Stops the timers (cache age, gaps, repair tally). */
+  close(): void {
+    this.#cache.close();
+    this.#records.close();
+    this.#repairs.close();
+  }
+
+  #onIdentified(packet: IdentifiedMessagePacket, from: string): LosslessVerdict {
+    const origin = formatAddress(packet.origin);
+    if (origin === this.#selfKey) {
+      // Our own Message brought back (a repair): never delivered to ourselves.
+      if (packet.epoch < this.epoch) return 'stale-epoch';
+      this.counters.duplicates++;
+      return 'duplicate';
+    }
+    const { epoch, seq, author, start, text } = packet;
+    const entry = new CachedMessage({ origin, epoch, seq, author, start, text, from });
+    const verdict = this.#records.receive(entry);
+    if (verdict === 'stale') return 'stale-epoch';
+    if (verdict === 'duplicate') {
+      this.counters.duplicates++;
+      return 'duplicate';
+    }
+    this.#cache.add(entry);
+    if (this.#repairs.isRepair(from, origin, epoch, seq)) this.counters.repairedIn++;
+    this.#flood(entry, packet.origin, from, 'forward');
+    return 'new';
+  }
+
+  #onDigest(packet: DigestPacket, from: string): LosslessVerdict {
+    const role = this.edges.role(from) ?? 'child';
+    // Only our nodes send Digests: the edge is lossless, whatever we held it to be.
+    if (this.edges.mode(from) !== 'lossless') this.onEdgeLossless(from, role);
+    if (this.#fresh && role === 'parent') {
+      this.#fresh = false;
+      const adopted = [];
+      for (const { origin, epoch, hwm } of packet.entries) {
+        const key = formatAddress(origin);
+        if (key !== this.#selfKey) adopted.push({ origin: key, epoch, hwm });
+      }
+      this.#records.adopt(adopted);
+    }
+    if (packet.fresh) return 'digest';
+    this.#repairs.remember(from, packet);
+    const addresses = new Map<string, Address>();
+    for (const entry of this.#cache.missing(packet)) {
+      let origin = addresses.get(entry.origin);
+      if (origin === undefined) {
+        origin = entry.origin === this.#selfKey ? this.#self : parseAddress(entry.origin);
+        addresses.set(entry.origin, origin);
+      }
+      this.counters.repairedOut++;
+      this.#link.send(from, this.#packet(entry, origin), 'repair');
+    }
+    return 'digest';
+  }
+
+  #onPlain(text: string, from: string): LosslessVerdict {
+    const mode = this.edges.mode(from);
+    if (this.edges.role(from) === 'parent' && mode !== 'v1') {
+      // The parent lost its state (it restarted); the exchange after renegotiating brings this.
+      if (mode === 'lossless') {
+        this.onParentNegotiating(from);
+        this.#link.renegotiate(from);
+      }
+      return 'plain-on-lossless-edge';
+    }
+    if (mode !== 'v1') {
+      // A child without the extension now: that edge is version 1.
+      this.edges.set(from, this.edges.role(from) ?? 'child', 'v1');
+      this.#link.setWindow(from, undefined);
+    }
+    const entry = this.#originate(text, 'gateway', from);
+    this.counters.gatewayed++;
+    this.#link.deliver(text, null, from);
+    this.#flood(entry, this.#self, from, 'forward');
+    return 'new';
+  }
+
+  /** An identifier of this node for `text`, in the cache. */
+  #originate(text: string, author: 'origin' | 'gateway', from: string | null): CachedMessage {
+    const now = this.#clock.now();
+    const start =
+      this.#lastOriginated === undefined || now - this.#lastOriginated > this.options.cacheAge;
+    this.#lastOriginated = now;
+    const entry = new CachedMessage({
+      origin: this.#selfKey,
+      epoch: this.epoch,
+      seq: ++this.#seq,
+      author,
+      start,
+      text,
+      from,
+    });
+    this.#cache.add(entry);
+    return entry;
+  }
+
+  /** Sends `entry` to every neighbour but `from`, each in its edge's mode. */
+  #flood(
+    entry: CachedMessage,
+    origin: Address,
+    from: string | null,
+    purpose: SendPurpose,
+  ): Array<{ to: string; result: R }> {
+    const sent: Array<{ to: string; result: R }> = [];
+    let packet: IdentifiedMessagePacket | undefined;
+    for (const to of this.#link.neighbours()) {
+      if (to === from) continue;
+      const mode = this.edges.mode(to);
+      if (mode === 'negotiating') continue;
+      if (mode === 'v1') {
+        sent.push({ to, result: this.#link.sendPlain(to, entry.text, purpose) });
+        continue;
+      }
+      packet ??= this.#packet(entry, origin);
+      sent.push({ to, result: this.#link.send(to, packet, purpose) });
+    }
+    return sent;
+  }
+
+  #packet(entry: CachedMessage, origin: Address): IdentifiedMessagePacket {
+    const { author, start, epoch, seq, text } = entry;
+    return {
+      kind: 'identified-message',
+      source: this.#self,
+      author,
+      start,
+      origin,
+      epoch,
+      seq,
+      text,
+    };
+  }
+
+  #deliver(message: CachedMessage): void {
+    const origin = message.author === 'origin' ? message.origin : null;
+    this.#link.deliver(message.text, origin, message.from ?? this.#selfKey);
+  }
+}

@@ -1,0 +1,185 @@
+import { formatAddress } from '@p2p/codec';
+import type { Clock, TimerHandle } from '../clock.js';
+import { CACHE_ENTRY_OVERHEAD } from './lossless-options.js';
+import type { DigestPacket } from './lossless-packets.js';
+
+/**
+ * A Message with its identifier, as a node keeps it: in the cache, and held by its origin record
+ * until it can be delivered in order. One object serves both, so holding costs nothing extra.
+ */
+export class CachedMessage {
+  /** 'HOST:PORT' of the origin. */
+  readonly origin: string;
+  readonly epoch: number;
+  readonly seq: number;
+  readonly author: 'origin' | 'gateway';
+  readonly start: boolean;
+  readonly text: string;
+  /** The neighbour it came from ('HOST:PORT'), null for what this node originated. */
+  readonly from: string | null;
+  /** Set by the cache: when it arrived (whole ms of the clock), its place in arrival order, its accounted size. */
+  at = 0;
+  serial = 0;
+  bytes = 0;
+
+  constructor(fields: {
+    origin: string;
+    epoch: number;
+    seq: number;
+    author: 'origin' | 'gateway';
+    start: boolean;
+    text: string;
+    from: string | null;
+  }) {
+    this.origin = fields.origin;
+    this.epoch = fields.epoch;
+    this.seq = fields.seq;
+    this.author = fields.author;
+    this.start = fields.start;
+    this.text = fields.text;
+    this.from = fields.from;
+  }
+}
+
+export interface MessageCacheOptions {
+  clock: Clock;
+  maxEntries: number;
+  /** Text bytes (UTF-8) plus {@link CACHE_ENTRY_OVERHEAD} per entry. */
+  maxBytes: number;
+  /** Entries older than this (ms) are dropped, by a timer when nothing else comes. */
+  maxAge: number;
+  /** Called for each entry leaving the cache, after it left (a held Message must not wait for it). */
+  onEvict?: (entry: CachedMessage) => void;
+}
+
+/**
+ * The recent Messages a node delivered, forwarded or originated, in arrival order
+ * (docs/lossless-extension.md 10.1.4): what a digest exchange repairs from, and what a child
+ * replays to a parent that turned out to be version 1. Bounded in entries, bytes and age; the
+ * oldest go first.
+ */
+export class MessageCache {
+  readonly #options: MessageCacheOptions;
+  /** A queue: live entries are `#queue[#head…]`. */
+  #queue: CachedMessage[] = [];
+  #head = 0;
+  #bytes = 0;
+  #serial = 0;
+  #timer: TimerHandle | undefined;
+
+  constructor(options: MessageCacheOptions) {
+    this.#options = options;
+  }
+
+  get size(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /** The accounted bytes held (text plus the per-entry overhead). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Adds a new Message (never one already cached), evicting the oldest beyond the limits. */
+  add(entry: CachedMessage): void {
+    entry.at = Math.floor(this.#options.clock.now());
+    entry.serial = ++this.#serial;
+    entry.bytes = Buffer.byteLength(entry.text, 'utf8') + CACHE_ENTRY_OVERHEAD;
+    this.#queue.push(entry);
+    this.#bytes += entry.bytes;
+    const { maxEntries, maxBytes } = this.#options;
+    while (this.size > maxEntries || this.#bytes > maxBytes) this.#evictOldest();
+    this.#arm();
+  }
+
+  /** A mark of "now" in arrival order, for {@link since}. */
+  mark(): number {
+    return this.#serial;
+  }
+
+  /** The entries still cached that arrived after `mark`, oldest first. */
+  since(mark: number): CachedMessage[] {
+    this.#expire();
+    const out: CachedMessage[] = [];
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const entry = this.#queue[i] as CachedMessage;
+      if (entry.serial > mark) out.push(entry);
+    }
+    return out;
+  }
+
+  /**
+   * The entries the sender of `digest` lacks, oldest first: those whose origin it does not list,
+   * or lists with an earlier epoch, or with the same epoch and a high-water mark below them. A
+   * fresh sender gets nothing (it must not receive the tree's past).
+   */
+  missing(digest: Pick<DigestPacket, 'fresh' | 'entries'>): CachedMessage[] {
+    if (digest.fresh) return [];
+    this.#expire();
+    const seen = new Map<string, { epoch: number; hwm: number }>();
+    for (const { origin, epoch, hwm } of digest.entries)
+      seen.set(formatAddress(origin), { epoch, hwm });
+    const out: CachedMessage[] = [];
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const entry = this.#queue[i] as CachedMessage;
+      const known = seen.get(entry.origin);
+      if (
+        known === undefined ||
+        known.epoch < entry.epoch ||
+        (known.epoch === entry.epoch && known.hwm < entry.seq)
+      ) {
+        out.push(entry);
+      }
+    }
+    return out;
+  }
+
+  /** The cached entries, oldest first (a copy). */
+  entries(): CachedMessage[] {
+    return this.#queue.slice(this.#head);
+  }
+
+  /** Stops the age timer; the entries stay. */
+  close(): void {
+    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #evictOldest(): void {
+    const entry = this.#queue[this.#head];
+    if (entry === undefined) return;
+    this.#queue[this.#head] = undefined as unknown as CachedMessage; // let it be collected
+    this.#head++;
+    this.#bytes -= entry.bytes;
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head >= 1_024 && this.#head * 2 >= this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#options.onEvict?.(entry);
+  }
+
+  #expire(): void {
+    const oldestAllowed = Math.floor(this.#options.clock.now()) - this.#options.maxAge;
+    while (this.size > 0 && (this.#queue[this.#head] as CachedMessage).at <= oldestAllowed) {
+      this.#evictOldest();
+    }
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined) return;
+    const oldest = this.#queue[this.#head];
+    if (oldest === undefined) return;
+    const due = oldest.at + this.#options.maxAge - this.#options.clock.now();
+    this.#timer = this.#options.clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#expire();
+        this.#arm();
+      },
+      Math.max(0, due),
+    );
+  }
+}

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { CACHE_ENTRY_OVERHEAD } from '../../src/lossless/lossless-options.js';
+import { type CachedMessage, MessageCache } from '../../src/lossless/message-cache.js';
+import { message, seen } from './lossless-fixtures.js';
+
+function cache(limits: { maxEntries?: number; maxBytes?: number; maxAge?: number } = {}) {
+  const clock = new ManualClock();
+  const evicted: CachedMessage[] = [];
+  const subject = new MessageCache({
+    clock,
+    maxEntries: limits.maxEntries ?? 1_024,
+    maxBytes: limits.maxBytes ?? 1 << 20,
+    maxAge: limits.maxAge ?? 10_000,
+    onEvict: (entry) => evicted.push(entry),
+  });
+  const seqs = () => subject.entries().map((entry) => entry.seq);
+  return { clock, subject, evicted, seqs };
+}
+
+describe('MessageCache limits', () => {
+  it('keeps at most maxEntries, evicting the oldest and telling of each', () => {
+    const { subject, evicted, seqs } = cache({ maxEntries: 3 });
+    for (let seq = 1; seq <= 5; seq++) subject.add(message(1, seq));
+    expect(seqs()).toEqual([3, 4, 5]);
+    expect(evicted.map((entry) => entry.seq)).toEqual([1, 2]);
+    expect(subject.size).toBe(3);
+  });
+
+  it('counts text bytes in UTF-8 plus the per-entry overhead, evicting the oldest beyond maxBytes', () => {
+    const { subject, seqs } = cache({ maxBytes: 3 * (CACHE_ENTRY_OVERHEAD + 10) });
+    subject.add(message(1, 1, { text: 'é'.repeat(5) })); // 10 bytes
+    subject.add(message(1, 2, { text: 'x'.repeat(10) }));
+    subject.add(message(1, 3, { text: 'y'.repeat(10) }));
+    expect(subject.bytes).toBe(3 * (CACHE_ENTRY_OVERHEAD + 10));
+    expect(seqs()).toEqual([1, 2, 3]);
+    subject.add(message(1, 4, { text: 'z' }));
+    expect(seqs()).toEqual([2, 3, 4]);
+    expect(subject.bytes).toBe(2 * (CACHE_ENTRY_OVERHEAD + 10) + CACHE_ENTRY_OVERHEAD + 1);
+  });
+
+  it('does not keep a text larger than the whole byte budget', () => {
+    const { subject, evicted } = cache({ maxBytes: CACHE_ENTRY_OVERHEAD + 4 });
+    subject.add(message(1, 1, { text: 'small' }));
+    expect(subject.size).toBe(0);
+    expect(evicted.map((entry) => entry.seq)).toEqual([1]);
+  });
+
+  it('empties itself of entries older than maxAge on the clock, with no new Message coming', () => {
+    const { clock, subject, evicted, seqs } = cache({ maxAge: 1_000 });
+    subject.add(message(1, 1));
+    clock.advance(400);
+    subject.add(message(1, 2));
+    clock.advance(599);
+    expect(seqs()).toEqual([1, 2]);
+    clock.advance(1);
+    expect(seqs()).toEqual([2]);
+    clock.advance(400);
+    expect(seqs()).toEqual([]);
+    expect(evicted.map((entry) => entry.seq)).toEqual([1, 2]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('stops its timer on close', () => {
+    const { clock, subject } = cache();
+    subject.add(message(1, 1));
+    expect(clock.pending).toBe(1);
+    subject.close();
+    expect(clock.pending).toBe(0);
+  });
+});
+
+describe('MessageCache.since', () => {
+  it('returns what arrived after the mark, in arrival order, as long as it is cached', () => {
+    const { subject } = cache({ maxEntries: 4 });
+    subject.add(message(1, 1));
+    const mark = subject.mark();
+    subject.add(message(2, 7));
+    subject.add(message(1, 2));
+    expect(subject.since(mark).map((entry) => entry.text)).toEqual(['2#7', '1#2']);
+    for (let seq = 3; seq <= 6; seq++) subject.add(message(1, seq));
+    expect(subject.since(mark).map((entry) => entry.seq)).toEqual([3, 4, 5, 6]);
+  });
+});
+
+describe('MessageCache.missing', () => {
+  function filled() {
+    const { subject } = cache();
+    subject.add(message(1, 1));
+    subject.add(message(2, 1));
+    subject.add(message(1, 2));
+    subject.add(message(2, 2));
+    subject.add(message(3, 5, { epoch: 2_000 }));
+    return subject;
+  }
+  const texts = (entries: CachedMessage[]) => entries.map((entry) => entry.text);
+
+  it('sends every entry of an origin the digest does not list, in cache order', () => {
+    expect(texts(filled().missing({ fresh: false, entries: [] }))).toEqual([
+      '1#1',
+      '2#1',
+      '1#2',
+      '2#2',
+      '3#5',
+    ]);
+  });
+
+  it('sends the entries above the digest high-water mark of the same epoch', () => {
+    const digest = { fresh: false, entries: [seen(1, 1), seen(2, 2), seen(3, 5, 2_000)] };
+    expect(texts(filled().missing(digest))).toEqual(['1#2']);
+  });
+
+  it('sends everything of an origin the digest knows only in an earlier epoch, nothing of a later one', () => {
+    const digest = {
+      fresh: false,
+      entries: [seen(1, 99, 500), seen(2, 0, 3_000), seen(3, 99, 1_000)],
+    };
+    expect(texts(filled().missing(digest))).toEqual(['1#1', '1#2', '3#5']);
+  });
+
+  it('sends nothing to a fresh node', () => {
+    expect(filled().missing({ fresh: true, entries: [] })).toEqual([]);
+  });
+});
