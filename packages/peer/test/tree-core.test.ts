@@ -69,12 +69,12 @@ describe('Message flooding (5.5)', () => {
     const received = transport.deliver({ kind: 'message', source: addr(PARENT), text: 'as is' });
     await settle();
     expect(transport.floods).toHaveLength(1);
-    const [flood] = transport.floods;
-    expect(flood?.targets).toEqual([CHILD_A, CHILD_B]);
+    const { targets, frame } = transport.floods[0] as (typeof transport.floods)[number];
+    expect(targets).toEqual([CHILD_A, CHILD_B]);
     // The received frame itself, under a new header: its body is never decoded nor re-encoded.
-    expect(flood?.frame).toBeInstanceOf(ResourcedFrame);
-    expect((flood?.frame as ResourcedFrame).frame).toBe(received);
-    expect((flood?.frame as ResourcedFrame).source).toEqual(addr(SELF));
+    expect(frame).toBeInstanceOf(ResourcedFrame);
+    expect((frame as ResourcedFrame).frame).toBe(received);
+    expect((frame as ResourcedFrame).source).toEqual(addr(SELF));
   });
 
   it('originates a broadcast as one frame in one flood', async () => {
