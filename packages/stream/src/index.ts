@@ -20,4 +20,5 @@ export {
 } from './logger.js';
 export type { StreamNodeOptions } from './options.js';
 export type { Sendable } from './outbound-table.js';
+export type { ProbeResult } from './probe.js';
 export { type SendOptions, StreamNode, type StreamStats } from './stream-node.js';
