@@ -35,6 +35,16 @@ export interface Transport {
     report?: (report: TransportFloodReport) => void,
   ): void;
   disconnect(remote: Address | string): void;
+  /**
+   * Lossless extension (docs/lossless-extension.md 10.1.2, 10.1.7); a transport without these
+   * never negotiates: every edge stays version 1.
+   * The send window towards `remote` (undefined: the configured one).
+   */
+  setWindow?(remote: Address | string, window: number | undefined): void;
+  /** The Capabilities answer written back to an offer that opens a connection (undefined: none). */
+  answerOffers?(answer: Packet | undefined): void;
+  /** Writes `offer` alone on a throw-away connection to `to` and reads what comes back. */
+  probe?(to: Address | string, offer: Packet): Promise<TransportProbeResult>;
   framingFor(remote: Address | string): Framing;
   on(event: 'packet', listener: (event: TransportPacket) => void): unknown;
   on(event: 'unreachable', listener: (event: TransportUnreachable) => void): unknown;
@@ -42,6 +52,12 @@ export interface Transport {
   off(event: 'unreachable', listener: (event: TransportUnreachable) => void): unknown;
   close(): Promise<void>;
 }
+
+/** How a probe ended (the stream's `ProbeResult`). */
+export type TransportProbeResult =
+  | { outcome: 'acknowledged' }
+  | { outcome: 'answered'; packet: Packet }
+  | { outcome: 'refused'; error: TransportError };
 
 /** A frame read from a remote (the stream's `InboundPacket`). */
 export interface TransportPacket {

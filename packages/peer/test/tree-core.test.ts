@@ -57,7 +57,7 @@ describe('Message flooding (5.5)', () => {
     const { peer, transport, messages } = await interiorNode();
     transport.deliver({ kind: 'message', source: addr(PARENT), text: 'hello tree' });
     await settle();
-    expect(messages).toEqual([{ text: 'hello tree', from: PARENT }]);
+    expect(messages).toEqual([{ text: 'hello tree', from: PARENT, origin: null }]);
     const forwarded = transport.take('message');
     expect(forwarded.map((f) => f.to).sort()).toEqual([CHILD_A, CHILD_B]);
     expect(forwarded.every((f) => f.packet.source.port === 6501)).toBe(true);
@@ -111,7 +111,7 @@ describe('Message flooding (5.5)', () => {
     transport.down.add(CHILD_A);
     transport.deliver({ kind: 'message', source: addr(PARENT), text: 'onwards' });
     await settle();
-    expect(messages).toEqual([{ text: 'onwards', from: PARENT }]);
+    expect(messages).toEqual([{ text: 'onwards', from: PARENT, origin: null }]);
     expect(transport.take('message').map((f) => f.to)).toEqual([CHILD_B]);
     expect(peer.counters.sendFailures).toBe(1);
     expect(peer.children).toEqual([CHILD_A, CHILD_B]);

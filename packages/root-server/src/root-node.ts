@@ -12,6 +12,7 @@ import {
   type BroadcastResult,
   type Clock,
   type DropReason,
+  type LosslessStats,
   type NodeCounters,
   type RemoteSocket,
   TreeCore,
@@ -69,6 +70,8 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
       ...options,
       events: this,
       neighbours: this.#children,
+      // The root never starts fresh: its children hand it what they hold (10.1.5).
+      fresh: false,
       role: {
         admit: (packet, from, remote) => this.#admit(packet, from, remote),
         control: (packet, from) => this.#onControl(packet, from),
@@ -90,6 +93,11 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
   /** The node counters of the core: messages, hellos relayed, drops by reason, packets by kind. */
   get counters(): NodeCounters {
     return this.#core.counters;
+  }
+
+  /** The lossless extension's counters, cache and edges, or null when it is turned off. */
+  get losslessStats(): LosslessStats | null {
+    return this.#core.losslessStats;
   }
 
   /** Always null: the root is the top of the tree. */

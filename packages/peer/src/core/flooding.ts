@@ -117,18 +117,27 @@ export class Flooding {
 
   /** A Message frame from `from`. */
   receive(frame: Frame, from: string): void {
+    if (!this.admit(frame, from)) return;
+    this.#node.counters.messagesDelivered++;
+    this.#events.emit('message', { text: frame.text as string, from, origin: null });
+    this.#forward(frame, from);
+  }
+
+  /**
+   * Whether a Message (plain or identified) from `from` is taken: from a neighbour, within its
+   * rate. Otherwise it is dropped and counted.
+   */
+  admit(frame: Frame, from: string): boolean {
     const node = this.#node;
     if (!node.isNeighbour(from)) {
       node.drop('not-a-neighbour', frame, from);
-      return;
+      return false;
     }
     if (this.#messageRate !== undefined && !this.#messageRate.take(from)) {
       node.drop('rate-limited', frame, from);
-      return;
+      return false;
     }
-    node.counters.messagesDelivered++;
-    this.#events.emit('message', { text: frame.text as string, from });
-    this.#forward(frame, from);
+    return true;
   }
 
   /** Forwards a received Message to every neighbour but the one it came from. */
@@ -159,6 +168,15 @@ export class Flooding {
     // Most Messages fit every neighbour: only a large one is checked against each.
     if (bytes <= this.#limits.maxMessageBytes) return targets;
     return targets.filter((to) => this.#fits(to, bytes, from ?? ''));
+  }
+
+  /**
+   * Whether a plain Message body of `bytes` bytes may go to `to` (a version-1 neighbour); if not,
+   * the drop is counted and reported.
+   */
+  fits(to: string, bytes: number, from: string): boolean {
+    if (bytes <= this.#limits.maxMessageBytes) return true;
+    return this.#fits(to, bytes, from);
   }
 
   #fits(to: string, bytes: number, from: string): boolean {

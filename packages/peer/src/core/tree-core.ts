@@ -7,11 +7,19 @@ import {
 } from '@p2p/codec';
 import { type Logger, silentLogger } from '@p2p/stream';
 import { type Clock, systemClock } from '../clock.js';
-import { type DropReason, emptyCounters, type NodeCounters } from '../events.js';
+import {
+  type DropReason,
+  emptyCounters,
+  type NodeCounters,
+  type TreeNodeEvents,
+} from '../events.js';
+import type { LosslessOptions } from '../lossless/lossless-options.js';
+import { referenceTimings, type Timings } from '../timings.js';
 import type { Transport, TransportPacket, TransportUnreachable } from '../transport.js';
 import { checkAdvertisable } from './advertise-address.js';
 import { type BroadcastResult, Flooding } from './flooding.js';
 import { HelloRelay } from './hello-relay.js';
+import { LosslessNode, type LosslessStats } from './lossless-node.js';
 import { type Neighbours, OwnNeighbours, type TreeEventSink } from './neighbours.js';
 import type { RateLimit } from './rate-limit.js';
 import { ReplySources } from './reply-sources.js';
@@ -40,11 +48,36 @@ export interface NodeOptions {
   window?: number | undefined;
   /** The largest Message text in UTF-8 bytes, sent and originated (default: see MessageLimits). */
   maxMessageBytes?: number | undefined;
+  /**
+   * The lossless extension (docs/lossless-extension.md): on by default, with its bounds (window,
+   * cache…) when given; false turns it off (the node is plain protocol version 1: it offers and
+   * answers nothing and drops types 7 to 9 as `extension-off`).
+   */
+  lossless?: boolean | Partial<LosslessOptions> | undefined;
+}
+
+/** The neighbour events the core follows on its event sink. */
+export interface NeighbourEventSource {
+  on(
+    event: 'neighbour-added',
+    listener: (event: TreeNodeEvents['neighbour-added'][0]) => void,
+  ): unknown;
+  on(
+    event: 'neighbour-removed',
+    listener: (event: TreeNodeEvents['neighbour-removed'][0]) => void,
+  ): unknown;
 }
 
 export interface TreeCoreOptions extends NodeOptions {
-  /** Where the core's events go (`message`, `dropped`, and the neighbour events of its own set). */
-  events: TreeEventSink;
+  /**
+   * Where the core's events go (`message`, `dropped`, and the neighbour events of its own set);
+   * the core listens to its neighbour events too (the lossless extension follows the edges).
+   */
+  events: TreeEventSink & NeighbourEventSource;
+  /** The protocol timers, which the lossless extension's defaults derive from (default reference). */
+  timings?: Timings | undefined;
+  /** A peer starts fresh: its first attachment asks for none of the past (default true; the root: false). */
+  fresh?: boolean | undefined;
   /** What the node's role decides (see {@link TreeRole}); none: a plain relaying node. */
   role?: TreeRole | undefined;
   /** The neighbour set; default: the node's own, children kept until they leave or fail. */
@@ -53,7 +86,7 @@ export interface TreeCoreOptions extends NodeOptions {
   rememberRelaysFor?: number | undefined;
 }
 
-export type { BroadcastResult };
+export type { BroadcastResult, LosslessStats };
 
 /**
  * The tree node core every node runs, the root included (protocol.md 5.4–5.6): it owns the node's
@@ -76,6 +109,10 @@ export class TreeCore {
   readonly #acceptJoin: (from: string) => boolean;
   readonly #flooding: Flooding;
   readonly #replySources: ReplySources | undefined;
+  /** The lossless extension, unless turned off. */
+  readonly #lossless: LosslessNode | undefined;
+  /** The child whose Join is being handled (its neighbour event is not a second Join). */
+  #joining: string | undefined;
   readonly #onPacket = (event: TransportPacket) => this.#receive(event);
   readonly #onUnreachable = (event: TransportUnreachable) =>
     this.#unreachable(formatAddress(event.address), event.error);
@@ -102,6 +139,25 @@ export class TreeCore {
       sourceFor: replySources === undefined ? undefined : (to) => replySources.sourceFor(to),
     });
     this.#relay = new HelloRelay(this, clock, options.rememberRelaysFor);
+    const lossless = options.lossless ?? true;
+    if (lossless !== false) {
+      this.#lossless = new LosslessNode(this, {
+        clock,
+        logger: this.#logger,
+        events: this.#events,
+        timings: options.timings ?? referenceTimings,
+        flooding: this.#flooding,
+        options: lossless === true ? undefined : lossless,
+        fresh: options.fresh ?? true,
+      });
+      const events = options.events;
+      events.on('neighbour-added', ({ neighbour, role }) => {
+        if (role === 'child' && neighbour !== this.#joining) this.#lossless?.childJoined(neighbour);
+      });
+      events.on('neighbour-removed', ({ neighbour }) => {
+        if (!this.isNeighbour(neighbour)) this.#lossless?.edgeGone(neighbour);
+      });
+    }
     this.transport.on('packet', this.#onPacket);
     this.transport.on('unreachable', this.#onUnreachable);
   }
@@ -137,7 +193,17 @@ export class TreeCore {
    * larger than `maxMessageBytes` is refused (ERR_PEER_MESSAGE_TOO_LARGE) before anything is sent.
    */
   broadcast(text: string): Promise<BroadcastResult> {
-    return this.#flooding.broadcast(text);
+    return this.#lossless?.broadcast(text) ?? this.#flooding.broadcast(text);
+  }
+
+  /** The lossless extension's counters, cache and edges, or null when it is turned off. */
+  get losslessStats(): LosslessStats | null {
+    return this.#lossless?.stats() ?? null;
+  }
+
+  /** The lossless extension of this node, or undefined when it is turned off. */
+  get lossless(): LosslessNode | undefined {
+    return this.#lossless;
   }
 
   /** Throws what `broadcast(text)` would refuse the text with (ERR_PEER_MESSAGE_TOO_LARGE), if anything. */
@@ -180,6 +246,7 @@ export class TreeCore {
 
   /** Stops listening to the transport and the neighbours' timers; the owner closes the transport. */
   close(): void {
+    this.#lossless?.close();
     this.neighbours.close();
     this.transport.off('packet', this.#onPacket);
     this.transport.off('unreachable', this.#onUnreachable);
@@ -210,11 +277,14 @@ export class TreeCore {
     if (this.#replySources !== undefined && local !== undefined)
       this.#replySources.heard(from, frame.source.host, remote, local);
     // Most packets are Messages: they stay frames, their text decoded only for the application.
-    if (frame.kind === 'message') {
-      this.counters.packetsIn.message++;
+    const kind = frame.kind;
+    if (kind === 'message' || kind === 'identified-message') {
+      this.counters.packetsIn[kind]++;
       const refused = this.#role.admit?.(frame, from, remote);
       if (refused !== undefined) this.drop(refused, frame, from);
-      else this.#flooding.receive(frame, from);
+      else if (this.#lossless !== undefined) this.#lossless.receiveMessage(frame, from);
+      else if (kind === 'message') this.#flooding.receive(frame, from);
+      else this.drop('extension-off', frame, from);
       return;
     }
     const packet = frame.packet;
@@ -244,6 +314,12 @@ export class TreeCore {
       case 'leave':
         this.#onLeave(packet, from);
         return;
+      case 'capabilities-offer':
+      case 'capabilities-answer':
+      case 'digest':
+        if (this.#lossless === undefined) this.drop('extension-off', packet, from);
+        else this.#lossless.receiveControl(packet, from);
+        return;
       default:
         if (this.#role.control !== undefined) this.#role.control(packet, from, remote);
         else this.drop('unexpected-kind', packet, from);
@@ -262,16 +338,22 @@ export class TreeCore {
   }
 
   #onJoin(packet: Packet, from: string): void {
-    if (
-      from === this.address ||
-      from === this.neighbours.parent ||
-      !this.#acceptJoin(from) ||
-      !this.neighbours.join(from)
-    ) {
-      this.drop('join-refused', packet, from);
-      return;
+    this.#joining = from;
+    try {
+      if (
+        from === this.address ||
+        from === this.neighbours.parent ||
+        !this.#acceptJoin(from) ||
+        !this.neighbours.join(from)
+      ) {
+        this.drop('join-refused', packet, from);
+        return;
+      }
+    } finally {
+      this.#joining = undefined;
     }
     this.counters.joinsAccepted++;
+    this.#lossless?.childJoined(from);
   }
 
   /** A child joined another parent and says so: it is no longer ours (the Leave extension). */
