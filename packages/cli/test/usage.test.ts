@@ -46,6 +46,9 @@ describe('usage errors exit 2 with a useful message', () => {
     const peerHelp = await runP2p(['peer', '--help']);
     expect(peerHelp.stdout).toContain('SendMessage <text>');
     expect(peerHelp.stdout).toContain('Examples:');
+    expect(peerHelp.stdout).toContain('--no-lossless');
+    const rootHelp = await runP2p(['root', '--help']);
+    expect(rootHelp.stdout).toContain('--no-lossless');
   });
 
   it('a root that cannot open its store exits 1 and says why', async () => {

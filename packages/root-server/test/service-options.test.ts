@@ -35,6 +35,14 @@ describe('the root service flags', () => {
     expect(parse([])).not.toHaveProperty('forgetAfter'); // the root's own default
   });
 
+  it('turn the lossless extension off with --no-lossless or P2P_LOSSLESS=0, and leave it on otherwise', () => {
+    expect(parse([])).not.toHaveProperty('lossless');
+    expect(parse(['--no-lossless'])).toMatchObject({ lossless: false });
+    expect(parse([], { P2P_LOSSLESS: '0' })).toMatchObject({ lossless: false });
+    expect(parse([], { P2P_LOSSLESS: '1' })).not.toHaveProperty('lossless');
+    expect(() => parse([], { P2P_LOSSLESS: 'no' })).toThrow();
+  });
+
   it('--help says the default --forget-after the root applies', () => {
     const help = addRootServiceOptions(new Command('p2p-root')).helpInformation();
     expect(help.replace(/\s+/g, ' ')).toContain(`(default: ${DEFAULT_FORGET_AFTER}, a day)`);
