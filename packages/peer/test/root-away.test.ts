@@ -105,6 +105,20 @@ describe('a peer whose root does not answer (protocol.md 5.6.6)', () => {
     expect(s.transport.take('leave', P1)).toHaveLength(1);
   });
 
+  it('asks no more once an Advertise is answered, even one it had given up waiting for', async () => {
+    const s = await underP1WithRootGone();
+    await passes(s.clock, 5_000); // unanswered: back under P1, the next attempt after a backoff
+    s.transport.take('advertise-request');
+    // The root is back: the answer to that first attempt arrives (the same parent: kept).
+    s.transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P1) });
+    await settle();
+    s.transport.deliver({ kind: 'reunion-hello-back', source: addr(P1), path: [addr(SELF)] });
+    await passes(s.clock, 30_000);
+    // Asking again before a hello proved the parent would have the root move it.
+    expect(s.transport.take('advertise-request')).toEqual([]);
+    expect(s.peer.parent).toBe(P1);
+  });
+
   it('does not take back a parent that failed: it stays in reunion failure, asking the root', async () => {
     const s = await underP1WithRootGone();
     await passes(s.clock, 5_000);

@@ -87,9 +87,14 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
       this.#rootTimeout === undefined ? undefined : new RootSilence(this.#rootTimeout);
   }
 
-  /** True while the root hears no hello at all with nodes in its tree: it is cut off (5.6.5). */
+  /** True while the root hears nothing from any node with nodes in its tree: it is cut off (5.6.5). */
   get cutOff(): boolean {
     return this.#silence?.cutOff(this.#clock.now(), this.registry.graph.aliveCount) === true;
+  }
+
+  /** Cut off, or back for less than a root timeout: the tree is held as it was (5.6.5). */
+  get #holding(): boolean {
+    return this.#silence?.holding(this.#clock.now(), this.registry.graph.aliveCount) === true;
   }
 
   /** The root's address, 'HOST:PORT'. */
@@ -139,7 +144,7 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
   /** Turns off every node not heard from within `rootTimeout` (5.6.5). */
   sweep(rootTimeout: number): string[] {
     // A root that hears nobody is cut off: the silence is its own (5.6.5).
-    if (this.cutOff) return [];
+    if (this.#holding) return [];
     const off = this.#children.change('timed out', () =>
       this.registry.sweep(this.#clock.now(), rootTimeout),
     );
@@ -193,6 +198,7 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
       this.#core.drop('unexpected-kind', packet, from);
       return;
     }
+    this.#heard(false);
     try {
       if (packet.kind === 'register-request') this.#onRegister(packet.address, packet, from);
       else this.#onAdvertise(packet, from);
@@ -210,7 +216,7 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
 
   /** The top of the tree answers a hello instead of relaying it (5.6.3). */
   #onHello(path: readonly Address[], packet: Packet, from: string): void {
-    this.#heard();
+    this.#heard(true);
     const keys = path.map(formatAddress);
     const last = keys[keys.length - 1];
     if (last !== from) {
@@ -299,7 +305,7 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
     // with a short root timeout does not believe nodes dead between two of their hellos (the
     // reference's come every 4 s and more). A node whose connection failed is already off.
     // A root that hears nobody believes nobody dead: the silence is its own.
-    const staleAfter = this.cutOff ? undefined : this.#staleAfter();
+    const staleAfter = this.#holding ? undefined : this.#staleAfter();
     // A node placed under the root is its child from now on; one moved away leaves its children.
     const parent = this.#children.change('moved', () =>
       this.registry.advertise(
@@ -339,13 +345,13 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
       : Math.max(this.#rootTimeout / 4, 2 * this.#helloInterval);
   }
 
-  /** A hello came: after a cut, every node gets a fresh start (5.6.5). */
-  #heard(): void {
+  /** A node was heard from: a cut, if any, is over (5.6.5). */
+  #heard(hello: boolean): void {
     const now = this.#clock.now();
-    const graph = this.registry.graph;
-    if (this.#silence?.heard(now, graph.aliveCount) !== true) return;
-    const refreshed = graph.refresh(now);
-    this.#logger.warn({ nodes: refreshed }, 'hellos again after hearing nobody: the tree is kept');
+    const alive = this.registry.graph.aliveCount;
+    if (this.#silence?.cutOff(now, alive) === true)
+      this.#logger.warn({ alive }, 'heard a node again after hearing nobody: the tree is kept');
+    this.#silence?.heard(now, alive, hello);
   }
 
   /** Counts, logs and reports nodes the registry turned off. */

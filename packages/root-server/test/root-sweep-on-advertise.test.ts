@@ -41,16 +41,15 @@ describe('placing a node after others went silent', () => {
     expect(await joinTree(a, root.address)).toBe(root.address);
     expect(await joinTree(b, root.address)).toBe(root.address);
 
-    clock.advance(1_100);
+    clock.advance(900);
     await b.node.send(root.address, {
       kind: 'reunion-hello',
       source: b.address,
       path: [b.address],
     });
     await receivedKind(b, 'reunion-hello-back');
-    // A has been silent for 1,500 ms, B for 400 ms (within half the root timeout: the root is
-    // not cut off); no periodic sweep has run (there is none here).
-    clock.advance(400);
+    // A has been silent for 1,500 ms, B for 600 ms; no periodic sweep has run (there is none here).
+    clock.advance(600);
     const turnedOff: string[][] = [];
     root.on('turned-off', ({ addresses }) => turnedOff.push(addresses));
 

@@ -297,9 +297,10 @@ export class ReunionCycle {
     const parent = core.parent;
     if (this.#state !== 'attached' || parent === null) return;
     if (this.#helloSentAt !== null) {
-      // Root away: the hello is sent again every interval, and those relayed for the subtree.
-      // (The nodes below send theirs again too: no need to relay their pending ones each time.)
+      // Root away: the hello is sent again every interval (the nodes below send theirs too), and
+      // the Join before it: a parent in reunion failure when the first came dropped it.
       if (!this.#rootAway) return;
+      if (!this.#roots.has(parent)) void core.send(parent, { kind: 'join', source: core.self });
     } else {
       this.#helloSentAt = this.#clock.now();
       if (!this.#rootAway) {

@@ -127,6 +127,9 @@ export class RootClient {
         core.drop('unexpected-kind', packet, from);
         return;
       }
+      // The request in progress is answered, whichever attempt this answers: another attempt
+      // would ask again, and a node that asks again before a hello proved its parent is moved.
+      if (this.#advertiseRun !== undefined) this.#advertiseRun.stopped = true;
       this.#placed(parent);
     }
     for (const waiter of this.#waiters[packet.kind]) waiter(true);

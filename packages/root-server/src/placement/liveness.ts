@@ -40,15 +40,3 @@ function highestSilent(
     failed = up;
   return failed;
 }
-
-/**
- * A fresh start for every node in the tree and every detached subtree (see `TreeGraph.refresh`):
- * heard from at `now`. O(n), once per cut of the root.
- */
-export function refresh(tree: TreeStructure, now: number): number {
-  const listed: GraphNode[] = [];
-  for (let node = tree.recency.oldest; node !== null; node = node.newer) listed.push(node);
-  for (const node of listed) tree.recency.touch(node, now);
-  for (const top of tree.detachedTops) top.detachedAt = Math.max(top.detachedAt, now);
-  return listed.length;
-}

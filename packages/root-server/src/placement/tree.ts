@@ -1,7 +1,7 @@
 import { RootError } from '../errors.js';
 import { GraphNode, subtreeNodes } from './graph-node.js';
 import { confirmPath, repairPath } from './hello-paths.js';
-import { refresh, sweep } from './liveness.js';
+import { sweep } from './liveness.js';
 import { type PlaceOptions, place } from './placement.js';
 import { type RestoreEntry, restore } from './restore.js';
 import { TreeStructure } from './tree-structure.js';
@@ -191,16 +191,6 @@ export class TreeGraph {
    */
   sweep(now: number, rootTimeout: number, detached?: string[]): string[] {
     return sweep(this.#tree, now, rootTimeout, detached);
-  }
-
-  /**
-   * Every node in the tree, and every detached subtree, heard from at `now`: the root was cut off
-   * and heard nobody, so their silence said nothing about them (protocol.md 5.6.5). Those really
-   * gone are turned off one root timeout later by {@link sweep}. Returns how many live nodes were
-   * refreshed. O(n).
-   */
-  refresh(now: number): number {
-    return refresh(this.#tree, now);
   }
 
   /**
