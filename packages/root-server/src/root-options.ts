@@ -9,6 +9,8 @@ export type RootNodeEvents = TreeNodeEvents & {
   'node-registered': [{ address: string }];
   /** A node was placed under `parent` (Advertise answered). */
   placed: [{ address: string; parent: string }];
+  /** An Advertise was answered with the parent the node already had (no new position). */
+  kept: [{ address: string; parent: string }];
   /**
    * Nodes left the tree: the first is the one that failed (alone, when its children's subtrees
    * were detached to re-attach), the rest a subtree turned off with it.
@@ -48,7 +50,10 @@ export interface RootNodeOptions extends NodeOptions {
 /** Counters of the root role, beside the node counters of the core. */
 export interface RootCounters {
   registrations: number;
+  /** Advertise requests answered with a new position. */
   placements: number;
+  /** Advertise requests answered with the parent the node already had (5.3.2). */
+  kept: number;
   hellos: number;
   /** Nodes put back in the tree by a hello that proved their path. */
   reattached: number;

@@ -72,7 +72,7 @@ const TOPOLOGY_EVENTS = [
 ] as const;
 
 /** The root node's events the server emits as its own. */
-const FORWARDED_EVENTS = [...TOPOLOGY_EVENTS, 'message', 'dropped'] as const;
+const FORWARDED_EVENTS = [...TOPOLOGY_EVENTS, 'kept', 'message', 'dropped'] as const;
 
 /**
  * The root as a service (docs/architecture.md): the root node on its TCP server, the registry and its store,

@@ -36,6 +36,8 @@ export function reportPeerEvents(peer: Peer, out: Output): () => void {
       { reason },
       `reunion failure (${reason}): asking the root for a new parent`,
     );
+  const onRootAway = ({ parent }: { parent: string }) =>
+    out.event('root-away', { parent }, `the root does not answer: staying under ${parent}`);
   const onRootUnreachable = ({ error, retryInMs }: { error: string; retryInMs: number | null }) =>
     out.event(
       'root-unreachable',
@@ -63,6 +65,7 @@ export function reportPeerEvents(peer: Peer, out: Output): () => void {
   peer.on('message', onMessage);
   peer.on('reunion-failure', onFailure);
   peer.on('root-unreachable', onRootUnreachable);
+  peer.on('root-away', onRootAway);
   return () => {
     peer.off('registered', onRegistered);
     peer.off('neighbour-added', onAdded);
@@ -71,6 +74,7 @@ export function reportPeerEvents(peer: Peer, out: Output): () => void {
     peer.off('message', onMessage);
     peer.off('reunion-failure', onFailure);
     peer.off('root-unreachable', onRootUnreachable);
+    peer.off('root-away', onRootAway);
   };
 }
 

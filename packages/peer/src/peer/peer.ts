@@ -123,6 +123,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.#rootClient = new RootClient({
       ...parts,
       placed: (parent) => this.#reunion.attach(parent),
+      unanswered: () => this.#reunion.rootUnanswered(),
     });
     this.#reunion = new ReunionCycle({
       ...parts,
@@ -130,6 +131,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       readvertise: () => {
         this.#rootClient.advertise(true).catch(() => {});
       },
+      rootBack: () => this.#rootClient.stopAdvertising(),
     });
     this.#joinWaiters = new JoinWaiters(this, clock);
   }
