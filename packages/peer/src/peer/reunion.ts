@@ -7,6 +7,7 @@ import type { TreeCore } from '../core/tree-core.js';
 import type { DropReason, PeerEvents } from '../events.js';
 import type { Timings } from '../timings.js';
 import type { PeerSettings } from './options.js';
+import { OwnSilence } from './own-silence.js';
 import { ParentWatch } from './parent-watch.js';
 import type { RootAddresses } from './root-addresses.js';
 
@@ -45,6 +46,7 @@ export class ReunionCycle {
   readonly #readvertise: () => void;
   readonly #rootBack: () => void;
   readonly #watch: ParentWatch;
+  readonly #ownSilence: OwnSilence;
   #state: ReunionState = 'detached';
   #helloSentAt: number | null = null;
   #lastHelloAnsweredAt: number | null = null;
@@ -102,6 +104,10 @@ export class ReunionCycle {
       this.#clock,
       this.#timings.peerTimeout,
     );
+    this.#ownSilence = new OwnSilence(
+      this.#clock,
+      this.#timings.peerTimeout + this.#timings.helloInterval,
+    );
   }
 
   get state(): ReunionState {
@@ -149,6 +155,7 @@ export class ReunionCycle {
   /** Every packet sent with a promise: the parent's silence is watched on them. */
   sending(to: string, packet: Packet, acknowledged: Promise<boolean>): void {
     this.#watch.sending(to, packet, acknowledged);
+    this.#ownSilence.sending(to, packet, this.#core.parent);
   }
 
   /**
@@ -302,6 +309,12 @@ export class ReunionCycle {
       if (!this.#rootAway) return;
       if (!this.#roots.has(parent)) void core.send(parent, { kind: 'join', source: core.self });
     } else {
+      // Our process stood still past the time a parent keeps a silent child: it has dropped us and
+      // would drop this hello too (the root keeps its children: it re-attaches them by their hellos).
+      if (this.#ownSilence.exceeded && !this.#roots.has(parent)) {
+        this.#fail('timeout');
+        return;
+      }
       this.#helloSentAt = this.#clock.now();
       if (!this.#rootAway) {
         this.#failureTimer = this.#clock.setTimeout(
