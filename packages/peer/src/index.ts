@@ -31,4 +31,10 @@ export {
   type TimingProfile,
   type Timings,
 } from './timings.js';
-export type { Transport, TransportPacket, TransportUnreachable } from './transport.js';
+export type {
+  Transport,
+  TransportError,
+  TransportFloodReport,
+  TransportPacket,
+  TransportUnreachable,
+} from './transport.js';

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   type Address,
+  type Frame,
   formatAddress,
   isLoopbackHost,
   type Packet,
@@ -179,15 +180,15 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
    * hello proves its path and re-attaches turned-off nodes (5.6.3), so one sent in another
    * machine's name could put nodes back into the tree that are gone, and keep dead ones alive.
    */
-  #admit(packet: Packet, from: string, remote: RemoteSocket): DropReason | undefined {
+  #admit(frame: Frame, from: string, remote: RemoteSocket): DropReason | undefined {
     const claimsNode =
-      packet.kind === 'register-request' ||
-      packet.kind === 'advertise-request' ||
-      packet.kind === 'reunion-hello';
-    if (!claimsNode || !this.#verifySourceIp || packet.source.host === plainHost(remote.host))
+      frame.kind === 'register-request' ||
+      frame.kind === 'advertise-request' ||
+      frame.kind === 'reunion-hello';
+    if (!claimsNode || !this.#verifySourceIp || frame.source.host === plainHost(remote.host))
       return undefined;
     this.#logger.warn(
-      { claimed: from, connection: remote.host, kind: packet.kind },
+      { claimed: from, connection: remote.host, kind: frame.kind },
       "refused: claimed address is not the connection's",
     );
     return 'spoofed-source';

@@ -33,11 +33,6 @@ export interface RootNodeOptions extends NodeOptions {
   /** Registrations beyond this many are refused (dropped, counted, logged). Default 100,000. */
   maxRegistered?: number;
   /**
-   * @deprecated No effect: the root always refuses a Join from a node it did not place under
-   * itself, its children being its placement's (see `RootChildren`).
-   */
-  refuseUnplacedJoins?: boolean;
-  /**
    * The root timeout (ms): when given, nodes not heard from within it are turned off before each
    * placement too, not only at the service's periodic sweep, and a node not heard from for a
    * quarter of it (and at least two hello intervals) is believed dead: nobody is placed under it.

@@ -41,8 +41,6 @@ export interface RootServerOptions {
   verifySourceIp?: boolean;
   /** Most registered nodes (default 100,000). */
   maxRegistered?: number;
-  /** Refuse Joins the root did not arrange (default false). */
-  refuseUnplacedJoins?: boolean;
   /**
    * The term this root leads its PostgreSQL database in, when several roots share it: `/healthz`
    * and `/metrics` then show it as the leader.
@@ -109,12 +107,10 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     this.#metrics = this.#createMetrics();
     for (const event of TOPOLOGY_EVENTS) {
       // Coalesced by the event stream.
-      (this.node as EventEmitter).on(event, () => this.#admin?.events.notify('topology'));
+      this.node.on(event, () => this.#admin?.events.notify('topology'));
     }
     for (const event of FORWARDED_EVENTS) {
-      (this.node as EventEmitter).on(event, (payload: unknown) =>
-        (this as EventEmitter).emit(event, payload),
-      );
+      this.node.on(event, (payload: unknown) => (this as EventEmitter).emit(event, payload));
     }
   }
 
@@ -163,9 +159,6 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         ...(options.window === undefined ? {} : { window: options.window }),
         ...(options.verifySourceIp === undefined ? {} : { verifySourceIp: options.verifySourceIp }),
         ...(options.maxRegistered === undefined ? {} : { maxRegistered: options.maxRegistered }),
-        ...(options.refuseUnplacedJoins === undefined
-          ? {}
-          : { refuseUnplacedJoins: options.refuseUnplacedJoins }),
       });
       const server = new RootServer({
         node,

@@ -1,6 +1,18 @@
 import { EventEmitter } from 'node:events';
-import { type Address, type Framing, formatAddress, type Packet, parseAddress } from '@p2p/codec';
-import type { Transport, TransportPacket, TransportUnreachable } from '@p2p/peer';
+import {
+  type Address,
+  type Framing,
+  formatAddress,
+  type OutgoingFrame,
+  type Packet,
+  parseAddress,
+} from '@p2p/codec';
+import type {
+  Transport,
+  TransportFloodReport,
+  TransportPacket,
+  TransportUnreachable,
+} from '@p2p/peer';
 import type { StreamNode } from '@p2p/stream';
 
 const key = (address: Address | string) =>
@@ -88,20 +100,29 @@ export class RootLink
     for (const event of this.#heldIn.splice(0)) this.emit('packet', event);
   }
 
-  async send(to: Address | string, packet: Packet, options?: { urgent?: boolean }): Promise<void> {
+  async send(
+    to: Address | string,
+    what: Packet | OutgoingFrame,
+    options?: { urgent?: boolean },
+  ): Promise<void> {
     if (this.#frozen) await new Promise<never>(() => {});
     if (this.#switch.isCut && key(to) === this.#root)
       await new Promise<void>((resolve) => this.#heldOut.push(resolve));
-    await this.#inner.send(to, packet, options);
+    await this.#inner.send(to, what, options);
   }
 
-  post(
-    to: Address | string,
-    packet: Packet,
-    options: { urgent?: boolean },
-    settled: (error?: Error & { code?: string }) => void,
+  /** The root's share of a flood waits for the link like a send; the others go at once. */
+  flood(
+    targets: Iterable<Address | string>,
+    frame: OutgoingFrame,
+    report?: (report: TransportFloodReport) => void,
   ): void {
-    this.send(to, packet, options).then(() => settled(), settled);
+    if (this.#frozen) return;
+    const all = [...targets];
+    const held = this.#switch.isCut ? all.filter((to) => key(to) === this.#root) : [];
+    for (const to of held) this.#heldOut.push(() => this.#inner.flood([to], frame));
+    const now = all.filter((to) => !held.includes(to));
+    this.#inner.flood(now, frame, (done) => report?.({ ...done, targets: all.length }));
   }
 
   disconnect(remote: Address | string): void {

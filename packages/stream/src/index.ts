@@ -21,5 +21,4 @@ export {
 export type { StreamNodeOptions } from './options.js';
 export type { Sendable } from './outbound-table.js';
 export type { ProbeResult } from './probe.js';
-export type { SendSettled } from './settle.js';
 export { type SendOptions, StreamNode, type StreamStats } from './stream-node.js';

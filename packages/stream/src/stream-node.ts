@@ -15,7 +15,6 @@ import { InboundServer } from './inbound-server.js';
 import { type ResolvedOptions, resolveOptions, type StreamNodeOptions } from './options.js';
 import { OutboundTable, type Sendable } from './outbound-table.js';
 import { Probe, type ProbeResult } from './probe.js';
-import type { SendSettled } from './settle.js';
 
 /** Options of one `send()`. */
 export interface SendOptions {
@@ -125,23 +124,6 @@ export class StreamNode extends EventEmitter<StreamEvents> {
    */
   flood(targets: Iterable<Address | string>, frame: OutgoingFrame, report?: FloodReporter): void {
     this.#outbound.flood(targets, frame, report);
-  }
-
-  /**
-   * `send()` with a callback instead of a promise: `settled`, if given, is called exactly once,
-   * with no argument when the ACK arrived or with the StreamError `send()` would reject with —
-   * synchronously for a send refused at once. The callback may send again and must not throw.
-   *
-   * @deprecated Use {@link StreamNode.flood} to forward to many neighbours (one report per flood)
-   * and {@link StreamNode.send} for one packet. Kept until the tree core moves to `flood`.
-   */
-  post(
-    to: Address | string,
-    what: Sendable,
-    options: SendOptions = {},
-    settled?: SendSettled,
-  ): void {
-    this.#outbound.send(to, what, options.urgent === true, settled);
   }
 
   /**

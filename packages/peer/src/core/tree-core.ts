@@ -1,4 +1,10 @@
-import { type Address, formatAddress, isWildcardHost, type Packet } from '@p2p/codec';
+import {
+  type Address,
+  formatAddress,
+  isWildcardHost,
+  type Packet,
+  type PacketKind,
+} from '@p2p/codec';
 import { type Logger, silentLogger } from '@p2p/stream';
 import { type Clock, systemClock } from '../clock.js';
 import { type DropReason, emptyCounters, type NodeCounters } from '../events.js';
@@ -88,11 +94,12 @@ export class TreeCore {
     const clock = options.clock ?? systemClock;
     this.neighbours =
       options.neighbours ?? new OwnNeighbours(this.#events, { clock, logger: this.#logger });
+    const replySources = this.#replySources;
     this.#flooding = new Flooding(this, {
       ...options,
       clock,
       logger: this.#logger,
-      fromSelfTo: (to, packet) => this.#fromSelfTo(to, packet),
+      sourceFor: replySources === undefined ? undefined : (to) => replySources.sourceFor(to),
     });
     this.#relay = new HelloRelay(this, clock, options.rememberRelaysFor);
     this.transport.on('packet', this.#onPacket);
@@ -149,8 +156,8 @@ export class TreeCore {
     return acknowledged;
   }
 
-  /** Counts and reports a packet that decoded but is not acceptable. */
-  drop(reason: DropReason, packet: Packet, from: string): void {
+  /** Counts and reports a packet (or frame) that decoded but is not acceptable. */
+  drop(reason: DropReason, packet: { kind: PacketKind }, from: string): void {
     this.counters.dropped[reason]++;
     this.#logger.debug({ reason, kind: packet.kind, from }, 'packet dropped');
     this.#events.emit('dropped', { reason, kind: packet.kind, from });
@@ -199,19 +206,26 @@ export class TreeCore {
     return source === this.self ? packet : { ...packet, source };
   }
 
-  #receive({ packet, remote, local, from }: TransportPacket): void {
-    // Most packets are Messages: a fixed property is cheaper than a lookup by kind.
-    if (packet.kind === 'message') this.counters.packetsIn.message++;
-    else this.counters.packetsIn[packet.kind]++;
+  #receive({ frame, remote, local, from }: TransportPacket): void {
     if (this.#replySources !== undefined && local !== undefined)
-      this.#replySources.heard(from, packet.source.host, remote, local);
+      this.#replySources.heard(from, frame.source.host, remote, local);
+    // Most packets are Messages: they stay frames, their text decoded only for the application.
+    if (frame.kind === 'message') {
+      this.counters.packetsIn.message++;
+      const refused = this.#role.admit?.(frame, from, remote);
+      if (refused !== undefined) this.drop(refused, frame, from);
+      else this.#flooding.receive(frame, from);
+      return;
+    }
+    const packet = frame.packet;
+    this.counters.packetsIn[packet.kind]++;
     // Before the role's gate (reunion failure): a child's hello shows the child is alive, and is
     // relayed again once the node is back in the tree.
     if (packet.kind === 'reunion-hello' && this.#role.answerHello === undefined) {
       if (this.neighbours.isChild(from)) this.neighbours.heard(from);
       this.#relay.remember(packet.path, from);
     }
-    const refused = this.#role.admit?.(packet, from, remote);
+    const refused = this.#role.admit?.(frame, from, remote);
     if (refused !== undefined) {
       this.drop(refused, packet, from);
       return;
@@ -219,9 +233,6 @@ export class TreeCore {
     switch (packet.kind) {
       case 'join':
         this.#onJoin(packet, from);
-        return;
-      case 'message':
-        this.#flooding.receive(packet.text, packet, from);
         return;
       case 'reunion-hello':
         if (this.#role.answerHello !== undefined) this.#role.answerHello(packet.path, packet, from);

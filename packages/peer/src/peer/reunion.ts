@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { Packet } from '@p2p/codec';
+import type { Packet, PacketKind } from '@p2p/codec';
 import type { Logger } from '@p2p/stream';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { OwnNeighbours } from '../core/neighbours.js';
@@ -146,8 +146,8 @@ export class ReunionCycle {
   }
 
   /** In reunion failure a peer handles nothing but the root's Advertise response (5.6.6). */
-  admit(packet: Packet): DropReason | undefined {
-    return this.#state === 'failure' && packet.kind !== 'advertise-response'
+  admit(frame: { kind: PacketKind }): DropReason | undefined {
+    return this.#state === 'failure' && frame.kind !== 'advertise-response'
       ? 'reunion-failure'
       : undefined;
   }

@@ -21,7 +21,6 @@ export function rootServerOptionsFrom(
     ...(flags.window === undefined ? {} : { window: flags.window }),
     ...(flags.sourceIpCheck === 'auto' ? {} : { verifySourceIp: flags.sourceIpCheck === 'on' }),
     maxRegistered: flags.maxRegistered,
-    refuseUnplacedJoins: flags.refuseUnplacedJoins === true,
     ...(flags.forgetAfter === undefined ? {} : { forgetAfter: flags.forgetAfter }),
   };
 }
