@@ -14,17 +14,17 @@ class FailingStore extends MemoryStore {
     if (this.failing)
       throw storeError('ERR_ROOT_STORE_UNREACHABLE', 'db', 'the database does not answer');
   }
-  override register(address: string, now: number): boolean {
+  override async register(address: string, now: number): Promise<boolean> {
     this.#fail();
     return super.register(address, now);
   }
-  override setPosition(position: NodePosition): void {
+  override async setPosition(position: NodePosition): Promise<void> {
     this.#fail();
-    super.setPosition(position);
+    await super.setPosition(position);
   }
-  override setPositions(positions: Iterable<NodePosition>): void {
+  override async setPositions(positions: Iterable<NodePosition>): Promise<void> {
     this.#fail();
-    super.setPositions(positions);
+    await super.setPositions(positions);
   }
 }
 
@@ -54,7 +54,7 @@ describe('a store that fails under a running root', () => {
     store.failing = false;
     await node.node.send(root.address, advertise);
     await receivedKind(node, 'advertise-response');
-    expect(store.load()).toEqual([
+    expect(await store.load()).toEqual([
       expect.objectContaining({ address: `127.0.0.1:${node.address.port}`, parent: root.address }),
     ]);
   });

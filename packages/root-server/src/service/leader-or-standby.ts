@@ -63,7 +63,7 @@ export async function runLeaderOrStandby(options: LeaderOrStandbyOptions): Promi
     await standby?.close();
     let server: RootServer;
     try {
-      const store = new PostgresStore(url, { lock: false });
+      const store = await PostgresStore.open(url, { lock: false });
       term = store.term;
       server = await RootServer.start({ ...rootOptions, logger, store, leaderTerm: term });
     } catch (error) {
