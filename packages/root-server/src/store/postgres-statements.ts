@@ -137,9 +137,11 @@ export async function openSession(
   try {
     const version = await identify(session, migrations.length);
     await migrate(session, migrations, version);
-    const { rows } = await session.query<{ present: boolean }>(
-      "SELECT to_regclass('p2p_root_leader') IS NOT NULL AS present",
+    const { rows } = await session.query<{ present: boolean; changes: boolean }>(
+      `SELECT to_regclass('p2p_root_leader') IS NOT NULL AS present,
+              to_regclass('p2p_root_changes') IS NOT NULL AS changes`,
     );
+    session.numbersChanges = rows[0]?.changes === true;
     if (rows[0]?.present === true) {
       const bumped = await session.query<{ term: string }>(
         'UPDATE p2p_root_leader SET term = term + 1 RETURNING term',
@@ -184,7 +186,7 @@ export async function writePositions(session: Session, positions: NodePosition[]
   await fencedWrite(
     session,
     (holds) => `UPDATE p2p_root_nodes AS n
-          SET parent = v.parent, alive = v.alive, last_seen = v.last_seen
+          SET parent = v.parent, alive = v.alive, last_seen = v.last_seen${session.numbersChanges ? ", changed = nextval('p2p_root_changes')" : ''}
          FROM unnest($1::text[], $2::text[], $3::boolean[], $4::float8[])
            AS v(address, parent, alive, last_seen)
         WHERE n.address = v.address AND ${holds}`,
