@@ -200,10 +200,12 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
       return;
     }
     this.#heard(false);
-    try {
-      if (packet.kind === 'register-request') this.#onRegister(packet.address, packet, from);
-      else this.#onAdvertise(packet, from);
-    } catch (error) {
+    // Answered once the store has what the answer promises; other packets are handled meanwhile.
+    const answered =
+      packet.kind === 'register-request'
+        ? this.#onRegister(packet.address, packet, from)
+        : this.#onAdvertise(packet, from);
+    answered.catch((error: unknown) => {
       if (!isStoreError(error)) throw error;
       // Left unanswered (no RESACK for a registration that is not durable): the node asks again,
       // and by then the store may be back. The root itself carries on.
@@ -212,7 +214,7 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
         `${packet.kind === 'register-request' ? 'Register' : 'Advertise'} not answered: the store failed`,
       );
       this.#core.drop('store-failed', packet, from);
-    }
+    });
   }
 
   /** The top of the tree answers a hello instead of relaying it (5.6.3). */
@@ -270,12 +272,13 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
     this.#turnedOff(off, 'unreachable');
   }
 
-  #onRegister(address: Address, packet: Packet, from: string): void {
+  async #onRegister(address: Address, packet: Packet, from: string): Promise<void> {
     if (formatAddress(address) !== from) {
       this.#core.drop('address-mismatch', packet, from);
       return;
     }
-    if (!this.registry.isRegistered(from) && this.registry.graph.size >= this.#maxRegistered) {
+    const registered = this.registry.graph.size + this.registry.registering;
+    if (!this.registry.isRegistered(from) && registered >= this.#maxRegistered) {
       this.#logger.warn(
         { node: from, limit: this.#maxRegistered },
         'registration refused: the registry is full',
@@ -283,7 +286,7 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
       this.#core.drop('registry-full', packet, from);
       return;
     }
-    if (this.registry.register(from, this.#clock.now())) {
+    if (await this.registry.register(from, this.#clock.now())) {
       this.rootCounters.registrations++;
       this.#logger.info({ node: from }, 'node registered');
       this.emit('node-registered', { address: from });
@@ -291,7 +294,7 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
     void this.#core.send(from, { kind: 'register-response', source: this.#core.self });
   }
 
-  #onAdvertise(packet: Packet, from: string): void {
+  async #onAdvertise(packet: Packet, from: string): Promise<void> {
     // O(1) when nothing expired. A subtree that went silent would otherwise be turned off piece by
     // piece at the sweep, and a node placed under one of its members in between waits a second
     // peer timeout.
@@ -319,6 +322,8 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
       this.#core.drop('not-registered', packet, from);
       return;
     }
+    // The placement is in the store before the node hears of it.
+    await this.registry.persisted();
     if (parent === before) {
       // Sent back under the parent it has (5.3.2): no new position.
       this.rootCounters.kept++;

@@ -131,7 +131,9 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       );
 
     const store =
-      typeof options.store === 'object' ? options.store : openStore(options.store ?? ':memory:');
+      typeof options.store === 'object'
+        ? options.store
+        : await openStore(options.store ?? ':memory:');
     let transport: StreamNode | undefined;
     let admin: AdminServer | undefined;
     try {
@@ -142,9 +144,14 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         ...(options.framing === undefined ? {} : { defaultFraming: options.framing }),
         ...(options.window === undefined ? {} : { window: options.window }),
       });
-      const registry = new Registry({ root: formatAddress(transport.address), store });
+      const registry = new Registry({
+        root: formatAddress(transport.address),
+        store,
+        onWriteFailed: (error) =>
+          logger.error({ code: error.code, err: error.message }, 'writing to the store failed'),
+      });
       const now = clock.now();
-      const report = registry.restore(
+      const report = await registry.restore(
         now - timings.rootTimeout + (options.grace ?? timings.rootTimeout),
       );
       if (report.registered > 0)
@@ -190,7 +197,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     } catch (error) {
       await admin?.close();
       await transport?.close();
-      store.close();
+      await store.close().catch(() => {});
       throw error;
     }
   }
@@ -223,7 +230,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       this.node.stop();
       await Promise.all([this.#admin?.close(), this.#transport.close()]);
       try {
-        this.node.registry.close();
+        await this.node.registry.close();
       } catch (error) {
         this.#logger.error({ err: (error as Error).message }, 'closing the store failed');
       }
