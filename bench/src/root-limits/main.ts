@@ -41,12 +41,12 @@ interface Round {
 }
 
 /** Writes the tree into `store` (registrations one by one, as the root does, then positions). */
-function writeTree(store: Store, tree: BenchTree): number {
+async function writeTree(store: Store, tree: BenchTree): Promise<number> {
   const start = performance.now();
   const nodes = [...storedNodes(tree, Date.now())];
-  for (const node of nodes) store.register(node.address, node.registeredAt);
-  store.setPositions(nodes);
-  store.close();
+  for (const node of nodes) await store.register(node.address, node.registeredAt);
+  await store.setPositions(nodes);
+  await store.close();
   return performance.now() - start;
 }
 
@@ -169,9 +169,10 @@ try {
   for (const n of SIZES) {
     const tree: BenchTree = { root: `127.0.0.1:${await freePort()}`, children, n };
     const file = join(dir, `tree-${n}.db`);
-    const sqliteWriteMs = writeTree(new SqliteStore(file), tree);
+    const sqliteWriteMs = await writeTree(new SqliteStore(file), tree);
     const url = await cluster?.createDatabase();
-    const pgWriteMs = url === undefined ? Number.NaN : writeTree(new PostgresStore(url), tree);
+    const pgWriteMs =
+      url === undefined ? Number.NaN : await writeTree(await PostgresStore.open(url), tree);
     const byWindow = new Map<number, Round[]>(WINDOWS.map((w) => [w, []]));
     const pg: Round[] = [];
     // Every round starts from a copy of the stored tree (a round's advertisers stay registered).

@@ -196,7 +196,7 @@ describe.runIf(support.ok)(
       }
     }, 150_000);
 
-    it("goes on flooding while the root's host is cut off; a newcomer waits and joins after", async () => {
+    it("goes on flooding while the root's host is cut off; a newcomer waits and joins after; nobody is placed again", async () => {
       const before = await net.topology();
       // Without the root the tree is two halves, one under each of the root's children.
       const halves = before.nodes
@@ -211,6 +211,9 @@ describe.runIf(support.ok)(
       const otherHalf = net.peers.filter((p) => !firstHalf.has(p.address));
       const mark = new Map(net.peers.map((p) => [p, p.process.events.length]));
       const placementsBefore = await net.metric('p2p_placements_total');
+      const keptBefore = await net.metric('p2p_placements_kept_total');
+      const parentBefore = new Map(before.nodes.map((n) => [n.address, n.parent]));
+      const old = [...net.peers];
 
       const cutAt = Date.now();
       await net.bed.cut('root');
@@ -223,15 +226,24 @@ describe.runIf(support.ok)(
         [newcomer] = await net.startPeers([net.bed.host('h1')], 1);
         const joining = newcomer as PeerProgram;
         await joining.process.waitFor((e) => e.event === 'root-unreachable', 30_000);
-        // Past the root timeout: the root, hearing nobody, turned everyone off.
+        // Past the peer timeout every peer fell into reunion failure, found the root away, and
+        // took its parent back (5.6.6): the tree floods on.
         await eventually(
-          'every peer turned off by the cut-off root',
-          async () => {
-            const { nodes } = await net.topology();
-            // Every node of the tree before the cut is still listed: none was forgotten.
-            return nodes.length >= before.nodes.length && nodes.every((n) => !n.alive);
-          },
+          'every peer back under its parent, waiting for the root',
+          async () =>
+            old.every((p) =>
+              p.process.events.slice(mark.get(p) ?? 0).some((e) => e.event === 'root-away'),
+            ),
           30_000,
+        );
+        sender.send('root still away');
+        await net.untilReceived(sameHalf, 'root still away', 10_000);
+        expect(tally(sameHalf, 'root still away').duplicated).toBe(0);
+        // Long past the root timeout: the root, hearing nobody, believes itself cut off and
+        // turned nobody off.
+        const during = await net.topology();
+        expect(during.nodes.filter((n) => parentBefore.has(n.address)).every((n) => n.alive)).toBe(
+          true,
         );
         expect(joining.process.count((e) => e.event === 'registered')).toBe(0);
       } finally {
@@ -243,12 +255,30 @@ describe.runIf(support.ok)(
       ).length;
       await net.untilAttached(net.peers, 60_000);
       const placements = (await net.metric('p2p_placements_total')) - placementsBefore;
+      const kept = (await net.metric('p2p_placements_kept_total')) - keptBefore;
       expect(newcomer?.process.count((e) => e.event === 'registered')).toBe(1);
+      // Nothing re-placed: every peer of the tree before the cut has the parent it had, and the
+      // one placement is the newcomer's.
+      const after = await net.topology();
+      const moved = after.nodes.filter(
+        (n) => parentBefore.has(n.address) && parentBefore.get(n.address) !== n.parent,
+      );
+      expect(
+        moved.map((n) => n.address),
+        moved
+          .map((n) => {
+            const peer = net.peers.find((p) => p.address === n.address);
+            const events = peer?.process.events.slice(mark.get(peer) ?? 0) ?? [];
+            return `${n.address}: ${parentBefore.get(n.address)} -> ${n.parent}, ${JSON.stringify(events)}`;
+          })
+          .join('\n'),
+      ).toEqual([]);
+      expect(placements).toBe(1);
       note(
-        `root cut off for ${restoredAt - cutAt} ms: "root away" reached ${tally(sameHalf, 'root away').reached}/${sameHalf.length} peers of the sender's half, ${tally(otherHalf, 'root away').reached}/${otherHalf.length} of the other half; ${failed} peers were in reunion failure`,
+        `root cut off for ${restoredAt - cutAt} ms: "root away" (sent at once) reached ${tally(sameHalf, 'root away').reached}/${sameHalf.length} peers of the sender's half, ${tally(otherHalf, 'root away').reached}/${otherHalf.length} of the other half; ${failed} peers were in reunion failure`,
       );
       note(
-        `root back: ${net.peers.length} peers (the newcomer included) attached ${Date.now() - restoredAt} ms after the restore, with ${placements} placements`,
+        `root back: ${net.peers.length} peers (the newcomer included) attached ${Date.now() - restoredAt} ms after the restore, with ${placements} placement (the newcomer) and ${kept} Advertise answered with the same parent`,
       );
 
       // Another sender: this one's shell may still wait for the root's acknowledgement.

@@ -25,7 +25,7 @@ function serverModules(urls: readonly string[]): string[] {
   return urls.filter(
     (url) =>
       /\/root-server\/dist\/(?!service\/(flags|options|exit-codes|whole-number)\.js$)/.test(url) ||
-      /\/node_modules\/(better-sqlite3|pg|prom-client|d3-hierarchy|synckit)\//.test(url),
+      /\/node_modules\/(better-sqlite3|pg|prom-client|d3-hierarchy)\//.test(url),
   );
 }
 

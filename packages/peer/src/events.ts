@@ -78,6 +78,11 @@ export type PeerEvents = TreeNodeEvents & {
   registered: [{ root: string }];
   /** The peer's hello went unanswered for the peer timeout, or its parent failed. */
   'reunion-failure': [{ reason: 'timeout' | 'parent-unreachable'; parent: string | null }];
+  /**
+   * In reunion failure the root did not answer: the peer took `parent` back and floods on,
+   * resending its hello until the root answers one (protocol.md 5.6.6).
+   */
+  'root-away': [{ parent: string }];
   /** A hello of this peer came back from the root. */
   'hello-answered': [{ roundTripMs: number }];
   /** The first hello after this peer's Join was answered through its parent: the peer is in the tree. */

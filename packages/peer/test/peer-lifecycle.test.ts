@@ -277,7 +277,7 @@ describe('reunion cycle (5.6)', () => {
     expect(s.events.filter(([name]) => name === 'reunion-failure')).toEqual([]);
   });
 
-  it('leaves a root that stays away once the peer timeout is over', async () => {
+  it('asks the root again once the peer timeout is over, and keeps its place while it cannot', async () => {
     const s = setup();
     await attach(s, ROOT);
     s.transport.deliver({ kind: 'reunion-hello-back', source: addr(ROOT), path: [addr(SELF)] });
@@ -287,9 +287,17 @@ describe('reunion cycle (5.6)', () => {
     s.clock.advance(37_999);
     await settle();
     expect(s.peer.reunion).toBe('attached');
+    expect(s.events.filter(([name]) => name === 'reunion-failure')).toEqual([]);
     s.clock.advance(1);
     await settle();
-    expect(s.peer.reunion).toBe('failure');
+    // The Advertise is refused: the root is away, so the peer is back under it, resending hellos.
+    expect(s.events.find(([name]) => name === 'reunion-failure')?.[1]).toEqual({
+      reason: 'timeout',
+      parent: ROOT,
+    });
+    expect(s.peer.reunion).toBe('attached');
+    expect(s.peer.parent).toBe(ROOT);
+    expect(s.peer.status().helloOutstanding).toBe(true);
   });
 
   it('keeps re-advertising until the root answers', async () => {

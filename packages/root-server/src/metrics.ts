@@ -84,8 +84,14 @@ export function createMetrics(read: () => RootStats): RootMetrics {
         fill(this, read());
       },
     });
-  total('p2p_placements_total', 'Advertise requests answered with a parent', [], (c, s) =>
+  total('p2p_placements_total', 'Advertise requests answered with a new parent', [], (c, s) =>
     setTotal(c, s.placements),
+  );
+  total(
+    'p2p_placements_kept_total',
+    'Advertise requests answered with the parent the node already had',
+    [],
+    (c, s) => setTotal(c, s.kept),
   );
   total('p2p_reunion_hellos_total', 'Reunion hellos answered by the root', [], (c, s) =>
     setTotal(c, s.hellos),

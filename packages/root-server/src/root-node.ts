@@ -27,6 +27,7 @@ import type {
   RootNodeOptions,
   TurnOffCause,
 } from './root-options.js';
+import { RootSilence } from './root-silence.js';
 
 export type {
   RootCounters,
@@ -46,6 +47,7 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
   readonly rootCounters: RootCounters = {
     registrations: 0,
     placements: 0,
+    kept: 0,
     hellos: 0,
     reattached: 0,
     turnedOff: { timeout: 0, unreachable: 0 },
@@ -59,6 +61,8 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
   readonly #maxRegistered: number;
   readonly #rootTimeout: number | undefined;
   readonly #helloInterval: number;
+  /** Set when the root knows its root timeout: it then notices when it hears nobody. */
+  readonly #silence: RootSilence | undefined;
 
   constructor(options: RootNodeOptions) {
     super();
@@ -83,6 +87,18 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
     this.#maxRegistered = options.maxRegistered ?? 100_000;
     this.#rootTimeout = options.rootTimeout;
     this.#helloInterval = options.helloInterval ?? 0;
+    this.#silence =
+      this.#rootTimeout === undefined ? undefined : new RootSilence(this.#rootTimeout);
+  }
+
+  /** True while the root hears nothing from any node with nodes in its tree: it is cut off (5.6.5). */
+  get cutOff(): boolean {
+    return this.#silence?.cutOff(this.#clock.now(), this.registry.graph.aliveCount) === true;
+  }
+
+  /** Cut off, or back for less than a root timeout: the tree is held as it was (5.6.5). */
+  get #holding(): boolean {
+    return this.#silence?.holding(this.#clock.now(), this.registry.graph.aliveCount) === true;
   }
 
   /** The root's address, 'HOST:PORT'. */
@@ -136,6 +152,8 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
 
   /** Turns off every node not heard from within `rootTimeout` (5.6.5). */
   sweep(rootTimeout: number): string[] {
+    // A root that hears nobody is cut off: the silence is its own (5.6.5).
+    if (this.#holding) return [];
     const off = this.#children.change('timed out', () =>
       this.registry.sweep(this.#clock.now(), rootTimeout),
     );
@@ -189,10 +207,13 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
       this.#core.drop('unexpected-kind', packet, from);
       return;
     }
-    try {
-      if (packet.kind === 'register-request') this.#onRegister(packet.address, packet, from);
-      else this.#onAdvertise(packet, from);
-    } catch (error) {
+    this.#heard(false);
+    // Answered once the store has what the answer promises; other packets are handled meanwhile.
+    const answered =
+      packet.kind === 'register-request'
+        ? this.#onRegister(packet.address, packet, from)
+        : this.#onAdvertise(packet, from);
+    answered.catch((error: unknown) => {
       if (!isStoreError(error)) throw error;
       // Left unanswered (no RESACK for a registration that is not durable): the node asks again,
       // and by then the store may be back. The root itself carries on.
@@ -201,11 +222,12 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
         `${packet.kind === 'register-request' ? 'Register' : 'Advertise'} not answered: the store failed`,
       );
       this.#core.drop('store-failed', packet, from);
-    }
+    });
   }
 
   /** The top of the tree answers a hello instead of relaying it (5.6.3). */
   #onHello(path: readonly Address[], packet: Packet, from: string): void {
+    this.#heard(true);
     const keys = path.map(formatAddress);
     const last = keys[keys.length - 1];
     if (last !== from) {
@@ -244,6 +266,13 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
   #onUnreachable(remote: string, error: Error & { code?: string }): void {
     const graph = this.registry.graph;
     if (!graph.isAlive(remote) && !graph.isDetached(remote)) return;
+    const timedOut =
+      error.code === 'ERR_STREAM_ACK_TIMEOUT' || error.code === 'ERR_STREAM_CONNECT_TIMEOUT';
+    if (this.#silence?.explains(this.#clock.now(), graph.aliveCount, timedOut)) {
+      // The root's own cut explains it; the sweep turns the node off if it stays silent.
+      this.#logger.info({ node: remote, code: error.code }, 'node unreachable while cut off: kept');
+      return;
+    }
     this.#logger.info({ node: remote, code: error.code }, 'node unreachable: turning it off');
     const off = this.#children.change('unreachable', () =>
       this.registry.fail(remote, this.#clock.now()),
@@ -251,12 +280,13 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
     this.#turnedOff(off, 'unreachable');
   }
 
-  #onRegister(address: Address, packet: Packet, from: string): void {
+  async #onRegister(address: Address, packet: Packet, from: string): Promise<void> {
     if (formatAddress(address) !== from) {
       this.#core.drop('address-mismatch', packet, from);
       return;
     }
-    if (!this.registry.isRegistered(from) && this.registry.graph.size >= this.#maxRegistered) {
+    const registered = this.registry.graph.size + this.registry.registering;
+    if (!this.registry.isRegistered(from) && registered >= this.#maxRegistered) {
       this.#logger.warn(
         { node: from, limit: this.#maxRegistered },
         'registration refused: the registry is full',
@@ -264,7 +294,7 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
       this.#core.drop('registry-full', packet, from);
       return;
     }
-    if (this.registry.register(from, this.#clock.now())) {
+    if (await this.registry.register(from, this.#clock.now())) {
       this.rootCounters.registrations++;
       this.#logger.info({ node: from }, 'node registered');
       this.emit('node-registered', { address: from });
@@ -272,7 +302,7 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
     void this.#core.send(from, { kind: 'register-response', source: this.#core.self });
   }
 
-  #onAdvertise(packet: Packet, from: string): void {
+  async #onAdvertise(packet: Packet, from: string): Promise<void> {
     // O(1) when nothing expired. A subtree that went silent would otherwise be turned off piece by
     // piece at the sweep, and a node placed under one of its members in between waits a second
     // peer timeout.
@@ -286,10 +316,8 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
     // first: by then it is believed dead.) Never less than two hello intervals, so that a root
     // with a short root timeout does not believe nodes dead between two of their hellos (the
     // reference's come every 4 s and more). A node whose connection failed is already off.
-    const staleAfter =
-      this.#rootTimeout === undefined
-        ? undefined
-        : Math.max(this.#rootTimeout / 4, 2 * this.#helloInterval);
+    // A root that hears nobody believes nobody dead: the silence is its own.
+    const staleAfter = this.#holding ? undefined : this.#staleAfter();
     // A node placed under the root is its child from now on; one moved away leaves its children.
     const parent = this.#children.change('moved', () =>
       this.registry.advertise(
@@ -302,15 +330,42 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
       this.#core.drop('not-registered', packet, from);
       return;
     }
-    this.rootCounters.placements++;
-    this.#logger.debug({ node: from, parent, previous: before }, 'node placed');
-    this.emit('placed', { address: from, parent });
+    // The placement is in the store before the node hears of it.
+    await this.registry.persisted();
+    if (parent === before) {
+      // Sent back under the parent it has (5.3.2): no new position.
+      this.rootCounters.kept++;
+      this.emit('kept', { address: from, parent });
+    } else {
+      this.rootCounters.placements++;
+      this.#logger.debug({ node: from, parent, previous: before }, 'node placed');
+      this.emit('placed', { address: from, parent });
+    }
     void this.#core.send(from, {
       kind: 'advertise-response',
       source: this.#core.self,
       // Under the root: the root as this node reaches it (listening on 0.0.0.0, the address it dialled).
       parent: parent === this.address ? this.#core.sourceFor(from) : parseAddress(parent),
     });
+  }
+
+  /**
+   * A node not heard from for a quarter of the root timeout (2.25 hello intervals at the
+   * reference proportions: 9 s of 36 s) is believed dead, never within two hello intervals.
+   */
+  #staleAfter(): number | undefined {
+    return this.#rootTimeout === undefined
+      ? undefined
+      : Math.max(this.#rootTimeout / 4, 2 * this.#helloInterval);
+  }
+
+  /** A node was heard from: a cut, if any, is over (5.6.5). */
+  #heard(hello: boolean): void {
+    const now = this.#clock.now();
+    const alive = this.registry.graph.aliveCount;
+    if (this.#silence?.cutOff(now, alive) === true)
+      this.#logger.warn({ alive }, 'heard a node again after hearing nobody: the tree is kept');
+    this.#silence?.heard(now, alive, hello);
   }
 
   /** Counts, logs and reports nodes the registry turned off. */

@@ -9,6 +9,8 @@ export type RootNodeEvents = TreeNodeEvents & {
   'node-registered': [{ address: string }];
   /** A node was placed under `parent` (Advertise answered). */
   placed: [{ address: string; parent: string }];
+  /** An Advertise was answered with the parent the node already had (no new position). */
+  kept: [{ address: string; parent: string }];
   /**
    * Nodes left the tree: the first is the one that failed (alone, when its children's subtrees
    * were detached to re-attach), the rest a subtree turned off with it.
@@ -31,11 +33,6 @@ export interface RootNodeOptions extends NodeOptions {
   /** Registrations beyond this many are refused (dropped, counted, logged). Default 100,000. */
   maxRegistered?: number;
   /**
-   * @deprecated No effect: the root always refuses a Join from a node it did not place under
-   * itself, its children being its placement's (see `RootChildren`).
-   */
-  refuseUnplacedJoins?: boolean;
-  /**
    * The root timeout (ms): when given, nodes not heard from within it are turned off before each
    * placement too, not only at the service's periodic sweep, and a node not heard from for a
    * quarter of it (and at least two hello intervals) is believed dead: nobody is placed under it.
@@ -50,7 +47,10 @@ export interface RootNodeOptions extends NodeOptions {
 /** Counters of the root role, beside the node counters of the core. */
 export interface RootCounters {
   registrations: number;
+  /** Advertise requests answered with a new position. */
   placements: number;
+  /** Advertise requests answered with the parent the node already had (5.3.2). */
+  kept: number;
   hellos: number;
   /** Nodes put back in the tree by a hello that proved their path. */
   reattached: number;

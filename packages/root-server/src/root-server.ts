@@ -47,8 +47,6 @@ export interface RootServerOptions {
   verifySourceIp?: boolean;
   /** Most registered nodes (default 100,000). */
   maxRegistered?: number;
-  /** Refuse Joins the root did not arrange (default false). */
-  refuseUnplacedJoins?: boolean;
   /**
    * The term this root leads its PostgreSQL database in, when several roots share it: `/healthz`
    * and `/metrics` then show it as the leader.
@@ -78,7 +76,7 @@ const TOPOLOGY_EVENTS = [
 ] as const;
 
 /** The root node's events the server emits as its own. */
-const FORWARDED_EVENTS = [...TOPOLOGY_EVENTS, 'message', 'dropped'] as const;
+const FORWARDED_EVENTS = [...TOPOLOGY_EVENTS, 'kept', 'message', 'dropped'] as const;
 
 /**
  * The root as a service (docs/architecture.md): the root node on its TCP server, the registry and its store,
@@ -115,12 +113,10 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     this.#metrics = this.#createMetrics();
     for (const event of TOPOLOGY_EVENTS) {
       // Coalesced by the event stream.
-      (this.node as EventEmitter).on(event, () => this.#admin?.events.notify('topology'));
+      this.node.on(event, () => this.#admin?.events.notify('topology'));
     }
     for (const event of FORWARDED_EVENTS) {
-      (this.node as EventEmitter).on(event, (payload: unknown) =>
-        (this as EventEmitter).emit(event, payload),
-      );
+      this.node.on(event, (payload: unknown) => (this as EventEmitter).emit(event, payload));
     }
   }
 
@@ -141,7 +137,9 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       );
 
     const store =
-      typeof options.store === 'object' ? options.store : openStore(options.store ?? ':memory:');
+      typeof options.store === 'object'
+        ? options.store
+        : await openStore(options.store ?? ':memory:');
     let transport: StreamNode | undefined;
     let admin: AdminServer | undefined;
     try {
@@ -152,9 +150,14 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         ...(options.framing === undefined ? {} : { defaultFraming: options.framing }),
         ...(options.window === undefined ? {} : { window: options.window }),
       });
-      const registry = new Registry({ root: formatAddress(transport.address), store });
+      const registry = new Registry({
+        root: formatAddress(transport.address),
+        store,
+        onWriteFailed: (error) =>
+          logger.error({ code: error.code, err: error.message }, 'writing to the store failed'),
+      });
       const now = clock.now();
-      const report = registry.restore(
+      const report = await registry.restore(
         now - timings.rootTimeout + (options.grace ?? timings.rootTimeout),
       );
       if (report.registered > 0)
@@ -171,9 +174,6 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         ...(options.window === undefined ? {} : { window: options.window }),
         ...(options.verifySourceIp === undefined ? {} : { verifySourceIp: options.verifySourceIp }),
         ...(options.maxRegistered === undefined ? {} : { maxRegistered: options.maxRegistered }),
-        ...(options.refuseUnplacedJoins === undefined
-          ? {}
-          : { refuseUnplacedJoins: options.refuseUnplacedJoins }),
       });
       const server = new RootServer({
         node,
@@ -205,7 +205,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     } catch (error) {
       await admin?.close();
       await transport?.close();
-      store.close();
+      await store.close().catch(() => {});
       throw error;
     }
   }
@@ -238,7 +238,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       this.node.stop();
       await Promise.all([this.#admin?.close(), this.#transport.close()]);
       try {
-        this.node.registry.close();
+        await this.node.registry.close();
       } catch (error) {
         this.#logger.error({ err: (error as Error).message }, 'closing the store failed');
       }

@@ -8,6 +8,7 @@ export interface RootStats {
   alive: number;
   depth: number;
   placements: number;
+  kept: number;
   hellos: number;
   /** Reunion hellos answered per second over the last 10 s. */
   hellosPerSecond: number;
@@ -65,6 +66,7 @@ export class RootStatsReader {
       alive: graph.aliveCount,
       depth: graph.maxDepth,
       placements: root.placements,
+      kept: root.kept,
       hellos: root.hellos,
       hellosPerSecond: this.#hellos.perSecond(root.hellos),
       messagesPerSecond: this.#messages.perSecond(this.#messageTotal()),

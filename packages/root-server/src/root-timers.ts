@@ -55,16 +55,26 @@ export class RootTimers {
     for (const handle of this.#handles) this.#clock.clearTimeout(handle);
   }
 
-  /** Runs `pass` every `every` ms until {@link stop}; a pass that throws is logged as `failure`. */
-  #repeat(failure: string, every: number, pass: () => void): void {
+  /**
+   * Runs `pass` every `every` ms until {@link stop}; a pass that fails is logged as `failure`. The
+   * next pass is timed from the end of one that returns a promise: passes never overlap.
+   */
+  #repeat(failure: string, every: number, pass: () => unknown): void {
     const slot = this.#handles.length;
-    const tick = () => {
-      try {
-        pass();
-      } catch (error) {
-        this.#logger.error({ err: (error as Error).message }, failure);
-      }
+    const next = () => {
       if (!this.#stopped) this.#handles[slot] = this.#clock.setTimeout(tick, every);
+    };
+    const failed = (error: unknown) =>
+      this.#logger.error({ err: (error as Error).message }, failure);
+    const tick = () => {
+      let result: unknown;
+      try {
+        result = pass();
+      } catch (error) {
+        failed(error);
+      }
+      if (result instanceof Promise) result.catch(failed).finally(next);
+      else next();
     };
     this.#handles.push(this.#clock.setTimeout(tick, every));
   }

@@ -19,12 +19,12 @@ export async function bareRoot(
     root: formatAddress(transport.address),
     store,
   });
-  registry.restore(Date.now());
+  await registry.restore(Date.now());
   const root = new RootNode({ transport, registry, clock: wallClock, ...options });
   closers.push(async () => {
     root.stop();
     await transport.close();
-    registry.close();
+    await registry.close();
   });
   return root;
 }

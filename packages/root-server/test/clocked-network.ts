@@ -1,5 +1,5 @@
 import { formatAddress } from '@p2p/codec';
-import { ManualClock, Peer } from '@p2p/peer';
+import { ManualClock, Peer, type Transport } from '@p2p/peer';
 import { StreamNode } from '@p2p/stream';
 import { RootServer, type RootServerOptions } from '../src/index.js';
 import { until } from './wait.js';
@@ -34,10 +34,16 @@ export class ClockedNetwork {
     return root;
   }
 
-  async startPeer(): Promise<Peer> {
+  /** `wrap` may stand between the peer and its transport (to cut the root off, say). */
+  async startPeer(wrap?: (transport: StreamNode) => Transport): Promise<Peer> {
     // The transport is ours, so that a test can wait for the peer's connection to the root to fail.
     const transport = await StreamNode.listen({ listen: '127.0.0.1:0' });
-    const peer = new Peer({ transport, root: this.root.address, timings, clock: this.clock });
+    const peer = new Peer({
+      transport: wrap?.(transport) ?? transport,
+      root: this.root.address,
+      timings,
+      clock: this.clock,
+    });
     this.#closers.push(() => peer.close());
     this.#transports.set(peer, transport);
     transport.on('unreachable', ({ address, error }) => {

@@ -138,7 +138,7 @@ describe('the dashboard’s page, assets and counters', () => {
     closers.push(() => root.close());
     const now = Date.now();
     for (const address of ['10.9.0.1:7001', '10.9.0.2:7002', '10.9.0.3:7003']) {
-      root.node.registry.register(address, now);
+      await root.node.registry.register(address, now);
       root.node.registry.advertise(address, now);
     }
     const stats = await (await fetch(`http://${root.httpAddress}/api/stats`)).json();

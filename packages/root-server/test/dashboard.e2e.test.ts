@@ -196,7 +196,7 @@ describe.skipIf(executablePath === undefined)('the dashboard with 1,000 nodes', 
     const now = Date.now();
     for (let i = 0; i < 998; i++) {
       const address = `10.1.${i >> 8}.${i & 255}:${20_000 + i}`;
-      root.node.registry.register(address, now);
+      await root.node.registry.register(address, now);
       root.node.registry.advertise(address, now);
     }
     page = await openDashboard(root);

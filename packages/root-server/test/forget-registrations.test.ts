@@ -53,7 +53,8 @@ describe('registrations of nodes that went away', () => {
     clock.advance(2_000);
     expect(forgotten).toEqual([[key]]);
     expect(root.node.registry.isRegistered(key)).toBe(false);
-    expect(store.load()).toEqual([]);
+    await root.node.registry.persisted();
+    expect(await store.load()).toEqual([]);
     expect(root.topology().nodes).toEqual([]);
     expect(await metric(root, 'p2p_forgotten_registrations_total')).toBe(1);
     expect(await metric(root, 'p2p_registered_nodes')).toBe(0);
@@ -72,7 +73,7 @@ describe('registrations of nodes that went away', () => {
     const clock = new ManualClock(0);
     const root = await RootServer.start({ listen: '127.0.0.1:0', http: null, clock });
     closers.push(() => root.close());
-    root.node.registry.register('127.0.0.1:1', 0);
+    await root.node.registry.register('127.0.0.1:1', 0);
     clock.advance(24 * 60 * 60 * 1000);
     expect(root.node.registry.isRegistered('127.0.0.1:1')).toBe(true);
     clock.advance(60_001);

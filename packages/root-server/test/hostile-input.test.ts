@@ -59,7 +59,7 @@ describe('the root refuses what it should', () => {
     const key = formatAddress(victim);
     // The victim was placed under the root, then went silent and was turned off.
     const long = Date.now() - 100_000;
-    root.registry.register(key, long);
+    await root.registry.register(key, long);
     expect(root.registry.advertise(key, long)).toBe(root.address);
     expect(root.sweep(36_000)).toEqual([key]);
     // A hello in its name would prove its path [victim] and re-attach it.

@@ -29,7 +29,6 @@ describe('the root service flags', () => {
       store: 'p2p-root.db',
       framing: 'binary',
       maxRegistered: 100_000,
-      refuseUnplacedJoins: false,
     });
     expect(parse([])).not.toHaveProperty('verifySourceIp'); // auto: decided from the listen address
     expect(parse([])).not.toHaveProperty('forgetAfter'); // the root's own default
@@ -62,15 +61,17 @@ describe('the root service flags', () => {
         'on',
         '--max-registered',
         '50',
-        '--refuse-unplaced-joins',
       ]),
     ).toMatchObject({
       http: null,
       timings: { helloInterval: 250, rootTimeout: 5000 },
       verifySourceIp: true,
       maxRegistered: 50,
-      refuseUnplacedJoins: true,
     });
+  });
+
+  it('no longer take --refuse-unplaced-joins (the root always refuses unplaced Joins)', () => {
+    expect(() => parse(['--refuse-unplaced-joins'])).toThrow();
   });
 
   it('read the environment when a flag is absent', () => {

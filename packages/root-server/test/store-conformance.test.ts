@@ -12,8 +12,8 @@ import { describePostgres } from './postgres-describe.js';
 const dirs: string[] = [];
 const stores: Store[] = [];
 
-afterEach(() => {
-  for (const store of stores.splice(0)) store.close();
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -36,7 +36,7 @@ for (const [name, create] of implementations) {
 
 describePostgres('Store conformance: PostgresStore', (cluster) => {
   // A fresh database for every test, as a fresh file is for SQLite.
-  conformance(async () => new PostgresStore(await cluster().createDatabase()));
+  conformance(async () => PostgresStore.open(await cluster().createDatabase()));
 });
 
 /** The behaviour every Store shows, whatever keeps it. */
@@ -49,9 +49,9 @@ function conformance(create: () => Promise<Store>): void {
 
   it('registers idempotently, keeping the first registration time', async () => {
     const store = await open();
-    expect(store.register('10.0.0.1:1', 100)).toBe(true);
-    expect(store.register('10.0.0.1:1', 200)).toBe(false);
-    expect(store.load()).toEqual([
+    expect(await store.register('10.0.0.1:1', 100)).toBe(true);
+    expect(await store.register('10.0.0.1:1', 200)).toBe(false);
+    expect(await store.load()).toEqual([
       { address: '10.0.0.1:1', registeredAt: 100, parent: null, alive: false, lastSeen: 100 },
     ]);
   });
@@ -59,19 +59,29 @@ function conformance(create: () => Promise<Store>): void {
   it('loads in order of registration', async () => {
     const store = await open();
     const addresses = ['10.0.0.9:1', '10.0.0.1:1', '10.0.0.5:1', '10.0.0.1:2'];
-    for (const [i, address] of addresses.entries()) store.register(address, i);
-    store.register('10.0.0.1:1', 99);
-    expect(store.load().map((row) => row.address)).toEqual(addresses);
+    for (const [i, address] of addresses.entries()) await store.register(address, i);
+    await store.register('10.0.0.1:1', 99);
+    expect((await store.load()).map((row) => row.address)).toEqual(addresses);
   });
 
   it('writes one position, and ignores positions of unregistered addresses', async () => {
     const store = await open();
-    store.register('10.0.0.1:1', 1);
-    store.register('10.0.0.2:1', 2);
-    store.setPosition({ address: '10.0.0.2:1', parent: '10.0.0.1:1', alive: true, lastSeen: 5 });
-    store.setPosition({ address: '10.0.0.3:1', parent: null, alive: true, lastSeen: 5 });
-    store.setPosition({ address: '10.0.0.1:1', parent: 'root:1', alive: false, lastSeen: 4.5 });
-    expect(store.load()).toEqual([
+    await store.register('10.0.0.1:1', 1);
+    await store.register('10.0.0.2:1', 2);
+    await store.setPosition({
+      address: '10.0.0.2:1',
+      parent: '10.0.0.1:1',
+      alive: true,
+      lastSeen: 5,
+    });
+    await store.setPosition({ address: '10.0.0.3:1', parent: null, alive: true, lastSeen: 5 });
+    await store.setPosition({
+      address: '10.0.0.1:1',
+      parent: 'root:1',
+      alive: false,
+      lastSeen: 4.5,
+    });
+    expect(await store.load()).toEqual([
       { address: '10.0.0.1:1', registeredAt: 1, parent: 'root:1', alive: false, lastSeen: 4.5 },
       { address: '10.0.0.2:1', registeredAt: 2, parent: '10.0.0.1:1', alive: true, lastSeen: 5 },
     ]);
@@ -80,7 +90,7 @@ function conformance(create: () => Promise<Store>): void {
   it('writes a batch of positions from any iterable', async () => {
     const store = await open();
     const count = 2000;
-    for (let i = 0; i < count; i++) store.register(`10.0.${i >> 8}.${i & 255}:1`, i);
+    for (let i = 0; i < count; i++) await store.register(`10.0.${i >> 8}.${i & 255}:1`, i);
     function* positions(): Generator<NodePosition> {
       for (let i = 0; i < count; i++) {
         yield {
@@ -91,9 +101,9 @@ function conformance(create: () => Promise<Store>): void {
         };
       }
     }
-    store.setPositions(positions());
-    store.setPositions([]);
-    const rows = store.load();
+    await store.setPositions(positions());
+    await store.setPositions([]);
+    const rows = await store.load();
     expect(rows).toHaveLength(count);
     expect(rows[7]).toEqual({
       address: '10.0.0.7:1',
@@ -108,14 +118,14 @@ function conformance(create: () => Promise<Store>): void {
   it('forgets registrations in one call, ignoring unknown addresses', async () => {
     const store = await open();
     for (const [i, address] of ['10.0.0.1:1', '10.0.0.2:1', '10.0.0.3:1'].entries())
-      store.register(address, i);
-    store.setPosition({ address: '10.0.0.2:1', parent: 'root:1', alive: false, lastSeen: 9 });
-    store.forget(new Set(['10.0.0.2:1', '10.0.0.9:1']));
-    store.forget([]);
-    expect(store.load().map((row) => row.address)).toEqual(['10.0.0.1:1', '10.0.0.3:1']);
+      await store.register(address, i);
+    await store.setPosition({ address: '10.0.0.2:1', parent: 'root:1', alive: false, lastSeen: 9 });
+    await store.forget(new Set(['10.0.0.2:1', '10.0.0.9:1']));
+    await store.forget([]);
+    expect((await store.load()).map((row) => row.address)).toEqual(['10.0.0.1:1', '10.0.0.3:1']);
     // Registering again after being forgotten is a new registration, at the end of the order.
-    expect(store.register('10.0.0.2:1', 20)).toBe(true);
-    expect(store.load().at(-1)).toEqual({
+    expect(await store.register('10.0.0.2:1', 20)).toBe(true);
+    expect((await store.load()).at(-1)).toEqual({
       address: '10.0.0.2:1',
       registeredAt: 20,
       parent: null,
@@ -124,18 +134,32 @@ function conformance(create: () => Promise<Store>): void {
     });
   });
 
+  it('answers overlapping calls, each with its own result', async () => {
+    const store = await open();
+    const results = await Promise.all([
+      store.register('10.0.0.1:1', 1),
+      store.register('10.0.0.2:1', 2),
+      store.register('10.0.0.1:1', 3),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(2);
+    expect((await store.load()).map((row) => row.address).sort()).toEqual([
+      '10.0.0.1:1',
+      '10.0.0.2:1',
+    ]);
+  });
+
   it('hands out copies', async () => {
     const store = await open();
-    store.register('10.0.0.1:1', 1);
-    const [row] = store.load();
+    await store.register('10.0.0.1:1', 1);
+    const [row] = await store.load();
     if (row) row.alive = true;
-    expect(store.load()[0]?.alive).toBe(false);
+    expect((await store.load())[0]?.alive).toBe(false);
   });
 
   it('closes idempotently and refuses use after close', async () => {
     const store = await open();
-    store.close();
-    store.close();
+    await store.close();
+    await store.close();
     for (const use of [
       () => store.register('10.0.0.1:1', 1),
       () => store.load(),
@@ -143,12 +167,8 @@ function conformance(create: () => Promise<Store>): void {
       () => store.setPositions([]),
       () => store.forget(['10.0.0.1:1']),
     ]) {
-      expect(use).toThrow(RootError);
-      try {
-        use();
-      } catch (error) {
-        expect((error as RootError).code).toBe('ERR_ROOT_STORE_CLOSED');
-      }
+      await expect(use()).rejects.toMatchObject({ code: 'ERR_ROOT_STORE_CLOSED' });
+      await expect(use()).rejects.toBeInstanceOf(RootError);
     }
   });
 }

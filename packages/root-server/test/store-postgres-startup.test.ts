@@ -65,7 +65,7 @@ describePostgres('p2p-root on PostgreSQL', (cluster) => {
 
   it('a schema newer than this version: exit 1, ERR_ROOT_STORE_VERSION, upgrade', async () => {
     const url = await cluster().createDatabase();
-    new PostgresStore(url).close();
+    await (await PostgresStore.open(url)).close();
     await cluster().query(
       url,
       "INSERT INTO p2p_root_migrations (version, description) VALUES (99, 'from the future')",

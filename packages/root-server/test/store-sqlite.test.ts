@@ -28,8 +28,8 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'p2p-sqlite-'));
 });
 
-afterEach(() => {
-  for (const store of stores.splice(0)) store.close();
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
   chmodSync(dir, 0o700); // some tests make it read-only
   rmSync(dir, { recursive: true, force: true });
 });
@@ -59,40 +59,40 @@ function openError(
 }
 
 describe('SqliteStore files', () => {
-  it('creates the file and its folders on first run, in WAL mode at the latest schema', () => {
+  it('creates the file and its folders on first run, in WAL mode at the latest schema', async () => {
     const path = join(dir, 'a', 'b', 'root.db');
     const store = open(path);
     expect(existsSync(path)).toBe(true);
     expect(store.schemaVersion).toBe(MIGRATIONS.length);
-    store.close();
+    await store.close();
     const raw = new Database(path, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     raw.close();
   });
 
-  it('keeps its data across close and reopen', () => {
+  it('keeps its data across close and reopen', async () => {
     const path = join(dir, 'root.db');
     const first = open(path);
-    first.register('10.0.0.1:1', 10);
-    first.register('10.0.0.2:1', 11);
+    await first.register('10.0.0.1:1', 10);
+    await first.register('10.0.0.2:1', 11);
     first.setPositions([
       { address: '10.0.0.1:1', parent: 'root:1', alive: true, lastSeen: 20 },
       { address: '10.0.0.2:1', parent: '10.0.0.1:1', alive: true, lastSeen: 21 },
     ]);
-    first.close();
+    await first.close();
     const second = open(path);
-    expect(second.load()).toEqual([
+    expect(await second.load()).toEqual([
       { address: '10.0.0.1:1', registeredAt: 10, parent: 'root:1', alive: true, lastSeen: 20 },
       { address: '10.0.0.2:1', registeredAt: 11, parent: '10.0.0.1:1', alive: true, lastSeen: 21 },
     ]);
-    expect(second.register('10.0.0.1:1', 30)).toBe(false);
+    expect(await second.register('10.0.0.1:1', 30)).toBe(false);
   });
 
-  it('accepts ":memory:" without touching the disk', () => {
+  it('accepts ":memory:" without touching the disk', async () => {
     const store = open(':memory:');
-    store.register('10.0.0.1:1', 1);
-    expect(store.load()).toHaveLength(1);
+    await store.register('10.0.0.1:1', 1);
+    expect(await store.load()).toHaveLength(1);
   });
 });
 
@@ -116,36 +116,36 @@ describe('SqliteStore schema migrations', () => {
     },
   };
 
-  it('applies each missing step once, in order, and records the version', () => {
+  it('applies each missing step once, in order, and records the version', async () => {
     applied.length = 0;
     const path = join(dir, 'root.db');
     const v1 = open(path, { migrations: [first] });
-    v1.register('10.0.0.1:1', 1);
+    await v1.register('10.0.0.1:1', 1);
     expect(v1.schemaVersion).toBe(1);
-    v1.close();
+    await v1.close();
 
     // Two steps missing: both applied, second before third.
     const v3 = open(path, { migrations: [first, second, third] });
     expect(v3.schemaVersion).toBe(3);
-    expect(v3.load()).toHaveLength(1);
-    v3.close();
+    expect(await v3.load()).toHaveLength(1);
+    await v3.close();
     expect(applied).toEqual(['second', 'third']);
 
-    open(path, { migrations: [first, second, third] }).close();
+    await open(path, { migrations: [first, second, third] }).close();
     expect(applied).toEqual(['second', 'third']);
   });
 
-  it('refuses a database written by a newer schema', () => {
+  it('refuses a database written by a newer schema', async () => {
     const path = join(dir, 'root.db');
-    open(path, { migrations: [first, second] }).close();
+    await open(path, { migrations: [first, second] }).close();
     const error = openError(path, 'ERR_ROOT_STORE_VERSION', { migrations: [first] });
     expect(error.message).toMatch(/schema version 2, newer .* \(1\): upgrade/);
     expect(openError(path, 'ERR_ROOT_STORE_VERSION').message).toMatch(/upgrade/);
   });
 
-  it('rolls back a step that fails, leaving the previous version', () => {
+  it('rolls back a step that fails, leaving the previous version', async () => {
     const path = join(dir, 'root.db');
-    open(path, { migrations: [first] }).close();
+    await open(path, { migrations: [first] }).close();
     const broken: Migration = {
       description: 'test: fails half-way',
       up(db) {
@@ -156,7 +156,7 @@ describe('SqliteStore schema migrations', () => {
     expect(() => open(path, { migrations: [first, broken] })).toThrow(RootError);
     const store = open(path, { migrations: [first] });
     expect(store.schemaVersion).toBe(1);
-    store.close();
+    await store.close();
     const raw = new Database(path, { readonly: true });
     expect(
       raw.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'half'").pluck().get(),
@@ -166,7 +166,7 @@ describe('SqliteStore schema migrations', () => {
 });
 
 describe('SqliteStore refuses files it cannot use', () => {
-  it('a file that is not a SQLite database: ERR_ROOT_STORE_CORRUPT, file untouched', () => {
+  it('a file that is not a SQLite database: ERR_ROOT_STORE_CORRUPT, file untouched', async () => {
     const path = join(dir, 'root.db');
     const garbage = Buffer.from('this is not a database, just some bytes\n'.repeat(200));
     writeFileSync(path, garbage);
@@ -175,17 +175,17 @@ describe('SqliteStore refuses files it cannot use', () => {
     expect(readFileSync(path).equals(garbage)).toBe(true);
   });
 
-  it("another program's SQLite database: ERR_ROOT_STORE_CORRUPT, file untouched", () => {
+  it("another program's SQLite database: ERR_ROOT_STORE_CORRUPT, file untouched", async () => {
     const path = join(dir, 'other.db');
     const other = new Database(path);
     other.exec('CREATE TABLE nodes (something_else TEXT)');
-    other.close();
+    await other.close();
     const before = readFileSync(path);
     expect(openError(path, 'ERR_ROOT_STORE_CORRUPT').message).toMatch(/not a p2p-root one/);
     expect(readFileSync(path).equals(before)).toBe(true);
   });
 
-  it('a path that is a folder, or under a file: ERR_ROOT_STORE_OPEN', () => {
+  it('a path that is a folder, or under a file: ERR_ROOT_STORE_OPEN', async () => {
     mkdirSync(join(dir, 'folder.db'));
     expect(openError(join(dir, 'folder.db'), 'ERR_ROOT_STORE_OPEN').message).toMatch(
       /check that the path/,
@@ -195,9 +195,9 @@ describe('SqliteStore refuses files it cannot use', () => {
     expect(() => open('')).toThrow(/path is empty/);
   });
 
-  it('a database held by another connection: ERR_ROOT_STORE_LOCKED within the busy timeout', () => {
+  it('a database held by another connection: ERR_ROOT_STORE_LOCKED within the busy timeout', async () => {
     const path = join(dir, 'root.db');
-    open(path).close();
+    await open(path).close();
     const holder = new Database(path);
     holder.exec('BEGIN EXCLUSIVE');
     try {
@@ -207,26 +207,26 @@ describe('SqliteStore refuses files it cannot use', () => {
       expect(error.message).toMatch(/stop the other root .* or pass another database path/);
     } finally {
       holder.exec('ROLLBACK');
-      holder.close();
+      await holder.close();
     }
-    open(path).close();
+    await open(path).close();
   });
 
-  it('a database another store has open: ERR_ROOT_STORE_LOCKED (exclusive by default)', () => {
+  it('a database another store has open: ERR_ROOT_STORE_LOCKED (exclusive by default)', async () => {
     const path = join(dir, 'root.db');
     const owner = open(path);
     openError(path, 'ERR_ROOT_STORE_LOCKED', { busyTimeout: 50 });
-    owner.close();
-    open(path, { exclusive: false }).close();
+    await owner.close();
+    await open(path, { exclusive: false }).close();
   });
 
   // Root writes through file modes, so as root these run as the unprivileged user "nobody".
   const asUser = (path: string) =>
     process.getuid?.() === 0 ? openAs(65534, path) : openHere(path);
 
-  it('a read-only file: ERR_ROOT_STORE_READONLY', () => {
+  it('a read-only file: ERR_ROOT_STORE_READONLY', async () => {
     const path = join(dir, 'root.db');
-    open(path).close();
+    await open(path).close();
     chmodSync(path, 0o444);
     chmodSync(dir, 0o777);
     const result = asUser(path);
@@ -236,9 +236,9 @@ describe('SqliteStore refuses files it cannot use', () => {
     );
   });
 
-  it('a read-only folder (no room for the WAL): ERR_ROOT_STORE_READONLY', () => {
+  it('a read-only folder (no room for the WAL): ERR_ROOT_STORE_READONLY', async () => {
     const path = join(dir, 'root.db');
-    open(path).close();
+    await open(path).close();
     chmodSync(path, 0o666);
     chmodSync(dir, 0o555);
     const result = asUser(path);
@@ -249,7 +249,7 @@ describe('SqliteStore refuses files it cannot use', () => {
 
 function openHere(path: string): { code: string; message: string } {
   try {
-    new SqliteStore(path).close();
+    void new SqliteStore(path).close();
     return { code: 'opened', message: '' };
   } catch (error) {
     return { code: (error as RootStoreFailure).code, message: (error as Error).message };

@@ -6,6 +6,8 @@ import {
   closeAll,
   closedPort,
   frameOf,
+  handleCounts,
+  loopTurns,
   RawClient,
   RawServer,
   startNode,
@@ -173,6 +175,46 @@ describe('probe(to, offer)', () => {
       outcome: 'refused',
       error: { code: 'ERR_STREAM_NODE_CLOSED' },
     });
+  });
+
+  it('leaves no socket behind, whatever the outcome', async () => {
+    const clock = new TestClock();
+    const closing = await RawServer.start({
+      ack: false,
+      onConnection: (socket) => socket.once('data', () => socket.destroy()),
+    });
+    const nak = await RawServer.start({
+      ack: false,
+      onConnection: (socket) => socket.once('data', () => socket.write('NAK')),
+    });
+    const silent = await RawServer.start({ ack: false });
+    const child = await startNode({ clock, ackTimeout: 500 });
+    const nowhere = await closedPort();
+    await loopTurns();
+    const baseline = handleCounts();
+    const outcomes = [
+      await child.probe(closing.address, offerOf(child)),
+      await child.probe(nak.address, offerOf(child)),
+      await child.probe(nowhere, offerOf(child)),
+    ];
+    const silentEnded = remoteSawEnd(silent);
+    const arrived = waitFor(silent, 'frame');
+    const timedOut = child.probe(silent.address, offerOf(child));
+    await arrived;
+    clock.advance(500);
+    outcomes.push(await timedOut);
+    expect(
+      outcomes.map((result) => (result.outcome === 'refused' ? result.error.code : '')),
+    ).toEqual([
+      'ERR_STREAM_CLOSED',
+      'ERR_STREAM_PROTOCOL',
+      'ERR_STREAM_REFUSED',
+      'ERR_STREAM_ACK_TIMEOUT',
+    ]);
+    await silentEnded;
+    await loopTurns();
+    // The raw servers' own sockets are gone too: each saw its probe end.
+    expect(handleCounts().TCPSocketWrap).toBe(baseline.TCPSocketWrap);
   });
 
   it('rejects a bad address or a packet the codec refuses', async () => {

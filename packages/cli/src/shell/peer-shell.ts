@@ -48,6 +48,8 @@ export function reportPeerEvents(peer: Peer, out: Output): () => void {
       { reason },
       `reunion failure (${reason}): asking the root for a new parent`,
     );
+  const onRootAway = ({ parent }: { parent: string }) =>
+    out.event('root-away', { parent }, `the root does not answer: staying under ${parent}`);
   const onRootUnreachable = ({ error, retryInMs }: { error: string; retryInMs: number | null }) =>
     out.event(
       'root-unreachable',
@@ -75,6 +77,7 @@ export function reportPeerEvents(peer: Peer, out: Output): () => void {
   peer.on('message', onMessage);
   peer.on('reunion-failure', onFailure);
   peer.on('root-unreachable', onRootUnreachable);
+  peer.on('root-away', onRootAway);
   return () => {
     peer.off('registered', onRegistered);
     peer.off('neighbour-added', onAdded);
@@ -83,6 +86,7 @@ export function reportPeerEvents(peer: Peer, out: Output): () => void {
     peer.off('message', onMessage);
     peer.off('reunion-failure', onFailure);
     peer.off('root-unreachable', onRootUnreachable);
+    peer.off('root-away', onRootAway);
   };
 }
 

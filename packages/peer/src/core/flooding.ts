@@ -147,11 +147,15 @@ export class Flooding {
     const counters = this.#node.counters;
     counters.messagesForwarded += targets.length;
     counters.packetsOut.message += targets.length;
-    this.#flood(
-      targets,
-      (source) => frame.withSource(source),
-      () => this.#onFlooded,
-    );
+    // The common case without a closure: every neighbour knows this node by `self`.
+    if (this.#sourceFor === undefined)
+      this.#node.transport.flood(targets, frame.withSource(this.#node.self), this.#onFlooded);
+    else
+      this.#flood(
+        targets,
+        (source) => frame.withSource(source),
+        () => this.#onFlooded,
+      );
   }
 
   /**

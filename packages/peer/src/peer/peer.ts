@@ -127,6 +127,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     this.#rootClient = new RootClient({
       ...parts,
       placed: (parent) => this.#reunion.attach(parent),
+      unanswered: () => this.#reunion.rootUnanswered(),
     });
     this.#reunion = new ReunionCycle({
       ...parts,
@@ -134,6 +135,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       readvertise: () => {
         this.#rootClient.advertise(true).catch(() => {});
       },
+      rootBack: () => this.#rootClient.stopAdvertising(),
     });
     this.#joinWaiters = new JoinWaiters(this, clock);
   }

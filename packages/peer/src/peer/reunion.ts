@@ -7,6 +7,7 @@ import type { TreeCore } from '../core/tree-core.js';
 import type { DropReason, PeerEvents } from '../events.js';
 import type { Timings } from '../timings.js';
 import type { PeerSettings } from './options.js';
+import { OwnSilence } from './own-silence.js';
 import { ParentWatch } from './parent-watch.js';
 import type { RootAddresses } from './root-addresses.js';
 
@@ -23,6 +24,8 @@ export interface ReunionOptions {
   events: EventEmitter<PeerEvents>;
   /** Reunion failure: ask the root for a new parent until it answers. */
   readvertise(): void;
+  /** A hello was answered again while the root was away: the Advertise is no longer needed. */
+  rootBack(): void;
 }
 
 /**
@@ -41,7 +44,9 @@ export class ReunionCycle {
   readonly #logger: Logger;
   readonly #events: EventEmitter<PeerEvents>;
   readonly #readvertise: () => void;
+  readonly #rootBack: () => void;
   readonly #watch: ParentWatch;
+  readonly #ownSilence: OwnSilence;
   #state: ReunionState = 'detached';
   #helloSentAt: number | null = null;
   #lastHelloAnsweredAt: number | null = null;
@@ -54,6 +59,13 @@ export class ReunionCycle {
   #rootRetryDelay = 0;
   /** The parent left in reunion failure: told with Leave if the next parent is another one. */
   #formerParent: string | null = null;
+  /** Why the last reunion failure came: a parent that answered (timeout) may be taken back. */
+  #failReason: 'timeout' | 'parent-unreachable' | null = null;
+  /**
+   * The root did not answer the Advertise of reunion failure: the peer took its parent back and
+   * resends its hello until one is answered; the peer timeout does not end this wait (5.6.6).
+   */
+  #rootAway = false;
   /** The parent through which a hello was answered since the current attachment's Join, or null. */
   #joinedParent: string | null = null;
   /** The current attachment's Join was acknowledged (a parent refusing it acknowledges it too). */
@@ -70,6 +82,7 @@ export class ReunionCycle {
     this.#logger = options.logger;
     this.#events = options.events;
     this.#readvertise = options.readvertise;
+    this.#rootBack = options.rootBack;
     const cycle = this;
     this.#watch = new ParentWatch(
       {
@@ -91,6 +104,10 @@ export class ReunionCycle {
       this.#clock,
       this.#timings.peerTimeout,
     );
+    this.#ownSilence = new OwnSilence(
+      this.#clock,
+      this.#timings.peerTimeout + this.#timings.helloInterval,
+    );
   }
 
   get state(): ReunionState {
@@ -108,6 +125,25 @@ export class ReunionCycle {
   get joinAcknowledged(): boolean {
     return this.#joinAcknowledged;
   }
+  /** The peer kept its parent because the root does not answer; it waits for a hello back. */
+  get rootAway(): boolean {
+    return this.#rootAway;
+  }
+
+  /**
+   * An Advertise went unanswered (not acknowledged, or no answer within the request timeout). In
+   * reunion failure after a hello timeout, the parent still acknowledged what we sent: the root
+   * is away, not the parent. No other parent can be had without the root, so the peer takes its
+   * parent back and floods on, resending its hello until the root answers one (5.6.6).
+   */
+  rootUnanswered(): void {
+    const parent = this.#formerParent;
+    if (this.#state !== 'failure' || this.#failReason !== 'timeout' || parent === null) return;
+    if (this.#closed) return;
+    this.#logger.warn({ parent }, 'the root does not answer: keeping the parent, flooding on');
+    this.#events.emit('root-away', { parent });
+    this.attach(parent, true);
+  }
 
   /** In reunion failure a peer handles nothing but the root's Advertise response (5.6.6). */
   admit(frame: { kind: PacketKind }): DropReason | undefined {
@@ -119,10 +155,14 @@ export class ReunionCycle {
   /** Every packet sent with a promise: the parent's silence is watched on them. */
   sending(to: string, packet: Packet, acknowledged: Promise<boolean>): void {
     this.#watch.sending(to, packet, acknowledged);
+    this.#ownSilence.sending(to, packet, this.#core.parent);
   }
 
-  /** The root placed this peer under `parent` (5.3.4): leave the old parent, join the new one. */
-  attach(parent: string): void {
+  /**
+   * The root placed this peer under `parent` (5.3.4): leave the old parent, join the new one. With
+   * `rootAway`, the peer takes its own parent back without the root (see {@link rootUnanswered}).
+   */
+  attach(parent: string, rootAway = false): void {
     const core = this.#core;
     const previous = core.parent ?? this.#formerParent;
     this.#formerParent = null;
@@ -144,16 +184,29 @@ export class ReunionCycle {
     this.#watch.attached();
     this.#neighbours.setParent(parent);
     this.#stopCycle();
-    this.#logger.info({ parent, previous }, 'attached to parent');
-    // The peer timeout runs from the probe, else the Join: a parent that is stopped (its socket
-    // open, nothing answering) never acknowledges it, and the transport's ACK timeout is much longer.
+    this.#rootAway = rootAway;
+    this.#logger.info({ parent, previous, rootAway }, 'attached to parent');
     const attachment = ++this.#attachments;
-    this.#failureTimer = this.#clock.setTimeout(
-      () => this.#fail('timeout'),
-      this.#timings.peerTimeout,
-    );
     this.#joinedParent = null;
     this.#joinAcknowledged = false;
+    if (rootAway && this.#roots.has(parent)) {
+      // The root keeps its children in its graph: no Join, which would wait on it. (Lossless
+      // extension: the edge waits for a new offer, made once a hello is answered.)
+      core.lossless?.holdParent(parent);
+      this.#tick();
+      core.relayPendingHellos();
+      return;
+    }
+    // The peer timeout runs from the probe, else the Join: a parent that is stopped (its socket
+    // open, nothing answering) never acknowledges it, and the transport's ACK timeout is much
+    // longer. (Root away: the parent may have dropped us as a silent child, hence the Join; the
+    // wait for the root has no end.)
+    if (!rootAway) {
+      this.#failureTimer = this.#clock.setTimeout(
+        () => this.#fail('timeout'),
+        this.#timings.peerTimeout,
+      );
+    }
     const lossless = core.lossless;
     if (lossless === undefined) {
       this.#join(parent, attachment);
@@ -197,6 +250,12 @@ export class ReunionCycle {
     this.#rootRetryDelay = 0;
     this.#lastHelloAnsweredAt = now;
     this.#clearFailureTimer();
+    if (this.#rootAway) {
+      // The root is back and the tree as it was: nothing to ask it.
+      this.#rootAway = false;
+      this.#logger.info({ parent: from }, 'the root answers again: still under the same parent');
+      this.#rootBack();
+    }
     this.#events.emit('hello-answered', { roundTripMs });
     if (this.#joinedParent === null && this.#state === 'attached') {
       this.#joinedParent = from;
@@ -284,13 +343,28 @@ export class ReunionCycle {
     this.#helloTimer = this.#clock.setTimeout(() => this.#tick(), this.#timings.helloInterval);
     const core = this.#core;
     const parent = core.parent;
-    if (this.#state !== 'attached' || parent === null || this.#helloSentAt !== null) return;
-    this.#helloSentAt = this.#clock.now();
+    if (this.#state !== 'attached' || parent === null) return;
+    if (this.#helloSentAt !== null) {
+      // Root away: the hello is sent again every interval (the nodes below send theirs too), and
+      // the Join before it: a parent in reunion failure when the first came dropped it.
+      if (!this.#rootAway) return;
+      if (!this.#roots.has(parent)) void core.send(parent, { kind: 'join', source: core.self });
+    } else {
+      // Our process stood still past the time a parent keeps a silent child: it has dropped us and
+      // would drop this hello too (the root keeps its children: it re-attaches them by their hellos).
+      if (this.#ownSilence.exceeded && !this.#roots.has(parent)) {
+        this.#fail('timeout');
+        return;
+      }
+      this.#helloSentAt = this.#clock.now();
+      if (!this.#rootAway) {
+        this.#failureTimer = this.#clock.setTimeout(
+          () => this.#fail('timeout'),
+          this.#timings.peerTimeout,
+        );
+      }
+    }
     core.counters.hellosSent++;
-    this.#failureTimer = this.#clock.setTimeout(
-      () => this.#fail('timeout'),
-      this.#timings.peerTimeout,
-    );
     void core.send(parent, { kind: 'reunion-hello', source: core.self, path: [core.self] });
   }
 
@@ -314,6 +388,8 @@ export class ReunionCycle {
     if (this.#state === 'failure' || this.#closed) return;
     const parent = this.#core.parent;
     this.#state = 'failure';
+    this.#failReason = reason;
+    this.#rootAway = false;
     this.#joinedParent = null;
     this.#joinAcknowledged = false;
     this.#helloSentAt = null;

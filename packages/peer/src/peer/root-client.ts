@@ -10,6 +10,10 @@ import type { RootAddresses } from './root-addresses.js';
 
 type Answer = 'register-response' | 'advertise-response';
 type Waiter = (answered: boolean) => void;
+/** One request's retry loop; `stopped` ends it without an answer. */
+interface Run {
+  stopped: boolean;
+}
 
 export interface RootClientOptions {
   core: TreeCore;
@@ -20,6 +24,8 @@ export interface RootClientOptions {
   events: EventEmitter<PeerEvents>;
   /** The root placed this peer under `parent` (an Advertise response). */
   placed(parent: string): void;
+  /** An Advertise went unanswered: not acknowledged, or no answer within the request timeout. */
+  unanswered?(): void;
 }
 
 /**
@@ -35,6 +41,9 @@ export class RootClient {
   readonly #logger: Logger;
   readonly #events: EventEmitter<PeerEvents>;
   readonly #placed: (parent: string) => void;
+  readonly #unanswered: () => void;
+  /** The Advertise in progress: {@link stopAdvertising} ends it without an answer. */
+  #advertiseRun: Run | undefined;
   #registered = false;
   #advertising: Promise<string> | undefined;
   #registering: Promise<void> | undefined;
@@ -42,7 +51,7 @@ export class RootClient {
     'register-response': new Set(),
     'advertise-response': new Set(),
   };
-  readonly #sleeps = new Map<TimerHandle, () => void>();
+  readonly #sleeps = new Map<TimerHandle, { kind: Packet['kind']; wake: () => void }>();
   #closed = false;
 
   constructor(options: RootClientOptions) {
@@ -53,6 +62,7 @@ export class RootClient {
     this.#logger = options.logger;
     this.#events = options.events;
     this.#placed = options.placed;
+    this.#unanswered = options.unanswered ?? (() => {});
   }
 
   get registered(): boolean {
@@ -74,16 +84,21 @@ export class RootClient {
 
   /** Asks for a parent; resolves with it once attached. Retries until then when `retryForever`. */
   advertise(retryForever: boolean): Promise<string> {
-    this.#advertising ??= this.#request(
+    if (this.#advertising !== undefined) return this.#advertising;
+    const run: Run = { stopped: false };
+    this.#advertiseRun = run;
+    const advertising = this.#request(
       { kind: 'advertise-request', source: this.#core.self },
       'advertise-response',
       retryForever,
+      run,
     )
       .then(() => this.#core.parent as string)
       .finally(() => {
-        this.#advertising = undefined;
+        if (this.#advertising === advertising) this.#advertising = undefined;
       });
-    return this.#advertising;
+    this.#advertising = advertising;
+    return advertising;
   }
 
   /** A Register or Advertise response (anything else the root sends a peer is dropped). */
@@ -112,16 +127,40 @@ export class RootClient {
         core.drop('unexpected-kind', packet, from);
         return;
       }
+      // The request in progress is answered, whichever attempt this answers: another attempt
+      // would ask again, and a node that asks again before a hello proved its parent is moved.
+      if (this.#advertiseRun !== undefined) this.#advertiseRun.stopped = true;
       this.#placed(parent);
     }
     for (const waiter of this.#waiters[packet.kind]) waiter(true);
     this.#waiters[packet.kind].clear();
   }
 
+  /**
+   * Ends the Advertise in progress, if any, without waiting for an answer: the peer is in the tree
+   * again without one (its hello was answered after the root came back). It resolves with the
+   * parent the peer has.
+   */
+  stopAdvertising(): void {
+    const run = this.#advertiseRun;
+    if (this.#advertising === undefined || run === undefined) return;
+    run.stopped = true;
+    // A reunion failure from now on asks the root again, in a request of its own.
+    this.#advertising = undefined;
+    this.#advertiseRun = undefined;
+    for (const waiter of this.#waiters['advertise-response']) waiter(false);
+    for (const [handle, { kind, wake }] of this.#sleeps) {
+      if (kind !== 'advertise-request') continue;
+      this.#clock.clearTimeout(handle);
+      this.#sleeps.delete(handle);
+      wake();
+    }
+  }
+
   /** Wakes every backoff and wait: pending requests reject ERR_PEER_CLOSED. */
   close(): void {
     this.#closed = true;
-    for (const [handle, wake] of this.#sleeps) {
+    for (const [handle, { wake }] of this.#sleeps) {
       this.#clock.clearTimeout(handle);
       wake();
     }
@@ -136,12 +175,24 @@ export class RootClient {
    * Sends a request to the root and waits for its answer, retrying with backoff if asked to; with
    * several roots, each attempt goes to the next one (a try of each, in manual mode).
    */
-  async #request(packet: Packet, answer: Answer, retryForever: boolean): Promise<void> {
+  async #request(
+    packet: Packet,
+    answer: Answer,
+    retryForever: boolean,
+    run: Run = { stopped: false },
+  ): Promise<void> {
     const roots = this.#roots;
     const { requestTimeout, retry } = this.#settings;
     for (let attempt = 0; ; attempt++) {
       if (this.#closed) throw closedError();
+      if (run.stopped) return;
       const answer$ = this.#waitFor(answer);
+      // Told at once, not after the send gives up (the transport's ACK timeout is longer).
+      if (packet.kind === 'advertise-request') {
+        void answer$.answered.then((answered) => {
+          if (!answered && !this.#closed && !run.stopped) this.#unanswered();
+        });
+      }
       let failure: PeerError;
       try {
         this.#core.counters.packetsOut[packet.kind]++;
@@ -161,6 +212,7 @@ export class RootClient {
         );
       }
       if (this.#closed) throw closedError();
+      if (run.stopped) return;
       // Several roots: the next one is asked at once; the backoff comes after each round.
       const roundDone = (attempt + 1) % roots.count === 0;
       const round = Math.floor(attempt / roots.count);
@@ -174,7 +226,7 @@ export class RootClient {
       this.#events.emit('root-unreachable', { error: failure.message, retryInMs });
       roots.next();
       if (retryInMs === null) throw failure;
-      if (retryInMs > 0) await this.#sleep(retryInMs);
+      if (retryInMs > 0) await this.#sleep(retryInMs, packet.kind);
     }
   }
 
@@ -194,13 +246,13 @@ export class RootClient {
     return { answered, cancel: () => settle(false) };
   }
 
-  #sleep(ms: number): Promise<void> {
+  #sleep(ms: number, kind: Packet['kind']): Promise<void> {
     return new Promise((resolve) => {
       const handle = this.#clock.setTimeout(() => {
         this.#sleeps.delete(handle);
         resolve();
       }, ms);
-      this.#sleeps.set(handle, resolve);
+      this.#sleeps.set(handle, { kind, wake: resolve });
     });
   }
 }

@@ -1,6 +1,7 @@
 import { type RootError, storeError } from '../errors.js';
 import { type PlaceOptions, TreeGraph, type TreeNodeView } from '../placement/tree.js';
 import type { NodePosition, Store } from '../store/store.js';
+import { WriteQueue } from './write-queue.js';
 
 /** Options of {@link Registry}. */
 export interface RegistryOptions {
@@ -8,6 +9,11 @@ export interface RegistryOptions {
   root: string;
   /** Where registrations and positions are persisted; the registry closes it. */
   store: Store;
+  /**
+   * Told of a write behind (a position, liveness, a forget) that failed: its nodes are kept for
+   * the next {@link Registry.flush}. Writes that a caller awaits reject instead.
+   */
+  onWriteFailed?: (error: RootError) => void;
 }
 
 /** What {@link Registry.restore} found. */
@@ -27,28 +33,44 @@ export interface RestoreReport {
  * The root's registry: the registered nodes (durable, in a {@link Store}) and the tree they form
  * (a {@link TreeGraph}). Every address is a normalised `'HOST:PORT'` key.
  *
- * Persistence: registrations are written before `register` returns; a change of position
- * (placement, turning off) is written as it happens, one transaction per call. Liveness from
- * hellos is only kept in memory and written by {@link flush}, which the service calls every few
- * seconds and which {@link close} calls last: writing every hello would cost a write per node per
- * hello interval, and a stale lastSeen on disk matters little: after a restart live nodes get a
- * fresh grace period, and a node turned off is written with its final lastSeen at that moment.
+ * Persistence goes through one queue, in order, one store call at a time, and never holds the
+ * event loop: {@link register} resolves once the registration is durable (the root answers
+ * RESACK after it); a change of position (placement, turning off, a hello path re-attached) is
+ * queued as it happens and written behind, {@link persisted} resolving when it is in the store.
+ * Liveness from hellos is only kept in memory and written by {@link flush}, which the service
+ * calls every few seconds and which {@link close} calls last: writing every hello would cost a
+ * write per node per hello interval, and a stale lastSeen on disk matters little: after a restart
+ * live nodes get a fresh grace period, and a node turned off is written with its final lastSeen.
  *
- * If the store throws, the error propagates (a store failure, {@link RootError}); the in-memory tree may
- * then be ahead of the file, and the nodes concerned are kept for the next {@link flush}.
+ * What a crash leaves: the store holds the tree as it was after some change the root made (each
+ * write is one change's nodes, atomically, in the order of the changes; batches merged while the
+ * store was busy skip states, never reorder them), plus the liveness of the last flush. A write
+ * that fails breaks that until the next {@link flush} writes its nodes again with their positions
+ * of that moment; a tree whose stored parent chains no longer reach the root is repaired at
+ * {@link restore} (those nodes come back turned off and re-advertise).
  *
+ * Call {@link restore} once before use.
  * Call {@link restore} once before use.
  */
 export class Registry {
   readonly #store: Store;
+  readonly #writes: WriteQueue;
   readonly #tree: TreeGraph;
+  readonly #onWriteFailed: (error: RootError) => void;
   /** Nodes heard from (or whose write failed) since the last flush. */
   readonly #dirty = new Set<string>();
+  /** Registrations of new nodes waiting for the store, by address. */
+  readonly #registering = new Map<string, Promise<boolean>>();
+  /** The last position write queued. */
+  #lastWrite: Promise<void> = Promise.resolve();
+  #flushing: Promise<number> | undefined;
   #closed = false;
 
   constructor(options: RegistryOptions) {
     this.#store = options.store;
+    this.#writes = new WriteQueue(options.store);
     this.#tree = new TreeGraph(options.root);
+    this.#onWriteFailed = options.onWriteFailed ?? (() => {});
   }
 
   /** The root's key. */
@@ -69,14 +91,24 @@ export class Registry {
     return this.#dirty.size;
   }
 
+  /** Registrations of nodes not yet registered that wait for the store. */
+  get registering(): number {
+    return this.#registering.size;
+  }
+
+  /** Store writes queued or in flight. */
+  get queuedWrites(): number {
+    return this.#writes.length;
+  }
+
   /**
    * Loads the store into the tree. Nodes stored alive come back alive and heard from at `now`,
    * so they have a whole root timeout to say hello again (pass an earlier `now` for a shorter
    * grace period). Nodes that cannot be put back are turned off, in the store too.
    */
-  restore(now: number): RestoreReport {
+  async restore(now: number): Promise<RestoreReport> {
     this.#check();
-    const rows = this.#store.load();
+    const rows = await this.#store.load();
     const entries = rows.map(({ address, parent, alive, lastSeen }) => ({
       address,
       parent,
@@ -85,19 +117,39 @@ export class Registry {
     }));
     const dropped = this.#tree.restore(entries);
     this.#dirty.clear();
-    if (dropped.length > 0) this.#persist(dropped);
+    if (dropped.length > 0) {
+      this.#persist(dropped);
+      await this.persisted();
+    }
     return { registered: this.#tree.size, alive: this.#tree.aliveCount, dropped };
   }
 
   /**
-   * Registers `address` (protocol.md 5.2), durably, before returning. Idempotent: returns true
-   * when the node is new. The root's own address is never registered (returns false).
+   * Registers `address` (protocol.md 5.2), durably: resolves once the store has it, then the tree
+   * has it too. Idempotent: resolves to true for the one call that added the node (a second
+   * Register arriving while the first waits for the store shares its write and gets false). The
+   * root's own address is never registered (false). Rejects with the store's failure.
    */
-  register(address: string, now: number): boolean {
+  async register(address: string, now: number): Promise<boolean> {
     this.#check();
     if (address === this.#tree.root) return false;
-    this.#store.register(address, now);
-    return this.#tree.add(address, now);
+    const waiting = this.#registering.get(address);
+    if (waiting !== undefined) return waiting.then(() => false);
+    if (this.#tree.has(address)) {
+      // Written again, in order behind anything queued: the answer follows a durable record.
+      await this.#writes.register(address, now);
+      return false;
+    }
+    const written = this.#writes.register(address, now).then(() => {
+      this.#check();
+      return this.#tree.add(address, now);
+    });
+    this.#registering.set(address, written);
+    try {
+      return await written;
+    } finally {
+      this.#registering.delete(address);
+    }
   }
 
   /** True when `address` is registered. */
@@ -185,7 +237,8 @@ export class Registry {
         silent.push(node.address);
     }
     if (silent.length === 0) return silent;
-    this.#store.forget(silent);
+    // Queued before any later registration of the same address.
+    this.#behind(this.#writes.forget(silent), []);
     for (const key of silent) {
       this.#tree.forget(key);
       this.#dirty.delete(key);
@@ -207,29 +260,50 @@ export class Registry {
   }
 
   /**
-   * Writes the liveness recorded since the last flush (one transaction) and returns how many
-   * nodes were written.
+   * Resolves when the changes of position made so far are in the store; rejects with the store's
+   * failure when the write holding the last of them failed (its nodes then wait for the next
+   * {@link flush}).
    */
-  flush(): number {
-    this.#check();
-    if (this.#dirty.size === 0) return 0;
-    const keys = [...this.#dirty];
-    this.#dirty.clear();
-    this.#persist(keys);
-    return keys.length;
+  persisted(): Promise<void> {
+    return this.#lastWrite;
   }
 
-  /** Flushes, then closes the store. Idempotent. */
-  close(): void {
+  /**
+   * Writes the liveness recorded since the last flush (one transaction, behind the queued
+   * positions) and resolves to how many nodes were written. One flush at a time: a call while one
+   * is in flight gets that one's promise. On failure the nodes wait for the next flush.
+   */
+  flush(): Promise<number> {
+    this.#check();
+    this.#flushing ??= (async () => {
+      try {
+        if (this.#dirty.size === 0) return 0;
+        const keys = [...this.#dirty];
+        this.#dirty.clear();
+        this.#persist(keys);
+        await this.persisted();
+        return keys.length;
+      } finally {
+        this.#flushing = undefined;
+      }
+    })();
+    return this.#flushing;
+  }
+
+  /** Waits for the queued writes, flushes, then closes the store. Idempotent. */
+  async close(): Promise<void> {
     if (this.#closed) return;
     try {
-      this.flush();
+      await this.#writes.drained();
+      await this.#flushing?.catch(() => {});
+      await this.flush();
     } finally {
       this.#closed = true;
-      this.#store.close();
+      await this.#store.close();
     }
   }
 
+  /** Queues the positions of `keys` as they are now; see {@link persisted}. */
   #persist(keys: readonly string[]): void {
     const tree = this.#tree;
     const rows: NodePosition[] = keys.map((address) => ({
@@ -238,15 +312,19 @@ export class Registry {
       alive: tree.isAlive(address),
       lastSeen: tree.lastSeenOf(address) ?? 0,
     }));
-    try {
-      const [only] = rows;
-      if (rows.length === 1 && only !== undefined) this.#store.setPosition(only);
-      else this.#store.setPositions(rows);
-      for (const key of keys) this.#dirty.delete(key);
-    } catch (error) {
-      for (const key of keys) this.#dirty.add(key);
+    for (const key of keys) this.#dirty.delete(key);
+    this.#lastWrite = this.#behind(this.#writes.positions(rows), keys);
+  }
+
+  /** A write behind: on failure, `keys` wait for the next flush and the failure is reported. */
+  #behind(write: Promise<void>, keys: readonly string[]): Promise<void> {
+    const reported = write.catch((error: RootError) => {
+      for (const key of keys) if (this.#tree.has(key)) this.#dirty.add(key);
+      this.#onWriteFailed(error);
       throw error;
-    }
+    });
+    reported.catch(() => {});
+    return reported;
   }
 
   #check(): void {

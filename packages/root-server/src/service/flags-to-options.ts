@@ -22,7 +22,6 @@ export function rootServerOptionsFrom(
     ...(flags.lossless === false || flags.losslessEnv === '0' ? { lossless: false } : {}),
     ...(flags.sourceIpCheck === 'auto' ? {} : { verifySourceIp: flags.sourceIpCheck === 'on' }),
     maxRegistered: flags.maxRegistered,
-    refuseUnplacedJoins: flags.refuseUnplacedJoins === true,
     ...(flags.forgetAfter === undefined ? {} : { forgetAfter: flags.forgetAfter }),
   };
 }

@@ -8,8 +8,11 @@ import { isStoreError } from '../errors.js';
 import { AdminServer } from '../http/admin-server.js';
 import { addRoleMetrics } from '../metrics.js';
 import { RootServer, type RootServerOptions } from '../root-server.js';
+import { PostgresFollower } from '../store/postgres-follower.js';
 import { PostgresLeadership } from '../store/postgres-leadership.js';
 import { PostgresStore } from '../store/postgres-store.js';
+import { PreloadedStore } from '../store/preloaded-store.js';
+import type { Store } from '../store/store.js';
 
 export interface LeaderOrStandbyOptions extends RootServerOptions {
   /** The PostgreSQL URL the roots share. */
@@ -19,6 +22,11 @@ export interface LeaderOrStandbyOptions extends RootServerOptions {
   signal: AbortSignal;
   /** Called each time this process starts leading. */
   onStarted?: (server: RootServer) => void;
+  /**
+   * How often (ms) a standby reads the changes to its warm copy of the tree; 0: keep none (load
+   * the tree from the database on taking over). Default 1000.
+   */
+  followEvery?: number;
 }
 
 /**
@@ -40,12 +48,14 @@ const FATAL: ReadonlySet<RootStoreErrorCode> = new Set<RootStoreErrorCode>([
  * Resolves when the signal ends it; rejects on a store error no retry can cure.
  */
 export async function runLeaderOrStandby(options: LeaderOrStandbyOptions): Promise<void> {
-  const { logger, signal, onStarted, store: url, ...rootOptions } = options;
+  const { logger, signal, onStarted, store: url, followEvery = 1_000, ...rootOptions } = options;
   let term = 0;
   let reason: string | undefined;
+  const follower = followEvery > 0 ? new PostgresFollower(url) : undefined;
   while (!signal.aborted) {
     const standby = await standbyAdmin(rootOptions.http, () => ({ term, reason }), logger);
     logger.info({ http: standby?.address ?? null }, 'standby: waiting to lead');
+    const following = follower === undefined ? undefined : follow(follower, followEvery, logger);
     let leadership: PostgresLeadership;
     try {
       leadership = await PostgresLeadership.acquire(url, {
@@ -56,15 +66,20 @@ export async function runLeaderOrStandby(options: LeaderOrStandbyOptions): Promi
         },
       });
     } catch (error) {
+      await following?.stop();
+      await follower?.close();
       await standby?.close();
       if (signal.aborted) return;
       throw error;
     }
+    await following?.stop();
     await standby?.close();
     let server: RootServer;
     try {
-      const store = new PostgresStore(url, { lock: false });
-      term = store.term;
+      const opened = await PostgresStore.open(url, { lock: false });
+      term = opened.term;
+      // The new term fences the old leader's writes: what the copy reads now is final.
+      const store = await warmed(opened, follower, logger);
       server = await RootServer.start({ ...rootOptions, logger, store, leaderTerm: term });
     } catch (error) {
       leadership.release();
@@ -90,6 +105,44 @@ export async function runLeaderOrStandby(options: LeaderOrStandbyOptions): Promi
     await server.close();
     leadership.release();
   }
+  await follower?.close();
+}
+
+/** Reads the changes into `follower` every `every` ms until stopped; failures are logged. */
+function follow(follower: PostgresFollower, every: number, logger: Logger) {
+  const stopped = new AbortController();
+  const loop = (async () => {
+    while (!stopped.signal.aborted) {
+      try {
+        await follower.catchUp();
+      } catch (error) {
+        logger.warn({ err: (error as Error).message }, 'standby: cannot read the tree');
+      }
+      await sleep(every, undefined, { signal: stopped.signal }).catch(() => {});
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped.abort();
+      await loop;
+    },
+  };
+}
+
+/** `store`, loading first from the standby's warm copy brought up to date, when it has one. */
+async function warmed(
+  store: PostgresStore,
+  follower: PostgresFollower | undefined,
+  logger: Logger,
+): Promise<Store> {
+  if (follower === undefined) return store;
+  try {
+    await follower.catchUp();
+  } catch (error) {
+    logger.warn({ err: (error as Error).message }, 'the warm copy is stale: loading the tree');
+    return store;
+  }
+  return new PreloadedStore(store, follower.nodes());
 }
 
 /** The admin HTTP of a standby: health and metrics only. */

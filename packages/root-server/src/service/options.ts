@@ -23,7 +23,6 @@ export interface RootServiceFlags {
   losslessEnv?: '0' | '1';
   sourceIpCheck: 'auto' | 'on' | 'off';
   maxRegistered: number;
-  refuseUnplacedJoins?: boolean;
   standby?: boolean;
   forgetAfter?: number;
   logLevel: LogLevel;
@@ -148,12 +147,6 @@ export function addRootServiceOptions(
         .env('P2P_MAX_REGISTERED')
         .argParser(wholeNumber({ min: 1 }))
         .default(100_000),
-    )
-    .addOption(
-      new Option(
-        '--refuse-unplaced-joins',
-        'refuse a Join from a node the root did not place under itself',
-      ).env('P2P_REFUSE_UNPLACED_JOINS'),
     )
     .addOption(
       new Option(

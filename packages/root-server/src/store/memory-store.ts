@@ -6,7 +6,7 @@ export class MemoryStore implements Store {
   readonly #rows = new Map<string, StoredNode>();
   #closed = false;
 
-  register(address: string, now: number): boolean {
+  async register(address: string, now: number): Promise<boolean> {
     this.#check();
     if (this.#rows.has(address)) return false;
     this.#rows.set(address, {
@@ -19,27 +19,27 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  setPosition(position: NodePosition): void {
+  async setPosition(position: NodePosition): Promise<void> {
     this.#check();
     this.#write(position);
   }
 
-  setPositions(positions: Iterable<NodePosition>): void {
+  async setPositions(positions: Iterable<NodePosition>): Promise<void> {
     this.#check();
     for (const position of positions) this.#write(position);
   }
 
-  forget(addresses: Iterable<string>): void {
+  async forget(addresses: Iterable<string>): Promise<void> {
     this.#check();
     for (const address of addresses) this.#rows.delete(address);
   }
 
-  load(): StoredNode[] {
+  async load(): Promise<StoredNode[]> {
     this.#check();
     return [...this.#rows.values()].map((row) => ({ ...row }));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.#closed = true;
   }
 

@@ -9,6 +9,6 @@ import type { Store } from './store.js';
  *
  * @throws RootError when the store cannot be opened; its message says what to do.
  */
-export function openStore(db: string): Store {
-  return isPostgresUrl(db) ? new PostgresStore(db) : new SqliteStore(db);
+export async function openStore(db: string): Promise<Store> {
+  return isPostgresUrl(db) ? PostgresStore.open(db) : new SqliteStore(db);
 }

@@ -55,6 +55,17 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       INSERT INTO p2p_root_leader (term) VALUES (0);
     `,
   },
+  {
+    description: 'changes: a sequence number on every row written, for standbys to follow',
+    // Every insert and update takes the next number (the leader writes one statement at a time on
+    // one connection, so numbers are committed in order): a standby reads the rows past the last
+    // number it saw instead of the whole table.
+    sql: `
+      CREATE SEQUENCE p2p_root_changes;
+      ALTER TABLE p2p_root_nodes ADD COLUMN changed bigint NOT NULL DEFAULT nextval('p2p_root_changes');
+      CREATE INDEX p2p_root_nodes_changed ON p2p_root_nodes (changed);
+    `,
+  },
 ];
 
 /**

@@ -32,6 +32,8 @@ export class Session {
   #closed = false;
   /** The term this store writes in (set at open); writes fail once the database has a newer. */
   term = 0;
+  /** True when the schema numbers every write (`changed`, for standbys to follow). */
+  numbersChanges = false;
 
   constructor(url: string, label: string, timeout: number, lockTimeout: number | null) {
     this.#url = url;

@@ -1,9 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { createSyncFn } from 'synckit';
 import { storeClosedError, storeError } from '../errors.js';
+import { describePostgresError } from './postgres-errors.js';
 import { POSTGRES_MIGRATIONS, type PostgresMigration } from './postgres-migrations.js';
-import type { PostgresReply, PostgresRequest, PostgresValue } from './postgres-protocol.js';
+import type { Session } from './postgres-session.js';
+import {
+  forgetNodes,
+  loadNodes,
+  openSession,
+  registerNode,
+  schemaVersion,
+  writePositions,
+} from './postgres-statements.js';
 import type { NodePosition, Store, StoredNode } from './store.js';
 
 /** Options of {@link PostgresStore}. */
@@ -44,31 +50,20 @@ export function redactPostgresUrl(url: string): string {
   }
 }
 
-// The worker runs beside this module in dist. Node 20 cannot start a worker thread from
-// TypeScript, so when these sources run as TypeScript (the tests, after the build) the compiled
-// worker is used.
-const workerPath = fileURLToPath(
-  import.meta.url.endsWith('.ts')
-    ? new URL('../../dist/store/postgres-worker.js', import.meta.url)
-    : new URL('./postgres-worker.js', import.meta.url),
-);
-
-let call: ((request: PostgresRequest) => PostgresReply<PostgresValue>) | undefined;
-
 /**
- * A {@link Store} in a PostgreSQL database (node-postgres): a versioned schema
- * (`p2p_root_migrations`, upgraded in one transaction on open, marked as the root's so that
+ * A {@link Store} in a PostgreSQL database (node-postgres, one connection of its own): a versioned
+ * schema (`p2p_root_migrations`, upgraded in one transaction on open, marked as the root's so that
  * another program's database is refused untouched), batches written in one statement, and a
  * session advisory lock so that a second root on the same database fails with
- * `ERR_ROOT_STORE_LOCKED`.
+ * `ERR_ROOT_STORE_LOCKED`. Open it with {@link PostgresStore.open}.
  *
- * The `Store` contract is synchronous (a registration is durable when `register` returns, before
- * the root answers `RESACK`): the connection lives in a worker thread and each call waits for
- * its answer, bounded by `timeout`. Every write is committed with the server's
- * `synchronous_commit` (on by default: durable when the call returns). A lost connection fails
- * that call (`ERR_ROOT_STORE_UNREACHABLE`) and is opened again by the next one; after a call that
- * waited the whole `timeout` (a server that does not answer), calls fail at once until a
- * connection opened in the background succeeds, so the caller is held once per outage.
+ * Calls run on the event loop like any I/O and never hold it: a registration's promise resolves
+ * once it is committed with the server's flush (`synchronous_commit = on`); positions commit
+ * without waiting for the server's disk. Every statement is bounded by `timeout`. A lost
+ * connection fails that call (`ERR_ROOT_STORE_UNREACHABLE`) and is opened again by the next one;
+ * after a call that waited the whole `timeout` (a server that does not answer), calls fail at once
+ * until a connection opened in the background succeeds, so queued writes do not each wait the
+ * bound again.
  *
  * Opening fails with a store failure ({@link RootError}, `ERR_ROOT_STORE_*`) whose message says what to do:
  * `ERR_ROOT_STORE_UNREACHABLE`, `ERR_ROOT_STORE_AUTH`, `ERR_ROOT_STORE_OPEN` (no such database, bad URL),
@@ -83,103 +78,100 @@ export class PostgresStore implements Store {
    * write of a store with an older term fails with `ERR_ROOT_STORE_FENCED` (0 on schemas without it).
    */
   readonly term: number;
-  readonly #session = randomUUID();
+  readonly #session: Session;
+  /** The last call queued: calls run one after another on the connection (a transaction's statements must not interleave with another call's). */
+  #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
+  private constructor(path: string, session: Session) {
+    this.path = path;
+    this.#session = session;
+    this.term = session.term;
+  }
+
   /**
-   * Connects to `url`, creates the schema in an empty database or upgrades an older one.
+   * Connects to `url`, creates the schema in an empty database or upgrades an older one, and
+   * starts a new term.
    *
    * @throws RootError see the class description.
    */
-  constructor(url: string, options: PostgresStoreOptions = {}) {
-    this.path = redactPostgresUrl(url);
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const path = redactPostgresUrl(url);
     if (!isPostgresUrl(url) || !URL.canParse(url)) {
       throw storeError(
         'ERR_ROOT_STORE_OPEN',
-        this.path,
-        `${this.path} is not a PostgreSQL URL: write postgres://USER:PASSWORD@HOST:PORT/DATABASE`,
+        path,
+        `${path} is not a PostgreSQL URL: write postgres://USER:PASSWORD@HOST:PORT/DATABASE`,
       );
     }
-    const timeout = options.timeout ?? 5000;
-    call ??= createSyncFn(workerPath, {
-      // Statements are bounded inside the worker; this only catches a worker that hangs.
-      timeout: 4 * timeout + 10_000,
-    });
-    this.term = this.#request<number>({
-      op: 'open',
-      session: this.#session,
-      url,
-      label: this.path,
-      timeout,
-      lockTimeout: options.lock === false ? null : (options.lockTimeout ?? 2000),
-      migrations: options.migrations ?? POSTGRES_MIGRATIONS,
-    });
+    const session = await PostgresStore.#call('open', path, () =>
+      openSession(
+        url,
+        path,
+        options.timeout ?? 5000,
+        options.lock === false ? null : (options.lockTimeout ?? 2000),
+        options.migrations ?? POSTGRES_MIGRATIONS,
+      ),
+    );
+    return new PostgresStore(path, session);
   }
 
   /** The schema version of the database (the steps recorded in `p2p_root_migrations`). */
-  get schemaVersion(): number {
-    this.#check();
-    return this.#request<number>({ op: 'version', session: this.#session });
+  schemaVersion(): Promise<number> {
+    return this.#use('read', (session) => schemaVersion(session));
   }
 
-  register(address: string, now: number): boolean {
-    this.#check();
-    return this.#request<boolean>({ op: 'register', session: this.#session, address, now });
+  register(address: string, now: number): Promise<boolean> {
+    return this.#use('register a node in', (session) => registerNode(session, address, now));
   }
 
-  setPosition(position: NodePosition): void {
-    this.setPositions([position]);
+  setPosition(position: NodePosition): Promise<void> {
+    return this.setPositions([position]);
   }
 
-  setPositions(positions: Iterable<NodePosition>): void {
-    this.#check();
-    // Plain objects only: they cross to the worker by structured clone.
+  setPositions(positions: Iterable<NodePosition>): Promise<void> {
+    // Read now: the caller may change what it iterates once this returns.
     const rows = Array.from(positions, ({ address, parent, alive, lastSeen }) => ({
       address,
       parent,
       alive,
       lastSeen,
     }));
-    this.#request<null>({ op: 'positions', session: this.#session, positions: rows });
+    return this.#use('write positions to', (session) => writePositions(session, rows));
   }
 
-  forget(addresses: Iterable<string>): void {
-    this.#check();
-    this.#request<null>({ op: 'forget', session: this.#session, addresses: [...addresses] });
+  forget(addresses: Iterable<string>): Promise<void> {
+    const keys = [...addresses];
+    return this.#use('forget nodes in', (session) => forgetNodes(session, keys));
   }
 
-  load(): StoredNode[] {
-    this.#check();
-    return this.#request<StoredNode[]>({ op: 'load', session: this.#session });
+  load(): Promise<StoredNode[]> {
+    return this.#use('read', (session) => loadNodes(session));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#request<null>({ op: 'close', session: this.#session });
-    } catch {
-      // The connection is gone either way; the server releases its lock with it.
-    }
+    await this.#tail;
+    // The server releases the lock with the connection.
+    await this.#session.close();
   }
 
-  #request<T extends PostgresValue>(request: PostgresRequest): T {
-    let reply: PostgresReply<PostgresValue>;
-    try {
-      reply = (call as NonNullable<typeof call>)(request);
-    } catch (error) {
-      throw storeError(
-        'ERR_ROOT_STORE_UNREACHABLE',
-        this.path,
-        `the root database ${this.path} did not answer (${(error as Error).message}); check that PostgreSQL runs and is reachable`,
-        { cause: error },
-      );
-    }
-    if (!reply.ok) throw storeError(reply.code, this.path, reply.message);
-    return reply.value as T;
-  }
-
-  #check(): void {
+  async #use<T>(doing: string, work: (session: Session) => Promise<T>): Promise<T> {
     if (this.#closed) throw storeClosedError(this.path);
+    const run = () => PostgresStore.#call(doing, this.path, () => work(this.#session));
+    const result = this.#tail.then(run, run);
+    this.#tail = result.catch(() => {});
+    return result;
+  }
+
+  /** Runs `work`, turning any failure into a store failure whose message says what to do. */
+  static async #call<T>(doing: string, path: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const { code, message } = describePostgresError(error, doing, path);
+      throw storeError(code, path, message, { cause: error });
+    }
   }
 }

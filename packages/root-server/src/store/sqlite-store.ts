@@ -140,7 +140,7 @@ export class SqliteStore implements Store {
     return this.#db.pragma('user_version', { simple: true }) as number;
   }
 
-  register(address: string, now: number): boolean {
+  async register(address: string, now: number): Promise<boolean> {
     return this.#use('register a node in', () => {
       this.#db.pragma('synchronous = FULL');
       try {
@@ -151,22 +151,22 @@ export class SqliteStore implements Store {
     });
   }
 
-  setPosition(position: NodePosition): void {
+  async setPosition(position: NodePosition): Promise<void> {
     this.#use('write a position to', () => {
       const { parent, alive, lastSeen, address } = position;
       this.#update.run(parent, alive ? 1 : 0, lastSeen, address);
     });
   }
 
-  setPositions(positions: Iterable<NodePosition>): void {
+  async setPositions(positions: Iterable<NodePosition>): Promise<void> {
     this.#use('write positions to', () => this.#updateMany(positions));
   }
 
-  forget(addresses: Iterable<string>): void {
+  async forget(addresses: Iterable<string>): Promise<void> {
     this.#use('forget nodes in', () => this.#deleteMany(addresses));
   }
 
-  load(): StoredNode[] {
+  async load(): Promise<StoredNode[]> {
     return this.#use('read', () =>
       this.#select.all().map((row) => ({
         address: row.address,
@@ -178,7 +178,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#db.close();
