@@ -115,6 +115,7 @@ Examples:
     .addOption(jsonOption())
     .addOption(logLevelOption('warn'))
     .option('--no-prompt', 'exit after the first broadcast instead of waiting for more messages')
+    .option('--no-lossless', 'turn the lossless extension off: plain protocol version 1')
     .addHelpText(
       'after',
       `

@@ -15,6 +15,8 @@ export interface DemoFlags {
   json?: boolean;
   logLevel: LogLevel;
   prompt: boolean;
+  /** False with `--no-lossless`. */
+  lossless?: boolean;
 }
 
 /** A running local network: a root and its peers in this process. */
@@ -113,6 +115,7 @@ async function startNetwork(flags: DemoFlags, logLevel: LogLevel): Promise<Netwo
     store: ':memory:',
     timings: flags.timings,
     framing: flags.framing,
+    ...(flags.lossless === false ? { lossless: false } : {}),
     logger,
   });
   const peers: Peer[] = [];
@@ -132,6 +135,7 @@ async function startNetwork(flags: DemoFlags, logLevel: LogLevel): Promise<Netwo
           root: root.address,
           timings: flags.timings,
           framing: flags.framing,
+          ...(flags.lossless === false ? { lossless: false } : {}),
           logger,
         }),
       );
