@@ -100,4 +100,42 @@ describe('lossless negotiation between two of our nodes', () => {
     expect(root.node.counters.dropped['reunion-failure']).toBe(0);
     for (const peer of [a, b, c]) expect(peer.reunion).toBe('attached');
   });
+
+  it('a node with the extension off in the middle: Messages cross it as plain and arrive without origin beyond it', async () => {
+    network = new LosslessNetwork();
+    const root = await network.startRoot();
+    const off = await network.startPeer(root, { lossless: false });
+    const b = await network.startPeer(root);
+    const c = await network.startPeer(root);
+    const d = await network.startPeer(root);
+    const byAddress = new Map<string, Node>([
+      [root.address, root.node],
+      ...[off, b, c, d].map((p) => [p.address, p] as const),
+    ]);
+    await network.joined([off, b, c, d], (p) => byAddress.get(p.parent ?? ''));
+    expect([c.parent, d.parent]).toEqual([off.address, off.address]);
+    await c.broadcast(`${c.address}#1`);
+    await b.broadcast(`${b.address}#1`);
+    await network.allDelivered([root.node, off, b, d], [c.address], 1, "c's Message");
+    await network.allDelivered([root.node, off, c, d], [b.address], 1, "b's Message");
+    // Each crossed the off node as plain: a gateway beyond it gave it an identifier of its own.
+    for (const node of [root.node, off, b, d])
+      expect(network.delivered.get(node.address)).toContainEqual({
+        text: `${c.address}#1`,
+        origin: null,
+      });
+    expect(network.delivered.get(root.address)).toContainEqual({
+      text: `${b.address}#1`,
+      origin: b.address,
+    });
+    for (const node of [c, d])
+      expect(network.delivered.get(node.address)).toContainEqual({
+        text: `${b.address}#1`,
+        origin: null,
+      });
+    expect(root.node.losslessStats?.gatewayed).toBe(1);
+    expect(extensionPacketsIn(off.counters)).toBe(0);
+    expect(off.counters.packetsIn['capabilities-offer']).toBe(2); // c's and d's probes, acknowledged
+    expect(off.counters.dropped['extension-off']).toBe(2);
+  });
 });
