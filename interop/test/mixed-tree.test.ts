@@ -1,3 +1,4 @@
+import { decode } from '@p2p/codec';
 import { expect, it } from 'vitest';
 import {
   attached,
@@ -71,5 +72,18 @@ scenario('our root with reference peers and our peers in one tree', () => {
     expect([...(z.framingsFrom.get(root.address) ?? [])]).toEqual(['binary']);
     // ...and every read of a reference node (from our root, from p) was one whole binary frame.
     expect(harmToReferences(network)).toEqual([]);
+    // Lossless extension: a reference node reads no Identified Message nor Digest, and one offer
+    // per node of ours attached under it (z under x), alone on a probe connection.
+    const kinds = (node: ReferenceNode) => node.reads.map((bytes) => decode(bytes).packet.kind);
+    for (const node of references) {
+      expect(kinds(node)).not.toContain('identified-message');
+      expect(kinds(node)).not.toContain('digest');
+      expect(kinds(node)).not.toContain('capabilities-answer');
+    }
+    expect(kinds(x).filter((kind) => kind === 'capabilities-offer')).toHaveLength(1);
+    expect(kinds(y).filter((kind) => kind === 'capabilities-offer')).toHaveLength(0);
+    // Beyond the reference x our z knows no origin; our p and q, lossless with our root, do.
+    expect(z.peer.losslessStats?.losslessEdges).toEqual([]);
+    expect(p.peer.losslessStats?.losslessEdges.sort()).toEqual([root.address, q.address].sort());
   });
 });
