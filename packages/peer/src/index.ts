@@ -38,5 +38,6 @@ export type {
   TransportError,
   TransportFloodReport,
   TransportPacket,
+  TransportProbeResult,
   TransportUnreachable,
 } from './transport.js';

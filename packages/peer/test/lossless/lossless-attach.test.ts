@@ -1,0 +1,99 @@
+import type { Address, Packet } from '@p2p/codec';
+import { describe, expect, it } from 'vitest';
+import { ManualClock, Peer, type TransportProbeResult } from '../../src/index.js';
+import { addr, FakeTransport, placeUnder, settle } from '../fake-transport.js';
+
+const ROOT = '127.0.0.1:5353';
+const SELF = '127.0.0.1:6501';
+const PARENT = '127.0.0.1:6601';
+
+/** A fake transport that probes: records each offer and answers as `outcome` says. */
+class ProbingTransport extends FakeTransport {
+  readonly offers: Array<{ to: string; offer: Packet }> = [];
+  readonly windows: Array<[string, number | undefined]> = [];
+  /** What was sent, in order: probes as 'probe', then the kinds sent on usual connections. */
+  readonly order: string[] = [];
+
+  constructor(readonly outcome: () => TransportProbeResult) {
+    super(SELF);
+  }
+
+  async probe(to: Address | string, offer: Packet): Promise<TransportProbeResult> {
+    this.offers.push({ to: String(to), offer });
+    this.order.push('probe');
+    return this.outcome();
+  }
+
+  setWindow(remote: Address | string, window: number | undefined): void {
+    this.windows.push([String(remote), window]);
+  }
+
+  override send(...args: Parameters<FakeTransport['send']>): Promise<void> {
+    const what = args[1];
+    this.order.push('kind' in what ? what.kind : 'frame');
+    return super.send(...args);
+  }
+}
+
+async function attached(outcome: () => TransportProbeResult) {
+  const transport = new ProbingTransport(outcome);
+  const peer = new Peer({ transport, root: ROOT, clock: new ManualClock(), timings: 'fast' });
+  await placeUnder(peer, transport, ROOT, PARENT);
+  await settle();
+  return { transport, peer };
+}
+
+describe('attaching with the lossless extension (10.1.2)', () => {
+  it('probes the parent before the Join, then sends its fresh Digest after it, and raises the window', async () => {
+    const { transport, peer } = await attached(() => ({
+      outcome: 'answered',
+      packet: {
+        kind: 'capabilities-answer',
+        source: addr(PARENT),
+        capabilities: { ids: 1, window: 8 },
+      },
+    }));
+    expect(transport.offers).toEqual([
+      {
+        to: PARENT,
+        offer: {
+          kind: 'capabilities-offer',
+          source: addr(SELF),
+          capabilities: { ids: 1, window: 32 },
+        },
+      },
+    ]);
+    const afterPlacement = transport.order.slice(transport.order.indexOf('probe'));
+    expect(afterPlacement.slice(0, 3)).toEqual(['probe', 'join', 'digest']);
+    const [digest] = transport.take('digest', PARENT);
+    expect(digest?.packet).toMatchObject({ kind: 'digest', fresh: true });
+    expect(transport.windows.at(-1)).toEqual([PARENT, 8]);
+    expect(peer.losslessStats?.losslessEdges).toEqual([PARENT]);
+  });
+
+  it('a parent that closes the probe (a node from before the extension): Join all the same, version 1, no reunion failure', async () => {
+    const refused = Object.assign(new Error('closed'), { code: 'ERR_CLOSED' });
+    const { transport, peer } = await attached(() => ({ outcome: 'refused', error: refused }));
+    expect(transport.take('join', PARENT)).toHaveLength(1);
+    expect(transport.take('digest')).toEqual([]);
+    expect(peer.losslessStats?.losslessEdges).toEqual([]);
+    expect(peer.reunion).toBe('attached');
+    await peer.broadcast('plain to an old parent');
+    expect(transport.take('message', PARENT)).toHaveLength(1);
+    expect(transport.take('identified-message')).toEqual([]);
+  });
+
+  it('with the extension off, no probe and no offer', async () => {
+    const transport = new ProbingTransport(() => ({ outcome: 'acknowledged' }));
+    const peer = new Peer({
+      transport,
+      root: ROOT,
+      clock: new ManualClock(),
+      timings: 'fast',
+      lossless: false,
+    });
+    await placeUnder(peer, transport, ROOT, PARENT);
+    expect(transport.offers).toEqual([]);
+    expect(transport.take('join', PARENT)).toHaveLength(1);
+  });
+});
