@@ -66,7 +66,7 @@ scenario('a packet of an unknown type (issue #17 relies on this)', () => {
   it('the lossless offer (type 7) on a connection of its own: "Unexpected type: 7", one ACK, nothing else', async () => {
     const network = newNetwork();
     const { root, x } = await network.rootWithReferencePeer();
-    // Exactly the bytes a probe writes (docs/lossless-extension.md 10.1.2), read back raw.
+    // Exactly the bytes a probe writes (docs/protocol.md 10.1.2), read back raw.
     const offer = encode(
       {
         kind: 'capabilities-offer',

@@ -36,7 +36,7 @@ export interface Transport {
   ): void;
   disconnect(remote: Address | string): void;
   /**
-   * Lossless extension (docs/lossless-extension.md 10.1.2, 10.1.7); a transport without these
+   * Lossless extension (docs/protocol.md 10.1.2, 10.1.7); a transport without these
    * never negotiates: every edge stays version 1.
    * The send window towards `remote` (undefined: the configured one).
    */

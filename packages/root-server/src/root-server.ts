@@ -39,7 +39,7 @@ export interface RootServerOptions {
   /** Further transport options (limits, timeouts). */
   stream?: Omit<StreamNodeOptions, 'listen' | 'defaultFraming' | 'window' | 'logger'>;
   /**
-   * The lossless extension (docs/lossless-extension.md): on by default, with its bounds when
+   * The lossless extension (docs/protocol.md): on by default, with its bounds when
    * given; false: plain protocol version 1 (no offer answered, types 7 to 9 dropped).
    */
   lossless?: boolean | Partial<LosslessOptions>;

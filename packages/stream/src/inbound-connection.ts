@@ -163,7 +163,7 @@ export class InboundConnection {
 
   /**
    * The answer to write back when `first`, the connection's first frame, is a Capabilities offer
-   * and this node answers offers (docs/lossless-extension.md 10.1.2): the one exception to
+   * and this node answers offers (docs/protocol.md 10.1.2): the one exception to
    * "nothing but ACK", in the offer's framing. Only a probe connection opens with an offer.
    */
   #answerFor(first: Frame): Uint8Array | undefined {

@@ -8,7 +8,7 @@ import type { ResolvedOptions } from './options.js';
 import type { Remote } from './remote-address.js';
 
 /**
- * How a probe ended (docs/lossless-extension.md 10.1.2): the remote acknowledged the frame alone
+ * How a probe ended (docs/protocol.md 10.1.2): the remote acknowledged the frame alone
  * (`acknowledged`), wrote one frame and then the `ACK` (`answered`, with that frame's packet, of
  * whatever kind: the caller judges it), or did neither (`refused`: refused, reset, closed, no
  * `ACK` within `ackTimeout`, something that is neither a frame nor `ACK`, or the node closed).

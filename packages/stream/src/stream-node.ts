@@ -127,7 +127,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   }
 
   /**
-   * The send window toward `remote` from now on (docs/lossless-extension.md 10.1.7): applied to
+   * The send window toward `remote` from now on (docs/protocol.md 10.1.7): applied to
    * the live connection at once (a larger window lets waiting frames out) and kept for the next
    * connections to it; `undefined` returns it to `options.window`. At most `maxConnections`
    * remotes keep a setting (the oldest is dropped). Throws StreamError ERR_STREAM_INVALID_ARGUMENT
@@ -172,7 +172,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   }
 
   /**
-   * Writes `offer` alone on a new, throw-away connection to `to` (docs/lossless-extension.md
+   * Writes `offer` alone on a new, throw-away connection to `to` (docs/protocol.md
    * 10.1.2), in the framing `to` last used toward us, and reads what comes back: `answered` (a
    * frame, then `ACK`), `acknowledged` (`ACK` alone) or `refused` (refused, reset or closed,
    * nothing within `connectTimeout` then `ackTimeout`, or this node closed). Never emits

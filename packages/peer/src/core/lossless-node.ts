@@ -50,7 +50,7 @@ export interface LosslessStats extends LosslessCounters {
 }
 
 /**
- * The lossless extension (docs/lossless-extension.md) wired to a tree core: it feeds `Lossless`
+ * The lossless extension (docs/protocol.md) wired to a tree core: it feeds `Lossless`
  * what arrives, and turns what `Lossless` sends into frames and floods. The sends one received
  * packet causes are gathered and handed out as one flood per frame once `Lossless` is done with
  * it; an Identified Message forwarded unchanged is the received frame re-sourced.

@@ -49,7 +49,7 @@ export interface NodeOptions {
   /** The largest Message text in UTF-8 bytes, sent and originated (default: see MessageLimits). */
   maxMessageBytes?: number | undefined;
   /**
-   * The lossless extension (docs/lossless-extension.md): on by default, with its bounds (window,
+   * The lossless extension (docs/protocol.md): on by default, with its bounds (window,
    * cache…) when given; false turns it off (the node is plain protocol version 1: it offers and
    * answers nothing and drops types 7 to 9 as `extension-off`).
    */

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { NeighbourRole } from '../events.js';
 
 /**
- * How a neighbour is spoken to (docs/lossless-extension.md 10.1.2): `lossless` (Identified
+ * How a neighbour is spoken to (docs/protocol.md 10.1.2): `lossless` (Identified
  * Messages, Digests, the negotiated window), `v1` (plain Messages, lock-step), or `negotiating`
  * (a probe is out: nothing is sent to it until the outcome is known).
  */

@@ -1,7 +1,7 @@
 import { PeerError } from '../errors.js';
 import type { Timings } from '../timings.js';
 
-/** The bounds of the lossless extension (docs/lossless-extension.md 10.1.9). */
+/** The bounds of the lossless extension (docs/protocol.md 10.1.9). */
 export interface LosslessOptions {
   /** The send window offered on lossless edges. */
   window: number;

@@ -1,7 +1,7 @@
 import type { CapabilitiesPacket, DigestPacket, IdentifiedMessagePacket } from '@p2p/codec';
 
 /*
- * The packets of the lossless extension (docs/lossless-extension.md 10.1.1) are the codec's; the
+ * The packets of the lossless extension (docs/protocol.md 10.1.1) are the codec's; the
  * extension's files import them from here under the names they have always used.
  */
 export {

@@ -21,7 +21,7 @@ import { OriginRecords } from './origin-records.js';
 import { RepairTally } from './repair-tally.js';
 
 /**
- * The lossless extension of one node (docs/lossless-extension.md 10.1): identifiers for what it
+ * The lossless extension of one node (docs/protocol.md 10.1): identifiers for what it
  * originates or gateways, the seen-set and in-order delivery, the cache, the per-edge modes and the
  * digest exchange. It owns no socket: the tree core hands it what arrives and tells it when edges
  * change, and it answers through {@link LosslessLink}.

@@ -54,7 +54,7 @@ export interface MessageCacheOptions {
 
 /**
  * The recent Messages a node delivered, forwarded or originated, in arrival order
- * (docs/lossless-extension.md 10.1.4): what a digest exchange repairs from, and what a child
+ * (docs/protocol.md 10.1.4): what a digest exchange repairs from, and what a child
  * replays to a parent that turned out to be version 1. Bounded in entries, bytes and age; the
  * oldest go first.
  */

@@ -31,7 +31,7 @@ export interface OriginRecordsOptions {
 }
 
 /**
- * The seen-set and in-order delivery (docs/lossless-extension.md 10.1.3): per origin, its epoch,
+ * The seen-set and in-order delivery (docs/protocol.md 10.1.3): per origin, its epoch,
  * a high-water mark and the Messages held above a gap. Duplicates and stale epochs are told apart
  * from new Messages; new ones are delivered in sequence, a gap waiting at most the gap timeout
  * (one clock timer, for the earliest deadline). Bounded: at most `maxOrigins` records, each

@@ -42,7 +42,7 @@ interface PeerCommonOptions {
    */
   maxMessageBytes?: number;
   /**
-   * The lossless extension (docs/lossless-extension.md): on by default (Messages between our
+   * The lossless extension (docs/protocol.md): on by default (Messages between our
    * nodes carry identifiers and are repaired on re-attachment; a send window of 32 between them);
    * its bounds when given; false: plain protocol version 1.
    */
