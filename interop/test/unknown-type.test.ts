@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { encode, parseAddress } from '@p2p/codec';
+import { StreamNode } from '@p2p/stream';
 import { expect, it } from 'vitest';
 import { STEP_TIMEOUT, waitForEvent } from '../src/network.js';
 import { networksStoppedAfterEach, scenario } from './reference.js';
@@ -43,7 +44,7 @@ scenario('a packet of an unknown type (issue #17 relies on this)', () => {
     try {
       await waitForEvent(socket, 'connect', () => true, STEP_TIMEOUT, 'the connection');
       // Both from its parent's address, so that the Message is one it accepts.
-      await sendAndAwaitAck(socket, frameOfType(9, root.address, 'NEW'));
+      await sendAndAwaitAck(socket, frameOfType(10, root.address, 'NEW'));
       await sendAndAwaitAck(
         socket,
         encode(
@@ -52,10 +53,64 @@ scenario('a packet of an unknown type (issue #17 relies on this)', () => {
         ),
       );
       const message = await x.waitForMessage('after an unknown type', STEP_TIMEOUT);
-      const unknown = x.handled.findIndex((packet) => packet.type === 9);
+      const unknown = x.handled.findIndex((packet) => packet.type === 10);
       expect(unknown).toBeGreaterThanOrEqual(0);
       expect(x.handled.indexOf(message)).toBeGreaterThan(unknown);
-      expect(x.output.some((line) => /^Unexpected type:\s+9$/.test(line))).toBe(true);
+      expect(x.output.some((line) => /^Unexpected type:\s+10$/.test(line))).toBe(true);
+      expect(x.mainLoopDied).toBeUndefined();
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('the lossless offer (type 7) on a connection of its own: "Unexpected type: 7", one ACK, nothing else', async () => {
+    const network = newNetwork();
+    const { root, x } = await network.rootWithReferencePeer();
+    // Exactly the bytes a probe writes (docs/lossless-extension.md 10.1.2), read back raw.
+    const offer = encode(
+      {
+        kind: 'capabilities-offer',
+        source: parseAddress(root.address),
+        capabilities: { ids: 1, window: 32 },
+      },
+      'binary',
+    );
+    expect(offer.length).toBe(39);
+    const socket = net.connect({ host: '127.0.0.1', port: x.port });
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    try {
+      await waitForEvent(socket, 'connect', () => true, STEP_TIMEOUT, 'the connection');
+      await sendAndAwaitAck(socket, offer);
+      const stream = await StreamNode.listen({ listen: '127.0.0.1:0' });
+      try {
+        // The probe as our nodes run it: the reference acknowledges and does not answer.
+        const probed = await stream.probe(
+          { host: '127.0.0.1', port: x.port },
+          {
+            kind: 'capabilities-offer',
+            source: stream.address,
+            capabilities: { ids: 1, window: 32 },
+          },
+        );
+        expect(probed).toEqual({ outcome: 'acknowledged' });
+      } finally {
+        await stream.close();
+      }
+      // Its main loop goes on: a Message from its parent after the offers is handled.
+      await sendAndAwaitAck(
+        socket,
+        encode(
+          { kind: 'message', source: parseAddress(root.address), text: 'after an offer' },
+          'binary',
+        ),
+      );
+      const message = await x.waitForMessage('after an offer', STEP_TIMEOUT);
+      expect(Buffer.concat(received).toString('latin1')).toBe('ACKACK');
+      const offers = x.handled.filter((packet) => packet.type === 7);
+      expect(offers).toHaveLength(2);
+      expect(x.handled.indexOf(message)).toBeGreaterThan(x.handled.indexOf(offers[0] as never));
+      expect(x.output.filter((line) => /^Unexpected type:\s+7$/.test(line))).toHaveLength(2);
       expect(x.mainLoopDied).toBeUndefined();
     } finally {
       socket.destroy();

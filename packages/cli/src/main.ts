@@ -81,6 +81,10 @@ Examples:
       10_000,
     )
     .option('--manual', 'do not join automatically: type Register and Advertise yourself')
+    .option(
+      '--no-lossless',
+      'turn the lossless extension off: plain protocol version 1 (no origin, no repair after a failure)',
+    )
     .addOption(timingsOption())
     .addOption(framingOption())
     .addOption(jsonOption())

@@ -21,6 +21,26 @@ export function frameToJson({ packet, framing }: DecodedFrame): Record<string, u
     case 'reunion-hello-back':
       json.path = packet.path.map(formatAddress);
       break;
+    case 'capabilities-offer':
+    case 'capabilities-answer':
+      json.capabilities = packet.capabilities;
+      break;
+    case 'identified-message':
+      json.author = packet.author;
+      json.start = packet.start;
+      json.origin = formatAddress(packet.origin);
+      json.epoch = packet.epoch;
+      json.seq = packet.seq;
+      json.text = packet.text;
+      break;
+    case 'digest':
+      json.fresh = packet.fresh;
+      json.entries = packet.entries.map(({ origin, epoch, hwm }) => ({
+        origin: formatAddress(origin),
+        epoch,
+        hwm,
+      }));
+      break;
     default:
       break;
   }

@@ -41,6 +41,38 @@ describe('p2p decode', () => {
     }
   });
 
+  it('shows the packets of the lossless extension with their fields', async () => {
+    const names = ['capabilities_offer', 'identified_message_gateway', 'digest'];
+    const hex = names.map((name) => golden.find((v) => v.name === name)?.hex ?? '').join('');
+    const { code, stdout } = await runP2p(['decode', hex]);
+    expect(code).toBe(0);
+    const [offer, identified, digest] = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(offer).toMatchObject({
+      kind: 'capabilities-offer',
+      capabilities: { ids: 1, window: 32 },
+    });
+    expect(identified).toMatchObject({
+      kind: 'identified-message',
+      author: 'gateway',
+      start: false,
+      origin: '10.0.0.7:6502',
+      epoch: 1764320000123,
+      seq: 42,
+      text: 'café ✓',
+    });
+    expect(digest).toMatchObject({
+      kind: 'digest',
+      fresh: false,
+      entries: [
+        { origin: '127.0.0.1:40001', epoch: 1764320000000, hwm: 17 },
+        { origin: '192.168.1.29:6500', epoch: 1764320000999, hwm: 0 },
+      ],
+    });
+  });
+
   it('reads hex from standard input and a capture of many frames from a file', async () => {
     const all = golden.map((v) => v.hex).join('');
     const fromStdin = await runP2p(['decode'], all.match(/.{1,64}/g)?.join('\n'));

@@ -166,6 +166,11 @@ describe("the README's multi-machine recipe: a root on 0.0.0.0, peers dialling a
     }
     // The root labels a Message with the neighbour it came through, like a peer.
     const atRoot = root.events.find((e) => e.event === 'message');
-    expect(atRoot).toEqual({ event: 'message', text: 'hello everyone', via: expect.any(String) });
+    expect(atRoot).toEqual({
+      event: 'message',
+      text: 'hello everyone',
+      via: expect.any(String),
+      origin: own(third),
+    });
   });
 });

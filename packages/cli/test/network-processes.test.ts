@@ -67,10 +67,15 @@ describe('a root and three peers, each its own process, driven through standard 
     expect(sent).toMatchObject({ delivered: 1, failed: [] });
     const arrived = (p: P2pProcess) =>
       p.waitFor((e) => e.event === 'message' && e.text === 'hello from the third peer');
-    // Peers and the root name the neighbour a Message came through (`via`): protocol v1 has no origin.
-    expect((await arrived(first)).via).toBe(address(third));
-    expect((await arrived(second)).via).toBe(rootAddress);
-    expect((await arrived(root)).via).toBe(address(first));
+    // Peers and the root name the neighbour a Message came through (`via`), and its author
+    // (`origin`: the lossless extension, on by default, carries it).
+    for (const [node, via] of [
+      [first, address(third)],
+      [second, rootAddress],
+      [root, address(first)],
+    ] as const) {
+      expect(await arrived(node)).toMatchObject({ via, origin: address(third) });
+    }
     expect(third.events.filter((e) => e.event === 'message')).toEqual([]);
   });
 

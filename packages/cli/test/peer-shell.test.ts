@@ -81,20 +81,24 @@ describe('the peer shell', () => {
     expect(io.written()).toMatch(/p2p> \S*\n$/);
   });
 
-  it('a received Message is labelled with the neighbour it came through, not as its author', async () => {
+  it('a received Message is labelled with the neighbour it came through, and its origin when known', async () => {
     const peer = await manualPeer();
     const lines: string[] = [];
     const sink = new PassThrough();
     sink.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
     const human = reportPeerEvents(peer, new Output(sink, false));
-    peer.emit('message', { text: 'hello', from: '127.0.0.1:5353' });
+    peer.emit('message', { text: 'hello', from: '127.0.0.1:5353', origin: null });
+    peer.emit('message', { text: 'hi', from: '127.0.0.1:5353', origin: '127.0.0.1:6001' });
     human();
     const json = reportPeerEvents(peer, new Output(sink, true));
-    peer.emit('message', { text: 'hello', from: '127.0.0.1:5353' });
+    peer.emit('message', { text: 'hello', from: '127.0.0.1:5353', origin: null });
+    peer.emit('message', { text: 'hi', from: '127.0.0.1:5353', origin: '127.0.0.1:6001' });
     json();
     expect(lines).toEqual([
       '[via 127.0.0.1:5353] hello\n',
-      '{"event":"message","text":"hello","via":"127.0.0.1:5353"}\n',
+      '[from 127.0.0.1:6001 via 127.0.0.1:5353] hi\n',
+      '{"event":"message","text":"hello","via":"127.0.0.1:5353","origin":null}\n',
+      '{"event":"message","text":"hi","via":"127.0.0.1:5353","origin":"127.0.0.1:6001"}\n',
     ]);
   });
 

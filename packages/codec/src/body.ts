@@ -8,6 +8,14 @@ import {
   writeEntry,
 } from './address.js';
 import { CodecError } from './errors.js';
+import {
+  capabilitiesBody,
+  decodeCapabilities,
+  decodeDigest,
+  IDENTITY_LENGTH,
+  identityPrefix,
+  readIdentity,
+} from './extension-bodies.js';
 import { MAX_PATH_ENTRIES, type Packet, PacketType } from './packet.js';
 
 const R = 0x52;
@@ -130,6 +138,15 @@ export function decodeBody(
     case PacketType.Leave:
       if (matches(bytes, start, end, 'LEAVE')) return { kind: 'leave', source };
       throw bodyError('Leave body must be exactly LEAVE');
+    case PacketType.Capabilities:
+      return decodeCapabilities(bytes, start, end, source);
+    case PacketType.IdentifiedMessage: {
+      const identity = readIdentity(bytes, start, end);
+      const text = decodeText(bytes, start + IDENTITY_LENGTH, end);
+      return { kind: 'identified-message', source, ...identity, text };
+    }
+    case PacketType.Digest:
+      return decodeDigest(bytes, start, end, source);
     default:
       throw new CodecError('ERR_CODEC_TYPE', `unknown packet type ${type}`);
   }
@@ -163,11 +180,11 @@ export function writePathBody(
 }
 
 /**
- * The body of a packet as a string: ASCII for every kind but Message, whose text is UTF-8
- * encoded by the caller. Reunion bodies are written byte by byte ({@link writePathBody}).
+ * The body of a packet as a string: ASCII for every kind but the Messages, whose text is UTF-8
+ * encoded by the caller. Reunion and Digest bodies are written byte by byte ({@link writePathBody}).
  */
 export function bodyText(
-  packet: Exclude<Packet, { kind: 'reunion-hello' | 'reunion-hello-back' }>,
+  packet: Exclude<Packet, { kind: 'reunion-hello' | 'reunion-hello-back' | 'digest' }>,
 ): string {
   switch (packet.kind) {
     case 'register-request':
@@ -186,6 +203,11 @@ export function bodyText(
       if (typeof packet.text !== 'string')
         throw new CodecError('ERR_CODEC_INVALID_PACKET', 'Message text must be a string');
       return packet.text;
+    case 'capabilities-offer':
+    case 'capabilities-answer':
+      return capabilitiesBody(packet);
+    case 'identified-message':
+      return identityPrefix(packet) + packet.text;
     default:
       throw new CodecError(
         'ERR_CODEC_INVALID_PACKET',

@@ -1,5 +1,6 @@
 import { bodyText, pathBodyLength, writePathBody } from './body.js';
 import { CodecError } from './errors.js';
+import { digestBodyLength, writeDigestBody } from './extension-bodies.js';
 import { headerLength, writeHeader } from './header.js';
 import { type Framing, type Packet, packetType } from './packet.js';
 
@@ -22,6 +23,14 @@ export function encode(packet: Packet, framing: Framing): Uint8Array {
     const frame = Buffer.allocUnsafe(start + length);
     writeHeader(frame, framing, packetType(packet.kind), length, packet.source);
     writePathBody(frame, start, packet.kind === 'reunion-hello', packet.path);
+    return frame;
+  }
+  if (packet.kind === 'digest') {
+    // Up to 63,005 bytes: written byte by byte like a path.
+    const length = digestBodyLength(packet);
+    const frame = Buffer.allocUnsafe(start + length);
+    writeHeader(frame, framing, packetType(packet.kind), length, packet.source);
+    writeDigestBody(frame, start, packet);
     return frame;
   }
   const body = bodyText(packet);

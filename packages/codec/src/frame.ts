@@ -1,14 +1,22 @@
 import type { Address } from './address.js';
 import { checkedText, checkUtf8, decodeBody } from './body.js';
+import { IDENTITY_LENGTH, readIdentity } from './extension-bodies.js';
 import type { Header } from './header.js';
-import { type Framing, type Packet, type PacketKind, PacketType } from './packet.js';
+import {
+  type Framing,
+  type MessageIdentity,
+  type Packet,
+  type PacketKind,
+  PacketType,
+} from './packet.js';
 import { ResourcedFrame } from './resource.js';
 
 /**
  * A decoded frame, seen through its header: `framing`, `type`, `kind`, `source` and `length` are
- * parsed, the body bytes are kept as they arrived (a view into the read buffer, not a copy). A
- * Message's text is decoded only when `text` or `packet` is first read, so a frame that is only
- * forwarded ({@link Frame.withSource}) never becomes a string. Every other body is small and is
+ * parsed, the body bytes are kept as they arrived (a view into the read buffer, not a copy). The
+ * text of a Message or an Identified Message is decoded only when `text` or `packet` is first
+ * read, so a frame that is only forwarded ({@link Frame.withSource}) never becomes a string (an
+ * Identified Message's identifier is parsed at once: {@link Frame.identity}). Every other body is
  * decoded, and checked, when the frame is read.
  *
  * Frames come from {@link decodeFrame} and {@link FrameDecoder}; the body is already checked
@@ -16,22 +24,28 @@ import { ResourcedFrame } from './resource.js';
  */
 export class Frame {
   readonly framing: Framing;
-  /** The header's type number (1 to 6). */
+  /** The header's type number (1 to 9). */
   readonly type: number;
   /** The hop source: the node that sent this frame. */
   readonly source: Address;
   /** The body bytes, a view into the bytes the frame was read from. Never written to. */
   readonly body: Uint8Array;
+  /** An Identified Message's identifier (its 47-byte prefix, parsed); undefined for other types. */
+  readonly identity: MessageIdentity | undefined;
   #packet: Packet | undefined;
   #text: string | undefined;
 
-  /** Built by the decoders: `packet` is given for every type but Message, which stays lazy. */
-  constructor(header: Header, body: Uint8Array, packet?: Packet) {
+  /**
+   * Built by the decoders: `packet` is given for every type but the two Messages, which stay
+   * lazy; `identity` for an Identified Message.
+   */
+  constructor(header: Header, body: Uint8Array, packet?: Packet, identity?: MessageIdentity) {
     this.framing = header.framing;
     this.type = header.type;
     this.source = header.source;
     this.body = body;
     this.#packet = packet;
+    this.identity = identity;
   }
 
   /** Body length in bytes. */
@@ -39,24 +53,29 @@ export class Frame {
     return this.body.length;
   }
 
-  /** The packet kind: for Register, Advertise and Reunion the body tells which of two. */
+  /** The packet kind: for Register, Advertise, Reunion and Capabilities the body tells which of two. */
   get kind(): PacketKind {
-    return this.#packet?.kind ?? 'message';
+    return this.#packet?.kind ?? (this.identity === undefined ? 'message' : 'identified-message');
   }
 
-  /** A Message's text, decoded on first read; undefined for every other type. */
+  /** The text of a Message or Identified Message, decoded on first read; undefined for other types. */
   get text(): string | undefined {
-    if (this.type !== PacketType.Message) return undefined;
     if (this.#text === undefined) {
-      this.#text = checkedText(this.body);
+      if (this.type === PacketType.Message) this.#text = checkedText(this.body);
+      else if (this.identity !== undefined)
+        this.#text = checkedText(this.body.subarray(IDENTITY_LENGTH));
     }
     return this.#text;
   }
 
-  /** The whole packet, built on first read for a Message. */
+  /** The whole packet, built on first read for the two Messages. */
   get packet(): Packet {
     if (this.#packet === undefined) {
-      this.#packet = { kind: 'message', source: this.source, text: this.text as string };
+      const text = this.text as string;
+      this.#packet =
+        this.identity === undefined
+          ? { kind: 'message', source: this.source, text }
+          : { kind: 'identified-message', source: this.source, ...this.identity, text };
     }
     return this.#packet;
   }
@@ -75,5 +94,10 @@ export function frameAt(header: Header, bytes: Uint8Array, start: number): Frame
   const end = start + header.length;
   const body = bytes.subarray(start, end);
   if (header.type === PacketType.Message) return new Frame(header, checkUtf8(body));
+  if (header.type === PacketType.IdentifiedMessage) {
+    const identity = readIdentity(bytes, start, end);
+    checkUtf8(body.subarray(IDENTITY_LENGTH));
+    return new Frame(header, body, undefined, identity);
+  }
   return new Frame(header, body, decodeBody(header.type, bytes, start, end, header.source));
 }

@@ -13,7 +13,8 @@ export const BINARY_HEADER_LENGTH = 20;
 export const TEXT_HEADER_LENGTH = 28;
 /** The text header's length field has five digits. */
 export const TEXT_MAX_BODY_LENGTH = 99_999;
-const MAX_TYPE = 6;
+/** Types 1 to 6, and 7 to 9 of the lossless extension. */
+const MAX_TYPE = 9;
 
 export interface Header {
   framing: Framing;
@@ -44,7 +45,10 @@ export function headerLength(framing: Framing): number {
 
 function checkType(type: number): void {
   if (type < 1 || type > MAX_TYPE)
-    throw new CodecError('ERR_CODEC_TYPE', `unknown packet type ${type}: expected 1 to 6`);
+    throw new CodecError(
+      'ERR_CODEC_TYPE',
+      `unknown packet type ${type}: expected 1 to ${MAX_TYPE}`,
+    );
 }
 
 function u16(bytes: Uint8Array, at: number): number {

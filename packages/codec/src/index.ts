@@ -16,9 +16,16 @@ export { Frame } from './frame.js';
 export { DEFAULT_MAX_BODY_SIZE, FrameDecoder, type FrameDecoderOptions } from './frame-decoder.js';
 export { BINARY_HEADER_LENGTH, TEXT_HEADER_LENGTH, TEXT_MAX_BODY_LENGTH } from './header.js';
 export {
+  type CapabilitiesPacket,
   type DecodedFrame,
+  type DigestEntry,
+  type DigestPacket,
   type Framing,
+  type IdentifiedMessagePacket,
+  KNOWN_CAPABILITIES,
+  MAX_DIGEST_ENTRIES,
   MAX_PATH_ENTRIES,
+  type MessageIdentity,
   type Packet,
   type PacketKind,
   PacketType,

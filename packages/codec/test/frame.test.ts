@@ -47,7 +47,9 @@ describe('Frame view', () => {
       // A view into the bytes read, not a copy.
       expect(frame.body.buffer).toBe(bytes.buffer);
       expect(frame.packet).toEqual(packet);
-      expect(frame.text).toBe(packet.kind === 'message' ? packet.text : undefined);
+      expect(frame.text).toBe(
+        packet.kind === 'message' || packet.kind === 'identified-message' ? packet.text : undefined,
+      );
     });
 
     for (const target of framings) {

@@ -26,6 +26,10 @@ const typeOfKind: Record<Packet['kind'], number> = {
   'reunion-hello': 5,
   'reunion-hello-back': 5,
   leave: 6,
+  'capabilities-offer': 7,
+  'capabilities-answer': 7,
+  'identified-message': 8,
+  digest: 9,
 };
 
 /** The fixed-width host a vector writes, in plain dotted form. */
@@ -75,6 +79,44 @@ describe('golden vectors', () => {
           });
           break;
         }
+        case 'capabilities-offer':
+        case 'capabilities-answer':
+          expect(body.slice(0, 3)).toBe(packet.kind === 'capabilities-offer' ? 'REQ' : 'RES');
+          expect(packet.capabilities).toEqual(
+            Object.fromEntries(
+              body
+                .slice(4)
+                .split(' ')
+                .map((token) => [token.split('=')[0], Number(token.split('=')[1])]),
+            ),
+          );
+          break;
+        case 'identified-message':
+          expect(packet.author).toBe(body[0] === 'O' ? 'origin' : 'gateway');
+          expect(packet.start).toBe(body[1] === 'S');
+          expect(packet.origin).toEqual({
+            host: plainHost(body.slice(2, 17)),
+            port: Number(body.slice(17, 22)),
+          });
+          expect(packet.epoch).toBe(Number(body.slice(22, 35)));
+          expect(packet.seq).toBe(Number(body.slice(35, 47)));
+          expect(packet.text).toBe(body.slice(47));
+          break;
+        case 'digest':
+          expect(packet.fresh).toBe(body[0] === 'F');
+          expect(packet.entries).toHaveLength(Number(body.slice(1, 5)));
+          packet.entries.forEach((entry, i) => {
+            const at = 5 + i * 45;
+            expect(entry).toEqual({
+              origin: {
+                host: plainHost(body.slice(at, at + 15)),
+                port: Number(body.slice(at + 15, at + 20)),
+              },
+              epoch: Number(body.slice(at + 20, at + 33)),
+              hwm: Number(body.slice(at + 33, at + 45)),
+            });
+          });
+          break;
         default:
           expect(['RESACK', 'REQ', 'JOIN']).toContain(body);
       }
@@ -94,6 +136,8 @@ describe('invalid vectors', () => {
       }
       expect(thrown).toBeInstanceOf(CodecError);
       expect((thrown as CodecError).code).toMatch(/^ERR_[A-Z0-9_]+$/);
+      // The vectors of the lossless extension name the code they must give.
+      if (vector.code !== undefined) expect((thrown as CodecError).code).toBe(vector.code);
     });
   }
 

@@ -17,6 +17,44 @@ const path = fc.array(address, { minLength: 1, maxLength: 99 });
 // Well-formed Unicode only: a lone surrogate has no UTF-8 form and cannot round-trip.
 const text = fc.string({ unit: 'grapheme', maxLength: 200 });
 
+const epoch = fc.integer({ min: 0, max: 9_999_999_999_999 });
+const identified = fc.record({
+  kind: fc.constant('identified-message' as const),
+  source: address,
+  author: fc.constantFrom('origin' as const, 'gateway' as const),
+  start: fc.boolean(),
+  origin: address,
+  epoch,
+  seq: fc.integer({ min: 1, max: 999_999_999_999 }),
+  text,
+});
+// Only the names the codec knows survive decoding (unknown ones are skipped).
+const capabilities = fc
+  .record(
+    {
+      ids: fc.integer({ min: 0, max: 999_999_999 }),
+      window: fc.integer({ min: 0, max: 999_999_999 }),
+    },
+    { requiredKeys: [] },
+  )
+  .filter((c) => Object.keys(c).length > 0);
+const extension: fc.Arbitrary<Packet> = fc.oneof(
+  fc.record({
+    kind: fc.constantFrom('capabilities-offer' as const, 'capabilities-answer' as const),
+    source: address,
+    capabilities,
+  }),
+  identified,
+  fc.record({
+    kind: fc.constant('digest' as const),
+    source: address,
+    fresh: fc.boolean(),
+    entries: fc.array(
+      fc.record({ origin: address, epoch, hwm: fc.integer({ min: 0, max: 999_999_999_999 }) }),
+      { maxLength: 40 },
+    ),
+  }),
+);
 const packet: fc.Arbitrary<Packet> = fc.oneof(
   fc.record({ kind: fc.constant('register-request' as const), source: address, address }),
   fc.record({ kind: fc.constant('register-response' as const), source: address }),
@@ -27,6 +65,7 @@ const packet: fc.Arbitrary<Packet> = fc.oneof(
   fc.record({ kind: fc.constant('message' as const), source: address, text }),
   fc.record({ kind: fc.constant('reunion-hello' as const), source: address, path }),
   fc.record({ kind: fc.constant('reunion-hello-back' as const), source: address, path }),
+  extension,
 );
 const framing = fc.constantFrom<Framing>('binary', 'text');
 

@@ -11,6 +11,15 @@ const golden = [
 const entryAt = (body: string, at: number): Address =>
   normaliseAddress({ host: body.slice(at, at + 15), port: Number(body.slice(at + 15, at + 20)) });
 
+/** `REQ ids=1 window=32` → `{ ids: 1, window: 32 }`. */
+const capabilitiesOf = (body: string): Record<string, number> =>
+  Object.fromEntries(
+    body
+      .slice(4)
+      .split(' ')
+      .map((token) => [token.split('=')[0], Number(token.split('=')[1])]),
+  );
+
 const pathOf = (body: string): Address[] =>
   Array.from({ length: Number(body.slice(3, 5)) }, (_, i) => entryAt(body, 5 + i * 20));
 
@@ -38,6 +47,34 @@ function packetOf(vector: GoldenVector): Packet {
       return body.startsWith('REQ')
         ? { kind: 'reunion-hello', source, path: pathOf(body) }
         : { kind: 'reunion-hello-back', source, path: pathOf(body) };
+    case 7:
+      return {
+        kind: body.startsWith('REQ') ? 'capabilities-offer' : 'capabilities-answer',
+        source,
+        capabilities: capabilitiesOf(body),
+      };
+    case 8:
+      return {
+        kind: 'identified-message',
+        source,
+        author: body[0] === 'O' ? 'origin' : 'gateway',
+        start: body[1] === 'S',
+        origin: entryAt(body, 2),
+        epoch: Number(body.slice(22, 35)),
+        seq: Number(body.slice(35, 47)),
+        text: body.slice(47),
+      };
+    case 9:
+      return {
+        kind: 'digest',
+        source,
+        fresh: body[0] === 'F',
+        entries: Array.from({ length: Number(body.slice(1, 5)) }, (_, i) => ({
+          origin: entryAt(body, 5 + i * 45),
+          epoch: Number(body.slice(25 + i * 45, 38 + i * 45)),
+          hwm: Number(body.slice(38 + i * 45, 50 + i * 45)),
+        })),
+      };
     default:
       throw new Error(`vector ${vector.name} has unknown type ${vector.type}`);
   }
@@ -52,6 +89,10 @@ describe('golden vectors regenerated from their fields', () => {
       expect([...kinds].sort()).toEqual([
         'advertise-request',
         'advertise-response',
+        'capabilities-answer',
+        'capabilities-offer',
+        'digest',
+        'identified-message',
         'join',
         'message',
         'register-request',

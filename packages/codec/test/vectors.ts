@@ -22,6 +22,8 @@ export interface InvalidVector {
   level: 'header' | 'body';
   hex: string;
   why: string;
+  /** The CodecError code it must give (the extension's vectors have one). */
+  code?: string;
 }
 
 export interface QuirkVector {

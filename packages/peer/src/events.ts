@@ -20,7 +20,15 @@ export type DropReason =
   | 'spoofed-source'
   | 'registry-full'
   | 'store-failed'
-  | 'too-large-for-neighbour';
+  | 'too-large-for-neighbour'
+  /** Lossless extension: an Identified Message already seen. */
+  | 'duplicate'
+  /** Lossless extension: an Identified Message of an earlier run of its origin. */
+  | 'stale-epoch'
+  /** Lossless extension: a plain Message from a parent whose edge is lossless or being negotiated. */
+  | 'plain-on-lossless-edge'
+  /** A packet of the lossless extension (types 7 to 9) at a node that has it turned off. */
+  | 'extension-off';
 
 export const dropReasons: readonly DropReason[] = [
   'not-a-neighbour',
@@ -42,14 +50,21 @@ export const dropReasons: readonly DropReason[] = [
   'registry-full',
   'store-failed',
   'too-large-for-neighbour',
+  'duplicate',
+  'stale-epoch',
+  'plain-on-lossless-edge',
+  'extension-off',
 ];
 
 export type NeighbourRole = 'parent' | 'child';
 
 /** Events of every tree node, the root included. Addresses are 'HOST:PORT' strings. */
 export type TreeNodeEvents = {
-  /** A Message delivered to this node's user, with the neighbour it came from. */
-  message: [{ text: string; from: string }];
+  /**
+   * A Message delivered to this node's user: `from` the neighbour it came through, `origin` the
+   * node that wrote it when known (lossless extension), else null.
+   */
+  message: [{ text: string; from: string; origin: string | null }];
   'neighbour-added': [{ neighbour: string; role: NeighbourRole }];
   'neighbour-removed': [{ neighbour: string; role: NeighbourRole; reason: string }];
   /** The parent changed (null: none). */
@@ -98,6 +113,10 @@ const kinds: readonly PacketKind[] = [
   'reunion-hello',
   'reunion-hello-back',
   'leave',
+  'capabilities-offer',
+  'capabilities-answer',
+  'identified-message',
+  'digest',
 ];
 
 export function emptyCounters(): NodeCounters {

@@ -5,6 +5,7 @@ export { defaultMessageRate, type RateLimit, RateLimiter } from './core/rate-lim
 export type { RemoteSocket, TreeRole } from './core/role.js';
 export {
   type BroadcastResult,
+  type LosslessStats,
   type NodeOptions,
   TreeCore,
   type TreeCoreOptions,
@@ -19,6 +20,7 @@ export {
   type PeerEvents,
   type TreeNodeEvents,
 } from './events.js';
+export type { LosslessOptions } from './lossless/lossless-options.js';
 export { DEFAULT_JOIN_TIMEOUT_MS, type JoinedOptions } from './peer/join-wait.js';
 export type { PeerInit, PeerMode, PeerOptions } from './peer/options.js';
 export { Peer, type PeerStatus } from './peer/peer.js';
@@ -31,4 +33,10 @@ export {
   type TimingProfile,
   type Timings,
 } from './timings.js';
-export type { Transport, TransportPacket, TransportUnreachable } from './transport.js';
+export type {
+  Transport,
+  TransportError,
+  TransportFloodReport,
+  TransportPacket,
+  TransportUnreachable,
+} from './transport.js';

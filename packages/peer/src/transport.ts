@@ -1,21 +1,50 @@
-import type { Address, Framing, Packet } from '@p2p/codec';
+import type { Address, Frame, Framing, OutgoingFrame, Packet } from '@p2p/codec';
+
+/** An error of the transport: a code, and the remote it concerns when known. */
+export type TransportError = Error & { code?: string; remote?: string };
+
+/** How one flood went, reported once after every target settled. */
+export interface TransportFloodReport {
+  /** Targets the frame was handed to (or refused for). */
+  targets: number;
+  /** Targets that acknowledged it. */
+  acknowledged: number;
+  /** Why each other target failed; `remote` names it. */
+  failures: TransportError[];
+}
 
 /** What a node needs from its transport; `StreamNode` of @p2p/stream is the real one. */
 export interface Transport {
   readonly address: Address;
-  /** `urgent`: ahead of the packets already waiting for that remote (heartbeats, control). */
-  send(to: Address | string, packet: Packet, options?: { urgent?: boolean }): Promise<void>;
   /**
-   * `send` without a promise: `settled` is called once, with an error if the send failed. Used to
-   * forward floods, where nobody waits on each packet.
+   * One packet (or a frame that encodes itself per framing) to one node; resolves on its ACK.
+   * `urgent`: ahead of the packets already waiting for that remote (heartbeats, control).
    */
-  post(
+  send(
     to: Address | string,
-    packet: Packet,
-    options: { urgent?: boolean },
-    settled: (error?: Error & { code?: string }) => void,
+    what: Packet | OutgoingFrame,
+    options?: { urgent?: boolean },
+  ): Promise<void>;
+  /**
+   * One frame to many nodes, each in its own framing, encoded at most once per framing; `report`
+   * is called once after every target settled (no promise nor callback per target).
+   */
+  flood(
+    targets: Iterable<Address | string>,
+    frame: OutgoingFrame,
+    report?: (report: TransportFloodReport) => void,
   ): void;
   disconnect(remote: Address | string): void;
+  /**
+   * Lossless extension (docs/lossless-extension.md 10.1.2, 10.1.7); a transport without these
+   * never negotiates: every edge stays version 1.
+   * The send window towards `remote` (undefined: the configured one).
+   */
+  setWindow?(remote: Address | string, window: number | undefined): void;
+  /** The Capabilities answer written back to an offer that opens a connection (undefined: none). */
+  answerOffers?(answer: Packet | undefined): void;
+  /** Writes `offer` alone on a throw-away connection to `to` and reads what comes back. */
+  probe?(to: Address | string, offer: Packet): Promise<TransportProbeResult>;
   framingFor(remote: Address | string): Framing;
   on(event: 'packet', listener: (event: TransportPacket) => void): unknown;
   on(event: 'unreachable', listener: (event: TransportUnreachable) => void): unknown;
@@ -24,17 +53,24 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/** How a probe ended (the stream's `ProbeResult`). */
+export type TransportProbeResult =
+  | { outcome: 'acknowledged' }
+  | { outcome: 'answered'; packet: Packet }
+  | { outcome: 'refused'; error: TransportError };
+
+/** A frame read from a remote (the stream's `InboundPacket`). */
 export interface TransportPacket {
-  packet: Packet;
-  framing: Framing;
+  /** The frame as read: header fields parsed, the body kept, a Message's text decoded lazily. */
+  frame: Frame;
   remote: { host: string; port: number };
   /** This node's side of that connection: the address the remote dialled (when known). */
   local?: { host: string; port: number };
-  /** `packet.source` as `'HOST:PORT'`. */
+  /** `frame.source` as `'HOST:PORT'`. */
   from: string;
 }
 
 export interface TransportUnreachable {
   address: Address;
-  error: Error & { code?: string };
+  error: TransportError;
 }

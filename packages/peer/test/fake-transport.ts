@@ -1,11 +1,32 @@
 import { EventEmitter } from 'node:events';
-import { type Address, type Framing, formatAddress, type Packet, parseAddress } from '@p2p/codec';
-import type { Transport, TransportPacket, TransportUnreachable } from '../src/index.js';
+import {
+  type Address,
+  decodeFrame,
+  encode,
+  type Frame,
+  type Framing,
+  formatAddress,
+  type OutgoingFrame,
+  type Packet,
+  parseAddress,
+} from '@p2p/codec';
+import type {
+  Transport,
+  TransportError,
+  TransportFloodReport,
+  TransportPacket,
+  TransportUnreachable,
+} from '../src/index.js';
 
 export interface SentPacket {
   to: string;
   packet: Packet;
   urgent?: boolean;
+}
+
+/** What was sent, as a packet: an outgoing frame is written (binary) and read back. */
+function packetOf(what: Packet | OutgoingFrame): Packet {
+  return 'bytes' in what ? decodeFrame(what.bytes('binary')).packet : what;
 }
 
 /** An in-memory transport: records what is sent, lets the test deliver packets and failures. */
@@ -15,6 +36,8 @@ export class FakeTransport
 {
   readonly address: Address;
   readonly sent: SentPacket[] = [];
+  /** Every flood: its targets and the frame handed to them (its sends are in `sent` too). */
+  readonly floods: Array<{ targets: string[]; frame: OutgoingFrame }> = [];
   readonly disconnected: string[] = [];
   /** Remotes whose sends fail (as if refused). */
   readonly down = new Set<string>();
@@ -32,12 +55,23 @@ export class FakeTransport
     this.address = parseAddress(address);
   }
 
-  async send(to: Address | string, packet: Packet, options?: { urgent?: boolean }): Promise<void> {
+  async send(
+    to: Address | string,
+    what: Packet | OutgoingFrame,
+    options?: { urgent?: boolean },
+  ): Promise<void> {
     const key = typeof to === 'string' ? formatAddress(parseAddress(to)) : formatAddress(to);
     if (this.closed) throw Object.assign(new Error('closed'), { code: 'ERR_STREAM_NODE_CLOSED' });
     if (this.down.has(key))
-      throw Object.assign(new Error(`connect ECONNREFUSED ${key}`), { code: 'ERR_STREAM_REFUSED' });
-    this.sent.push({ to: key, packet, ...(options?.urgent ? { urgent: true } : {}) });
+      throw Object.assign(new Error(`connect ECONNREFUSED ${key}`), {
+        code: 'ERR_STREAM_REFUSED',
+        remote: key,
+      });
+    this.sent.push({
+      to: key,
+      packet: packetOf(what),
+      ...(options?.urgent ? { urgent: true } : {}),
+    });
     if (this.stalled.has(key)) await new Promise<never>(() => {});
     if (this.held.has(key)) {
       await new Promise<void>((resolve) => {
@@ -48,19 +82,27 @@ export class FakeTransport
     }
   }
 
+  /** Each target as one `send`; `report` once every one has settled. */
+  flood(
+    targets: Iterable<Address | string>,
+    frame: OutgoingFrame,
+    report?: (report: TransportFloodReport) => void,
+  ): void {
+    const list = [...targets].map((to) => (typeof to === 'string' ? to : formatAddress(to)));
+    this.floods.push({ targets: list, frame });
+    const sends = list.map((to) => this.send(to, frame));
+    void Promise.allSettled(sends).then((settled) => {
+      const failures = settled.flatMap((result) =>
+        result.status === 'rejected' ? [result.reason as TransportError] : [],
+      );
+      report?.({ targets: sends.length, acknowledged: sends.length - failures.length, failures });
+    });
+  }
+
   /** Settles the held sends to `remote` (acknowledged), oldest first. */
   release(remote: string): void {
     for (const resolve of this.#releases.get(remote) ?? []) resolve();
     this.#releases.delete(remote);
-  }
-
-  post(
-    to: Address | string,
-    packet: Packet,
-    options: { urgent?: boolean },
-    settled: (error?: Error & { code?: string }) => void,
-  ): void {
-    this.send(to, packet, options).then(() => settled(), settled);
   }
 
   disconnect(remote: Address | string): void {
@@ -78,18 +120,19 @@ export class FakeTransport
 
   /**
    * Delivers a packet as if it arrived from `packet.source` (or over a connection from another
-   * host, `over`), which dialled our `local` host when given.
+   * host, `over`), which dialled our `local` host when given. Returns the frame delivered.
    */
-  deliver(packet: Packet, connection: { over?: string; local?: string } = {}): void {
+  deliver(packet: Packet, connection: { over?: string; local?: string } = {}): Frame {
+    const frame = decodeFrame(encode(packet, 'binary'));
     this.emit('packet', {
-      packet,
-      framing: 'binary',
+      frame,
       remote: { host: connection.over ?? packet.source.host, port: 40000 },
       ...(connection.local === undefined
         ? {}
         : { local: { host: connection.local, port: this.address.port } }),
       from: formatAddress(packet.source),
     });
+    return frame;
   }
 
   fail(address: string, code = 'ERR_STREAM_RESET'): void {

@@ -49,6 +49,32 @@ describe('a node listening on 0.0.0.0 answers each remote from the address it di
     expect(await sourceOfBroadcastTo(node, transport, CHILD)).toBe('10.0.0.2:5353');
   });
 
+  it('floods a Message once per source its neighbours know it by, each re-sourced', async () => {
+    const { transport, node } = wildcardNodeWithChild();
+    const other = '192.168.7.9:6000';
+    transport.deliver({ kind: 'join', source: addr(other) }, { local: '192.168.7.1' });
+    await node.broadcast('to both');
+    const sources = transport.floods.map(({ targets }) => {
+      const [sent] = transport.take('message', targets[0]);
+      return [targets, `${sent?.packet.source.host}:${sent?.packet.source.port}`];
+    });
+    expect(sources).toEqual([
+      [[CHILD], '10.0.0.1:5353'],
+      [[other], '192.168.7.1:5353'],
+    ]);
+    // A Message from one child goes on to the other from the address that one dialled.
+    transport.floods.length = 0;
+    transport.deliver({ kind: 'message', source: addr(CHILD), text: 'on' }, { local: '10.0.0.1' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(transport.floods.map((f) => f.targets)).toEqual([[other]]);
+    const [forwarded] = transport.take('message', other);
+    expect(forwarded?.packet).toEqual({
+      kind: 'message',
+      source: addr('192.168.7.1:5353'),
+      text: 'on',
+    });
+  });
+
   it('a child on this machine not heard from since a restart is answered from loopback', async () => {
     const transport = new FakeTransport('0.0.0.0:5353');
     const node = new TreeCore({ transport, events: new EventEmitter() });

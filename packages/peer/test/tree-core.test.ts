@@ -1,3 +1,4 @@
+import { ResourcedFrame } from '@p2p/codec';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, Peer } from '../src/index.js';
 import { addr, FakeTransport, placeUnder, settle } from './fake-transport.js';
@@ -56,11 +57,30 @@ describe('Message flooding (5.5)', () => {
     const { peer, transport, messages } = await interiorNode();
     transport.deliver({ kind: 'message', source: addr(PARENT), text: 'hello tree' });
     await settle();
-    expect(messages).toEqual([{ text: 'hello tree', from: PARENT }]);
+    expect(messages).toEqual([{ text: 'hello tree', from: PARENT, origin: null }]);
     const forwarded = transport.take('message');
     expect(forwarded.map((f) => f.to).sort()).toEqual([CHILD_A, CHILD_B]);
     expect(forwarded.every((f) => f.packet.source.port === 6501)).toBe(true);
     expect(peer.counters.messagesForwarded).toBe(2);
+  });
+
+  it('forwards the frame as it came, re-sourced as this node, in one flood to every other neighbour', async () => {
+    const { transport } = await interiorNode();
+    const received = transport.deliver({ kind: 'message', source: addr(PARENT), text: 'as is' });
+    await settle();
+    expect(transport.floods).toHaveLength(1);
+    const { targets, frame } = transport.floods[0] as (typeof transport.floods)[number];
+    expect(targets).toEqual([CHILD_A, CHILD_B]);
+    // The received frame itself, under a new header: its body is never decoded nor re-encoded.
+    expect(frame).toBeInstanceOf(ResourcedFrame);
+    expect((frame as ResourcedFrame).frame).toBe(received);
+    expect((frame as ResourcedFrame).source).toEqual(addr(SELF));
+  });
+
+  it('originates a broadcast as one frame in one flood', async () => {
+    const { peer, transport } = await interiorNode();
+    await peer.broadcast('mine');
+    expect(transport.floods.map((f) => f.targets)).toEqual([[PARENT, CHILD_A, CHILD_B]]);
   });
 
   it('never sends a Message back to the neighbour it came from', async () => {
@@ -91,7 +111,7 @@ describe('Message flooding (5.5)', () => {
     transport.down.add(CHILD_A);
     transport.deliver({ kind: 'message', source: addr(PARENT), text: 'onwards' });
     await settle();
-    expect(messages).toEqual([{ text: 'onwards', from: PARENT }]);
+    expect(messages).toEqual([{ text: 'onwards', from: PARENT, origin: null }]);
     expect(transport.take('message').map((f) => f.to)).toEqual([CHILD_B]);
     expect(peer.counters.sendFailures).toBe(1);
     expect(peer.children).toEqual([CHILD_A, CHILD_B]);

@@ -52,15 +52,17 @@ describe('the tree core calls its role where roles differ', () => {
     expect(transport.take('reunion-hello')).toEqual([]);
   });
 
-  it('tells the role of every packet it sends with a promise and whether it was acknowledged', async () => {
+  it('tells the role of every packet it sends with a promise and whether it was acknowledged, not of flooded Messages', async () => {
     const sends: string[] = [];
     const { core, transport } = coreWith({
       sending: (to, packet, acknowledged) =>
         void acknowledged.then((ok) => sends.push(`${packet.kind} ${to} ${ok}`)),
     });
     transport.down.add(CHILD);
-    await core.broadcast('hi');
-    expect(sends).toEqual([`message ${CHILD} false`]);
+    expect(await core.send(CHILD, { kind: 'leave', source: addr(SELF) })).toBe(false);
+    expect(await core.broadcast('hi')).toEqual({ delivered: 0, failed: [CHILD] });
+    await settle();
+    expect(sends).toEqual([`leave ${CHILD} false`]);
   });
 
   it('tells the role of an unreachable remote after dropping it as a child', () => {

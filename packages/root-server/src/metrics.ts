@@ -120,5 +120,19 @@ export function createMetrics(read: () => RootStats): RootMetrics {
     setTotal(c, s.counters.messagesDelivered, { event: 'delivered' });
     setTotal(c, s.counters.messagesForwarded, { event: 'forwarded' });
   });
+  total(
+    'p2p_lossless_total',
+    'Lossless extension at the root: duplicates dropped, sequence numbers skipped, Messages repaired in and out, plain Messages given an identifier',
+    ['event'],
+    (c, s) => {
+      if (s.lossless === null) return;
+      const { duplicates, skipped, repairedIn, repairedOut, gatewayed } = s.lossless;
+      setTotal(c, duplicates, { event: 'duplicate' });
+      setTotal(c, skipped, { event: 'skipped' });
+      setTotal(c, repairedIn, { event: 'repaired-in' });
+      setTotal(c, repairedOut, { event: 'repaired-out' });
+      setTotal(c, gatewayed, { event: 'gatewayed' });
+    },
+  );
   return { registry, stop: processMetrics.stop };
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   type Address,
+  type Frame,
   formatAddress,
   isLoopbackHost,
   type Packet,
@@ -11,6 +12,7 @@ import {
   type BroadcastResult,
   type Clock,
   type DropReason,
+  type LosslessStats,
   type NodeCounters,
   type RemoteSocket,
   TreeCore,
@@ -68,6 +70,8 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
       ...options,
       events: this,
       neighbours: this.#children,
+      // The root never starts fresh: its children hand it what they hold (10.1.5).
+      fresh: false,
       role: {
         admit: (packet, from, remote) => this.#admit(packet, from, remote),
         control: (packet, from) => this.#onControl(packet, from),
@@ -89,6 +93,11 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
   /** The node counters of the core: messages, hellos relayed, drops by reason, packets by kind. */
   get counters(): NodeCounters {
     return this.#core.counters;
+  }
+
+  /** The lossless extension's counters, cache and edges, or null when it is turned off. */
+  get losslessStats(): LosslessStats | null {
+    return this.#core.losslessStats;
   }
 
   /** Always null: the root is the top of the tree. */
@@ -161,15 +170,15 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
    * hello proves its path and re-attaches turned-off nodes (5.6.3), so one sent in another
    * machine's name could put nodes back into the tree that are gone, and keep dead ones alive.
    */
-  #admit(packet: Packet, from: string, remote: RemoteSocket): DropReason | undefined {
+  #admit(frame: Frame, from: string, remote: RemoteSocket): DropReason | undefined {
     const claimsNode =
-      packet.kind === 'register-request' ||
-      packet.kind === 'advertise-request' ||
-      packet.kind === 'reunion-hello';
-    if (!claimsNode || !this.#verifySourceIp || packet.source.host === plainHost(remote.host))
+      frame.kind === 'register-request' ||
+      frame.kind === 'advertise-request' ||
+      frame.kind === 'reunion-hello';
+    if (!claimsNode || !this.#verifySourceIp || frame.source.host === plainHost(remote.host))
       return undefined;
     this.#logger.warn(
-      { claimed: from, connection: remote.host, kind: packet.kind },
+      { claimed: from, connection: remote.host, kind: frame.kind },
       "refused: claimed address is not the connection's",
     );
     return 'spoofed-source';

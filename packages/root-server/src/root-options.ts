@@ -1,4 +1,4 @@
-import type { Clock, NodeOptions, TreeNodeEvents } from '@p2p/peer';
+import type { Clock, NodeOptions, Timings, TreeNodeEvents } from '@p2p/peer';
 import type { Registry } from './registry/registry.js';
 
 /** Why the root turned nodes off. */
@@ -43,6 +43,8 @@ export interface RootNodeOptions extends NodeOptions {
   rootTimeout?: number;
   /** The network's hello interval (ms): a node is never believed dead within two of them. */
   helloInterval?: number;
+  /** The network's timers, which the lossless extension's defaults derive from (default reference). */
+  timings?: Timings;
 }
 
 /** Counters of the root role, beside the node counters of the core. */

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { type Address, type Framing, formatAddress, parseAddress } from '@p2p/codec';
 import {
   type Clock,
+  type LosslessOptions,
   resolveTimings,
   systemClock,
   type TimingProfile,
@@ -37,6 +38,11 @@ export interface RootServerOptions {
   clock?: Clock;
   /** Further transport options (limits, timeouts). */
   stream?: Omit<StreamNodeOptions, 'listen' | 'defaultFraming' | 'window' | 'logger'>;
+  /**
+   * The lossless extension (docs/lossless-extension.md): on by default, with its bounds when
+   * given; false: plain protocol version 1 (no offer answered, types 7 to 9 dropped).
+   */
+  lossless?: boolean | Partial<LosslessOptions>;
   /** Check that Register/Advertise come from the IP they claim (default: unless listening on loopback). */
   verifySourceIp?: boolean;
   /** Most registered nodes (default 100,000). */
@@ -160,6 +166,8 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         logger,
         rootTimeout: timings.rootTimeout,
         helloInterval: timings.helloInterval,
+        timings,
+        ...(options.lossless === undefined ? {} : { lossless: options.lossless }),
         ...(options.window === undefined ? {} : { window: options.window }),
         ...(options.verifySourceIp === undefined ? {} : { verifySourceIp: options.verifySourceIp }),
         ...(options.maxRegistered === undefined ? {} : { maxRegistered: options.maxRegistered }),

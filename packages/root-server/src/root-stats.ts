@@ -1,4 +1,4 @@
-import type { Clock, NodeCounters } from '@p2p/peer';
+import type { Clock, LosslessStats, NodeCounters } from '@p2p/peer';
 import { RateMeter } from './rate-meter.js';
 import type { RootNode } from './root-node.js';
 
@@ -19,6 +19,8 @@ export interface RootStats {
   /** Packets dropped, every reason together. */
   drops: number;
   counters: NodeCounters;
+  /** The lossless extension's counters and cache, or null when it is turned off. */
+  lossless: LosslessStats | null;
 }
 
 /** The dashboard's counters (`/api/stats`). */
@@ -70,6 +72,7 @@ export class RootStatsReader {
       forgotten: root.forgotten,
       drops: Object.values(counters.dropped).reduce((a, b) => a + b, 0),
       counters,
+      lossless: this.#node.losslessStats,
     };
   }
 

@@ -1,5 +1,12 @@
 import type net from 'node:net';
-import { CodecError, type Frame, FrameDecoder, type Framing, formatAddress } from '@p2p/codec';
+import {
+  CodecError,
+  type Frame,
+  FrameDecoder,
+  type Framing,
+  formatAddress,
+  type OutgoingFrame,
+} from '@p2p/codec';
 import { ACK } from './ack-reader.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { InboundPacket, type MalformedEvent, type SocketPeer } from './events.js';
@@ -11,6 +18,8 @@ export interface InboundHandlers {
   packet(event: InboundPacket): void;
   malformed(event: MalformedEvent): void;
   closed(connection: InboundConnection): void;
+  /** The Capabilities answer to write before the ACK of an offer that opens a connection, if any. */
+  offerAnswer(): OutgoingFrame | undefined;
 }
 
 /** ACKs for up to this many frames of one read go out as one write of a shared buffer. */
@@ -127,9 +136,10 @@ export class InboundConnection {
       frames = failure.frames;
     }
     if (frames.length > 0) {
+      const answer = this.#proven ? undefined : this.#answerFor(frames[0] as Frame);
       this.#proven = true;
       this.#lastFrameAt = this.#clock.now();
-      this.#acknowledge(frames.length);
+      this.#acknowledge(frames.length, answer);
     }
     if (failure === undefined) this.#trackPartialFrame(frames.length > 0);
     for (const frame of frames) {
@@ -151,8 +161,32 @@ export class InboundConnection {
     if (failure !== undefined && !this.#destroyed) this.#malformed(failure);
   };
 
-  #acknowledge(count: number): void {
+  /**
+   * The answer to write back when `first`, the connection's first frame, is a Capabilities offer
+   * and this node answers offers (docs/lossless-extension.md 10.1.2): the one exception to
+   * "nothing but ACK", in the offer's framing. Only a probe connection opens with an offer.
+   */
+  #answerFor(first: Frame): Uint8Array | undefined {
+    if (first.kind !== 'capabilities-offer') return undefined;
+    try {
+      return this.#handlers.offerAnswer()?.bytes(first.framing);
+    } catch (error) {
+      this.#options.logger.warn(
+        { remote: this.#key, reason: error instanceof Error ? error.message : String(error) },
+        'cannot write the capabilities answer; acknowledging the offer only',
+      );
+      return undefined;
+    }
+  }
+
+  #acknowledge(count: number, answer?: Uint8Array): void {
     const socket = this.#socket;
+    if (answer !== undefined) {
+      // The answer and the ACKs leave in one write: the prober reads them in this order.
+      socket.write(Buffer.concat([answer, ACKS.subarray(0, 3 * Math.min(count, ACK_BATCH))]));
+      count -= Math.min(count, ACK_BATCH);
+    }
+    // With an answer, count may be 0 here: the loop below then writes nothing.
     if (count === 1) {
       socket.write(ACK);
     } else {

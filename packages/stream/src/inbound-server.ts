@@ -38,7 +38,7 @@ export class InboundServer {
   constructor(
     options: ResolvedOptions,
     framing: FramingMemory,
-    events: Pick<InboundHandlers, 'packet' | 'malformed'>,
+    events: Pick<InboundHandlers, 'packet' | 'malformed' | 'offerAnswer'>,
   ) {
     this.#options = options;
     this.#framing = framing;
@@ -46,6 +46,7 @@ export class InboundServer {
     this.#handlers = {
       packet: events.packet,
       malformed: events.malformed,
+      offerAnswer: events.offerAnswer,
       closed: (connection) => {
         this.#slots.delete(connection);
         options.logger.debug(

@@ -20,5 +20,5 @@ export {
 } from './logger.js';
 export type { StreamNodeOptions } from './options.js';
 export type { Sendable } from './outbound-table.js';
-export type { SendSettled } from './settle.js';
+export type { ProbeResult } from './probe.js';
 export { type SendOptions, StreamNode, type StreamStats } from './stream-node.js';

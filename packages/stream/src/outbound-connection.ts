@@ -67,10 +67,13 @@ export class OutboundConnection {
   /** Idle time after which this side closes the connection; 0 never. */
   readonly #idleAfter: number;
   #pumpScheduled: NodeJS.Immediate | undefined;
+  /** Frames written and unacknowledged at most: the node's window, or the one set for this remote. */
+  #window: number;
 
-  constructor(remote: Remote, options: ResolvedOptions, onEnded: OutboundEnded) {
+  constructor(remote: Remote, options: ResolvedOptions, onEnded: OutboundEnded, window: number) {
     this.remote = remote;
     this.#options = options;
+    this.#window = window;
     this.#onEnded = onEnded;
     this.#idleAfter = options.idleTimeout;
     this.#clock = options.clock;
@@ -95,6 +98,21 @@ export class OutboundConnection {
   /** Sends written and not yet acknowledged. */
   get inFlight(): number {
     return this.#inFlight.length;
+  }
+
+  /** Frames this connection lets out unacknowledged. */
+  get window(): number {
+    return this.#window;
+  }
+
+  /**
+   * A new window for the rest of the connection's life. A larger one lets waiting frames out at
+   * once; a smaller one only holds back the next writes (frames in flight stay in flight).
+   */
+  set window(window: number) {
+    const grew = window > this.#window;
+    this.#window = window;
+    if (grew) this.#pump();
   }
 
   /**
@@ -122,7 +140,7 @@ export class OutboundConnection {
     this.#queuedBytes += frame.length;
     (urgent ? this.#urgent : this.#waiting).push({ frame, settlement, sentAt: 0 });
     if (this.#state !== 'open') return;
-    if (this.#options.window === 1) this.#pump();
+    if (this.#window === 1) this.#pump();
     else this.#schedulePump();
   }
 
@@ -185,7 +203,7 @@ export class OutboundConnection {
   #pump(): void {
     if (this.#state !== 'open') return;
     const room = Math.min(
-      this.#options.window - this.#inFlight.length,
+      this.#window - this.#inFlight.length,
       this.#urgent.length + this.#waiting.length,
     );
     if (room <= 0) return;
@@ -254,7 +272,7 @@ export class OutboundConnection {
       );
       return;
     }
-    if (this.#options.window === 1) this.#pump();
+    if (this.#window === 1) this.#pump();
     else this.#schedulePump();
   };
 

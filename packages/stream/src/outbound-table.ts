@@ -42,6 +42,11 @@ export class OutboundTable {
   readonly #onUnreachable: (event: UnreachableEvent) => void;
   readonly #remotes = new RemoteCache();
   readonly #connections = new Map<string, OutboundConnection>();
+  /**
+   * Windows set per remote ({@link OutboundTable.setWindow}), oldest first: they outlive the
+   * connection, so the next one to that remote starts with it. At most `maxConnections`.
+   */
+  readonly #windows = new Map<string, number>();
   /** Sockets of ended connections that have not closed yet. */
   readonly #closing = new Set<Promise<void>>();
   #closed = false;
@@ -113,7 +118,8 @@ export class OutboundTable {
     }
     let connection = this.#connections.get(remote.key);
     if (connection === undefined) {
-      connection = new OutboundConnection(remote, this.#options, this.#onEnded);
+      const window = this.#windows.get(remote.key) ?? this.#options.window;
+      connection = new OutboundConnection(remote, this.#options, this.#onEnded, window);
       this.#connections.set(remote.key, connection);
       this.#options.logger.debug({ remote: remote.key }, 'connecting');
     }
@@ -128,6 +134,31 @@ export class OutboundTable {
       this.send(to, frame, false, tally);
     }
     tally?.sealed();
+  }
+
+  /**
+   * The window toward `to` from now on, for its live connection and the next ones; `undefined`
+   * returns it to `options.window`. Throws ERR_STREAM_INVALID_ARGUMENT for a bad address or window.
+   */
+  setWindow(to: Address | string, window: number | undefined): void {
+    const { key } = this.resolve(to);
+    if (window !== undefined && (!Number.isInteger(window) || window < 1 || window > 65_536)) {
+      throw new StreamError(
+        'ERR_STREAM_INVALID_ARGUMENT',
+        `a window must be an integer from 1 to 65536, got ${String(window)}`,
+        { remote: key },
+      );
+    }
+    this.#windows.delete(key);
+    if (window !== undefined) {
+      this.#windows.set(key, window);
+      // Bounded like the connections it serves: the oldest setting goes first.
+      if (this.#windows.size > this.#options.maxConnections) {
+        this.#windows.delete(this.#windows.keys().next().value as string);
+      }
+    }
+    const connection = this.#connections.get(key);
+    if (connection !== undefined) connection.window = window ?? this.#options.window;
   }
 
   /** Closes the connection to `to`, if any, without an `'unreachable'` event. */

@@ -1,12 +1,20 @@
 import { EventEmitter } from 'node:events';
-import { type Address, type Framing, formatAddress, type OutgoingFrame } from '@p2p/codec';
+import {
+  type Address,
+  type Framing,
+  formatAddress,
+  type OutgoingFrame,
+  type Packet,
+  PacketFrame,
+} from '@p2p/codec';
+import { StreamError } from './errors.js';
 import type { StreamEvents } from './events.js';
 import type { FloodReporter } from './flood.js';
 import { FramingMemory } from './framing-memory.js';
 import { InboundServer } from './inbound-server.js';
 import { type ResolvedOptions, resolveOptions, type StreamNodeOptions } from './options.js';
 import { OutboundTable, type Sendable } from './outbound-table.js';
-import type { SendSettled } from './settle.js';
+import { Probe, type ProbeResult } from './probe.js';
 
 /** Options of one `send()`. */
 export interface SendOptions {
@@ -49,6 +57,9 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   readonly #outbound: OutboundTable;
   #address: Address;
   #closing: Promise<void> | undefined;
+  /** The answer to Capabilities offers ({@link StreamNode.answerOffers}). */
+  #offerAnswer: PacketFrame | undefined;
+  readonly #probes = new Set<Probe>();
 
   private constructor(options: ResolvedOptions) {
     super();
@@ -58,6 +69,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
     this.#server = new InboundServer(options, framing, {
       packet: (event) => this.emit('packet', event),
       malformed: (event) => this.emit('malformed', event),
+      offerAnswer: () => this.#offerAnswer,
     });
     this.#outbound = new OutboundTable(options, framing, (event) =>
       this.emit('unreachable', event),
@@ -115,20 +127,99 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   }
 
   /**
-   * `send()` with a callback instead of a promise: `settled`, if given, is called exactly once,
-   * with no argument when the ACK arrived or with the StreamError `send()` would reject with —
-   * synchronously for a send refused at once. The callback may send again and must not throw.
-   *
-   * @deprecated Use {@link StreamNode.flood} to forward to many neighbours (one report per flood)
-   * and {@link StreamNode.send} for one packet. Kept until the tree core moves to `flood`.
+   * The send window toward `remote` from now on (docs/lossless-extension.md 10.1.7): applied to
+   * the live connection at once (a larger window lets waiting frames out) and kept for the next
+   * connections to it; `undefined` returns it to `options.window`. At most `maxConnections`
+   * remotes keep a setting (the oldest is dropped). Throws StreamError ERR_STREAM_INVALID_ARGUMENT
+   * for a bad address or a window that is not an integer from 1 to 65,536.
    */
-  post(
-    to: Address | string,
-    what: Sendable,
-    options: SendOptions = {},
-    settled?: SendSettled,
-  ): void {
-    this.#outbound.send(to, what, options.urgent === true, settled);
+  setWindow(remote: Address | string, window: number | undefined): void {
+    this.#outbound.setWindow(remote, window);
+  }
+
+  /**
+   * The Capabilities answer (`capabilities-answer`) this node writes back, before the `ACK`, when
+   * the first frame of an accepted connection is a `capabilities-offer` (a probe, 10.1.2); in the
+   * offer's framing. `undefined` (the default) answers no offer: it is acknowledged like any
+   * frame. An offer later on a connection is never answered. Either way the offer is emitted as a
+   * `'packet'`. Throws ERR_STREAM_INVALID_ARGUMENT for anything but a Capabilities answer the
+   * codec can write.
+   */
+  answerOffers(answer: Packet | undefined): void {
+    if (answer === undefined) {
+      this.#offerAnswer = undefined;
+      return;
+    }
+    if (answer?.kind !== 'capabilities-answer') {
+      throw new StreamError(
+        'ERR_STREAM_INVALID_ARGUMENT',
+        'answerOffers takes a capabilities-answer packet',
+      );
+    }
+    const frame = new PacketFrame(answer);
+    try {
+      frame.bytes('binary');
+    } catch (error) {
+      throw new StreamError(
+        'ERR_STREAM_INVALID_ARGUMENT',
+        `invalid capabilities answer: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    this.#offerAnswer = frame;
+  }
+
+  /**
+   * Writes `offer` alone on a new, throw-away connection to `to` (docs/lossless-extension.md
+   * 10.1.2), in the framing `to` last used toward us, and reads what comes back: `answered` (a
+   * frame, then `ACK`), `acknowledged` (`ACK` alone) or `refused` (refused, reset or closed,
+   * nothing within `connectTimeout` then `ackTimeout`, or this node closed). Never emits
+   * `'unreachable'` and never touches the kept connection to `to`; the probe's connection is
+   * closed in order by this side. Rejects only for bad input (ERR_STREAM_INVALID_ARGUMENT: an
+   * address, a packet the codec cannot encode). `close()` ends open probes and waits for them.
+   */
+  async probe(to: Address | string, offer: Packet): Promise<ProbeResult> {
+    const remote = this.#outbound.resolve(to);
+    if (this.#closing !== undefined) {
+      return {
+        outcome: 'refused',
+        error: new StreamError(
+          'ERR_STREAM_NODE_CLOSED',
+          'this node is closed; start a new one to probe',
+          {
+            remote: remote.key,
+          },
+        ),
+      };
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = new PacketFrame(offer).bytes(this.#outbound.framingOf(remote));
+    } catch (error) {
+      throw new StreamError(
+        'ERR_STREAM_INVALID_ARGUMENT',
+        `cannot probe ${remote.key}: invalid packet: ${(error as Error).message}`,
+        {
+          remote: remote.key,
+          cause: error,
+        },
+      );
+    }
+    const probe = new Probe(remote, bytes, this.#options);
+    this.#probes.add(probe);
+    void probe.whenClosed().then(() => this.#probes.delete(probe));
+    const result = await probe.result;
+    this.#options.logger.debug(
+      {
+        remote: remote.key,
+        outcome: result.outcome,
+        ...(result.outcome === 'refused' ? { code: result.error.code } : {}),
+      },
+      'probe settled',
+    );
+    return result;
   }
 
   /** The framing sends toward `remote` use: the one it last used toward us, else the default. */
@@ -174,7 +265,11 @@ export class StreamNode extends EventEmitter<StreamEvents> {
 
   async #shutdown(): Promise<void> {
     // Both stop at once (no accepted socket, no send is taken any more), then wait for sockets.
-    await Promise.all([this.#server.close(), this.#outbound.close()]);
+    const probes = [...this.#probes].map((probe) => {
+      probe.abort();
+      return probe.whenClosed();
+    });
+    await Promise.all([this.#server.close(), this.#outbound.close(), ...probes]);
     this.#options.logger.info({ address: formatAddress(this.#address) }, 'closed');
   }
 }

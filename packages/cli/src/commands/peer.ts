@@ -11,6 +11,8 @@ export interface PeerFlags {
   advertise?: string;
   joinTimeout: number;
   manual?: boolean;
+  /** False with `--no-lossless`. */
+  lossless?: boolean;
   timings: 'reference' | 'fast';
   framing: Framing;
   json?: boolean;
@@ -45,6 +47,7 @@ export async function peerCommand(flags: PeerFlags): Promise<void> {
       mode: flags.manual ? 'manual' : 'auto',
       timings: flags.timings,
       framing: flags.framing,
+      ...(flags.lossless === false ? { lossless: false } : {}),
       logger,
     });
   } catch (error) {

@@ -42,8 +42,12 @@ function report(server: RootServer, out: Output): void {
     if (role === 'child')
       out.event('child-joined', { child: neighbour }, `${neighbour} joined as a child of the root`);
   });
-  server.on('message', ({ text, from }) =>
-    out.event('message', { text, via: from }, `[via ${from}] ${text}`),
+  server.on('message', ({ text, from, origin }) =>
+    out.event(
+      'message',
+      { text, via: from, origin },
+      origin === null ? `[via ${from}] ${text}` : `[from ${origin} via ${from}] ${text}`,
+    ),
   );
 }
 

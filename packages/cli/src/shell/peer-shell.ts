@@ -26,10 +26,22 @@ export function reportPeerEvents(peer: Peer, out: Output): () => void {
       { parent },
       parent === null ? 'left the tree (no parent)' : `parent is now ${parent}`,
     );
-  // `from` is the neighbour the Message came through, not its author: protocol v1 carries no
-  // origin, and every node forwards with itself as the source.
-  const onMessage = ({ text, from }: { text: string; from: string }) =>
-    out.event('message', { text, via: from }, `[via ${from}] ${text}`);
+  // `from` is the neighbour the Message came through; `origin` its author, known only when it came
+  // with an identifier (the lossless extension) all the way: version 1 carries no origin.
+  const onMessage = ({
+    text,
+    from,
+    origin,
+  }: {
+    text: string;
+    from: string;
+    origin: string | null;
+  }) =>
+    out.event(
+      'message',
+      { text, via: from, origin },
+      origin === null ? `[via ${from}] ${text}` : `[from ${origin} via ${from}] ${text}`,
+    );
   const onFailure = ({ reason }: { reason: string }) =>
     out.event(
       'reunion-failure',

@@ -40,8 +40,6 @@ export class MessageLimits {
   readonly maxMessageBytes: number;
   readonly #explicit: number | undefined;
   readonly #lockStep: boolean;
-  /** Texts of at most this many UTF-16 units fit every limit (a unit is at most 3 UTF-8 bytes). */
-  readonly #alwaysFits: number;
 
   constructor(options: { window?: number | undefined; maxMessageBytes?: number | undefined }) {
     const { maxMessageBytes } = options;
@@ -57,7 +55,6 @@ export class MessageLimits {
     this.#explicit = maxMessageBytes;
     this.#lockStep = (options.window ?? 1) === 1;
     this.maxMessageBytes = Math.min(this.limitFor('binary'), this.limitFor('text'));
-    this.#alwaysFits = Math.floor(this.maxMessageBytes / 3);
   }
 
   /** The largest text, in bytes, a neighbour spoken to in `framing` is sent. */
@@ -66,13 +63,5 @@ export class MessageLimits {
     return this.#lockStep
       ? LOCK_STEP_MAX_FRAME - HEADER_LENGTH[framing]
       : LENGTH_PARSING_MAX_MESSAGE_BYTES;
-  }
-
-  /**
-   * The text's size in UTF-8 bytes when it may exceed some neighbour's limit, else 0 (cheap: most
-   * Messages are short, and a forward must not measure each one).
-   */
-  sizeIfLarge(text: string): number {
-    return text.length <= this.#alwaysFits ? 0 : Buffer.byteLength(text, 'utf8');
   }
 }

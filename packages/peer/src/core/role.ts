@@ -1,4 +1,4 @@
-import type { Address, Packet } from '@p2p/codec';
+import type { Address, Frame, Packet } from '@p2p/codec';
 import type { DropReason } from '../events.js';
 import type { TransportPacket } from '../transport.js';
 
@@ -11,11 +11,12 @@ export type RemoteSocket = TransportPacket['remote'];
  */
 export interface TreeRole {
   /**
-   * Before any rule: a drop reason refuses the packet (counted and reported as dropped).
+   * Before any rule: a drop reason refuses the frame (counted and reported as dropped); it is
+   * seen by its header (`kind`, `source`), so that a Message's text is not decoded here.
    * Default: every packet is taken. (The peer in reunion failure takes only Advertise responses;
    * the root refuses Register, Advertise and hellos whose source IP is not the connection's.)
    */
-  admit?(packet: Packet, from: string, remote: RemoteSocket): DropReason | undefined;
+  admit?(frame: Frame, from: string, remote: RemoteSocket): DropReason | undefined;
   /** Register and Advertise packets, for which the core has no rule. Default: dropped. */
   control?(packet: Packet, from: string, remote: RemoteSocket): void;
   /**
@@ -28,7 +29,7 @@ export interface TreeRole {
   /** The transport lost `remote`; the core has already dropped it if it was a child. */
   unreachable?(remote: string, error: Error & { code?: string }): void;
   /**
-   * Every packet the node sends with a promise (all but forwarded Messages), and whether its
+   * Every packet the node sends with a promise (all but Messages, which are flooded), and whether its
    * receiver acknowledged it: the peer watches its parent's silence this way.
    */
   sending?(to: string, packet: Packet, acknowledged: Promise<boolean>): void;

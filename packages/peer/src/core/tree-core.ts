@@ -1,11 +1,25 @@
-import { type Address, formatAddress, isWildcardHost, type Packet } from '@p2p/codec';
+import {
+  type Address,
+  formatAddress,
+  isWildcardHost,
+  type Packet,
+  type PacketKind,
+} from '@p2p/codec';
 import { type Logger, silentLogger } from '@p2p/stream';
 import { type Clock, systemClock } from '../clock.js';
-import { type DropReason, emptyCounters, type NodeCounters } from '../events.js';
+import {
+  type DropReason,
+  emptyCounters,
+  type NodeCounters,
+  type TreeNodeEvents,
+} from '../events.js';
+import type { LosslessOptions } from '../lossless/lossless-options.js';
+import { referenceTimings, type Timings } from '../timings.js';
 import type { Transport, TransportPacket, TransportUnreachable } from '../transport.js';
 import { checkAdvertisable } from './advertise-address.js';
 import { type BroadcastResult, Flooding } from './flooding.js';
 import { HelloRelay } from './hello-relay.js';
+import { LosslessNode, type LosslessStats } from './lossless-node.js';
 import { type Neighbours, OwnNeighbours, type TreeEventSink } from './neighbours.js';
 import type { RateLimit } from './rate-limit.js';
 import { ReplySources } from './reply-sources.js';
@@ -34,11 +48,36 @@ export interface NodeOptions {
   window?: number | undefined;
   /** The largest Message text in UTF-8 bytes, sent and originated (default: see MessageLimits). */
   maxMessageBytes?: number | undefined;
+  /**
+   * The lossless extension (docs/lossless-extension.md): on by default, with its bounds (window,
+   * cache…) when given; false turns it off (the node is plain protocol version 1: it offers and
+   * answers nothing and drops types 7 to 9 as `extension-off`).
+   */
+  lossless?: boolean | Partial<LosslessOptions> | undefined;
+}
+
+/** The neighbour events the core follows on its event sink. */
+export interface NeighbourEventSource {
+  on(
+    event: 'neighbour-added',
+    listener: (event: TreeNodeEvents['neighbour-added'][0]) => void,
+  ): unknown;
+  on(
+    event: 'neighbour-removed',
+    listener: (event: TreeNodeEvents['neighbour-removed'][0]) => void,
+  ): unknown;
 }
 
 export interface TreeCoreOptions extends NodeOptions {
-  /** Where the core's events go (`message`, `dropped`, and the neighbour events of its own set). */
-  events: TreeEventSink;
+  /**
+   * Where the core's events go (`message`, `dropped`, and the neighbour events of its own set);
+   * the core listens to its neighbour events too (the lossless extension follows the edges).
+   */
+  events: TreeEventSink & NeighbourEventSource;
+  /** The protocol timers, which the lossless extension's defaults derive from (default reference). */
+  timings?: Timings | undefined;
+  /** A peer starts fresh: its first attachment asks for none of the past (default true; the root: false). */
+  fresh?: boolean | undefined;
   /** What the node's role decides (see {@link TreeRole}); none: a plain relaying node. */
   role?: TreeRole | undefined;
   /** The neighbour set; default: the node's own, children kept until they leave or fail. */
@@ -47,7 +86,7 @@ export interface TreeCoreOptions extends NodeOptions {
   rememberRelaysFor?: number | undefined;
 }
 
-export type { BroadcastResult };
+export type { BroadcastResult, LosslessStats };
 
 /**
  * The tree node core every node runs, the root included (protocol.md 5.4–5.6): it owns the node's
@@ -70,6 +109,10 @@ export class TreeCore {
   readonly #acceptJoin: (from: string) => boolean;
   readonly #flooding: Flooding;
   readonly #replySources: ReplySources | undefined;
+  /** The lossless extension, unless turned off. */
+  readonly #lossless: LosslessNode | undefined;
+  /** The child whose Join is being handled (its neighbour event is not a second Join). */
+  #joining: string | undefined;
   readonly #onPacket = (event: TransportPacket) => this.#receive(event);
   readonly #onUnreachable = (event: TransportUnreachable) =>
     this.#unreachable(formatAddress(event.address), event.error);
@@ -88,13 +131,33 @@ export class TreeCore {
     const clock = options.clock ?? systemClock;
     this.neighbours =
       options.neighbours ?? new OwnNeighbours(this.#events, { clock, logger: this.#logger });
+    const replySources = this.#replySources;
     this.#flooding = new Flooding(this, {
       ...options,
       clock,
       logger: this.#logger,
-      fromSelfTo: (to, packet) => this.#fromSelfTo(to, packet),
+      sourceFor: replySources === undefined ? undefined : (to) => replySources.sourceFor(to),
     });
     this.#relay = new HelloRelay(this, clock, options.rememberRelaysFor);
+    const lossless = options.lossless ?? true;
+    if (lossless !== false) {
+      this.#lossless = new LosslessNode(this, {
+        clock,
+        logger: this.#logger,
+        events: this.#events,
+        timings: options.timings ?? referenceTimings,
+        flooding: this.#flooding,
+        options: lossless === true ? undefined : lossless,
+        fresh: options.fresh ?? true,
+      });
+      const events = options.events;
+      events.on('neighbour-added', ({ neighbour, role }) => {
+        if (role === 'child' && neighbour !== this.#joining) this.#lossless?.childJoined(neighbour);
+      });
+      events.on('neighbour-removed', ({ neighbour }) => {
+        if (!this.isNeighbour(neighbour)) this.#lossless?.edgeGone(neighbour);
+      });
+    }
     this.transport.on('packet', this.#onPacket);
     this.transport.on('unreachable', this.#onUnreachable);
   }
@@ -130,7 +193,17 @@ export class TreeCore {
    * larger than `maxMessageBytes` is refused (ERR_PEER_MESSAGE_TOO_LARGE) before anything is sent.
    */
   broadcast(text: string): Promise<BroadcastResult> {
-    return this.#flooding.broadcast(text);
+    return this.#lossless?.broadcast(text) ?? this.#flooding.broadcast(text);
+  }
+
+  /** The lossless extension's counters, cache and edges, or null when it is turned off. */
+  get losslessStats(): LosslessStats | null {
+    return this.#lossless?.stats() ?? null;
+  }
+
+  /** The lossless extension of this node, or undefined when it is turned off. */
+  get lossless(): LosslessNode | undefined {
+    return this.#lossless;
   }
 
   /** Throws what `broadcast(text)` would refuse the text with (ERR_PEER_MESSAGE_TOO_LARGE), if anything. */
@@ -149,8 +222,8 @@ export class TreeCore {
     return acknowledged;
   }
 
-  /** Counts and reports a packet that decoded but is not acceptable. */
-  drop(reason: DropReason, packet: Packet, from: string): void {
+  /** Counts and reports a packet (or frame) that decoded but is not acceptable. */
+  drop(reason: DropReason, packet: { kind: PacketKind }, from: string): void {
     this.counters.dropped[reason]++;
     this.#logger.debug({ reason, kind: packet.kind, from }, 'packet dropped');
     this.#events.emit('dropped', { reason, kind: packet.kind, from });
@@ -173,6 +246,7 @@ export class TreeCore {
 
   /** Stops listening to the transport and the neighbours' timers; the owner closes the transport. */
   close(): void {
+    this.#lossless?.close();
     this.neighbours.close();
     this.transport.off('packet', this.#onPacket);
     this.transport.off('unreachable', this.#onUnreachable);
@@ -199,19 +273,29 @@ export class TreeCore {
     return source === this.self ? packet : { ...packet, source };
   }
 
-  #receive({ packet, remote, local, from }: TransportPacket): void {
-    // Most packets are Messages: a fixed property is cheaper than a lookup by kind.
-    if (packet.kind === 'message') this.counters.packetsIn.message++;
-    else this.counters.packetsIn[packet.kind]++;
+  #receive({ frame, remote, local, from }: TransportPacket): void {
     if (this.#replySources !== undefined && local !== undefined)
-      this.#replySources.heard(from, packet.source.host, remote, local);
+      this.#replySources.heard(from, frame.source.host, remote, local);
+    // Most packets are Messages: they stay frames, their text decoded only for the application.
+    const kind = frame.kind;
+    if (kind === 'message' || kind === 'identified-message') {
+      this.counters.packetsIn[kind]++;
+      const refused = this.#role.admit?.(frame, from, remote);
+      if (refused !== undefined) this.drop(refused, frame, from);
+      else if (this.#lossless !== undefined) this.#lossless.receiveMessage(frame, from);
+      else if (kind === 'message') this.#flooding.receive(frame, from);
+      else this.drop('extension-off', frame, from);
+      return;
+    }
+    const packet = frame.packet;
+    this.counters.packetsIn[packet.kind]++;
     // Before the role's gate (reunion failure): a child's hello shows the child is alive, and is
     // relayed again once the node is back in the tree.
     if (packet.kind === 'reunion-hello' && this.#role.answerHello === undefined) {
       if (this.neighbours.isChild(from)) this.neighbours.heard(from);
       this.#relay.remember(packet.path, from);
     }
-    const refused = this.#role.admit?.(packet, from, remote);
+    const refused = this.#role.admit?.(frame, from, remote);
     if (refused !== undefined) {
       this.drop(refused, packet, from);
       return;
@@ -219,9 +303,6 @@ export class TreeCore {
     switch (packet.kind) {
       case 'join':
         this.#onJoin(packet, from);
-        return;
-      case 'message':
-        this.#flooding.receive(packet.text, packet, from);
         return;
       case 'reunion-hello':
         if (this.#role.answerHello !== undefined) this.#role.answerHello(packet.path, packet, from);
@@ -232,6 +313,12 @@ export class TreeCore {
         return;
       case 'leave':
         this.#onLeave(packet, from);
+        return;
+      case 'capabilities-offer':
+      case 'capabilities-answer':
+      case 'digest':
+        if (this.#lossless === undefined) this.drop('extension-off', packet, from);
+        else this.#lossless.receiveControl(packet, from);
         return;
       default:
         if (this.#role.control !== undefined) this.#role.control(packet, from, remote);
@@ -251,16 +338,22 @@ export class TreeCore {
   }
 
   #onJoin(packet: Packet, from: string): void {
-    if (
-      from === this.address ||
-      from === this.neighbours.parent ||
-      !this.#acceptJoin(from) ||
-      !this.neighbours.join(from)
-    ) {
-      this.drop('join-refused', packet, from);
-      return;
+    this.#joining = from;
+    try {
+      if (
+        from === this.address ||
+        from === this.neighbours.parent ||
+        !this.#acceptJoin(from) ||
+        !this.neighbours.join(from)
+      ) {
+        this.drop('join-refused', packet, from);
+        return;
+      }
+    } finally {
+      this.#joining = undefined;
     }
     this.counters.joinsAccepted++;
+    this.#lossless?.childJoined(from);
   }
 
   /** A child joined another parent and says so: it is no longer ours (the Leave extension). */

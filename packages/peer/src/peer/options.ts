@@ -3,6 +3,7 @@ import type { Logger, StreamNodeOptions } from '@p2p/stream';
 import type { Clock } from '../clock.js';
 import type { RateLimit } from '../core/rate-limit.js';
 import { PeerError } from '../errors.js';
+import type { LosslessOptions } from '../lossless/lossless-options.js';
 import { resolveTimings, type TimingProfile, type Timings } from '../timings.js';
 import type { Transport } from '../transport.js';
 import type { RootOption } from './root-addresses.js';
@@ -40,6 +41,12 @@ interface PeerCommonOptions {
    * 1 (what a lock-step binary node takes), else 65,536.
    */
   maxMessageBytes?: number;
+  /**
+   * The lossless extension (docs/lossless-extension.md): on by default (Messages between our
+   * nodes carry identifiers and are repaired on re-attachment; a send window of 32 between them);
+   * its bounds when given; false: plain protocol version 1.
+   */
+  lossless?: boolean | Partial<LosslessOptions>;
 }
 
 /** Options of `Peer.start`: the peer opens its own TCP server. */

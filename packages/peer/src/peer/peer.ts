@@ -3,7 +3,7 @@ import { type Logger, StreamNode, silentLogger } from '@p2p/stream';
 import { type Clock, systemClock } from '../clock.js';
 import { advertiseAddress } from '../core/advertise-address.js';
 import { OwnNeighbours } from '../core/neighbours.js';
-import { type BroadcastResult, TreeCore } from '../core/tree-core.js';
+import { type BroadcastResult, type LosslessStats, TreeCore } from '../core/tree-core.js';
 import { PeerError } from '../errors.js';
 import type { NodeCounters, PeerEvents } from '../events.js';
 import type { Timings } from '../timings.js';
@@ -35,6 +35,8 @@ export interface PeerStatus {
   joined: boolean;
   /** Clock time of the last answered hello, or null. */
   lastHelloAnsweredAt: number | null;
+  /** The lossless extension's counters and usage, or null when it is turned off. */
+  lossless: LosslessStats | null;
 }
 
 /**
@@ -104,6 +106,8 @@ export class Peer extends EventEmitter<PeerEvents> {
         init.advertise === undefined ? undefined : addressOption('advertise', init.advertise),
       events: this,
       neighbours,
+      timings: settings.timings,
+      fresh: true,
       rememberRelaysFor: peerTimeout,
       role: {
         admit: (packet) => this.#reunion.admit(packet),
@@ -156,6 +160,11 @@ export class Peer extends EventEmitter<PeerEvents> {
   /** Counters for metrics: messages, hellos, drops by reason, packets by kind. */
   get counters(): NodeCounters {
     return this.#core.counters;
+  }
+
+  /** The lossless extension's counters, cache and edges, or null when it is turned off. */
+  get losslessStats(): LosslessStats | null {
+    return this.#core.losslessStats;
   }
 
   /** The parent's address, or null (not attached). */
@@ -241,6 +250,7 @@ export class Peer extends EventEmitter<PeerEvents> {
       helloOutstanding: this.#reunion.helloOutstanding,
       joined: this.#reunion.joinedParent !== null,
       lastHelloAnsweredAt: this.#reunion.lastHelloAnsweredAt,
+      lossless: this.losslessStats,
     };
   }
 

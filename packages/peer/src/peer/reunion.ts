@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { Packet } from '@p2p/codec';
+import type { Packet, PacketKind } from '@p2p/codec';
 import type { Logger } from '@p2p/stream';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { OwnNeighbours } from '../core/neighbours.js';
@@ -110,8 +110,8 @@ export class ReunionCycle {
   }
 
   /** In reunion failure a peer handles nothing but the root's Advertise response (5.6.6). */
-  admit(packet: Packet): DropReason | undefined {
-    return this.#state === 'failure' && packet.kind !== 'advertise-response'
+  admit(frame: { kind: PacketKind }): DropReason | undefined {
+    return this.#state === 'failure' && frame.kind !== 'advertise-response'
       ? 'reunion-failure'
       : undefined;
   }
@@ -145,8 +145,8 @@ export class ReunionCycle {
     this.#neighbours.setParent(parent);
     this.#stopCycle();
     this.#logger.info({ parent, previous }, 'attached to parent');
-    // The peer timeout runs from the Join: a parent that is stopped (its socket open, nothing
-    // answering) never acknowledges it, and the transport's ACK timeout is much longer.
+    // The peer timeout runs from the probe, else the Join: a parent that is stopped (its socket
+    // open, nothing answering) never acknowledges it, and the transport's ACK timeout is much longer.
     const attachment = ++this.#attachments;
     this.#failureTimer = this.#clock.setTimeout(
       () => this.#fail('timeout'),
@@ -154,8 +154,28 @@ export class ReunionCycle {
     );
     this.#joinedParent = null;
     this.#joinAcknowledged = false;
+    const lossless = core.lossless;
+    if (lossless === undefined) {
+      this.#join(parent, attachment);
+      return;
+    }
+    // Lossless extension (10.1.2): the offer on a connection of its own, then the Join whatever
+    // the outcome, then the outcome (so that the Digest follows the Join).
+    void lossless.probe(parent).then((capabilities) => {
+      if (!this.#isCurrent(attachment)) return;
+      this.#join(parent, attachment);
+      lossless.negotiated(parent, capabilities);
+    });
+  }
+
+  #isCurrent(attachment: number): boolean {
+    return attachment === this.#attachments && this.#state === 'attached' && !this.#closed;
+  }
+
+  #join(parent: string, attachment: number): void {
+    const core = this.#core;
     void core.send(parent, { kind: 'join', source: core.self }).then((acknowledged) => {
-      if (attachment !== this.#attachments || this.#state !== 'attached' || this.#closed) return;
+      if (!this.#isCurrent(attachment)) return;
       // In the tree once a hello is answered through the parent (helloAnswered): the first one
       // goes now, right behind the Join.
       this.#joinAcknowledged = acknowledged;
@@ -182,6 +202,7 @@ export class ReunionCycle {
       this.#joinedParent = from;
       this.#events.emit('joined', { parent: from });
     }
+    this.#renegotiate();
   }
 
   /** The transport lost `remote`: if it is the parent, the cycle is broken. */
@@ -190,8 +211,12 @@ export class ReunionCycle {
     // A root that closed our connection may be restarting on the same store: keep trying to
     // reach it, and hand it the hellos it may have lost; the peer timeout still bounds the wait.
     // Any other parent that goes away is gone.
-    if (this.#roots.has(remote)) this.#reachRootAgain();
-    else this.#fail('parent-unreachable');
+    if (this.#roots.has(remote)) {
+      // Lossless extension (10.1.2 item 6a): the root may come back without our edge; Messages
+      // for it wait for a new offer, made once a hello gets through.
+      this.#core.lossless?.holdParent(remote);
+      this.#reachRootAgain();
+    } else this.#fail('parent-unreachable');
   }
 
   close(): void {
@@ -219,7 +244,9 @@ export class ReunionCycle {
       if (this.#roots.count > 1) {
         // The root after the one we were under (a request may have moved the current one since).
         this.#roots.use(core.parent as string);
-        this.#neighbours.setParent(this.#roots.next(), 'root unreachable');
+        const next = this.#roots.next();
+        this.#neighbours.setParent(next, 'root unreachable');
+        core.lossless?.holdParent(next);
       }
       if (this.#helloSentAt === null) {
         this.#relayAgain();
@@ -229,10 +256,22 @@ export class ReunionCycle {
       void core
         .send(this.#roots.current, { kind: 'reunion-hello', source: core.self, path: [core.self] })
         .then((sent) => {
-          if (sent) this.#relayAgain();
-          else this.#reachRootAgain();
+          if (!sent) {
+            this.#reachRootAgain();
+            return;
+          }
+          this.#relayAgain();
+          this.#renegotiate();
         });
     }, delay);
+  }
+
+  /** The parent edge waits for a new offer (the root came back): make it now. */
+  #renegotiate(): void {
+    const parent = this.#core.parent;
+    const lossless = this.#core.lossless;
+    if (parent === null || lossless === undefined || this.#state !== 'attached') return;
+    if (this.#joinedParent !== null && lossless.isNegotiating(parent)) lossless.renegotiate(parent);
   }
 
   #relayAgain(): void {

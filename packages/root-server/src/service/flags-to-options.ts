@@ -19,6 +19,7 @@ export function rootServerOptionsFrom(
     },
     ...(flags.grace === undefined ? {} : { grace: flags.grace }),
     ...(flags.window === undefined ? {} : { window: flags.window }),
+    ...(flags.lossless === false || flags.losslessEnv === '0' ? { lossless: false } : {}),
     ...(flags.sourceIpCheck === 'auto' ? {} : { verifySourceIp: flags.sourceIpCheck === 'on' }),
     maxRegistered: flags.maxRegistered,
     refuseUnplacedJoins: flags.refuseUnplacedJoins === true,

@@ -17,6 +17,10 @@ export interface RootServiceFlags {
   rootTimeout?: number;
   grace?: number;
   window?: number;
+  /** False with `--no-lossless`. */
+  lossless: boolean;
+  /** '0' turns the lossless extension off (P2P_LOSSLESS). */
+  losslessEnv?: '0' | '1';
   sourceIpCheck: 'auto' | 'on' | 'off';
   maxRegistered: number;
   refuseUnplacedJoins?: boolean;
@@ -117,6 +121,18 @@ export function addRootServiceOptions(
       new Option('--window <n>', 'unacknowledged packets per connection (1: lock-step)')
         .env('P2P_WINDOW')
         .argParser(wholeNumber({ min: 1, max: 1024 })),
+    )
+    .addOption(
+      new Option(
+        '--no-lossless',
+        'turn the lossless extension off: plain protocol version 1 (env P2P_LOSSLESS=0)',
+      ),
+    )
+    .addOption(
+      new Option('--lossless-env <0|1>', 'P2P_LOSSLESS: 0 turns the lossless extension off')
+        .env('P2P_LOSSLESS')
+        .choices(['0', '1'])
+        .hideHelp(),
     )
     .addOption(
       new Option(

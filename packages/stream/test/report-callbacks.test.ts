@@ -1,6 +1,6 @@
-import type { Packet } from '@p2p/codec';
+import { type Packet, PacketFrame } from '@p2p/codec';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type InboundPacket, StreamError, type StreamNode } from '../src/index.js';
+import type { InboundPacket, StreamError, StreamNode } from '../src/index.js';
 import {
   closeAll,
   closedPort,
@@ -17,77 +17,33 @@ import {
 
 afterEach(closeAll);
 
-/** Posts and resolves with what `settled` was called with, checking it is called exactly once. */
-function posted(
+/**
+ * Floods `packet` to one target; `settled` gets its error (or none) from the flood's report,
+ * which the node calls synchronously from where the send settles: on an ACK read, a failure, a
+ * close. These tests act on the node from there.
+ */
+function post(
   node: StreamNode,
-  to: Parameters<StreamNode['post']>[0],
+  to: Parameters<StreamNode['send']>[0],
   packet: Packet,
-): Promise<StreamError | undefined> {
-  return withTimeout(
-    new Promise((resolve, reject) => {
-      let calls = 0;
-      node.post(to, packet, {}, (error) => {
-        calls++;
-        if (calls > 1) reject(new Error('settled was called twice'));
-        // A second call would come in a later turn; give it one before resolving.
-        setImmediate(() => resolve(error));
-      });
-    }),
-    WAIT_MS,
-    'settled',
-  );
+  settled: (error?: StreamError) => void,
+): void {
+  node.flood([to], new PacketFrame(packet), (report) => settled(report.failures[0]));
 }
 
-describe('post: send without a promise', () => {
-  it('delivers the packet and reports its ACK once, with no error', async () => {
-    const a = await startNode();
-    const b = await startNode();
-    const arrived = waitFor<InboundPacket>(b, 'packet');
-    expect(await posted(a, b.address, message(a.address, 'posted'))).toBeUndefined();
-    const event = await arrived;
-    expect(event.packet).toEqual({ kind: 'message', source: a.address, text: 'posted' });
-    expect(event.from).toBe(`127.0.0.1:${a.address.port}`);
-    expect(a.stats()).toMatchObject({ queued: 0, inFlight: 0 });
-  });
-
-  it('reports the same StreamError send() rejects with', async () => {
-    const a = await startNode();
-    const nowhere = await closedPort();
-    const error = await posted(a, nowhere, message(a.address, 'lost'));
-    expect(error).toBeInstanceOf(StreamError);
-    expect(error?.code).toBe('ERR_STREAM_REFUSED');
-    expect(error?.remote).toBe(`127.0.0.1:${nowhere.port}`);
-
-    const bad = await posted(a, 'not an address', message(a.address, 'x'));
-    expect(bad?.code).toBe('ERR_STREAM_INVALID_ARGUMENT');
-    const invalid = await posted(a, nowhere, { kind: 'message', source: a.address } as Packet);
-    expect(invalid?.code).toBe('ERR_STREAM_INVALID_ARGUMENT');
-  });
-
-  it('reports a full queue at once and a closed node after close', async () => {
-    const silent = await RawServer.start({ ack: false });
-    const a = await startNode({ maxQueue: 2 });
-    const first = posted(a, silent.address, message(a.address, '1'));
-    const second = posted(a, silent.address, message(a.address, '2'));
-    expect((await posted(a, silent.address, message(a.address, '3')))?.code).toBe(
-      'ERR_STREAM_QUEUE_FULL',
-    );
-    await a.close();
-    expect((await first)?.code).toBe('ERR_STREAM_NODE_CLOSED');
-    expect((await second)?.code).toBe('ERR_STREAM_NODE_CLOSED');
-    expect((await posted(a, silent.address, message(a.address, '4')))?.code).toBe(
-      'ERR_STREAM_NODE_CLOSED',
-    );
-  });
-
-  it('keeps the order of posts and sends mixed, with a window of 16', async () => {
+describe('sends and floods mixed', () => {
+  it('keep their order, with a window of 16', async () => {
     const a = await startNode({ window: 16 });
     const b = await startNode();
     const arriving = collect<InboundPacket>(b, 'packet', 400);
     const settled: Array<Promise<unknown>> = [];
     for (let i = 0; i < 400; i++) {
       const packet = message(a.address, `${i}`);
-      settled.push(i % 2 === 0 ? a.send(b.address, packet) : posted(a, b.address, packet));
+      settled.push(
+        i % 2 === 0
+          ? a.send(b.address, packet)
+          : new Promise((resolve) => post(a, b.address, packet, resolve)),
+      );
     }
     expect(await Promise.all(settled)).toEqual(Array(400).fill(undefined));
     const texts = (await arriving).map(({ packet }) =>
@@ -97,7 +53,7 @@ describe('post: send without a promise', () => {
   });
 });
 
-describe('post callbacks that act on the node', () => {
+describe('flood reports that act on the node', () => {
   it('a callback may disconnect in the middle of a batch of ACKs: all acknowledged sends are reported so', async () => {
     const raw = await RawServer.start({ ack: false });
     const a = await startNode({ window: 16 });
@@ -106,7 +62,7 @@ describe('post callbacks that act on the node', () => {
     let disconnected = false;
     const all = new Promise<void>((resolve) => {
       for (let i = 0; i < 20; i++) {
-        a.post(raw.address, message(a.address, `${i}`), {}, (error) => {
+        post(a, raw.address, message(a.address, `${i}`), (error) => {
           results[i] = error?.code;
           if (!disconnected) {
             disconnected = true;
@@ -133,9 +89,9 @@ describe('post callbacks that act on the node', () => {
     const codes: Array<string | undefined> = [];
     await withTimeout(
       new Promise<void>((resolve) => {
-        a.post(nowhere, message(a.address, 'first'), {}, (first) => {
+        post(a, nowhere, message(a.address, 'first'), (first) => {
           codes.push(first?.code);
-          a.post(nowhere, message(a.address, 'again'), {}, (second) => {
+          post(a, nowhere, message(a.address, 'again'), (second) => {
             codes.push(second?.code);
             resolve();
           });
@@ -157,16 +113,14 @@ describe('post callbacks that act on the node', () => {
     const closed = new Promise<void>((resolve) => {
       let closing = false;
       for (let i = 0; i < 16; i++) {
-        a.post(b.address, message(a.address, `${i}`), {}, (error) => {
+        post(a, b.address, message(a.address, `${i}`), (error) => {
           codes.push(error?.code);
           if (!closing) {
             closing = true;
             void a.close().then(resolve);
           }
           if (error !== undefined)
-            a.post(b.address, message(a.address, 'retry'), {}, (again) =>
-              retried.push(again?.code),
-            );
+            post(a, b.address, message(a.address, 'retry'), (again) => retried.push(again?.code));
         });
       }
     });
@@ -186,7 +140,7 @@ describe('post callbacks that act on the node', () => {
     const a = await startNode();
     const inner: Array<Promise<void>> = [];
     const failed = new Promise<StreamError | undefined>((resolve) => {
-      a.post(silent.address, message(a.address, 'never acknowledged'), {}, (error) => {
+      post(a, silent.address, message(a.address, 'never acknowledged'), (error) => {
         inner.push(a.close());
         resolve(error);
       });

@@ -1,0 +1,207 @@
+import net from 'node:net';
+import { type CodecError, type Frame, FrameDecoder, type Packet } from '@p2p/codec';
+import { AckReader } from './ack-reader.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { notAnAck, socketFailure } from './connection-failures.js';
+import { StreamError, type StreamErrorCode } from './errors.js';
+import type { ResolvedOptions } from './options.js';
+import type { Remote } from './remote-address.js';
+
+/**
+ * How a probe ended (docs/lossless-extension.md 10.1.2): the remote acknowledged the frame alone
+ * (`acknowledged`), wrote one frame and then the `ACK` (`answered`, with that frame's packet, of
+ * whatever kind: the caller judges it), or did neither (`refused`: refused, reset, closed, no
+ * `ACK` within `ackTimeout`, something that is neither a frame nor `ACK`, or the node closed).
+ */
+export type ProbeResult =
+  | { outcome: 'acknowledged' }
+  | { outcome: 'answered'; packet: Packet }
+  | { outcome: 'refused'; error: StreamError };
+
+const A = 0x41;
+
+/**
+ * One throw-away connection that carries one frame and reads what comes back: an answer frame
+ * then `ACK`, or `ACK` alone. It never reports `'unreachable'` and never touches the node's kept
+ * connection to that remote, so a remote that closes it on an unknown type costs nothing. The
+ * connection is ended by this side in order (FIN, never a reset) once the outcome is known; a
+ * connection already broken is destroyed.
+ */
+export class Probe {
+  readonly remote: Remote;
+  /** Settles once, with the outcome; never rejects. */
+  readonly result: Promise<ProbeResult>;
+  readonly #socket: net.Socket;
+  readonly #closed: Promise<void>;
+  readonly #clock: Clock;
+  readonly #options: ResolvedOptions;
+  readonly #frame: Uint8Array;
+  readonly #decoder: FrameDecoder;
+  readonly #acks = new AckReader();
+  #resolve: (result: ProbeResult) => void = () => {};
+  #done = false;
+  #connected = false;
+  #timer: TimerHandle | undefined;
+  /** Bytes given to the decoder before the current chunk (stream offsets of its errors). */
+  #decoded = 0;
+  /** The frame read before the ACK, once whole. */
+  #answer: Frame | undefined;
+  /** True once only `ACK` may follow (an answer was read, or the first byte was `A`). */
+  #readingAck = false;
+
+  constructor(remote: Remote, frame: Uint8Array, options: ResolvedOptions) {
+    this.remote = remote;
+    this.#options = options;
+    this.#clock = options.clock;
+    this.#frame = frame;
+    this.#decoder = new FrameDecoder({ maxBodySize: options.maxBodySize });
+    this.result = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+    const socket = net.connect({ host: remote.address.host, port: remote.address.port });
+    socket.setNoDelay(true);
+    this.#socket = socket;
+    this.#closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.once('connect', this.#onConnect);
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onEnd);
+    this.#timer = this.#clock.setTimeout(
+      () =>
+        this.#refuse(
+          'ERR_STREAM_CONNECT_TIMEOUT',
+          `could not connect to ${remote.key} within ${options.connectTimeout} ms`,
+          true,
+        ),
+      options.connectTimeout,
+    );
+  }
+
+  /** Resolves once the socket is closed. */
+  whenClosed(): Promise<void> {
+    return this.#closed;
+  }
+
+  /** Ends the probe at once (the node is closing): `refused`, ERR_STREAM_NODE_CLOSED. */
+  abort(): void {
+    this.#refuse(
+      'ERR_STREAM_NODE_CLOSED',
+      `this node was closed while probing ${this.remote.key}`,
+      false,
+    );
+  }
+
+  #finish(result: ProbeResult, orderly: boolean): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const socket = this.#socket;
+    // An orderly close: our FIN once the frame has left, then the handle goes.
+    if (orderly) socket.end(() => socket.destroy());
+    else socket.destroy();
+    this.#resolve(result);
+  }
+
+  #refuse(code: StreamErrorCode, message: string, orderly: boolean, cause?: unknown): void {
+    const error = new StreamError(code, message, { remote: this.remote.key, cause });
+    this.#finish({ outcome: 'refused', error }, orderly && this.#connected);
+  }
+
+  #fail(error: StreamError): void {
+    this.#finish({ outcome: 'refused', error }, false);
+  }
+
+  readonly #onConnect = (): void => {
+    if (this.#done) return;
+    this.#connected = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#socket.write(this.#frame);
+    const { ackTimeout } = this.#options;
+    this.#timer = this.#clock.setTimeout(
+      () =>
+        this.#refuse(
+          'ERR_STREAM_ACK_TIMEOUT',
+          `${this.remote.key} did not acknowledge the probe within ${ackTimeout} ms`,
+          true,
+        ),
+      ackTimeout,
+    );
+  };
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#done) return;
+    let rest: Uint8Array = chunk;
+    if (!this.#readingAck) {
+      if (this.#decoded === 0 && chunk[0] === A) {
+        this.#readingAck = true;
+      } else {
+        rest = this.#readAnswer(chunk);
+        if (this.#done || !this.#readingAck) return;
+      }
+    }
+    const count = this.#acks.push(rest);
+    if (count < 0) {
+      this.#fail(notAnAck(rest, this.#acks.badOffset, this.remote.key));
+      return;
+    }
+    if (count === 0) return;
+    const answer = this.#answer;
+    this.#finish(
+      answer === undefined
+        ? { outcome: 'acknowledged' }
+        : { outcome: 'answered', packet: answer.packet },
+      true,
+    );
+  };
+
+  /** Feeds the answer frame's bytes; returns what follows it in `chunk` (its ACK). */
+  #readAnswer(chunk: Buffer): Uint8Array {
+    let frames: readonly Frame[];
+    let failure: CodecError | undefined;
+    try {
+      frames = this.#decoder.push(chunk);
+    } catch (error) {
+      failure = error as CodecError;
+      frames = failure.frames;
+    }
+    const before = this.#decoded;
+    this.#decoded += chunk.length;
+    if (frames.length > 1 || (frames.length === 0 && failure !== undefined)) {
+      const what = frames.length > 1 ? 'more than one frame' : 'a malformed frame';
+      this.#fail(
+        new StreamError(
+          'ERR_STREAM_PROTOCOL',
+          `${this.remote.key} answered the probe with ${what}`,
+          {
+            remote: this.remote.key,
+            cause: failure,
+          },
+        ),
+      );
+      return chunk.subarray(chunk.length);
+    }
+    if (frames.length === 0) return chunk.subarray(chunk.length);
+    this.#answer = frames[0];
+    this.#readingAck = true;
+    // The decoder stopped at the first byte that starts no frame: where the ACK begins.
+    return failure === undefined
+      ? chunk.subarray(chunk.length)
+      : chunk.subarray((failure.offset ?? 0) - before);
+  }
+
+  readonly #onEnd = (): void => {
+    if (this.#done) return;
+    this.#fail(
+      new StreamError('ERR_STREAM_CLOSED', `${this.remote.key} closed the probe connection`, {
+        remote: this.remote.key,
+      }),
+    );
+  };
+
+  readonly #onError = (error: NodeJS.ErrnoException): void => {
+    if (this.#done) return;
+    this.#fail(socketFailure(error, !this.#connected, this.remote.key));
+  };
+}

@@ -1,0 +1,206 @@
+import type net from 'node:net';
+import { type Packet, PacketFrame } from '@p2p/codec';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { StreamNode } from '../src/index.js';
+import {
+  closeAll,
+  closedPort,
+  frameOf,
+  RawClient,
+  RawServer,
+  startNode,
+  TestClock,
+  TestLogger,
+  waitFor,
+} from './helpers.js';
+
+afterEach(closeAll);
+
+const offerOf = (node: StreamNode): Packet => ({
+  kind: 'capabilities-offer',
+  source: node.address,
+  capabilities: { ids: 1, window: 32 },
+});
+const answerOf = (node: StreamNode): Packet => ({
+  kind: 'capabilities-answer',
+  source: node.address,
+  capabilities: { ids: 1, window: 16 },
+});
+
+/** Counts `'unreachable'` events of `node`: a probe must never emit one. */
+function unreachableCount(node: StreamNode): () => number {
+  let count = 0;
+  node.on('unreachable', () => count++);
+  return () => count;
+}
+
+/** Resolves when the raw server's accepted socket is closed, with whether our end came as a FIN. */
+function remoteSawEnd(raw: RawServer): Promise<boolean> {
+  return new Promise((resolve) => {
+    raw.once('connection', (socket: net.Socket) => {
+      let ended = false;
+      socket.once('end', () => {
+        ended = true;
+      });
+      socket.once('close', () => resolve(ended));
+    });
+  });
+}
+
+describe('probe(to, offer)', () => {
+  it('is answered by a node that answers offers: its answer, then ACK, on a connection of its own', async () => {
+    const logger = new TestLogger();
+    const parent = await startNode({ logger });
+    const child = await startNode();
+    parent.answerOffers(answerOf(parent));
+    const unreachable = unreachableCount(child);
+    const heard = waitFor<{ packet: Packet }>(parent, 'packet');
+    const result = await child.probe(parent.address, offerOf(child));
+    expect(result).toEqual({ outcome: 'answered', packet: answerOf(parent) });
+    // The parent handled the offer like any packet.
+    expect((await heard).packet).toEqual(offerOf(child));
+    // The child closed the probe in order (a FIN, not a reset), and kept no connection.
+    await logger.line('inbound connection ended by the remote');
+    expect(child.stats()).toMatchObject({ outbound: 0, inFlight: 0 });
+    expect(unreachable()).toBe(0);
+  });
+
+  it('is acknowledged only by a node that does not answer offers', async () => {
+    const parent = await startNode();
+    const child = await startNode();
+    const unreachable = unreachableCount(child);
+    expect(await child.probe(parent.address, offerOf(child))).toEqual({ outcome: 'acknowledged' });
+    parent.answerOffers(answerOf(parent));
+    parent.answerOffers(undefined);
+    expect(await child.probe(parent.address, offerOf(child))).toEqual({ outcome: 'acknowledged' });
+    expect(unreachable()).toBe(0);
+  });
+
+  it('answers in the framing of the offer, answer and ACK in one write', async () => {
+    const parent = await startNode();
+    parent.answerOffers(answerOf(parent));
+    const client = await RawClient.connect(parent.address);
+    const offer = frameOf(offerOf(parent), 'text');
+    await client.write(offer);
+    const expected = Buffer.concat([frameOf(answerOf(parent), 'text'), Buffer.from('ACK')]);
+    expect(await client.receivedAtLeast(expected.length)).toEqual(expected);
+    expect(client.chunks[0]).toEqual(expected);
+  });
+
+  it('is refused ERR_STREAM_CLOSED by a node that closes on the unknown type, with no unreachable', async () => {
+    // What a node of ours from before the extension does: ERR_TYPE, the connection closed.
+    const raw = await RawServer.start({
+      ack: false,
+      onConnection: (socket) => socket.once('data', () => socket.destroy()),
+    });
+    const child = await startNode();
+    const unreachable = unreachableCount(child);
+    const result = await child.probe(raw.address, offerOf(child));
+    expect(result).toMatchObject({ outcome: 'refused', error: { code: 'ERR_STREAM_CLOSED' } });
+    expect(unreachable()).toBe(0);
+  });
+
+  it('is refused ERR_STREAM_ACK_TIMEOUT by a node that never answers, and ends the connection in order', async () => {
+    const clock = new TestClock();
+    const raw = await RawServer.start({ ack: false });
+    const child = await startNode({ clock, ackTimeout: 500 });
+    const unreachable = unreachableCount(child);
+    const ended = remoteSawEnd(raw);
+    const arrived = waitFor(raw, 'frame');
+    const result = child.probe(raw.address, offerOf(child));
+    await arrived;
+    clock.advance(500);
+    expect(await result).toMatchObject({
+      outcome: 'refused',
+      error: { code: 'ERR_STREAM_ACK_TIMEOUT' },
+    });
+    expect(await ended).toBe(true);
+    expect(raw.frames.map((frame) => frame.packet.kind)).toEqual(['capabilities-offer']);
+    expect(unreachable()).toBe(0);
+  });
+
+  it('is refused ERR_STREAM_REFUSED where nothing listens', async () => {
+    const child = await startNode();
+    const unreachable = unreachableCount(child);
+    const result = await child.probe(await closedPort(), offerOf(child));
+    expect(result).toMatchObject({ outcome: 'refused', error: { code: 'ERR_STREAM_REFUSED' } });
+    expect(unreachable()).toBe(0);
+  });
+
+  it('reads an ACK and an answer split across reads, byte by byte', async () => {
+    const child = await startNode();
+    const answer = frameOf(answerOf(child), 'binary');
+    const reply = Buffer.concat([answer, Buffer.from('ACK')]);
+    const raw = await RawServer.start({
+      ack: false,
+      onConnection: (socket) =>
+        socket.once('data', async () => {
+          for (const byte of reply) {
+            await new Promise<void>((resolve) => socket.write(Buffer.of(byte), () => resolve()));
+          }
+        }),
+    });
+    expect(await child.probe(raw.address, offerOf(child))).toEqual({
+      outcome: 'answered',
+      packet: answerOf(child),
+    });
+  });
+
+  it('is refused ERR_STREAM_PROTOCOL when what comes back is neither a frame nor ACK', async () => {
+    const raw = await RawServer.start({
+      ack: false,
+      onConnection: (socket) => socket.once('data', () => socket.write('NAK')),
+    });
+    const child = await startNode();
+    expect(await child.probe(raw.address, offerOf(child))).toMatchObject({
+      outcome: 'refused',
+      error: { code: 'ERR_STREAM_PROTOCOL' },
+    });
+  });
+
+  it('ends at close() of the node, which waits for it', async () => {
+    const raw = await RawServer.start({ ack: false });
+    const child = await startNode();
+    const arrived = waitFor(raw, 'frame');
+    const result = child.probe(raw.address, offerOf(child));
+    await arrived;
+    await child.close();
+    expect(await result).toMatchObject({
+      outcome: 'refused',
+      error: { code: 'ERR_STREAM_NODE_CLOSED' },
+    });
+    expect(await child.probe(raw.address, offerOf(child))).toMatchObject({
+      outcome: 'refused',
+      error: { code: 'ERR_STREAM_NODE_CLOSED' },
+    });
+  });
+
+  it('rejects a bad address or a packet the codec refuses', async () => {
+    const child = await startNode();
+    await expect(child.probe('nowhere', offerOf(child))).rejects.toMatchObject({
+      code: 'ERR_STREAM_INVALID_ARGUMENT',
+    });
+    const bad = { ...offerOf(child), capabilities: {} } as Packet;
+    await expect(child.probe('127.0.0.1:1', bad)).rejects.toMatchObject({
+      code: 'ERR_STREAM_INVALID_ARGUMENT',
+    });
+    expect(() => child.answerOffers(offerOf(child))).toThrow(
+      expect.objectContaining({ code: 'ERR_STREAM_INVALID_ARGUMENT' }),
+    );
+  });
+});
+
+describe('an offer that is not the first frame of a connection', () => {
+  it('is acknowledged and reported, and nothing else is written back', async () => {
+    const parent = await startNode();
+    parent.answerOffers(answerOf(parent));
+    const child = await startNode();
+    const heard: string[] = [];
+    parent.on('packet', ({ frame }) => heard.push(frame.kind));
+    await child.send(parent.address, { kind: 'join', source: child.address });
+    // Through the kept connection: an answer here would fail it with ERR_STREAM_PROTOCOL.
+    await child.send(parent.address, new PacketFrame(offerOf(child)));
+    await child.send(parent.address, { kind: 'join', source: child.address });
+    expect(heard).toEqual(['join', 'capabilities-offer', 'join']);
+  });
+});
