@@ -86,7 +86,12 @@ async function untilTrue(what: string, check: () => boolean, ms = 5_000): Promis
   }
 }
 
-/** Every live peer is alive in the root's tree where it thinks it is, and the tree is binary and connected. */
+/**
+ * Every live peer is alive in the root's tree where it thinks it is, its parent counts it as a
+ * child, and the tree is binary and connected. The root's view alone is not enough: a parent may
+ * have dropped a child the root still shows under it (a root restarted on its store restores its
+ * tree), and Messages no longer go down that edge.
+ */
 function healthy(topology: Topology, live: PeerProcess[]): boolean {
   if (live.length === 0) throw new Error('no live peer to check');
   const byAddress = new Map(topology.nodes.map((n) => [n.address, n]));
@@ -103,18 +108,31 @@ function healthy(topology: Topology, live: PeerProcess[]): boolean {
       at = node.parent;
     }
   }
+  const processes = new Map(live.map((p) => [p.address, p]));
   return live.every((p) => {
     const node = byAddress.get(p.address);
-    return node?.alive === true && node.parent === p.parent;
+    if (node?.alive !== true || node.parent !== p.parent) return false;
+    return (
+      p.parent === topology.root || processes.get(p.parent ?? '')?.children.has(p.address) === true
+    );
   });
+}
+
+/** Where `peer` stands, for a failure message: its parent, and whether that parent counts it. */
+function standing(peer: PeerProcess, live: PeerProcess[]): string {
+  const parent = live.find((p) => p.address === peer.parent);
+  const counted = parent === undefined ? 'the root or gone' : parent.children.has(peer.address);
+  return `${peer.address} under ${peer.parent} (counted by its parent: ${counted})`;
 }
 
 describe('chaos: a root and 32 peers in separate processes', () => {
   it('survives kills, pauses, restarts and a root crash; afterwards every message reaches every live peer once', {
     timeout: 150_000,
-    // Once in about fifteen loaded runs one live peer missed the first message after settling
-    // (seen before and after the healing work; not yet explained, see the session notes). A run
-    // that fails twice in a row still fails.
+    // Once in about five loaded runs a peer paused past its parent's patience with a silent child
+    // kept waiting on that parent after it resumed, while the restarted root showed it in place,
+    // and missed the messages after settling: peers now fail over at once then, and settling
+    // waits for every parent to count its children. The retry stays against a machine too loaded
+    // for the timings; a run that fails twice in a row still fails.
     retry: 1,
   }, async ({ task }) => {
     // A retry starts afresh: the failed attempt's processes gone, a store of its own.
@@ -216,11 +234,15 @@ describe('chaos: a root and 32 peers in separate processes', () => {
     for (const [i, sender] of senders.entries()) {
       const text = `after settling ${i}`;
       sender.broadcast(text);
+      const heard = (p: PeerProcess) => p.count('message', (e) => e.text === text) >= 1;
       await Promise.all(
-        survivors
-          .filter((p) => p !== sender)
-          .map((p) => p.until(`"${text}"`, () => p.count('message', (e) => e.text === text) >= 1)),
-      );
+        survivors.filter((p) => p !== sender).map((p) => p.until(`"${text}"`, () => heard(p))),
+      ).catch((error: Error) => {
+        const missed = survivors.filter((p) => p !== sender && !heard(p));
+        throw new Error(
+          `${error.message}\nmissed by: ${missed.map((p) => standing(p, survivors)).join('; ')}`,
+        );
+      });
     }
     for (const [i, sender] of senders.entries()) {
       for (const p of survivors)

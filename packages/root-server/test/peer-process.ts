@@ -42,6 +42,17 @@ export class PeerProcess {
     return last === undefined ? null : (last.parent as string | null);
   }
 
+  /** Its children as it last reported them (neighbour events): those it forwards Messages to. */
+  get children(): Set<string> {
+    const children = new Set<string>();
+    for (const e of this.events) {
+      if (e.role !== 'child') continue;
+      if (e.event === 'neighbour-added') children.add(e.neighbour as string);
+      else if (e.event === 'neighbour-removed') children.delete(e.neighbour as string);
+    }
+    return children;
+  }
+
   /** Resolves when `check` holds, re-checked on every event; rejects after `ms`. */
   until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
     return new Promise((resolve, reject) => {
