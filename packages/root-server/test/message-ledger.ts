@@ -3,7 +3,7 @@ import type { PeerProcess } from './peer-process.js';
 interface Sent {
   sender: PeerProcess;
   text: string;
-  /** Peers running when it was sent: a peer started later gets none of the past. */
+  /** Peers in the tree when it was sent: a peer that joined later gets none of the past. */
   before: Set<PeerProcess>;
 }
 
@@ -20,20 +20,25 @@ export class MessageLedger {
   }
 
   /**
-   * Peers stopped past the cache age are owed nothing sent so far: it is beyond repair for them
-   * (docs/lossless-extension.md), though what they deliver must still be once and in order.
+   * `peers` are owed nothing sent so far (stopped past the cache age: beyond repair for them),
+   * though what they deliver must still be once, in order, from the right origin.
    */
   forgive(peers: Iterable<PeerProcess>): void {
     for (const sent of this.#sent) for (const peer of peers) sent.before.delete(peer);
   }
 
-  /** `sender` broadcasts `text` (unique) now; `running` are the peers started so far. */
-  send(sender: PeerProcess, text: string, running: readonly PeerProcess[]): void {
-    this.#sent.push({ sender, text, before: new Set(running) });
+  /**
+   * `sender` broadcasts `text` (unique) now, owed to those of `peers` in the tree: a hello of
+   * theirs answered already. A peer that has not joined yet starts from what its parent has
+   * seen (a fresh peer gets none of the past), so it is owed only what comes later.
+   */
+  send(sender: PeerProcess, text: string, peers: readonly PeerProcess[]): void {
+    const joined = peers.filter((p) => p.count('hello-answered') > 0);
+    this.#sent.push({ sender, text, before: new Set(joined) });
     sender.broadcast(text);
   }
 
-  /** The Messages `receiver` must have: from origins in `alive`, sent while it ran (not forgiven). */
+  /** The Messages `receiver` must have: from origins in `alive`, sent while it was in the tree (not forgiven). */
   owed(receiver: PeerProcess, alive: readonly PeerProcess[]): string[] {
     return this.#sent
       .filter((s) => s.sender !== receiver && alive.includes(s.sender) && s.before.has(receiver))
