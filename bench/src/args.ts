@@ -28,6 +28,11 @@ export interface Options {
   latencyMessages: number;
   throughputMessages: number;
   windows: number[];
+  /**
+   * Plain version 1 (false) and/or the lossless extension (true) for formation, memory, latency,
+   * throughput and recovery; formation and memory take the first.
+   */
+  lossless: boolean[];
   /** Timing profile of the nodes in every scenario but root. */
   timings: 'fast' | 'reference';
   helloNodes: number;
@@ -52,7 +57,11 @@ Options
                     process of peers on each host, every node on its host's address
   --messages N      latency: messages per origin (default 200)
   --burst N         throughput: messages per run (default 5000)
-  --windows LIST    throughput: send windows (default 1,16)
+  --windows LIST    throughput: send windows of plain version 1 (default 1,16)
+  --lossless LIST   on,off: the lossless extension (the default configuration: negotiated window
+                    32, plus a row forced to window 1) and/or plain version 1 (lossless: false),
+                    for latency, throughput and recovery; formation and memory use the first
+                    (default on,off)
   --timings NAME    reference (hello every 4 s: the protocol's timings and the packages'
                     default) or fast (250 ms); fast shows what a 16x faster heartbeat costs
                     (recovery with reference timings waits out a 38 s peer timeout per run)
@@ -101,6 +110,7 @@ export function parseOptions(argv: string[]): Options | undefined {
       messages: { type: 'string' },
       burst: { type: 'string' },
       windows: { type: 'string' },
+      lossless: { type: 'string' },
       timings: { type: 'string' },
       'hello-nodes': { type: 'string' },
       'root-ms': { type: 'string' },
@@ -135,6 +145,11 @@ export function parseOptions(argv: string[]): Options | undefined {
   const timings = values.timings ?? 'reference';
   if (timings !== 'fast' && timings !== 'reference')
     throw new Error(`--timings takes fast or reference, got "${timings}"`);
+  const lossless = (values.lossless ?? 'on,off').split(',').map((part) => {
+    if (part.trim() === 'on') return true;
+    if (part.trim() === 'off') return false;
+    throw new Error(`--lossless takes on, off or both, got "${values.lossless}"`);
+  });
   return {
     scenarios: SCENARIOS.filter((s) => names.includes(s)),
     sizes,
@@ -145,6 +160,7 @@ export function parseOptions(argv: string[]): Options | undefined {
     latencyMessages: count(values.messages, 'messages', 200, { min: 1 }),
     throughputMessages: count(values.burst, 'burst', 5000, { min: 1 }),
     windows: values.windows === undefined ? [1, 16] : list(values.windows, 'windows'),
+    lossless: [...new Set(lossless)],
     timings,
     helloNodes: count(values['hello-nodes'], 'hello-nodes', 1023, { min: 3 }),
     rootMs: count(values['root-ms'], 'root-ms', 2000, { min: 100 }),

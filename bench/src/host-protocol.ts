@@ -1,3 +1,4 @@
+import type { NodeMode } from './node-mode.js';
 import type { TrackSpec, TrackSummary } from './tracker.js';
 
 /** A change in one node's view of the tree, timed on the shared clock. */
@@ -12,7 +13,7 @@ export interface PeerStartOptions {
   /** The IP the peers listen on: 127.0.0.1, or the address of the host they run on (`--hosts`). */
   host: string;
   count: number;
-  window: number;
+  mode: NodeMode;
   timings: 'fast' | 'reference';
 }
 

@@ -10,6 +10,7 @@ import { evaluateGoals } from './goals.js';
 import { currentBed, runInBed } from './hosts-bed.js';
 import { filesNeeded, machine } from './machine.js';
 import type { Network } from './network.js';
+import { defaultMode, lockStep, modeName, type NodeMode } from './node-mode.js';
 import { RawFlood } from './raw-flood.js';
 import { summary } from './report.js';
 import type { Layout, Results } from './results.js';
@@ -53,20 +54,28 @@ async function onFormed(
       for (const origin of ['root', 'leaf'] as const) {
         const rawRun = await latency(raw, origin, options.latencyMessages, 20);
         const ours = await latency(network, origin, options.latencyMessages, 20);
-        for (const [impl, r] of [
-          ['raw', rawRun],
-          ['ours', ours],
-        ] as const)
-          results.latency.push({ size, layout, impl, origin, round, ...r });
+        const lossless = network.options.mode.lossless;
+        results.latency.push({
+          size,
+          layout,
+          impl: 'raw',
+          lossless: false,
+          origin,
+          round,
+          ...rawRun,
+        });
+        results.latency.push({ size, layout, impl: 'ours', lossless, origin, round, ...ours });
         log(
-          `latency    ${tag} from ${origin}: p50 ${ms(ours.p50)} p99 ${ms(ours.p99)}; raw p50 ${ms(rawRun.p50)} p99 ${ms(rawRun.p99)}; ratio ${times(ours.p50 / rawRun.p50)}${ours.lost + rawRun.lost > 0 ? `; lost ${ours.lost}/${rawRun.lost}` : ''}`,
+          `latency    ${tag} ${modeName(network.options.mode)} from ${origin}: p50 ${ms(ours.p50)} p99 ${ms(ours.p99)}; raw p50 ${ms(rawRun.p50)} p99 ${ms(rawRun.p99)}; ratio ${times(ours.p50 / rawRun.p50)}${ours.lost + rawRun.lost > 0 ? `; lost ${ours.lost}/${rawRun.lost}` : ''}`,
         );
       }
     } finally {
       await raw.close();
     }
   }
-  if (wants(options, 'throughput', size) && network.options.window === 1)
+  const { mode } = network.options;
+  // Plain version 1 lock-step, or the extension's default configuration.
+  if (wants(options, 'throughput', size) && (mode.lossless || options.windows.includes(1)))
     await throughputPair(options, results, network, layout, round);
 }
 
@@ -78,18 +87,32 @@ async function throughputPair(
   layout: Layout,
   round: number,
 ): Promise<void> {
-  const { size, window } = network.options;
+  const { size, mode } = network.options;
+  const { window } = mode;
   const raw = await RawFlood.start(size, window);
   try {
     const rawRun = await throughput(raw, options.throughputMessages, STALL_MS);
     const ours = await throughput(network, options.throughputMessages, STALL_MS);
-    for (const [impl, r] of [
-      ['raw', rawRun],
-      ['ours', ours],
-    ] as const)
-      results.throughput.push({ size, layout, impl, window, round, ...r });
+    results.throughput.push({
+      size,
+      layout,
+      impl: 'raw',
+      lossless: false,
+      window,
+      round,
+      ...rawRun,
+    });
+    results.throughput.push({
+      size,
+      layout,
+      impl: 'ours',
+      lossless: mode.lossless,
+      window,
+      round,
+      ...ours,
+    });
     log(
-      `throughput N=${size} ${layout} window ${window}: ${rate(ours.perSecond)} deliveries; raw ${rate(rawRun.perSecond)}; ratio ${times(ours.perSecond / rawRun.perSecond)}; heartbeat ${share(ours)} of packets${ours.missing + rawRun.missing > 0 ? `; lost ${ours.missing}/${rawRun.missing}` : ''}`,
+      `throughput N=${size} ${layout} ${modeName(mode)}: ${rate(ours.perSecond)} deliveries; raw ${rate(rawRun.perSecond)}; ratio ${times(ours.perSecond / rawRun.perSecond)}; heartbeat ${share(ours)} of packets${ours.missing + rawRun.missing > 0 ? `; lost ${ours.missing}/${rawRun.missing}` : ''}`,
     );
   } finally {
     await raw.close();
@@ -108,25 +131,27 @@ async function runSize(options: Options, results: Results, size: number, round: 
     const workers =
       bed !== undefined ? bed.hosts.length : layout === 'single' ? 0 : options.workers;
     const tag = `N=${size} ${layout}`;
-    const needsNetwork =
-      wants(options, 'formation', size) ||
-      (layout === 'single' && wants(options, 'memory', size)) ||
-      wants(options, 'latency', size) ||
-      (wants(options, 'throughput', size) && options.windows.includes(1));
-    if (needsNetwork) {
-      const measureMemory = layout === 'single' && wants(options, 'memory', size);
-      const formed = await form(size, workers, 1, round, measureMemory, options.timings, bed);
+    // One network per mode for latency and its throughput row; formation and memory on the first.
+    for (const [i, lossless] of options.lossless.entries()) {
+      const mode = lossless ? defaultMode : lockStep;
+      const measureMemory = i === 0 && layout === 'single' && wants(options, 'memory', size);
+      const needsNetwork =
+        (i === 0 && (wants(options, 'formation', size) || measureMemory)) ||
+        wants(options, 'latency', size) ||
+        (wants(options, 'throughput', size) && (lossless || options.windows.includes(1)));
+      if (!needsNetwork) continue;
+      const formed = await form(size, workers, mode, round, measureMemory, options.timings, bed);
       try {
-        if (wants(options, 'formation', size)) {
+        if (i === 0 && wants(options, 'formation', size)) {
           results.formation.push(formed.formation);
           log(
-            `formation  ${tag}: ${ms(formed.formation.ms)} (raw tree ${ms(formed.formation.rawMs)}, depth ${formed.formation.depth}, ${formed.formation.placements} placements, ${formed.formation.openFiles} open files)`,
+            `formation  ${tag} ${modeName(mode)}: ${ms(formed.formation.ms)} (raw tree ${ms(formed.formation.rawMs)}, depth ${formed.formation.depth}, ${formed.formation.placements} placements, ${formed.formation.openFiles} open files)`,
           );
         }
         if (formed.memory !== undefined) {
           results.memory.push(formed.memory);
           log(
-            `memory     ${tag}: heap ${(formed.memory.heapPerPeer / 1024).toFixed(1)} KB/peer, RSS ${(formed.memory.rssPerPeer / 1024).toFixed(1)} KB/peer (raw ${(formed.memory.rawHeapPerNode / 1024).toFixed(1)} KB/node)`,
+            `memory     ${tag} ${modeName(mode)}: heap ${(formed.memory.heapPerPeer / 1024).toFixed(1)} KB/peer, RSS ${(formed.memory.rssPerPeer / 1024).toFixed(1)} KB/peer (raw ${(formed.memory.rawHeapPerNode / 1024).toFixed(1)} KB/node)`,
           );
         }
         await onFormed(options, results, formed.network, layout, round);
@@ -135,8 +160,15 @@ async function runSize(options: Options, results: Results, size: number, round: 
       }
     }
     if (wants(options, 'throughput', size)) {
-      for (const window of options.windows.filter((w) => w !== 1)) {
-        const formed = await form(size, workers, window, round, false, options.timings);
+      // The extension forced to lock-step (its cost), and plain version 1 with larger windows.
+      const others: NodeMode[] = [
+        ...(options.lossless.includes(true) ? [{ lossless: true, window: 1 }] : []),
+        ...(options.lossless.includes(false)
+          ? options.windows.filter((w) => w !== 1).map((window) => ({ lossless: false, window }))
+          : []),
+      ];
+      for (const mode of others) {
+        const formed = await form(size, workers, mode, round, false, options.timings);
         try {
           await throughputPair(options, results, formed.network, layout, round);
         } finally {
@@ -145,17 +177,21 @@ async function runSize(options: Options, results: Results, size: number, round: 
       }
     }
     if (wants(options, 'recovery', size)) {
-      for (const mode of ['crash', 'silent'] as const) {
-        const r = await recovery(size, workers, mode, round, options.timings);
-        results.recovery.push(r);
-        log(
-          `recovery   ${tag} ${options.timings} ${mode}: subtree ${r.subtree}, re-attached ${ms(r.reattachedMs)}, delivering ${ms(r.deliveredMs)}; ${r.placementsAfter} placements for ${r.orphans} orphans (${r.placedUnderFailed} under the failed peer, ${r.placedUnderTurnedOff} under nodes turned off later, ${r.placedUnderMoving} under nodes re-placed later), ${r.turnedOff} turned off, ${r.reattachedByHello} re-attached by a hello${r.laterPlacements > 0 ? `, ${r.laterPlacements} placements in the ${ms(r.aftermathMs)} after` : ''}${r.finalDelivered ? '' : ', LAST MESSAGE DID NOT REACH EVERYONE'}`,
-        );
+      for (const lossless of options.lossless) {
+        const nodes = lossless ? defaultMode : lockStep;
+        for (const mode of ['crash', 'silent'] as const) {
+          const r = await recovery(size, workers, mode, round, options.timings, nodes);
+          results.recovery.push(r);
+          log(
+            `recovery   ${tag} ${options.timings} ${modeName(nodes)} ${mode}: ${r.deliveredFromCut} of ${r.sentDuringCut} messages sent during the cut reached everyone${Number.isNaN(r.repairedMs) ? '' : ` (the last ${ms(r.repairedMs)} after it)`}; subtree ${r.subtree}, re-attached ${ms(r.reattachedMs)}, delivering ${ms(r.deliveredMs)}; ${r.placementsAfter} placements for ${r.orphans} orphans (${r.placedUnderFailed} under the failed peer, ${r.placedUnderTurnedOff} under nodes turned off later, ${r.placedUnderMoving} under nodes re-placed later), ${r.turnedOff} turned off, ${r.reattachedByHello} re-attached by a hello${r.laterPlacements > 0 ? `, ${r.laterPlacements} placements in the ${ms(r.aftermathMs)} after` : ''}${r.finalDelivered ? '' : ', LAST MESSAGE DID NOT REACH EVERYONE'}`,
+          );
+        }
       }
-      const r = await restart(size, workers, round, options.timings);
+      const first = options.lossless[0] ? defaultMode : lockStep;
+      const r = await restart(size, workers, round, options.timings, first);
       results.recovery.push(r);
       log(
-        `recovery   ${tag} ${options.timings} restart: every peer heard from ${ms(r.reattachedMs)} after the new root started; ${r.placementsAfter} placements (root's children: ${r.orphans}), ${r.turnedOff} turned off, ${r.reattachedByHello} re-attached by a hello${r.finalDelivered ? '' : ', NOT EVERY PEER ATTACHED AT THE END'}`,
+        `recovery   ${tag} ${options.timings} ${modeName(first)} restart: every peer heard from ${ms(r.reattachedMs)} after the new root started; ${r.placementsAfter} placements (root's children: ${r.orphans}), ${r.turnedOff} turned off, ${r.reattachedByHello} re-attached by a hello${r.finalDelivered ? '' : ', NOT EVERY PEER ATTACHED AT THE END'}`,
       );
     }
   }

@@ -5,6 +5,7 @@ import { type Host, LocalHost, WorkerHost } from './host.js';
 import type { BurstResult, HostNotice, Traffic } from './host-protocol.js';
 import type { BedLayout } from './hosts-bed.js';
 import { TreeMirror } from './mirror.js';
+import { type NodeMode, nodeOptions } from './node-mode.js';
 import { addSummaries, RunWatch } from './run-watch.js';
 import type { TrackSummary } from './tracker.js';
 
@@ -13,8 +14,8 @@ export interface NetworkOptions {
   size: number;
   /** 0: every peer in this process; k: the peers spread over k worker processes. */
   workers: number;
-  /** Send window of every node (1: lock-step). */
-  window: number;
+  /** Version 1 or the lossless extension, and the send window, of every node. */
+  mode: NodeMode;
   /** Timing profile of every node (default 'fast'). */
   timings?: 'fast' | 'reference';
   /** The root's store: a SQLite file (for a restart), or ':memory:' (the default). */
@@ -84,7 +85,7 @@ export class Network implements Flood {
       http: null,
       store: this.options.store ?? ':memory:',
       timings: this.options.timings ?? 'fast',
-      window: this.options.window,
+      ...nodeOptions(this.options.mode),
     });
     this.#root = root;
     this.#watchRoot(root);
@@ -98,7 +99,7 @@ export class Network implements Flood {
       http: null,
       store: options.store ?? ':memory:',
       timings: options.timings ?? 'fast',
-      window: options.window,
+      ...nodeOptions(options.mode),
     });
     const route: { to?: (notice: HostNotice) => void } = {};
     const local = new LocalHost(
@@ -151,7 +152,7 @@ export class Network implements Flood {
         root: this.root.address,
         host: host.listenHost,
         count,
-        window: this.options.window,
+        mode: this.options.mode,
         timings: this.options.timings ?? 'fast',
       },
     });

@@ -11,6 +11,7 @@ import type {
   Traffic,
 } from './host-protocol.js';
 import { messageText, parseMessage } from './message.js';
+import { nodeOptions } from './node-mode.js';
 import { DeliveryTracker, type TrackSpec, type TrackSummary } from './tracker.js';
 
 /** A node this host runs: a peer, or the root (only in the main process). */
@@ -73,7 +74,7 @@ export class PeerHost {
           listen: `${options.host}:0`,
           root: options.root,
           timings: options.timings,
-          window: options.window,
+          ...nodeOptions(options.mode),
         }),
       ),
     );

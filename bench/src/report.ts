@@ -1,4 +1,5 @@
 import { count, kb, ms, rate, table, times } from './format.js';
+import { modeName } from './node-mode.js';
 import type { Layout, Results } from './results.js';
 import { median, ratio } from './stats.js';
 
@@ -75,7 +76,7 @@ function memory(results: Results): string {
 function latency(results: Results): string {
   const rows = groups(
     results.latency.filter((r) => r.impl === 'ours'),
-    (r) => `${r.size}/${r.layout}/${r.origin}`,
+    (r) => `${r.size}/${r.layout}/${r.lossless}/${r.origin}`,
   ).map((g) => {
     const first = g[0] as (typeof g)[number];
     const raw = results.latency.filter(
@@ -92,6 +93,7 @@ function latency(results: Results): string {
     return [
       String(first.size),
       layoutName(first.layout),
+      first.lossless ? 'lossless' : 'v1',
       first.origin,
       ms(p50),
       ms(p99),
@@ -106,6 +108,7 @@ function latency(results: Results): string {
     [
       'peers',
       'layout',
+      'mode',
       'from',
       'p50',
       'p99',
@@ -121,7 +124,7 @@ function latency(results: Results): string {
 
 function throughput(results: Results): string {
   const ours = results.throughput.filter((r) => r.impl === 'ours');
-  const rows = groups(ours, (r) => `${r.size}/${r.layout}/${r.window}`).map((g) => {
+  const rows = groups(ours, (r) => `${r.size}/${r.layout}/${r.lossless}/${r.window}`).map((g) => {
     const first = g[0] as (typeof g)[number];
     const same = (r: (typeof g)[number], window: number, impl: string) =>
       r.impl === impl && r.size === first.size && r.layout === first.layout && r.window === window;
@@ -131,17 +134,18 @@ function throughput(results: Results): string {
       (r) => r.perSecond,
     );
     const lockStep = med(
-      ours.filter((r) => same(r, 1, 'ours')),
+      ours.filter((r) => same(r, 1, 'ours') && !r.lossless),
       (r) => r.perSecond,
     );
     return [
       String(first.size),
       layoutName(first.layout),
+      modeName(first),
       String(first.window),
       rate(rate0),
       rate(raw),
       times(ratio(rate0, raw)),
-      first.window === 1 ? '1.00x' : times(ratio(rate0, lockStep)),
+      times(ratio(rate0, lockStep)),
       `${(100 * med(g, (r) => r.heartbeatPackets / (r.heartbeatPackets + r.messagePackets)) || 0).toFixed(0)}%`,
       count(g.reduce((sum, r) => sum + r.missing, 0)),
       count(g.reduce((sum, r) => sum + r.duplicates, 0)),
@@ -151,11 +155,12 @@ function throughput(results: Results): string {
     [
       'peers',
       'layout',
+      'mode',
       'window',
       'deliveries',
       'raw, same window',
       'ratio',
-      'vs our lock-step',
+      'vs our v1 lock-step',
       'heartbeat packets',
       'lost',
       'duplicates',
@@ -165,7 +170,8 @@ function throughput(results: Results): string {
 }
 
 function recovery(results: Results): string {
-  const key = (r: Results['recovery'][number]) => `${r.size}/${r.layout}/${r.timings}/${r.mode}`;
+  const key = (r: Results['recovery'][number]) =>
+    `${r.size}/${r.layout}/${r.timings}/${r.lossless}/${r.mode}`;
   const rows = groups(results.recovery, key).map((g) => {
     const first = g[0] as (typeof g)[number];
     const restart = first.mode === 'restart';
@@ -173,6 +179,7 @@ function recovery(results: Results): string {
       String(first.size),
       layoutName(first.layout),
       first.timings,
+      first.lossless ? 'lossless' : 'v1',
       restart ? 'root restart' : first.mode === 'crash' ? 'crash (SIGKILL)' : 'silent (SIGSTOP)',
       restart ? '-' : String(first.subtree),
       String(first.orphans),
@@ -182,6 +189,8 @@ function recovery(results: Results): string {
       ms(med(g, (r) => r.reattachedMs)),
       restart ? '-' : ms(med(g, (r) => r.deliveredMs)),
       g.every((r) => r.finalDelivered) ? 'yes' : 'NO',
+      restart ? '-' : g.map((r) => `${r.deliveredFromCut}/${r.sentDuringCut}`).join(', '),
+      restart ? '-' : ms(med(g, (r) => r.repairedMs)),
     ];
   });
   return table(
@@ -189,6 +198,7 @@ function recovery(results: Results): string {
       'peers',
       'layout',
       'timings',
+      'mode',
       'failure',
       'subtree',
       'orphans (restart: root children)',
@@ -198,6 +208,8 @@ function recovery(results: Results): string {
       're-attached (restart: every peer heard from)',
       'new message at every live peer',
       'all reached after',
+      'sent during the cut (root, every 10 ms): reached everyone / sent',
+      'the last of them everywhere, after the failure',
     ],
     rows,
   );

@@ -37,6 +37,8 @@ export interface LatencyResult {
   size: number;
   layout: Layout;
   impl: Impl;
+  /** Ours: with the lossless extension (the default configuration) or plain version 1. */
+  lossless: boolean;
   origin: 'root' | 'leaf';
   round: number;
   messages: number;
@@ -52,6 +54,9 @@ export interface ThroughputResult extends ThroughputRun {
   size: number;
   layout: Layout;
   impl: Impl;
+  /** Ours: with the lossless extension or plain version 1 (the raw flood: false). */
+  lossless: boolean;
+  /** Version 1 and raw: the send window; lossless: the window its edges negotiate. */
   window: number;
   round: number;
 }
@@ -62,6 +67,8 @@ export interface RecoveryResult {
   /** crash: SIGKILL of an interior peer; silent: SIGSTOP of it; restart: the root restarted on its store. */
   mode: 'crash' | 'silent' | 'restart';
   timings: 'fast' | 'reference';
+  /** With the lossless extension (the default configuration) or plain version 1. */
+  lossless: boolean;
   round: number;
   /** Nodes in the failed peer's subtree, itself included (0 for a root restart). */
   subtree: number;
@@ -81,9 +88,12 @@ export interface RecoveryResult {
    * answered).
    */
   reattachedMs: number;
-  /** From the failure until a new message from the root reached every live peer (NaN: not measured). */
+  /**
+   * From the failure until a new message from the root reached every live peer: the first of
+   * those sent every 10 ms after the cut healed that did (NaN: not measured).
+   */
   deliveredMs: number;
-  /** Messages sent before one reached everybody. */
+  /** Messages sent after the cut healed until one reached everybody. */
   messagesTried: number;
   /**
    * Placements until re-attached; of them, under the failed peer, under nodes the root turned off
@@ -99,6 +109,15 @@ export interface RecoveryResult {
   laterPlacements: number;
   /** A last message, after those 3 s, reached every live peer. */
   finalDelivered: boolean;
+  /**
+   * Messages the root sent during the cut (one every 10 ms from the signal until every orphan
+   * was re-attached; at least 20 were sent, the rest count as after), and how many of them
+   * reached every live peer.
+   */
+  sentDuringCut: number;
+  deliveredFromCut: number;
+  /** From the signal until the last of those reached every live peer (NaN: none did). */
+  repairedMs: number;
 }
 
 export interface RootCapacityResult {

@@ -2,6 +2,7 @@ import { clock, sleep } from '../clock.js';
 import type { BedLayout } from '../hosts-bed.js';
 import { openFiles } from '../machine.js';
 import { Network } from '../network.js';
+import type { NodeMode } from '../node-mode.js';
 import { memory } from '../peer-host.js';
 import { RawFlood } from '../raw-flood.js';
 import type { FormationResult, MemoryResult } from '../results.js';
@@ -34,7 +35,7 @@ async function rawTree(size: number, measureMemory: boolean): Promise<[number, n
 export async function form(
   size: number,
   workers: number,
-  window: number,
+  mode: NodeMode,
   round: number,
   measureMemory: boolean,
   timings: 'fast' | 'reference' = 'fast',
@@ -44,7 +45,7 @@ export async function form(
   const network = await Network.create({
     size,
     workers,
-    window,
+    mode,
     timings,
     ...(bed === undefined ? {} : { bed }),
   });

@@ -5,6 +5,7 @@ import { resolveTimings } from '@p2p/peer';
 import { clock, sleep } from '../clock.js';
 import type { Host } from '../host.js';
 import { Network } from '../network.js';
+import type { NodeMode } from '../node-mode.js';
 import type { RecoveryResult } from '../results.js';
 
 type Profile = 'fast' | 'reference';
@@ -37,6 +38,50 @@ async function deliverToAll(network: Network, tries: number): Promise<[number, n
     if (at !== undefined) return [at, seq + 1];
   }
   return [Number.NaN, tries];
+}
+
+/** The root sends one message this often from the signal until the cut is healed and after… */
+const CUT_SEND_EVERY_MS = 10;
+/** …at least this many in all, this many after the cut healed, and at most this many. */
+const CUT_MESSAGES = { min: 20, afterHealed: 5, max: 1_000 } as const;
+
+/**
+ * Sends a message from the root every {@link CUT_SEND_EVERY_MS} from the failure until a few
+ * after `healed()`; then waits until each reached every live peer, or 3 s went by without one
+ * (plain version 1 never repairs). Returns how many were sent before the cut healed and how many
+ * of those arrived, when the last of them did, and when the first sent after healing did (the
+ * time a new message reaches every live peer; with the extension it waits for the repair).
+ */
+async function acrossTheCut(network: Network, healed: () => boolean) {
+  const run = await network.begin(network.root.address, CUT_MESSAGES.max);
+  let sent = 0;
+  let healedAt = -1;
+  while (sent < CUT_MESSAGES.max) {
+    if (healedAt < 0 && healed()) healedAt = sent;
+    if (sent >= CUT_MESSAGES.min && healedAt >= 0 && sent - healedAt >= CUT_MESSAGES.afterHealed)
+      break;
+    void run.send(sent++);
+    await sleep(CUT_SEND_EVERY_MS);
+  }
+  const during = healedAt < 0 ? sent : healedAt;
+  let delivered = 0;
+  let lastAt = Number.NaN;
+  let firstAfterAt = Number.NaN;
+  let firstAfter = -1;
+  let deadline = clock() + 3_000;
+  for (let seq = 0; seq < sent; seq++) {
+    const at = await run.watch.whenComplete(seq, Math.max(0, deadline - clock()));
+    if (at === undefined) continue;
+    deadline = Math.max(deadline, clock() + 3_000);
+    if (seq >= during) {
+      if (firstAfter < 0) firstAfter = seq - during;
+      firstAfterAt = Number.isNaN(firstAfterAt) ? at : Math.min(firstAfterAt, at);
+      continue;
+    }
+    delivered++;
+    lastAt = Number.isNaN(lastAt) ? at : Math.max(lastAt, at);
+  }
+  return { sent: during, delivered, lastAt, firstAfterAt, tried: firstAfter + 1 };
 }
 
 /** The time `check` first held, polled every 5 ms (the root's graph changes without events); NaN after `timeoutMs`. */
@@ -97,10 +142,11 @@ export async function recovery(
   workers: number,
   mode: 'crash' | 'silent',
   round: number,
-  profile: Profile = 'fast',
+  profile: Profile,
+  nodeMode: NodeMode,
 ): Promise<RecoveryResult> {
   const timings = resolveTimings(profile);
-  const network = await Network.create({ size, workers, window: 1, timings: profile });
+  const network = await Network.create({ size, workers, mode: nodeMode, timings: profile });
   try {
     const home = network.peerHosts[0] as Host;
     await startAttached(network, home, 2);
@@ -125,13 +171,24 @@ export async function recovery(
     const failedAt = clock();
     const watch = watchRoot(network, failedAt);
     victimHost.signal(mode === 'crash' ? 'SIGKILL' : 'SIGSTOP');
-    const reattachedAt = await network.until(
-      'every orphaned peer re-attached',
-      () =>
-        live.every((peer) => network.mirror.parentOf(peer) !== victim) && network.attached(live),
-      20_000 + timings.rootTimeout + timings.peerTimeout,
-    );
-    const [deliveredAt, messagesTried] = await deliverToAll(network, 10);
+    let healed = false;
+    const cut = acrossTheCut(network, () => healed);
+    const reattachedAt = await network
+      .until(
+        'every orphaned peer re-attached',
+        () =>
+          live.every((peer) => network.mirror.parentOf(peer) !== victim) && network.attached(live),
+        20_000 + timings.rootTimeout + timings.peerTimeout,
+      )
+      .finally(() => {
+        healed = true;
+      });
+    const across = await cut;
+    // A new message at every live peer: the first sent after the cut healed that did, or else one
+    // of ten sent one at a time.
+    const [deliveredAt, messagesTried] = Number.isNaN(across.firstAfterAt)
+      ? await deliverToAll(network, 10)
+      : [across.firstAfterAt, across.tried];
 
     const placedSoFar = placementCount();
     const aftermath = aftermathMs(profile);
@@ -147,6 +204,7 @@ export async function recovery(
       layout: workers === 0 ? 'single' : 'spread',
       mode,
       timings: profile,
+      lossless: nodeMode.lossless,
       round,
       subtree,
       orphans,
@@ -168,6 +226,9 @@ export async function recovery(
       lastPlacementMs: Math.max(0, ...recovering.map((p) => p.at)),
       laterPlacements,
       finalDelivered: Number.isFinite(finalAt),
+      sentDuringCut: across.sent,
+      deliveredFromCut: across.delivered,
+      repairedMs: across.lastAt - failedAt,
     };
   } finally {
     await network.close();
@@ -185,14 +246,15 @@ export async function restart(
   size: number,
   workers: number,
   round: number,
-  profile: Profile = 'fast',
+  profile: Profile,
+  nodeMode: NodeMode,
 ): Promise<RecoveryResult> {
   const timings = resolveTimings(profile);
   const dir = mkdtempSync(join(tmpdir(), 'p2p-bench-restart-'));
   const network = await Network.create({
     size,
     workers,
-    window: 1,
+    mode: nodeMode,
     timings: profile,
     store: join(dir, 'root.db'),
   });
@@ -222,6 +284,7 @@ export async function restart(
       layout: workers === 0 ? 'single' : 'spread',
       mode: 'restart',
       timings: profile,
+      lossless: nodeMode.lossless,
       round,
       subtree: 0,
       orphans,
@@ -239,6 +302,9 @@ export async function restart(
       lastPlacementMs: Math.max(0, ...watch.placements.map((p) => p.at)),
       laterPlacements: 0,
       finalDelivered: network.attached(network.peers),
+      sentDuringCut: 0,
+      deliveredFromCut: 0,
+      repairedMs: Number.NaN,
     };
   } finally {
     await network.close();

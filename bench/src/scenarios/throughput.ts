@@ -10,7 +10,7 @@ export interface ThroughputRun {
   duplicates: number;
   /** Broadcasts for which a neighbour could not be reached (queue full, failure). */
   failedBroadcasts: number;
-  /** Of the packets every node sent during the run: Messages, and Reunion hellos and hello backs. */
+  /** Of the packets every node sent during the run: Messages (plain or identified), and Reunion hellos and hello backs. */
   messagePackets: number;
   heartbeatPackets: number;
 }
@@ -48,7 +48,9 @@ export async function throughput(
     missing: summary.missing,
     duplicates: summary.duplicates,
     failedBroadcasts: burst.failed,
-    messagePackets: after === undefined ? summary.delivered : sent('message'),
+    // Plain Messages, and Identified Messages between nodes running the lossless extension.
+    messagePackets:
+      after === undefined ? summary.delivered : sent('message') + sent('identified-message'),
     heartbeatPackets: sent('reunion-hello') + sent('reunion-hello-back'),
   };
 }

@@ -147,7 +147,12 @@ export class ReunionCycle {
 
   /** In reunion failure a peer handles nothing but the root's Advertise response (5.6.6). */
   admit(frame: { kind: PacketKind }): DropReason | undefined {
-    return this.#state === 'failure' && frame.kind !== 'advertise-response'
+    // An Identified Message from a child is taken in failure too (protocol.md 10.1.6): only our
+    // nodes send it, and dropped here it would be lost for good — the child's edge stays up, so no
+    // digest exchange would ever bring it; cached, it reaches the new parent's side at the exchange.
+    return this.#state === 'failure' &&
+      frame.kind !== 'advertise-response' &&
+      frame.kind !== 'identified-message'
       ? 'reunion-failure'
       : undefined;
   }
