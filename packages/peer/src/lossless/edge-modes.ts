@@ -37,6 +37,9 @@ export const MAX_REMEMBERED_OFFERS = 256;
  * The mode of each edge, and the offers a parent answered and remembers until the offering node
  * joins. A neighbour it knows nothing of is `v1`. An edge is forgotten with its neighbour.
  */
+/** The largest send window the stream takes. */
+const MAX_WINDOW = 65_536;
+
 export class EdgeModes {
   readonly #options: EdgeModesOptions;
   readonly #edges = new Map<string, Edge>();
@@ -59,7 +62,10 @@ export class EdgeModes {
   window(neighbour: string): number | undefined {
     const edge = this.#edges.get(neighbour);
     if (edge?.mode !== 'lossless') return undefined;
-    return Math.min(this.#options.window, edge.theirWindow ?? 1);
+    // The other side's value is clamped to what a window can be (1 to 65,536): a capability of 0
+    // or out of range, as sent by a broken or hostile node, must not reach the transport.
+    const theirs = Math.min(MAX_WINDOW, Math.max(1, edge.theirWindow ?? 1));
+    return Math.min(this.#options.window, theirs);
   }
 
   /** How many offers are remembered now. */
@@ -93,6 +99,10 @@ export class EdgeModes {
    */
   childJoined(child: string): EdgeMode {
     this.#forgetOldOffers();
+    // A child already on a lossless edge that joins again (it took its parent back while the root
+    // was away, and sends its Join with each hello) keeps the edge: its offer may have expired.
+    const known = this.#edges.get(child);
+    if (known?.role === 'child' && known.mode === 'lossless') return 'lossless';
     const offer = this.#offers?.get(child);
     if (offer === undefined) this.set(child, 'child', 'v1');
     else this.set(child, 'child', 'lossless', offer.window);

@@ -29,8 +29,28 @@ describe('EdgeModes at the parent', () => {
     expect(subject.childJoined(CHILD)).toBe('lossless');
     expect(subject.window(CHILD)).toBe(32);
     clock.advance(PEER_TIMEOUT);
-    expect(subject.childJoined(CHILD)).toBe('v1'); // came back without the extension
+    subject.forget(CHILD); // it left (unreachable, Leave, silent)…
+    expect(subject.childJoined(CHILD)).toBe('v1'); // …and came back without the extension
     expect(subject.window(CHILD)).toBeUndefined();
+  });
+
+  it('keeps a lossless child lossless when it joins again after its offer expired (root away)', () => {
+    const { subject, clock } = modes();
+    subject.offered(CHILD, 16);
+    expect(subject.childJoined(CHILD)).toBe('lossless');
+    clock.advance(3 * PEER_TIMEOUT);
+    expect(subject.childJoined(CHILD)).toBe('lossless');
+    expect(subject.window(CHILD)).toBe(16);
+  });
+
+  it('never hands the transport a window out of range, whatever the other side offered', () => {
+    const { subject } = modes();
+    subject.offered(CHILD, 0);
+    subject.childJoined(CHILD);
+    expect(subject.window(CHILD)).toBe(1);
+    subject.offered(PARENT, 999_999_999);
+    subject.set(PARENT, 'parent', 'lossless', 999_999_999);
+    expect(subject.window(PARENT)).toBe(32);
   });
 
   it('makes the edge of a current child lossless at once when it offers (a renegotiation)', () => {
