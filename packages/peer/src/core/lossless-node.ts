@@ -147,7 +147,8 @@ export class LosslessNode {
     try {
       const packet = frame.packet as IdentifiedMessagePacket | PlainMessagePacket;
       const verdict = this.#turn(() => this.lossless.receive(packet, from));
-      if (verdict !== 'new' && verdict !== 'digest') this.#host.drop(verdict, frame, from);
+      if (verdict !== 'new' && verdict !== 'digest' && verdict !== 'held')
+        this.#host.drop(verdict, frame, from);
     } finally {
       this.#incoming = undefined;
     }

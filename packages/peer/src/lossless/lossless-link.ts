@@ -63,4 +63,6 @@ export type LosslessVerdict =
   | 'digest'
   | 'duplicate'
   | 'stale-epoch'
-  | 'plain-on-lossless-edge';
+  | 'plain-on-lossless-edge'
+  /** A plain Message from a parent being negotiated, kept until the outcome. */
+  | 'held';

@@ -51,6 +51,12 @@ export class Lossless<R = void> {
   readonly #repairs: RepairTally;
   /** Where the cache stood when the parent edge began negotiating (for the version-1 replay). */
   #replay: { parent: string; mark: number } | undefined;
+  /**
+   * Plain Messages from the parent while its edge is being negotiated: delivered (as from a
+   * version-1 neighbour) if the outcome is version 1, dropped if lossless (the exchange brings
+   * them). Bounded by the cache's entry limit.
+   */
+  #plainWhileNegotiating: { parent: string; texts: string[] } | undefined;
   #fresh: boolean;
   #seq = 0;
   #lastOriginated: number | undefined;
@@ -137,6 +143,7 @@ export class Lossless<R = void> {
   onEdgeLossless(neighbour: string, role: NeighbourRole, theirWindow?: number): void {
     if (this.#replay?.parent === neighbour) this.#replay = undefined;
     this.edges.set(neighbour, role, 'lossless', theirWindow);
+    this.#takePlainHeld(neighbour); // the exchange that starts now brings them
     this.#link.setWindow(neighbour, this.edges.window(neighbour));
     const fresh = role === 'parent' && this.#fresh;
     this.#link.send(neighbour, this.digest(fresh), 'digest');
@@ -172,13 +179,17 @@ export class Lossless<R = void> {
   onParentVersion1(parent: string): void {
     const mark = this.#replay?.parent === parent ? this.#replay.mark : undefined;
     if (mark !== undefined) this.#replay = undefined;
+    const held = this.#takePlainHeld(parent);
     if (this.edges.mode(parent) === 'lossless') return; // its Digest proved it ours
     this.edges.set(parent, 'parent', 'v1');
     this.#link.setWindow(parent, undefined);
-    if (mark === undefined) return;
-    for (const entry of this.#cache.since(mark)) {
-      if (entry.from !== parent) this.#link.sendPlain(parent, entry.text, 'replay');
+    if (mark !== undefined) {
+      for (const entry of this.#cache.since(mark)) {
+        if (entry.from !== parent) this.#link.sendPlain(parent, entry.text, 'replay');
+      }
     }
+    // What a version-1 parent flooded while we asked: plain Messages, as they would have been.
+    for (const text of held) this.#gateway(text, parent);
   }
 
   /** Parent side: an offer from `from`, answered by the transport. */
@@ -205,6 +216,7 @@ export class Lossless<R = void> {
     if (this.edges.role(neighbour) === 'parent') this.#fresh = false;
     this.edges.forget(neighbour);
     if (this.#replay?.parent === neighbour) this.#replay = undefined;
+    this.#takePlainHeld(neighbour);
     this.#repairs.forget(neighbour);
     this.#link.setWindow(neighbour, undefined);
   }
@@ -277,24 +289,47 @@ export class Lossless<R = void> {
 
   #onPlain(text: string, from: string): LosslessVerdict {
     const mode = this.edges.mode(from);
-    if (this.edges.role(from) === 'parent' && mode !== 'v1') {
+    if (this.edges.role(from) === 'parent' && mode === 'lossless') {
       // The parent lost its state (it restarted); the exchange after renegotiating brings this.
-      if (mode === 'lossless') {
-        this.onParentNegotiating(from);
-        this.#link.renegotiate(from);
-      }
+      this.onParentNegotiating(from);
+      this.#link.renegotiate(from);
       return 'plain-on-lossless-edge';
+    }
+    if (this.edges.role(from) === 'parent' && mode === 'negotiating') {
+      // Kept until the probe's outcome: a version-1 parent (a reference or extension-off root that
+      // floods to a child it placed before the child's Join) would otherwise lose it for good.
+      let held = this.#plainWhileNegotiating;
+      if (held?.parent !== from) {
+        held = { parent: from, texts: [] };
+        this.#plainWhileNegotiating = held;
+      }
+      if (held.texts.length >= this.options.cacheEntries) return 'plain-on-lossless-edge';
+      held.texts.push(text);
+      return 'held';
     }
     if (mode !== 'v1') {
       // A child without the extension now: that edge is version 1.
       this.edges.set(from, this.edges.role(from) ?? 'child', 'v1');
       this.#link.setWindow(from, undefined);
     }
+    this.#gateway(text, from);
+    return 'new';
+  }
+
+  /** A plain Message from a version-1 neighbour enters here: an identifier of ours (10.1.6). */
+  #gateway(text: string, from: string): void {
     const entry = this.#originate(text, 'gateway', from);
     this.counters.gatewayed++;
     this.#link.deliver(text, null, from);
     this.#flood(entry, this.#self, from, 'forward');
-    return 'new';
+  }
+
+  /** The plain Messages held for `parent`'s negotiation, now forgotten here. */
+  #takePlainHeld(parent: string): string[] {
+    const held = this.#plainWhileNegotiating;
+    if (held?.parent !== parent) return [];
+    this.#plainWhileNegotiating = undefined;
+    return held.texts;
   }
 
   /** An identifier of this node for `text`, in the cache. */

@@ -160,6 +160,31 @@ describe('Lossless: negotiation outcomes at the child', () => {
     expect(c.sentTo(net, A).at(-1)?.packet).toEqual({ kind: 'message', text: 'after' });
   });
 
+  it('keeps the plain Messages of a parent being negotiated: delivered if it is version 1, left to the exchange if lossless', () => {
+    net = new Net();
+    const c = net.add(C);
+    c.neighbours.add(A);
+    const plain = (text: string) => ({
+      kind: 'message' as const,
+      source: { host: '127.0.0.1', port: 5000 },
+      text,
+    });
+    c.lossless.onParentNegotiating(A);
+    expect(c.lossless.receive(plain('while asking'), A)).toBe('held');
+    expect(c.delivered).toEqual([]);
+    c.lossless.onParentVersion1(A); // a reference or extension-off root: nothing lost
+    expect(c.delivered).toEqual([{ text: 'while asking', origin: null, from: A }]);
+
+    const d = net.add(D);
+    d.neighbours.add(A);
+    d.lossless.onParentNegotiating(A);
+    expect(d.lossless.receive(plain('repaired later'), A)).toBe('held');
+    d.lossless.onParentAnswered(A, { ids: 1, window: 8 }); // ours: its exchange brings it
+    expect(d.delivered).toEqual([]);
+    d.lossless.onParentVersion1(A); // nothing held any more
+    expect(d.delivered).toEqual([]);
+  });
+
   it('takes an answer without ids=1 for version 1', () => {
     net = new Net();
     const c = net.add(C);

@@ -194,7 +194,8 @@ describe('Lossless: plain Messages', () => {
       text: 'x',
     };
     expect(node.lossless.receive(plain, PARENT)).toBe('plain-on-lossless-edge');
-    expect(node.lossless.receive(plain, PARENT)).toBe('plain-on-lossless-edge');
+    // The next ones wait for the renegotiation's outcome (delivered only if it ends in version 1).
+    expect(node.lossless.receive(plain, PARENT)).toBe('held');
     expect(node.renegotiated).toEqual([PARENT]);
     expect(node.lossless.edges.mode(PARENT)).toBe('negotiating');
     expect(node.delivered).toEqual([]);
