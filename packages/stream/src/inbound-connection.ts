@@ -9,6 +9,7 @@ import {
 } from '@p2p/codec';
 import { ACK } from './ack-reader.js';
 import type { Clock, TimerHandle } from './clock.js';
+import { decodeChunk } from './decode-chunk.js';
 import { InboundPacket, type MalformedEvent, type SocketPeer } from './events.js';
 import type { FramingMemory } from './framing-memory.js';
 import type { ResolvedOptions } from './options.js';
@@ -126,15 +127,7 @@ export class InboundConnection {
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#destroyed) return;
-    let frames: readonly Frame[];
-    let failure: CodecError | undefined;
-    try {
-      frames = this.#decoder.push(chunk);
-    } catch (error) {
-      // FrameDecoder throws nothing but CodecErrors.
-      failure = error as CodecError;
-      frames = failure.frames;
-    }
+    const { frames, failure } = decodeChunk(this.#decoder, chunk);
     if (frames.length > 0) {
       const answer = this.#proven ? undefined : this.#answerFor(frames[0] as Frame);
       this.#proven = true;

@@ -1,8 +1,9 @@
 import net from 'node:net';
-import { type CodecError, type Frame, FrameDecoder, type Packet } from '@p2p/codec';
+import { type Frame, FrameDecoder, type Packet } from '@p2p/codec';
 import { AckReader } from './ack-reader.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { notAnAck, socketFailure } from './connection-failures.js';
+import { decodeChunk } from './decode-chunk.js';
 import { StreamError, type StreamErrorCode } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { Remote } from './remote-address.js';
@@ -158,14 +159,7 @@ export class Probe {
 
   /** Feeds the answer frame's bytes; returns what follows it in `chunk` (its ACK). */
   #readAnswer(chunk: Buffer): Uint8Array {
-    let frames: readonly Frame[];
-    let failure: CodecError | undefined;
-    try {
-      frames = this.#decoder.push(chunk);
-    } catch (error) {
-      failure = error as CodecError;
-      frames = failure.frames;
-    }
+    const { frames, failure } = decodeChunk(this.#decoder, chunk);
     const before = this.#decoded;
     this.#decoded += chunk.length;
     if (frames.length > 1 || (frames.length === 0 && failure !== undefined)) {
