@@ -301,7 +301,11 @@ export class LosslessNode {
     const frame =
       incoming !== undefined && incoming.frame.identity === undefined && purpose === 'forward'
         ? this.#frame(incoming.frame, to, (source) => incoming.frame.withSource(source))
-        : this.#frame(text, to, (source) => new PacketFrame({ kind: 'message', source, text }));
+        : purpose === 'replay'
+          ? // Each replayed entry its own frame: frames shared by text would merge equal texts in
+            // the turn's batch and send a, b, a as a, a, b.
+            new PacketFrame({ kind: 'message', source: this.#host.sourceFor(to), text })
+          : this.#frame(text, to, (source) => new PacketFrame({ kind: 'message', source, text }));
     if (purpose === 'forward') this.#host.counters.messagesForwarded++;
     this.#add(frame, to, 'message');
   }

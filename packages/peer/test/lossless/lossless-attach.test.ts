@@ -97,3 +97,38 @@ describe('attaching with the lossless extension (10.1.2)', () => {
     expect(transport.take('join', PARENT)).toHaveLength(1);
   });
 });
+
+describe('the version-1 replay after a probe that found no extension', () => {
+  it('sends what waited for the parent in its order, equal texts included', async () => {
+    let answer: ((result: TransportProbeResult) => void) | undefined;
+    class SlowProbe extends FakeTransport {
+      constructor() {
+        super(SELF);
+      }
+      probe(_to: Address | string, _offer: Packet): Promise<TransportProbeResult> {
+        return new Promise((resolve) => {
+          answer = resolve;
+        });
+      }
+      setWindow(): void {}
+    }
+    const transport = new SlowProbe();
+    const peer = new Peer({ transport, root: ROOT, clock: new ManualClock(), timings: 'fast' });
+    await placeUnder(peer, transport, ROOT, PARENT);
+    await settle();
+    for (const text of ['a', 'b', 'a']) void peer.broadcast(text);
+    await settle();
+    const before = transport.floods.length;
+    answer?.({ outcome: 'acknowledged' }); // a reference parent: version 1
+    await settle();
+    const replayed = transport.floods
+      .slice(before)
+      .filter((flood) => flood.targets.includes(PARENT))
+      .flatMap((flood) => flood.targets.filter((to) => to === PARENT).map(() => flood.frame));
+    const texts = replayed.map(
+      (frame) => (frame as unknown as { packet: { text: string } }).packet.text,
+    );
+    expect(texts).toEqual(['a', 'b', 'a']);
+    await peer.close();
+  });
+});
