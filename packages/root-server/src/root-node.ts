@@ -106,6 +106,14 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
     return this.#core.address;
   }
 
+  /**
+   * The origin of the root's own Messages, 'HOST:PORT' (10.1.3): its address, or listening on
+   * 0.0.0.0 this machine's first external IPv4 address (else 127.0.0.1) with its port.
+   */
+  get origin(): string {
+    return formatAddress(this.#core.origin);
+  }
+
   /** The node counters of the core: messages, hellos relayed, drops by reason, packets by kind. */
   get counters(): NodeCounters {
     return this.#core.counters;
