@@ -87,5 +87,11 @@ describe('a root listening on 0.0.0.0', () => {
     await first.broadcast('from a peer');
     expect(await Promise.all(fromPeer)).toEqual(Array(3).fill(first.address));
     expect(first.address.startsWith('127.0.0.1:')).toBe(true);
+    // The root's Digests came from the address its children dialled, and were taken.
+    expect(root.node.losslessStats?.losslessEdges.sort()).toEqual(root.node.children.sort());
+    for (const child of peers.filter((p) => p.parent === `127.0.0.1:${port}`)) {
+      expect(child.counters.packetsIn.digest).toBeGreaterThan(0);
+      expect(child.counters.dropped['not-a-neighbour']).toBe(0);
+    }
   });
 });
