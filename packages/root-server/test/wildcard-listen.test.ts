@@ -43,7 +43,7 @@ describe('a root listening on 0.0.0.0', () => {
     expect(peers.every((p) => p.counters.dropped['not-from-root'] === 0)).toBe(true);
   });
 
-  it("names itself as the origin of its Messages by an address peers can dial, the same for all, not 0.0.0.0 (10.1.8)", async () => {
+  it('names itself as the origin of its Messages by an address peers can dial, the same for all, not 0.0.0.0 (10.1.8)', async () => {
     const root = await RootServer.start({ listen: '0.0.0.0:0', http: null, timings: 'fast' });
     closers.push(() => root.close());
     const port = parseAddress(root.address).port;
