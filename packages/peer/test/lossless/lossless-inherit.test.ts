@@ -51,6 +51,7 @@ describe('Lossless: repair under a fresh parent', () => {
     expect(q.lossless.usage.cachedMessages).toBe(5); // …but keeps it for the repairs it may owe
     expect(q.lossless.counters.inheritedIn).toBe(5);
     expect(r.lossless.counters).toMatchObject({ inheritedOut: 5, repairedOut: 0 });
+    expect(q.sentTo(net, R).map(({ packet }) => packet.kind)).toEqual(['digest']); // none back up
     r.lossless.receive(identified(ORIGIN, 6, { start: false }), ORIGIN);
     net.pump();
     expect(texts(q)).toEqual(of(6));
