@@ -128,15 +128,16 @@ export function createMetrics(read: () => RootStats): RootMetrics {
   });
   total(
     'p2p_lossless_total',
-    'Lossless extension at the root: duplicates dropped, sequence numbers skipped, Messages repaired in and out, plain Messages given an identifier',
+    'Lossless extension at the root: duplicates dropped, sequence numbers skipped, Messages repaired in and out, Messages sent to the caches of fresh children, plain Messages given an identifier',
     ['event'],
     (c, s) => {
       if (s.lossless === null) return;
-      const { duplicates, skipped, repairedIn, repairedOut, gatewayed } = s.lossless;
+      const { duplicates, skipped, repairedIn, repairedOut, inheritedOut, gatewayed } = s.lossless;
       setTotal(c, duplicates, { event: 'duplicate' });
       setTotal(c, skipped, { event: 'skipped' });
       setTotal(c, repairedIn, { event: 'repaired-in' });
       setTotal(c, repairedOut, { event: 'repaired-out' });
+      setTotal(c, inheritedOut, { event: 'inherited-out' });
       setTotal(c, gatewayed, { event: 'gatewayed' });
     },
   );

@@ -4,12 +4,23 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Topology, TopologyNode } from '../src/index.js';
+import { MessageLedger } from './message-ledger.js';
 import { PeerProcess } from './peer-process.js';
 import { RootProcess } from './root-process.js';
 
 // Fast, but with room for a loaded 2-core machine running 33 processes: a hello delayed by CPU
 // starvation must not look like a failure.
 const timings = { helloInterval: 200, peerTimeout: 4_000, rootTimeout: 3_800 };
+const TEST_TIMEOUT = 150_000;
+// The lossless extension repairs what was sent within its cache age (default: twice the peer
+// timeout, 8 s here); a peer paused at the start of the chaos resumes only after the root's
+// restart, tens of seconds later, and is owed everything sent meanwhile. So the peers keep their
+// Messages for as long as an attempt of this test may last: the guarantee asserted below is the
+// one of docs/protocol.md 10.1 with the cache age set to cover the test (the chaos sends far
+// fewer Messages than the cache's 1,024 entries). The root is left at its defaults (a cache age of
+// twice the reference peer timeout, 76 s): it loses its cache when it crashes anyway, and is
+// handed its children's afterwards (10.1.5).
+const lossless = { cacheAge: TEST_TIMEOUT };
 const PEERS = 32;
 const dir = mkdtempSync(join(tmpdir(), 'p2p-chaos-'));
 let store = '';
@@ -49,7 +60,7 @@ function startRoot(listen: string): RootProcess {
 }
 
 function startPeer(root: string): PeerProcess {
-  const peer = new PeerProcess(root, timings);
+  const peer = new PeerProcess(root, timings, lossless);
   everything.push(peer);
   return peer;
 }
@@ -126,8 +137,8 @@ function standing(peer: PeerProcess, live: PeerProcess[]): string {
 }
 
 describe('chaos: a root and 32 peers in separate processes', () => {
-  it('survives kills, pauses, restarts and a root crash; afterwards every message reaches every live peer once', {
-    timeout: 150_000,
+  it('survives kills, pauses, restarts and a root crash; every message, sent during the chaos or after, reaches every live peer once, in its origin’s order', {
+    timeout: TEST_TIMEOUT,
     // Once in about five loaded runs a peer paused past its parent's patience with a silent child
     // kept waiting on that parent after it resumed, while the restarted root showed it in place,
     // and missed the messages after settling: peers now fail over at once then, and settling
@@ -152,6 +163,7 @@ describe('chaos: a root and 32 peers in separate processes', () => {
       fc.tuple(fc.constantFrom('kill', 'pause', 'restart', 'message'), fc.nat()),
       { seed: 424242, numRuns: 24 },
     );
+    const ledger = new MessageLedger();
     const paused = new Set<PeerProcess>();
     const dead = new Set<PeerProcess>();
     const live = () => peers.filter((p) => !dead.has(p));
@@ -165,7 +177,7 @@ describe('chaos: a root and 32 peers in separate processes', () => {
         `${peer.address} ${alive ? 'placed' : 'off the tree'}`,
         (t) => (t.nodes.find((n) => n.address === peer.address)?.alive === true) === alive,
       );
-    for (const [action, pick] of plan) {
+    for (const [step, [action, pick]] of plan.entries()) {
       const candidates = live().filter((p) => !paused.has(p));
       expect(candidates.length).toBeGreaterThan(0);
       const target = candidates[pick % candidates.length] as PeerProcess;
@@ -188,8 +200,9 @@ describe('chaos: a root and 32 peers in separate processes', () => {
         await fresh.until('started', () => fresh.address !== '');
         await inTree(fresh, true);
       } else {
-        // Delivered during the chaos or not (its neighbours may be paused): not checked.
-        target.broadcast(`during the chaos ${pick}`);
+        // Its neighbours may be paused, killed or on the move: the lossless extension repairs
+        // what they miss when their part of the tree re-attaches (checked at the end).
+        ledger.send(target, `during the chaos ${step}`, peers);
       }
     }
 
@@ -225,6 +238,21 @@ describe('chaos: a root and 32 peers in separate processes', () => {
     }
     expect(settled.nodes.filter((n) => n.alive).length).toBe(survivors.length);
 
+    // Messages at any time: those sent during the chaos reach every survivor (a paused peer is
+    // one) that was in the tree when they were sent, exactly once, in their origin's order, with
+    // their origin; only those of a sender that died since are not owed (the ledger, explicitly).
+    // The repairs are done by now as a rule; the wait is for a loaded machine.
+    const everyOwed = (what: string) =>
+      Promise.all(
+        survivors.map((p) => p.until(what, () => ledger.complete(p, survivors), 20_000)),
+      ).catch(() => undefined); // what is missing then is reported below, by peer and message
+    const problems = () =>
+      survivors.flatMap((p) =>
+        ledger.problems(p, survivors).map((problem) => `${problem}; ${standing(p, survivors)}`),
+      );
+    await everyOwed('every message of the chaos owed to it');
+    const duringChaos = problems();
+
     // After settling, every message reaches every live peer exactly once.
     const senders = [
       survivors[0],
@@ -233,14 +261,15 @@ describe('chaos: a root and 32 peers in separate processes', () => {
     ] as PeerProcess[];
     for (const [i, sender] of senders.entries()) {
       const text = `after settling ${i}`;
-      sender.broadcast(text);
+      ledger.send(sender, text, peers);
       const heard = (p: PeerProcess) => p.count('message', (e) => e.text === text) >= 1;
       await Promise.all(
         survivors.filter((p) => p !== sender).map((p) => p.until(`"${text}"`, () => heard(p))),
       ).catch((error: Error) => {
         const missed = survivors.filter((p) => p !== sender && !heard(p));
         throw new Error(
-          `${error.message}\nmissed by: ${missed.map((p) => standing(p, survivors)).join('; ')}`,
+          `${error.message}\nmissed by: ${missed.map((p) => standing(p, survivors)).join('; ')}` +
+            `\nand during the chaos: ${duringChaos.join('\n') || 'nothing wrong'}`,
         );
       });
     }
@@ -250,5 +279,16 @@ describe('chaos: a root and 32 peers in separate processes', () => {
           p === sender ? 0 : 1,
         );
     }
+    await everyOwed('every message owed to it');
+    const owed = survivors.reduce((sum, p) => sum + ledger.owed(p, survivors).length, 0);
+    const chaosOwed = (p: PeerProcess) =>
+      ledger.owed(p, survivors).filter((text) => text.startsWith('during the chaos')).length;
+    console.info(
+      `chaos: ${ledger.size} messages, ${owed} deliveries owed to ${survivors.length} live peers (${paused.size} were paused, ${dead.size} died); of the chaos, owed to the paused: ${[...paused].map(chaosOwed).join(', ')}`,
+    );
+    expect(problems()).toEqual([]);
+    // Not vacuous: Messages of the chaos were owed, to the peers that were paused among others
+    // (peers started after the last of them are owed none).
+    expect([...paused].filter((p) => chaosOwed(p) === 0).map((p) => p.address)).toEqual([]);
   });
 });

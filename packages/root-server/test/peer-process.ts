@@ -14,10 +14,11 @@ export class PeerProcess {
   #wake = new Set<() => void>();
   #stderr = '';
 
-  constructor(root: string, timings: object) {
-    this.child = spawn(process.execPath, [fixture, root, JSON.stringify(timings)], {
-      stdio: 'pipe',
-    });
+  /** `lossless`: the options of the lossless extension (`Peer.start`), the defaults if left out. */
+  constructor(root: string, timings: object, lossless?: object) {
+    const args = [fixture, root, JSON.stringify(timings)];
+    if (lossless !== undefined) args.push(JSON.stringify(lossless));
+    this.child = spawn(process.execPath, args, { stdio: 'pipe' });
     this.child.stdout.setEncoding('utf8');
     this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       this.#stderr += chunk;

@@ -149,7 +149,12 @@ export class LosslessNode {
     try {
       const packet = frame.packet as IdentifiedMessagePacket | PlainMessagePacket;
       const verdict = this.#turn(() => this.lossless.receive(packet, from));
-      if (verdict !== 'new' && verdict !== 'digest' && verdict !== 'held')
+      if (
+        verdict !== 'new' &&
+        verdict !== 'digest' &&
+        verdict !== 'held' &&
+        verdict !== 'inherited'
+      )
         this.#host.drop(verdict, frame, from);
     } finally {
       this.#incoming = undefined;

@@ -53,6 +53,10 @@ export interface LosslessCounters {
   repairedIn: number;
   /** Messages sent to a neighbour because its Digest lacked them. */
   repairedOut: number;
+  /** Messages from before this node joined, cached silently (sent by its parent, 10.1.5). */
+  inheritedIn: number;
+  /** Messages sent to a fresh child's cache because its Digest lacked them. */
+  inheritedOut: number;
   /** Plain Messages from version-1 neighbours given an identifier of this node. */
   gatewayed: number;
 }
@@ -65,4 +69,6 @@ export type LosslessVerdict =
   | 'stale-epoch'
   | 'plain-on-lossless-edge'
   /** A plain Message from a parent being negotiated, kept until the outcome. */
-  | 'held';
+  | 'held'
+  /** An Identified Message from before this node joined, cached but not delivered (10.1.5). */
+  | 'inherited';

@@ -40,6 +40,8 @@ export class Lossless<R = void> {
     skipped: 0,
     repairedIn: 0,
     repairedOut: 0,
+    inheritedIn: 0,
+    inheritedOut: 0,
     gatewayed: 0,
   };
   readonly #self: Address;
@@ -254,6 +256,12 @@ export class Lossless<R = void> {
       return 'duplicate';
     }
     this.#cache.add(entry);
+    if (verdict === 'inherited') {
+      // From before this node joined: kept for the repairs it may owe, never delivered (10.1.5).
+      this.counters.inheritedIn++;
+      this.#passInheritance(entry, packet.origin, from);
+      return 'inherited';
+    }
     if (this.#repairs.isRepair(from, origin, epoch, seq)) this.counters.repairedIn++;
     this.#flood(entry, packet.origin, from, 'forward');
     return 'new';
@@ -272,16 +280,20 @@ export class Lossless<R = void> {
       }
       this.#records.adopt(adopted);
     }
-    if (packet.fresh) return 'digest';
-    this.#repairs.remember(from, packet);
+    // A fresh child gets what it lacks too: it delivers none of it (its marks are adopted from our
+    // Digest, sent before this) but caches it, so a child of its own that missed these Messages can
+    // be repaired from it later (10.1.5).
+    if (!packet.fresh) this.#repairs.remember(from, packet);
+    const lacked = this.#cache.missing({ fresh: false, entries: packet.entries });
     const addresses = new Map<string, Address>();
-    for (const entry of this.#cache.missing(packet)) {
+    for (const entry of lacked) {
       let origin = addresses.get(entry.origin);
       if (origin === undefined) {
         origin = entry.origin === this.#selfKey ? this.#self : parseAddress(entry.origin);
         addresses.set(entry.origin, origin);
       }
-      this.counters.repairedOut++;
+      if (packet.fresh) this.counters.inheritedOut++;
+      else this.counters.repairedOut++;
       this.#link.send(from, this.#packet(entry, origin), 'repair');
     }
     return 'digest';
@@ -322,6 +334,21 @@ export class Lossless<R = void> {
     this.counters.gatewayed++;
     this.#link.deliver(text, null, from);
     this.#flood(entry, this.#self, from, 'forward');
+  }
+
+  /**
+   * An inherited Message goes on to the lossless children only: one that joined while the
+   * inheritance was on its way may lack it (it is then delivered there, a repair), a fresh one
+   * inherits it in turn, the others drop it as a duplicate. Usually a fresh node has no child yet.
+   */
+  #passInheritance(entry: CachedMessage, origin: Address, from: string): void {
+    let packet: IdentifiedMessagePacket | undefined;
+    for (const to of this.#link.neighbours()) {
+      if (to === from || this.edges.role(to) !== 'child' || this.edges.mode(to) !== 'lossless')
+        continue;
+      packet ??= this.#packet(entry, origin);
+      this.#link.send(to, packet, 'repair');
+    }
   }
 
   /** The plain Messages held for `parent`'s negotiation, now forgotten here. */

@@ -12,9 +12,20 @@ interface OriginRecord {
   gapSince: number;
   /** When this origin was last heard of. */
   heard: number;
+  /**
+   * Set on a record adopted from a parent's Digest (a fresh node): the mark adopted. Messages at
+   * or below it predate this node's joining, so a copy is not one it saw: it may be cached
+   * silently, once (10.1.5), and `inherited` says which were.
+   */
+  adopted: number | undefined;
+  inherited: Set<number> | undefined;
 }
 
-export type Verdict = 'new' | 'duplicate' | 'stale';
+/**
+ * `inherited`: a Message from before this node joined (at or below an adopted mark), not seen
+ * here before: to be cached silently, neither delivered nor forwarded as new.
+ */
+export type Verdict = 'new' | 'duplicate' | 'stale' | 'inherited';
 
 export interface OriginRecordsOptions {
   clock: Clock;
@@ -83,12 +94,15 @@ export class OriginRecords {
         held: undefined,
         gapSince: 0,
         heard: now,
+        adopted: undefined,
+        inherited: undefined,
       };
       this.#insert(origin, record);
     } else {
       this.#touch(origin, record, now);
     }
-    if (seq <= record.hwm || record.held?.has(seq)) return 'duplicate';
+    if (seq <= record.hwm || record.held?.has(seq))
+      return this.#inherit(record, seq) ? 'inherited' : 'duplicate';
     if (seq === record.hwm + 1 || message.start) {
       // `S`: nothing below it can come any more.
       const hwmBefore = record.hwm;
@@ -114,6 +128,7 @@ export class OriginRecords {
   release(message: CachedMessage): void {
     const record = this.#records?.get(message.origin);
     if (record === undefined || record.epoch !== message.epoch) return;
+    record.inherited?.delete(message.seq);
     if (record.held?.get(message.seq) !== message) return;
     const hwmBefore = record.hwm;
     this.#deliverThrough(message.origin, record, message.seq);
@@ -135,7 +150,8 @@ export class OriginRecords {
   /**
    * A fresh node takes its parent's view of the past: each listed origin it has no record of (or
    * only an earlier run of) becomes a record at that epoch and high-water mark, so what follows is
-   * delivered at once and nothing before it is waited for.
+   * delivered at once and nothing before it is waited for. The mark is remembered: a copy of a
+   * Message at or below it is `inherited` once (the parent's cache, for later repairs).
    */
   adopt(entries: Iterable<{ origin: string; epoch: number; hwm: number }>): void {
     const now = this.#options.clock.now();
@@ -144,7 +160,15 @@ export class OriginRecords {
       const record = this.#records?.get(origin);
       if (record !== undefined && record.epoch >= epoch) continue;
       if (record !== undefined) this.#flush(origin, record);
-      this.#insert(origin, { epoch, hwm, held: undefined, gapSince: 0, heard: now });
+      this.#insert(origin, {
+        epoch,
+        hwm,
+        held: undefined,
+        gapSince: 0,
+        heard: now,
+        adopted: hwm,
+        inherited: undefined,
+      });
     }
   }
 
@@ -181,6 +205,15 @@ export class OriginRecords {
       this.#flush(origin, record);
       records.delete(origin);
     }
+  }
+
+  /** Whether `seq`, already at or below the mark, is an inherited Message not cached yet (and marks it so). */
+  #inherit(record: OriginRecord, seq: number): boolean {
+    if (record.adopted === undefined || seq > record.adopted) return false;
+    record.inherited ??= new Set();
+    if (record.inherited.has(seq)) return false;
+    record.inherited.add(seq);
+    return true;
   }
 
   #hold(origin: string, record: OriginRecord, message: CachedMessage, now: number): void {

@@ -60,7 +60,7 @@ describe('OriginRecords under any arrival order', () => {
       fc.property(runs, fc.array(arrival, { minLength: 1, maxLength: 40 }), (lengths, ways) => {
         const all = ways.map((way) => ({ ...way, copies: Math.max(1, way.copies) }));
         const { subject, delivered, skipped } = setUp();
-        const verdicts = { new: 0, duplicate: 0, stale: 0 };
+        const verdicts = { new: 0, duplicate: 0, stale: 0, inherited: 0 };
         for (const { origin, seq } of arrivals(lengths, all)) {
           verdicts[subject.receive(message(origin, seq, { start: seq === 1 }))]++;
         }

@@ -183,9 +183,21 @@ describe('OriginRecords: digest and adopt', () => {
   it('adopting a digest makes the next Message of an origin deliver at once', () => {
     const { subject, delivered } = records();
     subject.adopt([{ origin: '127.0.0.1:1', epoch: 1_000, hwm: 41 }]);
-    expect(subject.receive(message(1, 41))).toBe('duplicate');
     expect(subject.receive(message(1, 42))).toBe('new');
     expect(delivered).toEqual(['1#42']);
+  });
+
+  it('takes a Message at or below an adopted mark as inherited once (never delivered), then as a duplicate', () => {
+    const { subject, delivered } = records();
+    subject.adopt([{ origin: '127.0.0.1:1', epoch: 1_000, hwm: 41 }]);
+    expect(subject.receive(message(1, 41))).toBe('inherited');
+    expect(subject.receive(message(1, 41))).toBe('duplicate');
+    expect(subject.receive(message(1, 40))).toBe('inherited');
+    expect(subject.receive(message(1, 42))).toBe('new');
+    expect(subject.receive(message(1, 42))).toBe('duplicate'); // above the mark: seen here
+    subject.receive(message(2, 5, { start: true }));
+    expect(subject.receive(message(2, 5))).toBe('duplicate'); // not adopted: no inheritance
+    expect(delivered).toEqual(['1#42', '2#5']);
   });
 
   it('keeps its own record of an origin over the digest, unless the digest knows a later run', () => {
