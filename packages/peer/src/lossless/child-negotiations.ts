@@ -26,19 +26,17 @@ export class ChildNegotiations {
   }
 
   /**
-   * Waits for `child`'s Digest, holding from `mark` on; a wait already running keeps its mark
-   * (what it held is still owed) and starts its bound again (the child offered again).
+   * Waits for `child`'s Digest, holding from `mark` on. A wait already running goes on as it was:
+   * a child that joins again with each hello (root away) must not put the bound off for ever.
    */
   start(child: string, mark: number): void {
     this.#waiting ??= new Map();
-    const known = this.#waiting.get(child);
-    if (known !== undefined) this.#clock.clearTimeout(known.timer);
-    const held = known?.mark ?? mark;
+    if (this.#waiting.has(child)) return;
     const timer = this.#clock.setTimeout(() => {
       this.#waiting?.delete(child);
-      this.#timedOut(child, held);
+      this.#timedOut(child, mark);
     }, this.#bound);
-    this.#waiting.set(child, { mark: held, timer });
+    this.#waiting.set(child, { mark, timer });
   }
 
   /** The wait for `child` ends (its Digest came, it sent a plain Message, or it left): its mark. */
