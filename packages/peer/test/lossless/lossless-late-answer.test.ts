@@ -81,4 +81,22 @@ describe('a child that found no extension where the parent had taken its offer (
     expect(c.lossless.edges.mode(P)).toBe('v1');
     expect(c.sentTo(net, P)).toEqual([]); // neither its own Digest nor a repair
   });
+
+  it('a child’s Digest later than the bound still makes the edge lossless, and the exchange repairs both sides once', () => {
+    const { u, p, c } = tree();
+    p.lossless.onOffer(C, CAPS);
+    p.neighbours.add(C);
+    p.lossless.onChildJoined(C);
+    u.lossless.originate('from above meanwhile');
+    net.pump();
+    net.clock.advance(250); // no Digest yet: version 1, what waited goes plain
+    c.lossless.onParentAnswered(P, CAPS); // the child found the extension: its Digest, late
+    net.pump();
+    expect(c.renegotiated).toEqual([P]); // the plain copy on its lossless edge: dropped, probe again
+    expect(p.lossless.edges.mode(C)).toBe('lossless');
+    expect(c.lossless.edges.mode(P)).toBe('lossless');
+    expect(count(c, 'from above meanwhile')).toBe(1);
+    expect(count(u, 'while asking')).toBe(1);
+    expect(count(p, 'while asking')).toBe(1);
+  });
 });
