@@ -106,6 +106,14 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
     return this.#core.address;
   }
 
+  /**
+   * The origin of the root's own Messages, 'HOST:PORT' (10.1.3): its address, or listening on
+   * 0.0.0.0 this machine's first external IPv4 address (else 127.0.0.1) with its port.
+   */
+  get origin(): string {
+    return formatAddress(this.#core.origin);
+  }
+
   /** The node counters of the core: messages, hellos relayed, drops by reason, packets by kind. */
   get counters(): NodeCounters {
     return this.#core.counters;
@@ -184,17 +192,14 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
   }
 
   /**
-   * Register, Advertise and hellos are taken only from the IP they claim, when the check is on: a
-   * hello proves its path and re-attaches turned-off nodes (5.6.3), so one sent in another
-   * machine's name could put nodes back into the tree that are gone, and keep dead ones alive.
+   * With the check on, every packet is taken only from the IP its hop source claims: a packet's
+   * source is all the root knows of who sent it. A hello proves its path and re-attaches
+   * turned-off nodes (5.6.3); an offer or a Digest makes an edge lossless (10.1.2, 10.1.5), so one
+   * in the name of a version-1 child has the root send it what it cannot read; a Message in a
+   * child's name is delivered and flooded, and a plain one turns a lossless edge to version 1.
    */
   #admit(frame: Frame, from: string, remote: RemoteSocket): DropReason | undefined {
-    const claimsNode =
-      frame.kind === 'register-request' ||
-      frame.kind === 'advertise-request' ||
-      frame.kind === 'reunion-hello';
-    if (!claimsNode || !this.#verifySourceIp || frame.source.host === plainHost(remote.host))
-      return undefined;
+    if (!this.#verifySourceIp || frame.source.host === plainHost(remote.host)) return undefined;
     this.#logger.warn(
       { claimed: from, connection: remote.host, kind: frame.kind },
       "refused: claimed address is not the connection's",

@@ -26,8 +26,9 @@ export interface RootNodeOptions extends NodeOptions {
   registry: Registry;
   clock: Clock;
   /**
-   * Accept Register and Advertise only when the address they claim has the IP of the connection
-   * they came over (anti-spoofing). Default: on unless the root listens on loopback.
+   * Accept a packet (any kind: Register, Advertise, hello, Message, the lossless extension's) only
+   * when the address it claims has the IP of the connection it came over (anti-spoofing), else
+   * drop it as `spoofed-source`. Default: on unless the root listens on loopback.
    */
   verifySourceIp?: boolean;
   /** Registrations beyond this many are refused (dropped, counted, logged). Default 100,000. */

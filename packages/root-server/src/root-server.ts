@@ -43,7 +43,7 @@ export interface RootServerOptions {
    * given; false: plain protocol version 1 (no offer answered, types 7 to 9 dropped).
    */
   lossless?: boolean | Partial<LosslessOptions>;
-  /** Check that Register/Advertise come from the IP they claim (default: unless listening on loopback). */
+  /** Take every packet only from the IP it claims (default: unless listening on loopback). */
   verifySourceIp?: boolean;
   /** Most registered nodes (default 100,000). */
   maxRegistered?: number;

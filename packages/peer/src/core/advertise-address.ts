@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { type NetworkInterfaceInfo, networkInterfaces } from 'node:os';
 import { type Address, isLoopbackHost, isWildcardHost, normaliseAddress } from '@p2p/codec';
 import { PeerError } from '../errors.js';
 
@@ -54,6 +55,23 @@ export function checkAdvertisable(address: Address): void {
         "nodes can dial; give this machine's address they reach it at (option advertise, 'HOST:PORT')",
     );
   }
+}
+
+/**
+ * The address a node listening on 0.0.0.0 with no advertised address names itself by where no
+ * remote tells it which: the root, as the origin of its Messages (10.1.3), which must be one name
+ * for the whole tree (each receiver's seen-set keys on it) whichever address each node dialled.
+ * This machine's first external IPv4 address, the one nodes on other machines dial (and
+ * `p2p root` suggests), with `port`; 127.0.0.1 on a machine that has none.
+ */
+export function machineAddress(
+  port: number,
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
+): Address {
+  const external = Object.values(interfaces)
+    .flatMap((infos) => infos ?? [])
+    .find((info) => info.family === 'IPv4' && !info.internal);
+  return normaliseAddress({ host: external?.address ?? '127.0.0.1', port });
 }
 
 /**

@@ -19,6 +19,8 @@ import type { Neighbours, TreeEventSink } from './neighbours.js';
 /** What the extension needs of the tree core it runs in. */
 export interface LosslessHost {
   readonly self: Address;
+  /** The origin of this node's Messages (never 0.0.0.0). */
+  readonly origin: Address;
   readonly neighbours: Neighbours;
   readonly counters: NodeCounters;
   readonly transport: Transport;
@@ -100,7 +102,7 @@ export class LosslessNode {
       setWindow: (neighbour, window) => host.transport.setWindow?.(neighbour, window),
     };
     this.lossless = new Lossless({
-      self: host.self,
+      self: host.origin,
       clock: options.clock,
       link,
       timings: options.timings,
@@ -110,7 +112,7 @@ export class LosslessNode {
     const { window } = this.lossless.options;
     host.transport.answerOffers?.({
       kind: 'capabilities-answer',
-      source: host.self,
+      source: host.origin,
       capabilities: { ids: 1, window },
     });
   }
@@ -292,8 +294,9 @@ export class LosslessNode {
 
   #send(to: string, packet: IdentifiedMessagePacket | DigestPacket, purpose: SendPurpose): void {
     if (packet.kind === 'digest') {
-      // Urgent, ahead of the Messages already queued for `to` (10.1.5).
-      void this.#host.send(to, packet);
+      // Urgent, ahead of the Messages already queued for `to` (10.1.5); from the address `to`
+      // knows this node by (the Digest names the origin, which may not be it).
+      void this.#host.send(to, { ...packet, source: this.#host.sourceFor(to) });
       return;
     }
     const incoming = this.#incoming;

@@ -16,7 +16,7 @@ import {
 import type { LosslessOptions } from '../lossless/lossless-options.js';
 import { referenceTimings, type Timings } from '../timings.js';
 import type { Transport, TransportPacket, TransportUnreachable } from '../transport.js';
-import { checkAdvertisable } from './advertise-address.js';
+import { checkAdvertisable, machineAddress } from './advertise-address.js';
 import { type BroadcastResult, Flooding } from './flooding.js';
 import { HelloRelay } from './hello-relay.js';
 import { LosslessNode, type LosslessStats } from './lossless-node.js';
@@ -99,6 +99,12 @@ export class TreeCore {
   readonly address: string;
   /** This node's address as put in its packets. */
   readonly self: Address;
+  /**
+   * The address this node's own Messages carry as their origin (10.1.3): `self`, or for a node on
+   * 0.0.0.0 with no advertised address (a root; its packets carry what each remote dialled) this
+   * machine's address ({@link machineAddress}), never 0.0.0.0.
+   */
+  readonly origin: Address;
   readonly counters: NodeCounters = emptyCounters();
   readonly neighbours: Neighbours;
   readonly transport: Transport;
@@ -127,6 +133,7 @@ export class TreeCore {
     this.address = formatAddress(this.self);
     // Listening on every interface with no address given: answer each remote from the one it dialled.
     this.#replySources = isWildcardHost(this.self.host) ? new ReplySources(this.self) : undefined;
+    this.origin = this.#replySources === undefined ? this.self : machineAddress(this.self.port);
     this.#acceptJoin = options.acceptJoin ?? (() => true);
     const clock = options.clock ?? systemClock;
     this.neighbours =

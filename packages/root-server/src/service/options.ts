@@ -136,7 +136,7 @@ export function addRootServiceOptions(
     .addOption(
       new Option(
         '--source-ip-check <mode>',
-        "refuse Register/Advertise claiming another IP than the connection's; 'auto': on unless listening on loopback",
+        "refuse every packet claiming another IP than the connection's; 'auto': on unless listening on loopback",
       )
         .choices(['auto', 'on', 'off'])
         .env('P2P_SOURCE_IP_CHECK')
