@@ -42,6 +42,16 @@ export interface LosslessNodeOptions {
 
 type Collect = (report: TransportFloodReport) => void;
 
+/**
+ * How a parent took a probe (10.1.2 item 3): its capabilities, `version-1` (acknowledged without
+ * an answer, closed, refused or reset), or `unanswered` (nothing within the connect or ACK
+ * timeout: the parent is unresponsive, and nothing is decided about the edge).
+ */
+export type ProbeOutcome = Record<string, number> | 'version-1' | 'unanswered';
+
+/** The probe's failures that say the parent is unresponsive rather than without the extension. */
+const UNANSWERED = new Set(['ERR_STREAM_ACK_TIMEOUT', 'ERR_STREAM_CONNECT_TIMEOUT']);
+
 /** The extension's counters and what it holds, for status and metrics. */
 export interface LosslessStats extends LosslessCounters {
   cachedMessages: number;
@@ -201,13 +211,12 @@ export class LosslessNode {
 
   /**
    * Child side, before the Join: probes `parent` with this node's offer on a connection of its
-   * own (the edge is being negotiated meanwhile); resolves with the parent's capabilities when it
-   * answered, else undefined (version 1).
+   * own (the edge is being negotiated meanwhile); resolves with how the parent took it.
    */
-  async probe(parent: string): Promise<Record<string, number> | undefined> {
+  async probe(parent: string): Promise<ProbeOutcome> {
     this.lossless.onParentNegotiating(parent);
     const transport = this.#host.transport;
-    if (transport.probe === undefined) return undefined;
+    if (transport.probe === undefined) return 'version-1';
     this.#probing.add(parent);
     try {
       const result = await transport.probe(parent, {
@@ -216,23 +225,29 @@ export class LosslessNode {
         capabilities: { ids: 1, window: this.lossless.options.window },
       });
       this.#logger.debug({ parent, outcome: result.outcome }, 'parent probed');
+      if (result.outcome === 'refused' && UNANSWERED.has(result.error.code ?? ''))
+        return 'unanswered';
       if (result.outcome !== 'answered' || result.packet.kind !== 'capabilities-answer')
-        return undefined;
+        return 'version-1';
       return result.packet.capabilities;
     } catch (error) {
       this.#logger.debug({ parent, err: (error as Error).message }, 'probe failed');
-      return undefined;
+      return 'version-1';
     } finally {
       this.#probing.delete(parent);
     }
   }
 
-  /** Child side, after the Join: the probe's outcome (the Digest follows the Join). */
-  negotiated(parent: string, capabilities: Record<string, number> | undefined): void {
-    if (this.#closed || this.#host.neighbours.parent !== parent) return;
+  /**
+   * Child side, after the Join: the probe's outcome (the Digest follows the Join). Unanswered
+   * decides nothing: the edge stays negotiated, and the parent is probed again once a hello is
+   * answered through it (10.1.2 item 4).
+   */
+  negotiated(parent: string, outcome: ProbeOutcome): void {
+    if (this.#closed || this.#host.neighbours.parent !== parent || outcome === 'unanswered') return;
     this.#turn(() => {
-      if (capabilities === undefined) this.lossless.onParentVersion1(parent);
-      else this.lossless.onParentAnswered(parent, capabilities);
+      if (outcome === 'version-1') this.lossless.onParentVersion1(parent);
+      else this.lossless.onParentAnswered(parent, outcome);
     });
   }
 
@@ -244,7 +259,7 @@ export class LosslessNode {
   /** Probes the parent again, its Join standing (10.1.2 item 6); once at a time. */
   renegotiate(parent: string): void {
     if (this.#closed || this.#probing.has(parent)) return;
-    void this.probe(parent).then((capabilities) => this.negotiated(parent, capabilities));
+    void this.probe(parent).then((outcome) => this.negotiated(parent, outcome));
   }
 
   close(): void {

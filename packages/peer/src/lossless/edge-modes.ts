@@ -75,10 +75,11 @@ export class EdgeModes {
   }
 
   /**
-   * Parent side: an offer came in and was answered. From a current child it makes that edge
-   * lossless at once (a renegotiation); otherwise it is remembered for the Join to come.
+   * Parent side: an offer came in and was answered. It is remembered for the Join to come; from a
+   * current child (a renegotiation) it also puts that edge in negotiation, unless it is lossless
+   * already: either way the child's Digest decides (10.1.2 item 5).
    */
-  offered(from: string, theirWindow: number): 'lossless' | 'remembered' {
+  offered(from: string, theirWindow: number): 'negotiating' | 'lossless' | 'remembered' {
     this.#forgetOldOffers();
     const edge = this.#edges.get(from);
     this.#offers ??= new Map();
@@ -88,14 +89,15 @@ export class EdgeModes {
     const max = this.#options.maxOffers ?? MAX_REMEMBERED_OFFERS;
     while (offers.size > max) offers.delete(offers.keys().next().value as string);
     if (edge?.role !== 'child') return 'remembered';
-    this.set(from, 'child', 'lossless', theirWindow);
-    return 'lossless';
+    const mode = edge.mode === 'lossless' ? 'lossless' : 'negotiating';
+    this.set(from, 'child', mode, theirWindow);
+    return mode;
   }
 
   /**
-   * Parent side: `child` joined (or was put back from the root's graph). Lossless if it offered
-   * within the offer lifetime; version 1 otherwise, also over an edge that was lossless (the
-   * child came back without the extension).
+   * Parent side: `child` joined (or was put back from the root's graph). If it offered within the
+   * offer lifetime the edge is negotiated until its Digest comes; version 1 otherwise, also over an
+   * edge that was lossless (the child came back without the extension).
    */
   childJoined(child: string): EdgeMode {
     this.#forgetOldOffers();
@@ -105,14 +107,21 @@ export class EdgeModes {
     if (known?.role === 'child' && known.mode === 'lossless') return 'lossless';
     const offer = this.#offers?.get(child);
     if (offer === undefined) this.set(child, 'child', 'v1');
-    else this.set(child, 'child', 'lossless', offer.window);
+    else this.set(child, 'child', 'negotiating', offer.window);
     return this.mode(child);
   }
 
-  /** Sets an edge outright (the child side's probe outcomes go through here). */
+  /**
+   * Sets an edge outright (the child side's probe outcomes go through here). The other side's
+   * window is kept while the edge is negotiated, for when it turns lossless; failing that, its
+   * remembered offer says it.
+   */
   set(neighbour: string, role: NeighbourRole, mode: EdgeMode, theirWindow?: number): void {
     const known = this.#edges.get(neighbour);
-    const window = mode === 'lossless' ? (theirWindow ?? known?.theirWindow) : undefined;
+    const window =
+      mode === 'v1'
+        ? undefined
+        : (theirWindow ?? known?.theirWindow ?? this.#offers?.get(neighbour)?.window);
     this.#edges.set(neighbour, { role, mode, theirWindow: window });
   }
 

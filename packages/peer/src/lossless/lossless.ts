@@ -1,6 +1,7 @@
 import { type Address, formatAddress, parseAddress } from '@p2p/codec';
 import type { Clock } from '../clock.js';
 import type { NeighbourRole } from '../events.js';
+import { ChildNegotiations } from './child-negotiations.js';
 import { type EdgeMode, EdgeModes } from './edge-modes.js';
 import type {
   LosslessCounters,
@@ -28,8 +29,8 @@ import { RepairTally } from './repair-tally.js';
  *
  * Child side, per attachment: `onParentNegotiating` when the probe starts, then the Join, then
  * `onParentAnswered` or `onParentVersion1` (so the Digest follows the Join). Parent side:
- * `onOffer` for each offer, `onChildJoined` for each Join or child put back. Either side:
- * `onEdgeGone` when a neighbour stops being one.
+ * `onOffer` for each offer, `onChildJoined` for each Join or child put back; the child's Digest
+ * (or its silence) then decides the edge. Either side: `onEdgeGone` when a neighbour stops being one.
  */
 export class Lossless<R = void> {
   readonly options: LosslessOptions;
@@ -51,6 +52,8 @@ export class Lossless<R = void> {
   readonly #cache: MessageCache;
   readonly #records: OriginRecords;
   readonly #repairs: RepairTally;
+  /** Parent side: children whose Digest is awaited, and what is held for them meanwhile. */
+  readonly #children: ChildNegotiations;
   /** Where the cache stood when the parent edge began negotiating (for the version-1 replay). */
   #replay: { parent: string; mark: number } | undefined;
   /**
@@ -95,6 +98,11 @@ export class Lossless<R = void> {
       offerLifetime: init.timings.peerTimeout,
     });
     this.#repairs = new RepairTally(this.#clock, gapTimeout);
+    // A child's Digest travels right behind its Join, or one round trip after its offer: a hello
+    // interval is ample, and one that comes later still makes the edge lossless (onDigest).
+    this.#children = new ChildNegotiations(this.#clock, init.timings.helloInterval, (child, mark) =>
+      this.#childVersion1(child, mark),
+    );
   }
 
   /** Whether this node is a peer on its first attachment (its Digest says `F`). */
@@ -140,10 +148,11 @@ export class Lossless<R = void> {
 
   /**
    * The edge to `neighbour` is (again) lossless: raise its window and send it this node's Digest
-   * (for a child: after its Join; for a parent: once the Join is sent).
+   * (to a parent: once the Join is sent; to a child: in answer to its Digest).
    */
   onEdgeLossless(neighbour: string, role: NeighbourRole, theirWindow?: number): void {
     if (this.#replay?.parent === neighbour) this.#replay = undefined;
+    this.#children.end(neighbour); // what it held goes by the exchange that starts now
     this.edges.set(neighbour, role, 'lossless', theirWindow);
     this.#takePlainHeld(neighbour); // the exchange that starts now brings them
     this.#link.setWindow(neighbour, this.edges.window(neighbour));
@@ -194,22 +203,32 @@ export class Lossless<R = void> {
     for (const text of held) this.#gateway(text, parent);
   }
 
-  /** Parent side: an offer from `from`, answered by the transport. */
+  /**
+   * Parent side: an offer from `from`, answered by the transport. Remembered for its Join; from a
+   * current child not on a lossless edge, that edge waits for the child's Digest (10.1.2 item 5).
+   */
   onOffer(
     from: string,
     capabilities: Record<string, number>,
-  ): 'lossless' | 'remembered' | 'ignored' {
+  ): 'negotiating' | 'lossless' | 'remembered' | 'ignored' {
     if (capabilities.ids !== 1) return 'ignored';
     const outcome = this.edges.offered(from, capabilities.window ?? 1);
-    if (outcome === 'lossless') this.onEdgeLossless(from, 'child');
+    if (outcome === 'negotiating') this.#childNegotiating(from);
     return outcome;
   }
 
-  /** Parent side: `child` joined, or was put back from the root's graph. */
+  /**
+   * Parent side: `child` joined, or was put back from the root's graph. If it offered, the edge
+   * waits for its Digest (which only a child that found the extension sends); else version 1.
+   */
   onChildJoined(child: string): EdgeMode {
     const mode = this.edges.childJoined(child);
-    if (mode === 'lossless') this.onEdgeLossless(child, 'child');
-    else this.#link.setWindow(child, undefined);
+    if (mode === 'negotiating') this.#childNegotiating(child);
+    else if (mode === 'v1') {
+      const mark = this.#children.end(child);
+      if (mark !== undefined) this.#childVersion1(child, mark);
+      else this.#link.setWindow(child, undefined);
+    }
     return mode;
   }
 
@@ -217,6 +236,7 @@ export class Lossless<R = void> {
   onEdgeGone(neighbour: string): void {
     if (this.edges.role(neighbour) === 'parent') this.#fresh = false;
     this.edges.forget(neighbour);
+    this.#children.end(neighbour);
     if (this.#replay?.parent === neighbour) this.#replay = undefined;
     this.#takePlainHeld(neighbour);
     this.#repairs.forget(neighbour);
@@ -237,6 +257,7 @@ export class Lossless<R = void> {
     this.#cache.close();
     this.#records.close();
     this.#repairs.close();
+    this.#children.close();
   }
 
   #onIdentified(packet: IdentifiedMessagePacket, from: string): LosslessVerdict {
@@ -269,8 +290,21 @@ export class Lossless<R = void> {
 
   #onDigest(packet: DigestPacket, from: string): LosslessVerdict {
     const role = this.edges.role(from) ?? 'child';
-    // Only our nodes send Digests: the edge is lossless, whatever we held it to be.
-    if (this.edges.mode(from) !== 'lossless') this.onEdgeLossless(from, role);
+    const mode = this.edges.mode(from);
+    if (role === 'child') {
+      // The child found the extension (only our nodes send Digests): the edge is lossless,
+      // whatever we held it to be, and our Digest answers its own.
+      if (mode !== 'lossless') this.onEdgeLossless(from, role);
+      else this.#link.send(from, this.digest(), 'digest');
+    } else if (mode === 'negotiating') {
+      // The parent's answer to our Digest, ahead of our probe's outcome.
+      this.onEdgeLossless(from, role);
+    } else if (mode === 'v1') {
+      // An answer to a Digest of an earlier exchange, after we settled on version 1 (and maybe
+      // replayed plain Messages, which the parent took as version 1): taking it now would
+      // send those Messages a second time, under their own identifiers.
+      return 'digest';
+    }
     if (this.#fresh && role === 'parent') {
       this.#fresh = false;
       const adopted = [];
@@ -301,6 +335,13 @@ export class Lossless<R = void> {
 
   #onPlain(text: string, from: string): LosslessVerdict {
     const mode = this.edges.mode(from);
+    if (this.edges.role(from) === 'child' && mode === 'negotiating') {
+      // A child that offered but sends plain Messages found no extension (its probe failed):
+      // version 1, and what waited for it goes now.
+      const mark = this.#children.end(from);
+      if (mark !== undefined) this.#childVersion1(from, mark);
+      else this.edges.set(from, 'child', 'v1');
+    }
     if (this.edges.role(from) === 'parent' && mode === 'lossless') {
       // The parent lost its state (it restarted); the exchange after renegotiating brings this.
       this.onParentNegotiating(from);
@@ -326,6 +367,21 @@ export class Lossless<R = void> {
     }
     this.#gateway(text, from);
     return 'new';
+  }
+
+  /** Parent side: `child` sent no Digest (10.1.2 item 5): version 1, and what waited for it goes plain. */
+  #childVersion1(child: string, mark: number): void {
+    this.edges.set(child, 'child', 'v1');
+    this.#link.setWindow(child, undefined);
+    for (const entry of this.#cache.since(mark)) {
+      if (entry.from !== child) this.#link.sendPlain(child, entry.text, 'replay');
+    }
+  }
+
+  /** Parent side: `child`'s edge waits for its Digest; Messages for it wait in the cache. */
+  #childNegotiating(child: string): void {
+    this.#link.setWindow(child, undefined);
+    this.#children.start(child, this.#cache.mark());
   }
 
   /** A plain Message from a version-1 neighbour enters here: an identifier of ours (10.1.6). */

@@ -203,7 +203,7 @@ export class ReunionCycle {
       return;
     }
     // The peer timeout runs from the probe, else the Join: a parent that is stopped (its socket
-    // open, nothing answering) never acknowledges it, and the transport's ACK timeout is much
+    // open, nothing answering) never acknowledges it, and the transport's ACK timeout may be
     // longer. (Root away: the parent may have dropped us as a silent child, hence the Join; the
     // wait for the root has no end.)
     if (!rootAway) {
@@ -218,11 +218,19 @@ export class ReunionCycle {
       return;
     }
     // Lossless extension (10.1.2): the offer on a connection of its own, then the Join whatever
-    // the outcome, then the outcome (so that the Digest follows the Join).
-    void lossless.probe(parent).then((capabilities) => {
+    // the outcome, then the outcome (so that the Digest follows the Join). A probe unanswered in
+    // the ACK timeout is what a Join unanswered would be: the parent is unreachable (4). Not
+    // waiting on the Join too keeps a stopped parent's cost to one ACK timeout, as before the
+    // extension. The root is waited for instead (5.6.6): its edge stays negotiated, probed again
+    // once a hello is answered.
+    void lossless.probe(parent).then((outcome) => {
       if (!this.#isCurrent(attachment)) return;
+      if (outcome === 'unanswered' && !this.#roots.has(parent)) {
+        this.#fail('parent-unreachable');
+        return;
+      }
       this.#join(parent, attachment);
-      lossless.negotiated(parent, capabilities);
+      lossless.negotiated(parent, outcome);
     });
   }
 

@@ -13,11 +13,13 @@ function modes(maxOffers?: number) {
 }
 
 describe('EdgeModes at the parent', () => {
-  it('makes the edge of a child that offered then joined lossless, with the smaller window', () => {
+  it('negotiates the edge of a child that offered then joined; its Digest makes it lossless, with the smaller window', () => {
     const { subject } = modes();
     expect(subject.offered(CHILD, 8)).toBe('remembered');
     expect(subject.mode(CHILD)).toBe('v1');
-    expect(subject.childJoined(CHILD)).toBe('lossless');
+    expect(subject.childJoined(CHILD)).toBe('negotiating');
+    expect(subject.window(CHILD)).toBeUndefined();
+    subject.set(CHILD, 'child', 'lossless'); // its Digest came: the offered window holds
     expect(subject.window(CHILD)).toBe(8);
     expect(subject.role(CHILD)).toBe('child');
   });
@@ -26,7 +28,8 @@ describe('EdgeModes at the parent', () => {
     const { subject, clock } = modes();
     expect(subject.childJoined(CHILD)).toBe('v1');
     subject.offered(CHILD, 64);
-    expect(subject.childJoined(CHILD)).toBe('lossless');
+    expect(subject.childJoined(CHILD)).toBe('negotiating');
+    subject.set(CHILD, 'child', 'lossless');
     expect(subject.window(CHILD)).toBe(32);
     clock.advance(PEER_TIMEOUT);
     subject.forget(CHILD); // it left (unreachable, Leave, silent)…
@@ -37,7 +40,8 @@ describe('EdgeModes at the parent', () => {
   it('keeps a lossless child lossless when it joins again after its offer expired (root away)', () => {
     const { subject, clock } = modes();
     subject.offered(CHILD, 16);
-    expect(subject.childJoined(CHILD)).toBe('lossless');
+    subject.childJoined(CHILD);
+    subject.set(CHILD, 'child', 'lossless');
     clock.advance(3 * PEER_TIMEOUT);
     expect(subject.childJoined(CHILD)).toBe('lossless');
     expect(subject.window(CHILD)).toBe(16);
@@ -47,18 +51,22 @@ describe('EdgeModes at the parent', () => {
     const { subject } = modes();
     subject.offered(CHILD, 0);
     subject.childJoined(CHILD);
+    subject.set(CHILD, 'child', 'lossless');
     expect(subject.window(CHILD)).toBe(1);
     subject.offered(PARENT, 999_999_999);
     subject.set(PARENT, 'parent', 'lossless', 999_999_999);
     expect(subject.window(PARENT)).toBe(32);
   });
 
-  it('makes the edge of a current child lossless at once when it offers (a renegotiation)', () => {
+  it('negotiates the edge of a current child that offers (a renegotiation), and keeps a lossless one', () => {
     const { subject } = modes();
     subject.childJoined(CHILD);
-    expect(subject.offered(CHILD, 16)).toBe('lossless');
-    expect(subject.mode(CHILD)).toBe('lossless');
+    expect(subject.offered(CHILD, 16)).toBe('negotiating');
+    expect(subject.mode(CHILD)).toBe('negotiating');
+    subject.set(CHILD, 'child', 'lossless');
     expect(subject.window(CHILD)).toBe(16);
+    expect(subject.offered(CHILD, 8)).toBe('lossless');
+    expect(subject.window(CHILD)).toBe(8);
   });
 
   it('forgets offers after one peer timeout', () => {
@@ -79,8 +87,8 @@ describe('EdgeModes at the parent', () => {
     subject.offered('127.0.0.1:3', 8);
     expect(subject.offers).toBe(2);
     expect(subject.childJoined('127.0.0.1:2')).toBe('v1');
-    expect(subject.childJoined('127.0.0.1:1')).toBe('lossless');
-    expect(subject.childJoined('127.0.0.1:3')).toBe('lossless');
+    expect(subject.childJoined('127.0.0.1:1')).toBe('negotiating');
+    expect(subject.childJoined('127.0.0.1:3')).toBe('negotiating');
   });
 
   it('bounds remembered offers at 256 by default', () => {

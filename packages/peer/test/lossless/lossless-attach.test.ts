@@ -83,6 +83,46 @@ describe('attaching with the lossless extension (10.1.2)', () => {
     expect(transport.take('identified-message')).toEqual([]);
   });
 
+  it('a probe unanswered in the ACK timeout: the parent is unreachable, no Join (as a Join unanswered)', async () => {
+    const timedOut = Object.assign(new Error('no ACK'), { code: 'ERR_STREAM_ACK_TIMEOUT' });
+    const { transport, peer } = await attached(() => ({ outcome: 'refused', error: timedOut }));
+    expect(transport.take('join')).toEqual([]);
+    expect(peer.reunion).toBe('failure');
+    expect(transport.take('advertise-request', ROOT).length).toBeGreaterThan(0);
+  });
+
+  it('the root unanswered: Join all the same, the edge still negotiated, probed again once a hello is answered', async () => {
+    const timedOut = Object.assign(new Error('no ACK'), { code: 'ERR_STREAM_ACK_TIMEOUT' });
+    const answers: TransportProbeResult[] = [
+      { outcome: 'refused', error: timedOut },
+      {
+        outcome: 'answered',
+        packet: {
+          kind: 'capabilities-answer',
+          source: addr(ROOT),
+          capabilities: { ids: 1, window: 8 },
+        },
+      },
+    ];
+    const transport = new ProbingTransport(() => answers.shift() as TransportProbeResult);
+    const peer = new Peer({ transport, root: ROOT, clock: new ManualClock(), timings: 'fast' });
+    await placeUnder(peer, transport, ROOT, ROOT);
+    await settle();
+    expect(transport.take('join', ROOT)).toHaveLength(1);
+    expect(peer.reunion).toBe('attached');
+    expect(peer.losslessStats?.losslessEdges).toEqual([]);
+    await peer.broadcast('held for the root'); // neither plain nor identified yet
+    expect(transport.take('message', ROOT)).toEqual([]);
+    expect(transport.take('identified-message', ROOT)).toEqual([]);
+    transport.deliver({ kind: 'reunion-hello-back', source: addr(ROOT), path: [addr(SELF)] });
+    await settle();
+    expect(transport.offers).toHaveLength(2);
+    expect(transport.take('digest', ROOT)).toHaveLength(1);
+    expect(peer.losslessStats?.losslessEdges).toEqual([ROOT]);
+    expect(transport.take('message', ROOT)).toEqual([]); // the exchange brings it, not a replay
+    await peer.close();
+  });
+
   it('with the extension off, no probe and no offer', async () => {
     const transport = new ProbingTransport(() => ({ outcome: 'acknowledged' }));
     const peer = new Peer({
