@@ -29,6 +29,11 @@ export interface Options {
   throughputMessages: number;
   windows: number[];
   /**
+   * The horizon row: plain version 1 with this window beside the raw flood with the same window
+   * and batched writes; 0 for none.
+   */
+  horizon: number;
+  /**
    * Plain version 1 (false) and/or the lossless extension (true) for formation, memory, latency,
    * throughput and recovery; formation and memory take the first.
    */
@@ -39,6 +44,12 @@ export interface Options {
   rootMs: number;
   json: string | undefined;
 }
+
+/** The largest send window the packages accept (`window` of the stream, the peer and the root). */
+export const HORIZON_WINDOW = 65_536;
+
+/** Messages of the burst the memory scenario sends after formation (caches fill at 1,024). */
+export const MEMORY_BURST = 2_000;
 
 export const USAGE = `Network benchmarks: whole trees of real peers on 127.0.0.1 against a raw node:net flood.
 
@@ -58,6 +69,10 @@ Options
   --messages N      latency: messages per origin (default 200)
   --burst N         throughput: messages per run (default 5000)
   --windows LIST    throughput: send windows of plain version 1 (default 1,16)
+  --horizon W       throughput: the horizon row, our best configuration (plain version 1 with
+                    window W) beside the raw flood with window W whose writes are batched (one
+                    write per connection per event-loop turn); default 65536, the largest window
+                    the packages accept; 0: no horizon row (only with --lossless including off)
   --lossless LIST   on,off: the lossless extension (the default configuration: negotiated window
                     32, plus a row forced to window 1) and/or plain version 1 (lossless: false),
                     for latency, throughput and recovery; formation and memory use the first
@@ -110,6 +125,7 @@ export function parseOptions(argv: string[]): Options | undefined {
       messages: { type: 'string' },
       burst: { type: 'string' },
       windows: { type: 'string' },
+      horizon: { type: 'string' },
       lossless: { type: 'string' },
       timings: { type: 'string' },
       'hello-nodes': { type: 'string' },
@@ -160,6 +176,7 @@ export function parseOptions(argv: string[]): Options | undefined {
     latencyMessages: count(values.messages, 'messages', 200, { min: 1 }),
     throughputMessages: count(values.burst, 'burst', 5000, { min: 1 }),
     windows: values.windows === undefined ? [1, 16] : list(values.windows, 'windows'),
+    horizon: count(values.horizon, 'horizon', HORIZON_WINDOW, { max: HORIZON_WINDOW }),
     lossless: [...new Set(lossless)],
     timings,
     helloNodes: count(values['hello-nodes'], 'hello-nodes', 1023, { min: 3 }),

@@ -1,9 +1,12 @@
-import { kb, ms, rate, times } from './format.js';
+import { HORIZON_WINDOW } from './args.js';
+import { count, kb, ms, rate, times } from './format.js';
 import { NEGOTIATED_WINDOW } from './node-mode.js';
 import type { GoalResult, Results } from './results.js';
 import { median, ratio } from './stats.js';
 
 const GOAL_SIZE = 255;
+/** Issue 16: our p50 latency at most this many times the raw flood's. */
+const LATENCY_GOAL = 1.2;
 
 const notRun = (goal: string): GoalResult => ({ goal, measured: 'not run', ratio: '-', met: null });
 
@@ -11,75 +14,122 @@ function medianOf<T>(rows: readonly T[], pick: (row: T) => number): number {
   return median(rows.map(pick));
 }
 
-/** The issue's goals (medians, all nodes in one process), each with its figure and verdict. */
+/**
+ * The median over rounds of `ours / reference` taken in the same round (each round measures both
+ * within a few seconds of each other, so a machine whose load changes from round to round moves
+ * both alike); the ratio of the medians when no round has both.
+ */
+function roundRatio<T extends { round: number }>(
+  ours: readonly T[],
+  reference: readonly T[],
+  value: (row: T) => number,
+): number {
+  const ratios: number[] = [];
+  for (const row of ours) {
+    const same = reference.find((r) => r.round === row.round);
+    if (same !== undefined) ratios.push(ratio(value(row), value(same)));
+  }
+  return ratios.length > 0
+    ? median(ratios)
+    : ratio(median(ours.map(value)), median(reference.map(value)));
+}
+
+/**
+ * The issues' goals (all nodes in one process), each with its figures (medians over rounds) and
+ * its verdict on the median of the ratios taken round by round.
+ */
 export function evaluateGoals(results: Results): GoalResult[] {
   const goals: GoalResult[] = [];
   const single = <T extends { size: number; layout: string }>(rows: readonly T[], size: number) =>
     rows.filter((r) => r.size === size && r.layout === 'single');
 
   for (const lossless of [true, false]) {
-    const goal = `broadcast latency at N = ${GOAL_SIZE} within 1.5x of the raw lock-step flood (p50, ${lossless ? 'lossless' : 'v1'})`;
+    const goal = `broadcast latency at N = ${GOAL_SIZE} within ${LATENCY_GOAL}x of the raw lock-step flood (p50 from the root and from a leaf, ${lossless ? 'lossless' : 'v1'})`;
     const rows = single(results.latency, GOAL_SIZE);
     const parts: string[] = [];
     let worst = Number.NaN;
     for (const origin of ['root', 'leaf'] as const) {
-      const ours = medianOf(
-        rows.filter((r) => r.impl === 'ours' && r.lossless === lossless && r.origin === origin),
-        (r) => r.p50,
+      const oursRows = rows.filter(
+        (r) => r.impl === 'ours' && r.lossless === lossless && r.origin === origin,
       );
-      const raw = medianOf(
-        rows.filter((r) => r.impl === 'raw' && r.origin === origin),
-        (r) => r.p50,
-      );
-      if (!Number.isFinite(ours)) continue;
-      const r = ratio(ours, raw);
+      // Each is measured right after the raw flood from the same origin (main.ts): its pair.
+      const rawRows = oursRows.map((r) => results.latency[results.latency.indexOf(r) - 1]);
+      if (oursRows.length === 0 || rawRows.some((r) => r?.impl !== 'raw' || r.origin !== origin))
+        continue;
+      const ours = medianOf(oursRows, (r) => r.p50);
+      const raw = medianOf(rawRows as typeof oursRows, (r) => r.p50);
+      const r = roundRatio(oursRows, rawRows as typeof oursRows, (row) => row.p50);
       worst = Number.isNaN(worst) ? r : Math.max(worst, r);
       parts.push(`from ${origin} ${ms(ours)} vs ${ms(raw)} (${times(r)})`);
     }
     if (parts.length > 0)
-      goals.push({ goal, measured: parts.join('; '), ratio: times(worst), met: worst <= 1.5 });
+      goals.push({
+        goal,
+        measured: parts.join('; '),
+        ratio: times(worst),
+        met: worst <= LATENCY_GOAL,
+      });
   }
   if (goals.length === 0)
     goals.push(
-      notRun(`broadcast latency at N = ${GOAL_SIZE} within 1.5x of the raw lock-step flood (p50)`),
+      notRun(
+        `broadcast latency at N = ${GOAL_SIZE} within ${LATENCY_GOAL}x of the raw lock-step flood (p50)`,
+      ),
     );
 
   const tput = single(results.throughput, GOAL_SIZE);
-  const tputOf = (impl: string, window: number, lossless = false) =>
-    medianOf(
-      tput.filter((r) => r.impl === impl && r.window === window && r.lossless === lossless),
-      (r) => r.perSecond,
+  const tputRows = (impl: string, window: number, lossless = false, batched = false) =>
+    tput.filter(
+      (r) =>
+        r.impl === impl &&
+        r.window === window &&
+        r.lossless === lossless &&
+        (r.batched ?? false) === batched,
     );
-  {
-    const goal = `throughput at N = ${GOAL_SIZE}, lock-step, at least 0.7x the raw lock-step flood`;
-    const ours = tputOf('ours', 1);
-    const raw = tputOf('raw', 1);
+  const tputOf = (impl: string, window: number, lossless = false, batched = false) =>
+    medianOf(tputRows(impl, window, lossless, batched), (r) => r.perSecond);
+  const tputRatio = (
+    ours: Parameters<typeof tputRows>,
+    reference: Parameters<typeof tputRows>,
+  ): number => roundRatio(tputRows(...ours), tputRows(...reference), (r) => r.perSecond);
+  // Issue 16: plain version 1 against the raw flood of the same run with the same window.
+  const toRaw = (
+    window: number,
+    least: number,
+    what: string,
+    rawWhat: string,
+    batched = false,
+  ): void => {
+    const goal = `throughput at N = ${GOAL_SIZE}, ${what}, at least ${least}x the ${rawWhat}`;
+    const ours = tputOf('ours', window);
+    const raw = tputOf('raw', window, false, batched);
+    const r = tputRatio(['ours', window], ['raw', window, false, batched]);
+    const perCpu = roundRatio(
+      tputRows('ours', window),
+      tputRows('raw', window, false, batched),
+      (row) => row.deliveries / row.cpuMs,
+    );
     goals.push(
-      Number.isFinite(ours)
+      Number.isFinite(ours) && Number.isFinite(raw)
         ? {
             goal,
-            measured: `${rate(ours)} vs ${rate(raw)} deliveries`,
-            ratio: times(ratio(ours, raw)),
-            met: ratio(ours, raw) >= 0.7,
+            measured: `${rate(ours)} vs ${rate(raw)} deliveries; per CPU-second ${times(perCpu)}`,
+            ratio: times(r),
+            met: r >= least,
           }
         : notRun(goal),
     );
-  }
-  {
-    const goal = `throughput at N = ${GOAL_SIZE}, window 16, at least 10x our lock-step`;
-    const ours = tputOf('ours', 16);
-    const lockStep = tputOf('ours', 1);
-    goals.push(
-      Number.isFinite(ours) && Number.isFinite(lockStep)
-        ? {
-            goal,
-            measured: `${rate(ours)} vs ${rate(lockStep)} deliveries (raw window 16: ${rate(tputOf('raw', 16))})`,
-            ratio: times(ratio(ours, lockStep)),
-            met: ratio(ours, lockStep) >= 10,
-          }
-        : notRun(goal),
-    );
-  }
+  };
+  toRaw(1, 0.9, 'v1 lock-step', 'raw lock-step flood');
+  toRaw(16, 0.85, 'v1 window 16', 'raw window-16 flood');
+  const horizon = results.options.horizon;
+  toRaw(
+    horizon > 0 ? horizon : HORIZON_WINDOW,
+    0.5,
+    `our best configuration (v1, window ${count(horizon > 0 ? horizon : HORIZON_WINDOW)}: the largest we accept)`,
+    'raw pipelined flood with batched writes (same window, one write per connection per event-loop turn)',
+    true,
+  );
   {
     const goal = `throughput at N = ${GOAL_SIZE}: the lossless extension forced to lock-step costs at most 10% of v1 lock-step`;
     const ours = tputOf('ours', 1, true);
@@ -89,8 +139,8 @@ export function evaluateGoals(results: Results): GoalResult[] {
         ? {
             goal,
             measured: `${rate(ours)} vs ${rate(lockStep)} deliveries`,
-            ratio: times(ratio(ours, lockStep)),
-            met: ratio(ours, lockStep) >= 0.9,
+            ratio: times(tputRatio(['ours', 1, true], ['ours', 1])),
+            met: tputRatio(['ours', 1, true], ['ours', 1]) >= 0.9,
           }
         : notRun(goal),
     );
@@ -104,8 +154,8 @@ export function evaluateGoals(results: Results): GoalResult[] {
         ? {
             goal,
             measured: `${rate(ours)} vs ${rate(lockStep)} deliveries (raw window ${NEGOTIATED_WINDOW}: ${rate(tputOf('raw', NEGOTIATED_WINDOW))})`,
-            ratio: times(ratio(ours, lockStep)),
-            met: ratio(ours, lockStep) >= 5,
+            ratio: times(tputRatio(['ours', NEGOTIATED_WINDOW, true], ['ours', 1])),
+            met: tputRatio(['ours', NEGOTIATED_WINDOW, true], ['ours', 1]) >= 5,
           }
         : notRun(goal),
     );
@@ -177,17 +227,20 @@ export function evaluateGoals(results: Results): GoalResult[] {
     );
   }
   {
-    const goal = 'memory under 50 KB of heap per peer';
+    const goal = 'memory under 50 KB of heap per peer (after formation; then after a burst)';
     const largest = Math.max(...results.memory.map((r) => r.size));
     const rows = results.memory.filter((r) => r.size === largest);
     const value = medianOf(rows, (r) => r.heapPerPeer);
+    const traffic = medianOf(rows, (r) => r.heapPerPeerAfterTraffic);
+    const worst = Number.isFinite(traffic) ? Math.max(value, traffic) : value;
+    const first = rows[0];
     goals.push(
-      Number.isFinite(value)
+      Number.isFinite(value) && first !== undefined
         ? {
             goal,
-            measured: `${kb(value)} at N = ${largest} (RSS ${kb(medianOf(rows, (r) => r.rssPerPeer))})`,
-            ratio: times(value / (50 * 1024)),
-            met: value < 50 * 1024,
+            measured: `${kb(value)} at N = ${largest} (RSS ${kb(medianOf(rows, (r) => r.rssPerPeer))}); after a burst of ${count(first.trafficMessages)} messages (${first.lossless ? 'lossless, caches filled' : 'v1'}): ${kb(traffic)} (RSS ${kb(medianOf(rows, (r) => r.rssPerPeerAfterTraffic))})`,
+            ratio: times(worst / (50 * 1024)),
+            met: worst < 50 * 1024,
           }
         : notRun(goal),
     );

@@ -4,8 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { type Options, parseOptions, type Scenario, USAGE } from './args.js';
-import { ms, rate, table, times } from './format.js';
+import { MEMORY_BURST, type Options, parseOptions, type Scenario, USAGE } from './args.js';
+import { count, kb, ms, rate, table, times } from './format.js';
 import { evaluateGoals } from './goals.js';
 import { currentBed, runInBed } from './hosts-bed.js';
 import { filesNeeded, machine } from './machine.js';
@@ -14,7 +14,7 @@ import { defaultMode, lockStep, modeName, type NodeMode } from './node-mode.js';
 import { RawFlood } from './raw-flood.js';
 import { summary } from './report.js';
 import type { Layout, Results } from './results.js';
-import { form } from './scenarios/formation.js';
+import { form, memoryAfterTraffic } from './scenarios/formation.js';
 import { latency } from './scenarios/latency.js';
 import { recovery, restart } from './scenarios/recovery.js';
 import { rootCapacity } from './scenarios/root-capacity.js';
@@ -79,17 +79,21 @@ async function onFormed(
     await throughputPair(options, results, network, layout, round);
 }
 
-/** One throughput measurement of ours and of the raw flood with the same window. */
+/**
+ * One throughput measurement of ours and of the raw flood with the same window; `batched`: the
+ * raw flood writes once per connection and event-loop turn (the horizon row).
+ */
 async function throughputPair(
   options: Options,
   results: Results,
   network: Network,
   layout: Layout,
   round: number,
+  batched = false,
 ): Promise<void> {
   const { size, mode } = network.options;
   const { window } = mode;
-  const raw = await RawFlood.start(size, window);
+  const raw = await RawFlood.start(size, window, batched);
   try {
     const rawRun = await throughput(raw, options.throughputMessages, STALL_MS);
     const ours = await throughput(network, options.throughputMessages, STALL_MS);
@@ -99,6 +103,7 @@ async function throughputPair(
       impl: 'raw',
       lossless: false,
       window,
+      batched,
       round,
       ...rawRun,
     });
@@ -108,11 +113,12 @@ async function throughputPair(
       impl: 'ours',
       lossless: mode.lossless,
       window,
+      batched: false,
       round,
       ...ours,
     });
     log(
-      `throughput N=${size} ${layout} ${modeName(mode)}: ${rate(ours.perSecond)} deliveries; raw ${rate(rawRun.perSecond)}; ratio ${times(ours.perSecond / rawRun.perSecond)}; heartbeat ${share(ours)} of packets${ours.missing + rawRun.missing > 0 ? `; lost ${ours.missing}/${rawRun.missing}` : ''}`,
+      `throughput N=${size} ${layout} ${modeName(mode)}: ${rate(ours.perSecond)} deliveries; raw${batched ? ' (batched writes)' : ''} ${rate(rawRun.perSecond)}; ratio ${times(ours.perSecond / rawRun.perSecond)}; per CPU-second ${rate((ours.deliveries * 1000) / ours.cpuMs)} vs ${rate((rawRun.deliveries * 1000) / rawRun.cpuMs)} (${times((ours.deliveries / ours.cpuMs) * (rawRun.cpuMs / rawRun.deliveries))}); heartbeat ${share(ours)} of packets${ours.missing + rawRun.missing > 0 ? `; lost ${ours.missing}/${rawRun.missing}` : ''}`,
     );
   } finally {
     await raw.close();
@@ -149,9 +155,11 @@ async function runSize(options: Options, results: Results, size: number, round: 
           );
         }
         if (formed.memory !== undefined) {
+          await memoryAfterTraffic(formed, MEMORY_BURST);
           results.memory.push(formed.memory);
+          const m = formed.memory;
           log(
-            `memory     ${tag} ${modeName(mode)}: heap ${(formed.memory.heapPerPeer / 1024).toFixed(1)} KB/peer, RSS ${(formed.memory.rssPerPeer / 1024).toFixed(1)} KB/peer (raw ${(formed.memory.rawHeapPerNode / 1024).toFixed(1)} KB/node)`,
+            `memory     ${tag} ${modeName(mode)}: heap ${kb(m.heapPerPeer)}/peer, RSS ${kb(m.rssPerPeer)}/peer (raw ${kb(m.rawHeapPerNode)}/node); after a burst of ${count(m.trafficMessages)} messages: heap ${kb(m.heapPerPeerAfterTraffic)}/peer, RSS ${kb(m.rssPerPeerAfterTraffic)}/peer`,
           );
         }
         await onFormed(options, results, formed.network, layout, round);
@@ -161,16 +169,26 @@ async function runSize(options: Options, results: Results, size: number, round: 
     }
     if (wants(options, 'throughput', size)) {
       // The extension forced to lock-step (its cost), and plain version 1 with larger windows.
-      const others: NodeMode[] = [
-        ...(options.lossless.includes(true) ? [{ lossless: true, window: 1 }] : []),
-        ...(options.lossless.includes(false)
-          ? options.windows.filter((w) => w !== 1).map((window) => ({ lossless: false, window }))
+      // The extension forced to lock-step (its cost), plain version 1 with larger windows, and
+      // the horizon: version 1 with the largest window beside the raw flood with batched writes.
+      const v1 = options.lossless.includes(false);
+      const others: { mode: NodeMode; batched: boolean }[] = [
+        ...(options.lossless.includes(true)
+          ? [{ mode: { lossless: true, window: 1 }, batched: false }]
+          : []),
+        ...(v1
+          ? options.windows
+              .filter((w) => w !== 1 && w !== options.horizon)
+              .map((window) => ({ mode: { lossless: false, window }, batched: false }))
+          : []),
+        ...(v1 && options.horizon > 0
+          ? [{ mode: { lossless: false, window: options.horizon }, batched: true }]
           : []),
       ];
-      for (const mode of others) {
+      for (const { mode, batched } of others) {
         const formed = await form(size, workers, mode, round, false, options.timings);
         try {
-          await throughputPair(options, results, formed.network, layout, round);
+          await throughputPair(options, results, formed.network, layout, round, batched);
         } finally {
           await formed.network.close();
         }

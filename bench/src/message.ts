@@ -12,14 +12,27 @@ export function messageText(run: number, seq: number): string {
   return head + PAD.slice(head.length);
 }
 
-/** `[run, seq]` of a benchmark message, or undefined for any other text. */
+/**
+ * `[run, seq]` of a benchmark message, or undefined for any other text. Read character by
+ * character, like {@link parseMessageBytes} on the raw flood's side: the benchmark's own count of
+ * a delivery must cost both sides the same.
+ */
 export function parseMessage(text: string): [number, number] | undefined {
-  const first = text.indexOf(':');
-  const second = first < 0 ? -1 : text.indexOf(':', first + 1);
-  if (second < 0) return undefined;
-  const run = Number(text.slice(0, first));
-  const seq = Number(text.slice(first + 1, second));
-  return Number.isInteger(run) && Number.isInteger(seq) ? [run, seq] : undefined;
+  let run = 0;
+  let seq = 0;
+  let field = 0;
+  for (let i = 0; i < text.length && i < 24; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x3a) {
+      if (++field === 2) return [run, seq];
+    } else if (code >= 0x30 && code <= 0x39) {
+      if (field === 0) run = run * 10 + code - 0x30;
+      else seq = seq * 10 + code - 0x30;
+    } else {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 /** `[run, seq]` read straight from the bytes of a body (the raw flood never makes a string). */

@@ -75,13 +75,16 @@ class RawNode {
 export class RawFlood implements Flood {
   readonly nodes: RawNode[];
   readonly window: number;
+  /** Writes batched per connection and event-loop turn (see {@link RawLink}). */
+  readonly batched: boolean;
   #runs = 0;
   #tracker: DeliveryTracker | undefined;
   #origin = -1;
 
-  private constructor(nodes: RawNode[], window: number) {
+  private constructor(nodes: RawNode[], window: number, batched: boolean) {
     this.nodes = nodes;
     this.window = window;
+    this.batched = batched;
     for (const node of nodes) {
       node.onDeliver = (body, at) => {
         const tracker = this.#tracker;
@@ -94,8 +97,11 @@ export class RawFlood implements Flood {
     }
   }
 
-  /** Starts `size` + 1 raw nodes and connects every tree edge both ways. */
-  static async start(size: number, window: number): Promise<RawFlood> {
+  /**
+   * Starts `size` + 1 raw nodes and connects every tree edge both ways; `batched`: every link
+   * writes once per event-loop turn (the horizon's reference).
+   */
+  static async start(size: number, window: number, batched = false): Promise<RawFlood> {
     const nodes = Array.from({ length: size + 1 }, (_, i) => new RawNode(i));
     await Promise.all(nodes.map((node) => node.listen()));
     const links: Promise<void>[] = [];
@@ -104,11 +110,11 @@ export class RawFlood implements Flood {
       const neighbours = [i === 0 ? -1 : (i - 1) >> 1, 2 * i + 1, 2 * i + 2].filter(
         (j) => j >= 0 && j <= size,
       );
-      node.links = neighbours.map((j) => new RawLink((nodes[j] as RawNode).port, window));
+      node.links = neighbours.map((j) => new RawLink((nodes[j] as RawNode).port, window, batched));
       links.push(...node.links.map((link) => link.connected()));
     }
     await Promise.all(links);
-    return new RawFlood(nodes, window);
+    return new RawFlood(nodes, window, batched);
   }
 
   /** Node 0, or the last node (a leaf at the greatest depth). */

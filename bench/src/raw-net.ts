@@ -49,22 +49,36 @@ export function frameEnd(bytes: Buffer, start: number): number {
   return start + HEADER + bytes.readUInt32BE(start + 4);
 }
 
+/** Batched links with frames to write at the end of this turn of the event loop. */
+const dirty = new Set<RawLink>();
+let flushScheduled = false;
+
+function flushDirty(): void {
+  flushScheduled = false;
+  for (const link of dirty) link.flush();
+  dirty.clear();
+}
+
 /**
  * One outgoing connection: a FIFO of frames, at most `window` written and unacknowledged. Frames
- * sent before it is connected wait for the connection.
+ * sent before it is connected wait for the connection. `batched`: frames sent during a turn of
+ * the event loop are written at its end, all at once (one corked write per connection and turn,
+ * one `setImmediate` for every link of the process), instead of one write per frame.
  */
 export class RawLink {
   readonly socket: net.Socket;
   readonly remotePort: number;
   readonly #window: number;
+  readonly #batched: boolean;
   #queue: Buffer[] = [];
   #head = 0;
   #inFlight = 0;
   #ackBytes = 0;
 
-  constructor(port: number, window: number) {
+  constructor(port: number, window: number, batched = false) {
     this.remotePort = port;
     this.#window = window;
+    this.#batched = batched;
     this.socket = net.connect({ host: '127.0.0.1', port });
     this.socket.setNoDelay(true);
     this.socket.on('connect', () => this.#pump());
@@ -73,7 +87,8 @@ export class RawLink {
       const acks = Math.floor(this.#ackBytes / 3);
       this.#ackBytes -= acks * 3;
       this.#inFlight -= acks;
-      this.#pump();
+      if (!this.#batched) this.#pump();
+      else if (this.#queue.length > this.#head) this.#schedule();
     });
     this.socket.on('error', () => {});
   }
@@ -87,6 +102,19 @@ export class RawLink {
 
   send(frame: Buffer): void {
     this.#queue.push(frame);
+    if (this.#batched) this.#schedule();
+    else this.#pump();
+  }
+
+  #schedule(): void {
+    dirty.add(this);
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(flushDirty);
+  }
+
+  /** Writes what the window lets out (batched links: at the end of the turn). */
+  flush(): void {
     this.#pump();
   }
 

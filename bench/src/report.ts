@@ -58,17 +58,33 @@ function memory(results: Results): string {
   const rows = groups(results.memory, (r) => String(r.size)).map((g) => {
     const heap = med(g, (r) => r.heapPerPeer);
     const raw = med(g, (r) => r.rawHeapPerNode);
+    const first = g[0] as (typeof g)[number];
     return [
-      String((g[0] as (typeof g)[number]).size),
+      String(first.size),
+      first.lossless ? 'lossless' : 'v1',
       kb(heap),
       kb(med(g, (r) => r.rssPerPeer)),
       kb(raw),
       times(ratio(heap, raw)),
+      count(first.trafficMessages),
+      kb(med(g, (r) => r.heapPerPeerAfterTraffic)),
+      kb(med(g, (r) => r.rssPerPeerAfterTraffic)),
       g.every((r) => r.collected) ? 'yes' : 'no (run with --expose-gc)',
     ];
   });
   return table(
-    ['peers', 'heap per peer', 'RSS per peer', 'raw heap per node', 'ratio', 'after full GC'],
+    [
+      'peers',
+      'mode',
+      'heap per peer',
+      'RSS per peer',
+      'raw heap per node',
+      'ratio',
+      'then a burst of',
+      'heap per peer after it',
+      'RSS per peer after it',
+      'after full GC',
+    ],
     rows,
   );
 }
@@ -129,10 +145,8 @@ function throughput(results: Results): string {
     const same = (r: (typeof g)[number], window: number, impl: string) =>
       r.impl === impl && r.size === first.size && r.layout === first.layout && r.window === window;
     const rate0 = med(g, (r) => r.perSecond);
-    const raw = med(
-      results.throughput.filter((r) => same(r, first.window, 'raw')),
-      (r) => r.perSecond,
-    );
+    const raws = results.throughput.filter((r) => same(r, first.window, 'raw'));
+    const raw = med(raws, (r) => r.perSecond);
     const lockStep = med(
       ours.filter((r) => same(r, 1, 'ours') && !r.lossless),
       (r) => r.perSecond,
@@ -143,7 +157,7 @@ function throughput(results: Results): string {
       modeName(first),
       String(first.window),
       rate(rate0),
-      rate(raw),
+      `${rate(raw)}${raws.some((r) => r.batched) ? ' (batched writes)' : ''}`,
       times(ratio(rate0, raw)),
       times(ratio(rate0, lockStep)),
       `${(100 * med(g, (r) => r.heartbeatPackets / (r.heartbeatPackets + r.messagePackets)) || 0).toFixed(0)}%`,
@@ -258,7 +272,8 @@ function root(results: Results): string {
 export function summary(results: Results): string {
   const parts: string[] = [];
   if (results.formation.length > 0) parts.push('### Formation', formation(results));
-  if (results.memory.length > 0) parts.push('### Memory after formation', memory(results));
+  if (results.memory.length > 0)
+    parts.push('### Memory after formation and after a burst', memory(results));
   if (results.latency.length > 0) parts.push('### Broadcast latency', latency(results));
   if (results.throughput.length > 0) parts.push('### Throughput', throughput(results));
   if (results.recovery.length > 0) parts.push('### Recovery', recovery(results));

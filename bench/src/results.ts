@@ -1,5 +1,6 @@
 /** Everything a run measured; written as JSON by --json so that runs can be compared. */
 
+import type { Options } from './args.js';
 import type { ThroughputRun } from './scenarios/throughput.js';
 
 /** Every peer in this process, spread over worker processes, or over hosts (`--hosts`). */
@@ -31,6 +32,13 @@ export interface MemoryResult {
   rawHeapPerNode: number;
   /** Whether a full GC ran before each sample (--expose-gc). */
   collected: boolean;
+  /** The mode of the nodes (the first of --lossless): the lossless extension or plain version 1. */
+  lossless: boolean;
+  /** Messages of the burst sent from the root after formation, before the second sample. */
+  trafficMessages: number;
+  /** Heap and RSS per peer after that burst (caches filled), against the same sample before the peers. */
+  heapPerPeerAfterTraffic: number;
+  rssPerPeerAfterTraffic: number;
 }
 
 export interface LatencyResult {
@@ -58,6 +66,11 @@ export interface ThroughputResult extends ThroughputRun {
   lossless: boolean;
   /** Version 1 and raw: the send window; lossless: the window its edges negotiate. */
   window: number;
+  /**
+   * The raw flood: whether its writes are batched (one write per connection per event-loop turn,
+   * the horizon row). Ours: always false (with a window, ours writes once per connection per turn anyway).
+   */
+  batched: boolean;
   round: number;
 }
 
@@ -158,7 +171,7 @@ export interface Results {
     loadAfter: number[];
     fdLimit: string;
   };
-  options: Record<string, unknown>;
+  options: Options;
   formation: FormationResult[];
   memory: MemoryResult[];
   latency: LatencyResult[];

@@ -1,4 +1,5 @@
 import { clock, sleep } from '../clock.js';
+import type { MemorySample } from '../host-protocol.js';
 import type { BedLayout } from '../hosts-bed.js';
 import { openFiles } from '../machine.js';
 import { Network } from '../network.js';
@@ -6,11 +7,14 @@ import type { NodeMode } from '../node-mode.js';
 import { memory } from '../peer-host.js';
 import { RawFlood } from '../raw-flood.js';
 import type { FormationResult, MemoryResult } from '../results.js';
+import { throughput } from './throughput.js';
 
 export interface Formed {
   network: Network;
   formation: FormationResult;
   memory: MemoryResult | undefined;
+  /** The sample before the peers started (memory runs only), for {@link memoryAfterTraffic}. */
+  memoryBefore: MemorySample | undefined;
 }
 
 /** The reference for formation and memory: a raw flood tree of the same size, started and closed. */
@@ -83,11 +87,33 @@ export async function form(
         rssPerPeer: (after.rss - before.rss) / size,
         rawHeapPerNode,
         collected: after.collected,
+        lossless: mode.lossless,
+        trafficMessages: 0,
+        heapPerPeerAfterTraffic: Number.NaN,
+        rssPerPeerAfterTraffic: Number.NaN,
       };
     }
-    return { network, formation, memory: sample };
+    return { network, formation, memory: sample, memoryBefore: before };
   } catch (error) {
     await network.close();
     throw error;
   }
+}
+
+/**
+ * Scenario 6, under traffic: `messages` Messages from the root as fast as the network takes them
+ * (the throughput scenario's burst), then, 300 ms after the last delivery and a full GC, the heap
+ * and RSS per peer again against the sample taken before the peers started. With the lossless
+ * extension every node's cache and origin records are then as full as the burst makes them.
+ */
+export async function memoryAfterTraffic(formed: Formed, messages: number): Promise<void> {
+  const sample = formed.memory;
+  const before = formed.memoryBefore;
+  if (sample === undefined || before === undefined) return;
+  await throughput(formed.network, messages, 5_000);
+  await sleep(300);
+  const after = memory();
+  sample.trafficMessages = messages;
+  sample.heapPerPeerAfterTraffic = (after.heapUsed - before.heapUsed) / sample.size;
+  sample.rssPerPeerAfterTraffic = (after.rss - before.rss) / sample.size;
 }

@@ -13,6 +13,12 @@ export interface ThroughputRun {
   /** Of the packets every node sent during the run: Messages (plain or identified), and Reunion hellos and hello backs. */
   messagePackets: number;
   heartbeatPackets: number;
+  /**
+   * CPU time of this process (user and system) from the first send until the run settled, in ms:
+   * with every node in this process, deliveries per CPU-second compare builds on a loaded machine,
+   * where wall time also counts the time other jobs hold the cores.
+   */
+  cpuMs: number;
 }
 
 /**
@@ -34,8 +40,10 @@ export async function throughput(
 ): Promise<ThroughputRun> {
   const run = await flood.begin(flood.origin('root'), messages);
   const before = await flood.traffic?.();
+  const cpu = process.cpuUsage();
   const burst = await run.burst(OUTSTANDING);
   await run.watch.settle(stallMs, 600_000);
+  const used = process.cpuUsage(cpu);
   const summary = await run.summary();
   const after = await flood.traffic?.();
   const sent = (kind: string): number => (after?.[kind] ?? 0) - (before?.[kind] ?? 0);
@@ -52,5 +60,6 @@ export async function throughput(
     messagePackets:
       after === undefined ? summary.delivered : sent('message') + sent('identified-message'),
     heartbeatPackets: sent('reunion-hello') + sent('reunion-hello-back'),
+    cpuMs: (used.user + used.system) / 1000,
   };
 }
