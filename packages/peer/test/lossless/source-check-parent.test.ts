@@ -68,9 +68,16 @@ describe("with the source-IP check, a Digest in the parent's name (10.1.2 item 8
   });
 
   it('from its own IP is taken, the check on or off: the answer that came ahead of the outcome', async () => {
-    for (const verifySourceIp of [true, false]) {
+    for (const [verifySourceIp, over] of [
+      [true, undefined],
+      [true, '::ffff:127.0.0.1'], // a dual-stack server's name for an IPv4 connection
+      [false, undefined],
+    ] as const) {
       const { transport, peer } = await probing(verifySourceIp);
-      transport.deliver({ kind: 'digest', source: addr(PARENT), fresh: false, entries: [] });
+      transport.deliver(
+        { kind: 'digest', source: addr(PARENT), fresh: false, entries: [] },
+        over === undefined ? {} : { over },
+      );
       await settle();
       expect(peer.losslessStats?.losslessEdges).toEqual([PARENT]);
       expect(peer.counters.dropped['spoofed-source']).toBe(0);
