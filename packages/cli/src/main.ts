@@ -1,5 +1,10 @@
 import { createRequire } from 'node:module';
-import { addRootServiceOptions, MAX_TIMER_MS, wholeNumber } from '@p2p/root-server/flags';
+import {
+  addRootServiceOptions,
+  MAX_TIMER_MS,
+  sourceIpCheckOption,
+  wholeNumber,
+} from '@p2p/root-server/flags';
 import { LOG_LEVELS } from '@p2p/stream/logger';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, ExitCode, exitCodeFor } from './errors.js';
@@ -84,6 +89,11 @@ Examples:
     .option(
       '--no-lossless',
       'turn the lossless extension off: plain protocol version 1 (no origin, no repair after a failure)',
+    )
+    .addOption(
+      sourceIpCheckOption(
+        "refuse the lossless extension's packets (offers, Digests, Identified Messages) claiming another IP than the connection's",
+      ),
     )
     .addOption(timingsOption())
     .addOption(framingOption())

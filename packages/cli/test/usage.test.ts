@@ -6,6 +6,10 @@ describe('usage errors exit 2 with a useful message', () => {
     [['peer'], "required option '--root <host:port[,host:port…]>' not specified"],
     [['peer', '--root', 'nowhere'], 'invalid root address'],
     [['peer', '--root', '127.0.0.1:5353', '--framing', 'xml'], "argument 'xml' is invalid"],
+    [
+      ['peer', '--root', '127.0.0.1:5353', '--source-ip-check', 'maybe'],
+      "argument 'maybe' is invalid",
+    ],
     [['demo', '--peers', '0'], 'expected a whole number from 1 to 2000'],
     [['demo', '--peers', '2001'], 'expected a whole number from 1 to 2000'],
     [['root', '--window', '0'], 'expected a whole number from 1 to 1024'],
@@ -47,6 +51,9 @@ describe('usage errors exit 2 with a useful message', () => {
     expect(peerHelp.stdout).toContain('SendMessage <text>');
     expect(peerHelp.stdout).toContain('Examples:');
     expect(peerHelp.stdout).toContain('--no-lossless');
+    expect(peerHelp.stdout.replace(/\s+/g, ' ')).toContain(
+      "--source-ip-check <mode> refuse the lossless extension's packets",
+    );
     const rootHelp = await runP2p(['root', '--help']);
     expect(rootHelp.stdout).toContain('--no-lossless');
   });

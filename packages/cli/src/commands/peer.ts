@@ -1,5 +1,6 @@
 import { type Framing, isLoopbackHost, parseAddress } from '@p2p/codec';
 import { Peer } from '@p2p/peer';
+import { type SourceIpCheck, verifySourceIpFrom } from '@p2p/root-server/flags';
 import { createLogger, type LogLevel } from '@p2p/stream';
 import { failure } from '../errors.js';
 import { Output } from '../output.js';
@@ -13,6 +14,7 @@ export interface PeerFlags {
   manual?: boolean;
   /** False with `--no-lossless`. */
   lossless?: boolean;
+  sourceIpCheck: SourceIpCheck;
   timings: 'reference' | 'fast';
   framing: Framing;
   json?: boolean;
@@ -48,6 +50,7 @@ export async function peerCommand(flags: PeerFlags): Promise<void> {
       timings: flags.timings,
       framing: flags.framing,
       ...(flags.lossless === false ? { lossless: false } : {}),
+      ...verifySourceIpFrom(flags.sourceIpCheck),
       logger,
     });
   } catch (error) {

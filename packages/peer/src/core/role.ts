@@ -13,9 +13,9 @@ export interface TreeRole {
   /**
    * Before any rule: a drop reason refuses the frame (counted and reported as dropped); it is
    * seen by its header (`kind`, `source`), so that a Message's text is not decoded here.
-   * Default: every packet is taken. (The peer in reunion failure takes only Advertise responses;
-   * the root, with its source-IP check on, refuses every packet whose source IP is not the
-   * connection's.)
+   * Default: every packet is taken. (The peer in reunion failure takes only Advertise responses,
+   * and with its source-IP check on refuses the lossless extension's packets whose source IP is not
+   * the connection's; the root, with its check on, refuses every such packet.)
    */
   admit?(frame: Frame, from: string, remote: RemoteSocket): DropReason | undefined;
   /** Register and Advertise packets, for which the core has no rule. Default: dropped. */

@@ -47,6 +47,12 @@ interface PeerCommonOptions {
    * its bounds when given; false: plain protocol version 1.
    */
   lossless?: boolean | Partial<LosslessOptions>;
+  /**
+   * Take the lossless extension's packets (offers, Digests, Identified Messages) only from the IP
+   * their source claims, dropping the others as `spoofed-source` (docs/protocol.md 10.1.2 item 8;
+   * the root's own are exempt). Default: on unless the peer listens on loopback.
+   */
+  verifySourceIp?: boolean;
 }
 
 /** Options of `Peer.start`: the peer opens its own TCP server. */

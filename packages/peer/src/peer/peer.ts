@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { isLoopbackHost } from '@p2p/codec';
 import { type Logger, StreamNode, silentLogger } from '@p2p/stream';
 import { type Clock, systemClock } from '../clock.js';
 import { advertiseAddress } from '../core/advertise-address.js';
@@ -18,6 +19,7 @@ import {
 import { ReunionCycle, type ReunionState } from './reunion.js';
 import { RootAddresses } from './root-addresses.js';
 import { RootClient } from './root-client.js';
+import { SourceCheck } from './source-check.js';
 
 export interface PeerStatus {
   address: string;
@@ -100,6 +102,10 @@ export class Peer extends EventEmitter<PeerEvents> {
       silentChildAfter: peerTimeout + helloInterval,
     });
     const roots = new RootAddresses(init.root);
+    const sourceCheck =
+      (init.verifySourceIp ?? !isLoopbackHost(init.transport.address.host))
+        ? new SourceCheck({ isRoot: (address) => roots.has(address), logger })
+        : undefined;
     const core = new TreeCore({
       ...init,
       advertise:
@@ -110,7 +116,11 @@ export class Peer extends EventEmitter<PeerEvents> {
       fresh: true,
       rememberRelaysFor: peerTimeout,
       role: {
-        admit: (packet) => this.#reunion.admit(packet),
+        admit:
+          sourceCheck === undefined
+            ? (frame) => this.#reunion.admit(frame)
+            : (frame, from, remote) =>
+                sourceCheck.admit(frame, from, remote) ?? this.#reunion.admit(frame),
         control: (packet, from) => this.#rootClient.answer(packet, from),
         helloAnswered: (packet, from) => this.#reunion.helloAnswered(packet, from),
         unreachable: (remote) => this.#reunion.unreachable(remote),

@@ -1,6 +1,6 @@
 import { fastTimings } from '@p2p/peer';
 import type { RootServerOptions } from '../root-server.js';
-import type { RootServiceFlags } from './options.js';
+import { type RootServiceFlags, verifySourceIpFrom } from './options.js';
 
 /** Turns parsed flags into RootServer options (and `standby` for `runRootService`). */
 export function rootServerOptionsFrom(
@@ -20,7 +20,7 @@ export function rootServerOptionsFrom(
     ...(flags.grace === undefined ? {} : { grace: flags.grace }),
     ...(flags.window === undefined ? {} : { window: flags.window }),
     ...(flags.lossless === false || flags.losslessEnv === '0' ? { lossless: false } : {}),
-    ...(flags.sourceIpCheck === 'auto' ? {} : { verifySourceIp: flags.sourceIpCheck === 'on' }),
+    ...verifySourceIpFrom(flags.sourceIpCheck),
     maxRegistered: flags.maxRegistered,
     ...(flags.forgetAfter === undefined ? {} : { forgetAfter: flags.forgetAfter }),
   };

@@ -12,5 +12,11 @@ export {
   exitCodeFor,
   type PackageErrorCode,
 } from './exit-codes.js';
-export { addRootServiceOptions, type RootServiceFlags } from './options.js';
+export {
+  addRootServiceOptions,
+  type RootServiceFlags,
+  type SourceIpCheck,
+  sourceIpCheckOption,
+  verifySourceIpFrom,
+} from './options.js';
 export { MAX_TIMER_MS, type WholeNumberRange, wholeNumber } from './whole-number.js';

@@ -21,7 +21,7 @@ export interface RootServiceFlags {
   lossless: boolean;
   /** '0' turns the lossless extension off (P2P_LOSSLESS). */
   losslessEnv?: '0' | '1';
-  sourceIpCheck: 'auto' | 'on' | 'off';
+  sourceIpCheck: SourceIpCheck;
   maxRegistered: number;
   standby?: boolean;
   forgetAfter?: number;
@@ -53,6 +53,27 @@ const forgetTime = wholeNumber({
   hint: '86400000 is a day',
   words: { never: Number.POSITIVE_INFINITY },
 });
+
+/** The `--source-ip-check` modes: `auto` is on unless the node listens on loopback. */
+export type SourceIpCheck = 'auto' | 'on' | 'off';
+
+/**
+ * `--source-ip-check <mode>`, refusing what `refuses` says: the root's flag, and `p2p peer`'s (which
+ * checks the lossless extension's packets only).
+ */
+export function sourceIpCheckOption(refuses: string): Option {
+  return new Option(
+    '--source-ip-check <mode>',
+    `${refuses}; 'auto': on unless listening on loopback`,
+  )
+    .choices(['auto', 'on', 'off'])
+    .default('auto');
+}
+
+/** The node option a `--source-ip-check` mode sets: none for `auto` (the node's default). */
+export function verifySourceIpFrom(mode: SourceIpCheck): { verifySourceIp?: boolean } {
+  return mode === 'auto' ? {} : { verifySourceIp: mode === 'on' };
+}
 
 /**
  * Adds the root service's flags, each with its environment variable, to a command. Shared by
@@ -134,13 +155,9 @@ export function addRootServiceOptions(
         .hideHelp(),
     )
     .addOption(
-      new Option(
-        '--source-ip-check <mode>',
-        "refuse every packet claiming another IP than the connection's; 'auto': on unless listening on loopback",
-      )
-        .choices(['auto', 'on', 'off'])
-        .env('P2P_SOURCE_IP_CHECK')
-        .default('auto'),
+      sourceIpCheckOption("refuse every packet claiming another IP than the connection's").env(
+        'P2P_SOURCE_IP_CHECK',
+      ),
     )
     .addOption(
       new Option('--max-registered <n>', 'refuse registrations beyond this many nodes')

@@ -1,0 +1,54 @@
+import { type Frame, plainHost } from '@p2p/codec';
+import type { Logger } from '@p2p/stream';
+import type { RemoteSocket } from '../core/role.js';
+import type { DropReason } from '../events.js';
+
+export interface SourceCheckOptions {
+  /** Is this address one of the peer's roots? */
+  isRoot(address: string): boolean;
+  logger: Logger;
+}
+
+/**
+ * The peer's source-IP check (docs/protocol.md 10.1.2 item 8): the lossless extension's packets
+ * (types 7 to 9) are taken only from the IP their hop source claims. An offer or a Digest decides
+ * what this node sends a neighbour (in a version-1 child's name, it would be sent Identified
+ * Messages and Digests it cannot read), and an Identified Message can claim any origin and epoch (a
+ * forged later epoch would make every node drop that origin's real Messages as stale). Only our
+ * nodes send these types, so the check never meets a reference node's packet. Version-1 packets
+ * are not checked, as version 1 asks, and neither are the root's: a root may send from another
+ * address of its machine than the one it is dialled at (a service address, 0.0.0.0), and a peer
+ * takes its root's word on its place anyway.
+ */
+export class SourceCheck {
+  readonly #isRoot: (address: string) => boolean;
+  readonly #logger: Logger;
+
+  constructor(options: SourceCheckOptions) {
+    this.#isRoot = options.isRoot;
+    this.#logger = options.logger;
+  }
+
+  /** `spoofed-source` for a packet of the extension whose source IP is not the connection's. */
+  admit(frame: Frame, from: string, remote: RemoteSocket): DropReason | undefined {
+    // The kind first: a plain Message, the bulk of version-1 traffic, costs one comparison.
+    const kind = frame.kind;
+    if (kind === 'message') return undefined;
+    if (
+      kind !== 'identified-message' &&
+      kind !== 'digest' &&
+      kind !== 'capabilities-offer' &&
+      kind !== 'capabilities-answer'
+    )
+      return undefined;
+    const claimed = frame.source.host;
+    // An IPv4 connection's host as it is, before its IPv4-mapped form (a dual-stack server's).
+    if (claimed === remote.host || claimed === plainHost(remote.host)) return undefined;
+    if (this.#isRoot(from)) return undefined;
+    this.#logger.warn(
+      { claimed: from, connection: remote.host, kind },
+      "refused: claimed address is not the connection's",
+    );
+    return 'spoofed-source';
+  }
+}
