@@ -6,6 +6,7 @@ import { Lossless } from '../lossless/lossless.js';
 import type {
   LosslessCounters,
   LosslessLink,
+  LosslessVerdict,
   PlainMessagePacket,
   SendPurpose,
 } from '../lossless/lossless-link.js';
@@ -52,6 +53,13 @@ export type ProbeOutcome = Record<string, number> | 'version-1' | 'unanswered';
 /** The probe's failures that say the parent is unresponsive rather than without the extension. */
 const UNANSWERED = new Set(['ERR_STREAM_ACK_TIMEOUT', 'ERR_STREAM_CONNECT_TIMEOUT']);
 
+/** A frame of the current turn and the neighbours it goes to. */
+interface Batched {
+  frame: OutgoingFrame;
+  targets: string[];
+  kind: 'message' | 'identified-message';
+}
+
 /** The extension's counters and what it holds, for status and metrics. */
 export interface LosslessStats extends LosslessCounters {
   cachedMessages: number;
@@ -73,20 +81,45 @@ export class LosslessNode {
   readonly #events: TreeEventSink;
   readonly #logger: Logger;
   readonly #flooding: Flooding;
-  /** Frames to flood at the end of the current turn, each with its targets, in order. */
-  #batch:
-    | Map<OutgoingFrame, { targets: string[]; kind: 'message' | 'identified-message' }>
-    | undefined;
-  /** Each frame built this turn, by what it encodes and the source it carries. */
-  readonly #frames = new Map<unknown, Map<string, OutgoingFrame>>();
-  #collect: Collect | undefined;
-  #incoming: { frame: Frame; from: string } | undefined;
+  /**
+   * Frames to flood at the end of the current turn, each with its targets, in order; undefined
+   * between turns. Every received Message is a turn: nothing here is a Map, and the array is
+   * reused, so a turn costs few allocations (in one process of many nodes, what each Message
+   * allocates decides how often the young generation is collected, and so how much of what is
+   * in flight survives into the old one).
+   */
+  #batch: Batched[] | undefined;
+  #spareBatch: Batched[] | undefined = [];
+  /**
+   * The frame built last this turn, by what it encodes and the source it carries: a flood asks
+   * for the same one for each target. Others built this turn wait in `#frames` (made only when a
+   * turn builds more than one).
+   */
+  #lastKey: unknown;
+  #lastSource: unknown;
+  #lastFrame: OutgoingFrame | undefined;
+  #frames: Map<unknown, Map<unknown, OutgoingFrame>> | undefined;
+  /** The frame being received, and from whom, while `Lossless` handles it. */
+  #incoming: Frame | undefined;
+  #incomingFrom = '';
+  /** See `#packetOf`. */
+  readonly #scratch: IdentifiedMessagePacket;
   /** Parents being probed now. */
   readonly #probing = new Set<string>();
   #closed = false;
 
   constructor(host: LosslessHost, options: LosslessNodeOptions) {
     this.#host = host;
+    this.#scratch = {
+      kind: 'identified-message',
+      source: host.self,
+      author: 'origin',
+      start: false,
+      origin: host.self,
+      epoch: 0,
+      seq: 1,
+      text: '',
+    };
     this.#events = options.events;
     this.#logger = options.logger;
     this.#flooding = options.flooding;
@@ -155,20 +188,40 @@ export class LosslessNode {
   /** A Message or Identified Message frame from a neighbour, admitted by its rate. */
   receiveMessage(frame: Frame, from: string): void {
     if (!this.#flooding.admit(frame, from)) return;
-    this.#incoming = { frame, from };
+    const outer = this.#incoming;
+    const outerFrom = this.#incomingFrom;
+    this.#incoming = frame;
+    this.#incomingFrom = from;
+    const turn = this.#begin();
+    let verdict: LosslessVerdict;
     try {
-      const packet = frame.packet as IdentifiedMessagePacket | PlainMessagePacket;
-      const verdict = this.#turn(() => this.lossless.receive(packet, from));
-      if (
-        verdict !== 'new' &&
-        verdict !== 'digest' &&
-        verdict !== 'held' &&
-        verdict !== 'inherited'
-      )
-        this.#host.drop(verdict, frame, from);
+      verdict = this.lossless.receive(this.#packetOf(frame), from);
     } finally {
-      this.#incoming = undefined;
+      if (turn !== undefined) this.#end(turn);
+      this.#incoming = outer;
+      this.#incomingFrom = outerFrom;
     }
+    if (verdict !== 'new' && verdict !== 'digest' && verdict !== 'held' && verdict !== 'inherited')
+      this.#host.drop(verdict, frame, from);
+  }
+
+  /**
+   * The packet of a received Message frame. An Identified Message's is this node's one scratch
+   * packet, filled in for the call: `Lossless.receive` keeps nothing of the packet itself, and
+   * reading `frame.packet` would build (and keep with the frame) an object per Message.
+   */
+  #packetOf(frame: Frame): IdentifiedMessagePacket | PlainMessagePacket {
+    const identity = frame.identity;
+    if (identity === undefined) return frame.packet as PlainMessagePacket;
+    const packet = this.#scratch;
+    packet.source = frame.source;
+    packet.author = identity.author;
+    packet.start = identity.start;
+    packet.origin = identity.origin;
+    packet.epoch = identity.epoch;
+    packet.seq = identity.seq;
+    packet.text = frame.text as string;
+    return packet;
   }
 
   /** A Digest, or a Capabilities packet on a usual connection (an offer: 10.1.2 item 2). */
@@ -278,23 +331,46 @@ export class LosslessNode {
    * frame. Nested turns join the outer one.
    */
   #turn<T>(work: () => T, broadcast?: { collect: Collect; counted: () => void }): T {
-    if (this.#batch !== undefined) return work();
-    this.#batch = new Map();
+    const turn = this.#begin();
     try {
       return work();
     } finally {
-      const batch = this.#batch;
-      this.#batch = undefined;
-      this.#frames.clear();
-      for (const [frame, { targets, kind }] of batch) {
-        this.#host.counters.packetsOut[kind] += targets.length;
-        broadcast?.counted();
-        this.#host.transport.flood(targets, frame, (report) => {
-          this.#onFlooded(report);
-          broadcast?.collect(report);
-        });
-      }
+      if (turn !== undefined) this.#end(turn, broadcast);
     }
+  }
+
+  /** Starts a turn: its batch, or undefined when a turn is on already (this one joins it). */
+  #begin(): Batched[] | undefined {
+    if (this.#batch !== undefined) return undefined;
+    // The spare is taken: a turn started while this one floods gets an array of its own.
+    const batch = this.#spareBatch ?? [];
+    this.#spareBatch = undefined;
+    this.#batch = batch;
+    return batch;
+  }
+
+  /** Ends the turn of `batch`: one flood per frame, in order. */
+  #end(batch: Batched[], broadcast?: { collect: Collect; counted: () => void }): void {
+    this.#batch = undefined;
+    this.#lastKey = undefined;
+    this.#lastSource = undefined;
+    this.#lastFrame = undefined;
+    this.#frames = undefined;
+    const report =
+      broadcast === undefined
+        ? this.#onFlooded
+        : (flooded: TransportFloodReport) => {
+            this.#onFlooded(flooded);
+            broadcast.collect(flooded);
+          };
+    const counters = this.#host.counters;
+    for (const { frame, targets, kind } of batch) {
+      counters.packetsOut[kind] += targets.length;
+      broadcast?.counted();
+      this.#host.transport.flood(targets, frame, report);
+    }
+    batch.length = 0;
+    this.#spareBatch = batch;
   }
 
   #send(to: string, packet: IdentifiedMessagePacket | DigestPacket, purpose: SendPurpose): void {
@@ -307,12 +383,16 @@ export class LosslessNode {
     const incoming = this.#incoming;
     const forwarded =
       purpose === 'forward' &&
-      incoming?.frame.identity !== undefined &&
-      incoming.frame.identity.seq === packet.seq &&
-      incoming.frame.identity.epoch === packet.epoch;
-    const frame = forwarded
-      ? this.#frame(incoming.frame, to, (source) => incoming.frame.withSource(source))
-      : this.#frame(packet, to, (source) => new PacketFrame({ ...packet, source }));
+      incoming?.identity !== undefined &&
+      incoming.identity.seq === packet.seq &&
+      incoming.identity.epoch === packet.epoch;
+    const source = this.#host.sourceFor(to);
+    const key = forwarded ? incoming : packet;
+    let frame = this.#built(key, source);
+    if (frame === undefined) {
+      frame = forwarded ? incoming.withSource(source) : new PacketFrame({ ...packet, source });
+      this.#remember(key, source, frame);
+    }
     if (purpose === 'forward') this.#host.counters.messagesForwarded++;
     this.#add(frame, to, 'identified-message');
   }
@@ -320,52 +400,90 @@ export class LosslessNode {
   #sendPlain(to: string, text: string, purpose: SendPurpose): void {
     const incoming = this.#incoming;
     const bytes = Buffer.byteLength(text, 'utf8');
-    if (!this.#flooding.fits(to, bytes, incoming?.from ?? '')) return;
-    const frame =
-      incoming !== undefined && incoming.frame.identity === undefined && purpose === 'forward'
-        ? this.#frame(incoming.frame, to, (source) => incoming.frame.withSource(source))
-        : purpose === 'replay'
-          ? // Each replayed entry its own frame: frames shared by text would merge equal texts in
-            // the turn's batch and send a, b, a as a, a, b.
-            new PacketFrame({ kind: 'message', source: this.#host.sourceFor(to), text })
-          : this.#frame(text, to, (source) => new PacketFrame({ kind: 'message', source, text }));
+    if (!this.#flooding.fits(to, bytes, incoming === undefined ? '' : this.#incomingFrom)) return;
+    const source = this.#host.sourceFor(to);
+    let frame: OutgoingFrame | undefined;
+    if (purpose === 'replay') {
+      // Each replayed entry its own frame: frames shared by text would merge equal texts in
+      // the turn's batch and send a, b, a as a, a, b.
+      frame = new PacketFrame({ kind: 'message', source, text });
+    } else {
+      const forwarded =
+        incoming !== undefined && incoming.identity === undefined && purpose === 'forward';
+      const key = forwarded ? incoming : text;
+      frame = this.#built(key, source);
+      if (frame === undefined) {
+        frame = forwarded
+          ? incoming.withSource(source)
+          : new PacketFrame({ kind: 'message', source, text });
+        this.#remember(key, source, frame);
+      }
+    }
     if (purpose === 'forward') this.#host.counters.messagesForwarded++;
     this.#add(frame, to, 'message');
   }
 
-  /** The frame for `key` as sent to `to`, built once per source this turn. */
-  #frame(key: unknown, to: string, make: (source: Address) => OutgoingFrame): OutgoingFrame {
-    const source = this.#host.sourceFor(to);
-    const sourceKey = `${source.host}:${source.port}`;
-    let bySource = this.#frames.get(key);
+  /**
+   * The frame built this turn for `key` (a received frame, a packet or a text) as sent with
+   * `source`, if any. Sources are told apart by address: usually every neighbour gets `self`.
+   */
+  #built(key: unknown, source: Address): OutgoingFrame | undefined {
+    const sourceKey = this.#sourceKey(source);
+    if (this.#lastFrame !== undefined && this.#lastKey === key && this.#lastSource === sourceKey)
+      return this.#lastFrame;
+    return this.#frames?.get(key)?.get(sourceKey);
+  }
+
+  #remember(key: unknown, source: Address, frame: OutgoingFrame): void {
+    const sourceKey = this.#sourceKey(source);
+    if (this.#lastFrame !== undefined) {
+      // A second frame this turn: from now on every frame built is kept by key too.
+      this.#frames ??= new Map();
+      this.#keep(this.#lastKey, this.#lastSource, this.#lastFrame);
+      this.#keep(key, sourceKey, frame);
+    }
+    this.#lastKey = key;
+    this.#lastSource = sourceKey;
+    this.#lastFrame = frame;
+  }
+
+  #keep(key: unknown, sourceKey: unknown, frame: OutgoingFrame): void {
+    const frames = this.#frames as Map<unknown, Map<unknown, OutgoingFrame>>;
+    let bySource = frames.get(key);
     if (bySource === undefined) {
       bySource = new Map();
-      this.#frames.set(key, bySource);
+      frames.set(key, bySource);
     }
-    let frame = bySource.get(sourceKey);
-    if (frame === undefined) {
-      frame = make(source);
-      bySource.set(sourceKey, frame);
-    }
-    return frame;
+    bySource.set(sourceKey, frame);
+  }
+
+  #sourceKey(source: Address): unknown {
+    return source === this.#host.self ? source : `${source.host}:${source.port}`;
   }
 
   #add(frame: OutgoingFrame, to: string, kind: 'message' | 'identified-message'): void {
-    if (this.#batch === undefined) {
+    const batch = this.#batch;
+    if (batch === undefined) {
       // A send outside any turn (none today): flood it alone.
       this.#turn(() => this.#add(frame, to, kind));
       return;
     }
-    const group = this.#batch.get(frame);
-    if (group === undefined) this.#batch.set(frame, { targets: [to], kind });
-    else group.targets.push(to);
+    // Most turns flood one frame: the group is looked for from the end.
+    for (let i = batch.length - 1; i >= 0; i--) {
+      const group = batch[i] as Batched;
+      if (group.frame === frame) {
+        group.targets.push(to);
+        return;
+      }
+    }
+    batch.push({ frame, targets: [to], kind });
   }
 
-  #onFlooded(report: TransportFloodReport): void {
+  readonly #onFlooded = (report: TransportFloodReport): void => {
     const failures = report.failures;
     if (failures.length === 0) return;
     this.#host.counters.sendFailures += failures.length;
     for (const error of failures)
       this.#logger.debug({ to: error.remote, err: error.message }, 'send failed');
-  }
+  };
 }

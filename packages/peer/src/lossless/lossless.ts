@@ -21,6 +21,9 @@ import { CachedMessage, MessageCache } from './message-cache.js';
 import { OriginRecords } from './origin-records.js';
 import { RepairTally } from './repair-tally.js';
 
+/** What a forward returns: its sends are not listed (nothing may be added to this). */
+const NOTHING_SENT: ReadonlyArray<never> = Object.freeze([]);
+
 /**
  * The lossless extension of one node (docs/protocol.md 10.1): identifiers for what it
  * originates or gateways, the seen-set and in-order delivery, the cache, the per-edge modes and the
@@ -62,6 +65,13 @@ export class Lossless<R = void> {
    * them). Bounded by the cache's entry limit.
    */
   #plainWhileNegotiating: { parent: string; texts: string[] } | undefined;
+  /**
+   * The one 'HOST:PORT' string per origin: each cache entry keeps its origin, and a string made
+   * per received Message would survive with it (it outlives the young generation). Emptied when
+   * it grows past `maxOrigins`.
+   */
+  readonly #originKeys = new Map<string, string>();
+  #lastOrigin: { host: string; port: number; key: string } | undefined;
   #fresh: boolean;
   #seq = 0;
   #lastOriginated: number | undefined;
@@ -261,7 +271,7 @@ export class Lossless<R = void> {
   }
 
   #onIdentified(packet: IdentifiedMessagePacket, from: string): LosslessVerdict {
-    const origin = formatAddress(packet.origin);
+    const origin = this.#originKey(packet.origin);
     if (origin === this.#selfKey) {
       // Our own Message brought back (a repair): never delivered to ourselves.
       if (packet.epoch < this.epoch) return 'stale-epoch';
@@ -434,6 +444,23 @@ export class Lossless<R = void> {
     return entry;
   }
 
+  /** The one key string of `address` as an origin (see `#originKeys`). */
+  #originKey(address: Address): string {
+    const last = this.#lastOrigin;
+    // A burst from one origin: no string made at all.
+    if (last !== undefined && last.port === address.port && last.host === address.host)
+      return last.key;
+    const made = formatAddress(address);
+    let key = this.#originKeys.get(made);
+    if (key === undefined) {
+      if (this.#originKeys.size >= this.options.maxOrigins) this.#originKeys.clear();
+      this.#originKeys.set(made, made);
+      key = made;
+    }
+    this.#lastOrigin = { host: address.host, port: address.port, key };
+    return key;
+  }
+
   /** Sends `entry` to every neighbour but `from`, each in its edge's mode. */
   #flood(
     entry: CachedMessage,
@@ -441,20 +468,24 @@ export class Lossless<R = void> {
     from: string | null,
     purpose: SendPurpose,
   ): Array<{ to: string; result: R }> {
-    const sent: Array<{ to: string; result: R }> = [];
+    // Only an originated Message reports its sends: a forward makes no list per Message.
+    const sent: Array<{ to: string; result: R }> | undefined =
+      purpose === 'originate' ? [] : undefined;
     let packet: IdentifiedMessagePacket | undefined;
     for (const to of this.#link.neighbours()) {
       if (to === from) continue;
       const mode = this.edges.mode(to);
       if (mode === 'negotiating') continue;
       if (mode === 'v1') {
-        sent.push({ to, result: this.#link.sendPlain(to, entry.text, purpose) });
+        const result = this.#link.sendPlain(to, entry.text, purpose);
+        sent?.push({ to, result });
         continue;
       }
       packet ??= this.#packet(entry, origin);
-      sent.push({ to, result: this.#link.send(to, packet, purpose) });
+      const result = this.#link.send(to, packet, purpose);
+      sent?.push({ to, result });
     }
-    return sent;
+    return sent ?? (NOTHING_SENT as unknown as Array<{ to: string; result: R }>);
   }
 
   #packet(entry: CachedMessage, origin: Address): IdentifiedMessagePacket {

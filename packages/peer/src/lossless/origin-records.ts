@@ -59,6 +59,13 @@ export class OriginRecords {
   #gaps: Set<string> | undefined;
   #timer: TimerHandle | undefined;
   #timerDue = Number.POSITIVE_INFINITY;
+  /** The origin last in `#records` (the most recently heard of): touching it again moves nothing. */
+  #newest: string | undefined;
+  /**
+   * No record can be forgotten before this (ms of the clock): the oldest record's news plus
+   * `forgetAfter` when last looked. Records only get newer, so checking before it would find none.
+   */
+  #forgetDue = 0;
 
   constructor(options: OriginRecordsOptions) {
     this.#options = options;
@@ -184,6 +191,7 @@ export class OriginRecords {
     const records = this.#records;
     records.delete(origin);
     records.set(origin, record);
+    this.#newest = origin;
     while (records.size > this.#options.maxOrigins) {
       const [oldest, evicted] = records.entries().next().value as [string, OriginRecord];
       this.#flush(oldest, evicted);
@@ -193,18 +201,26 @@ export class OriginRecords {
 
   #touch(origin: string, record: OriginRecord, now: number): void {
     record.heard = now;
+    // A burst from one origin touches the last record each time: a delete and set per Message
+    // would churn the map's table.
+    if (this.#newest === origin) return;
     this.#records?.delete(origin);
     this.#records?.set(origin, record);
+    this.#newest = origin;
   }
 
   #forgetOld(now: number): void {
     const records = this.#records;
-    if (records === undefined) return;
+    if (records === undefined || now < this.#forgetDue) return;
     for (const [origin, record] of records) {
-      if (now - record.heard < this.#options.forgetAfter) return;
+      if (now - record.heard < this.#options.forgetAfter) {
+        this.#forgetDue = record.heard + this.#options.forgetAfter;
+        return;
+      }
       this.#flush(origin, record);
       records.delete(origin);
     }
+    this.#forgetDue = 0;
   }
 
   /** Whether `seq`, already at or below the mark, is an inherited Message not cached yet (and marks it so). */
