@@ -19,8 +19,11 @@ export interface InboundHandlers {
   packet(event: InboundPacket): void;
   malformed(event: MalformedEvent): void;
   closed(connection: InboundConnection): void;
-  /** The Capabilities answer to write before the ACK of an offer that opens a connection, if any. */
-  offerAnswer(): OutgoingFrame | undefined;
+  /**
+   * The Capabilities answer to write before the ACK of `offer`, the frame that opens a connection
+   * from `remote`, if any: the node may decline one offer (its source-IP check would refuse it).
+   */
+  offerAnswer(offer: Frame, remote: SocketPeer): OutgoingFrame | undefined;
 }
 
 /** ACKs for up to this many frames of one read go out as one write of a shared buffer. */
@@ -162,7 +165,7 @@ export class InboundConnection {
   #answerFor(first: Frame): Uint8Array | undefined {
     if (first.kind !== 'capabilities-offer') return undefined;
     try {
-      return this.#handlers.offerAnswer()?.bytes(first.framing);
+      return this.#handlers.offerAnswer(first, this.remote)?.bytes(first.framing);
     } catch (error) {
       this.#options.logger.warn(
         { remote: this.#key, reason: error instanceof Error ? error.message : String(error) },

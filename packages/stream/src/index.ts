@@ -21,4 +21,4 @@ export {
 export type { StreamNodeOptions } from './options.js';
 export type { Sendable } from './outbound-table.js';
 export type { ProbeResult } from './probe.js';
-export { type SendOptions, StreamNode, type StreamStats } from './stream-node.js';
+export { type OfferFilter, type SendOptions, StreamNode, type StreamStats } from './stream-node.js';

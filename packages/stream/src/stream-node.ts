@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   type Address,
+  type Frame,
   type Framing,
   formatAddress,
   type OutgoingFrame,
@@ -8,7 +9,7 @@ import {
   PacketFrame,
 } from '@p2p/codec';
 import { StreamError } from './errors.js';
-import type { StreamEvents } from './events.js';
+import type { SocketPeer, StreamEvents } from './events.js';
 import type { FloodReporter } from './flood.js';
 import { FramingMemory } from './framing-memory.js';
 import { InboundServer } from './inbound-server.js';
@@ -21,6 +22,12 @@ export interface SendOptions {
   /** Send ahead of the packets already waiting for this remote (never ahead of those in flight). */
   urgent?: boolean;
 }
+
+/**
+ * Whether an offer that opens a connection is answered ({@link StreamNode.answerOffers}): the offer
+ * frame, and the TCP peer it came from. A throw leaves the offer unanswered (and is logged).
+ */
+export type OfferFilter = (offer: Frame, remote: SocketPeer) => boolean;
 
 /** Counts of a node's connections and pending sends, for metrics. */
 export interface StreamStats {
@@ -59,6 +66,8 @@ export class StreamNode extends EventEmitter<StreamEvents> {
   #closing: Promise<void> | undefined;
   /** The answer to Capabilities offers ({@link StreamNode.answerOffers}). */
   #offerAnswer: PacketFrame | undefined;
+  /** Which offers get that answer ({@link StreamNode.answerOffers}); none: every one. */
+  #answersOffer: OfferFilter | undefined;
   readonly #probes = new Set<Probe>();
 
   private constructor(options: ResolvedOptions) {
@@ -69,7 +78,10 @@ export class StreamNode extends EventEmitter<StreamEvents> {
     this.#server = new InboundServer(options, framing, {
       packet: (event) => this.emit('packet', event),
       malformed: (event) => this.emit('malformed', event),
-      offerAnswer: () => this.#offerAnswer,
+      offerAnswer: (offer, remote) =>
+        this.#answersOffer === undefined || this.#answersOffer(offer, remote)
+          ? this.#offerAnswer
+          : undefined,
     });
     this.#outbound = new OutboundTable(options, framing, (event) =>
       this.emit('unreachable', event),
@@ -141,13 +153,17 @@ export class StreamNode extends EventEmitter<StreamEvents> {
    * The Capabilities answer (`capabilities-answer`) this node writes back, before the `ACK`, when
    * the first frame of an accepted connection is a `capabilities-offer` (a probe, 10.1.2); in the
    * offer's framing. `undefined` (the default) answers no offer: it is acknowledged like any
-   * frame. An offer later on a connection is never answered. Either way the offer is emitted as a
-   * `'packet'`. Throws ERR_STREAM_INVALID_ARGUMENT for anything but a Capabilities answer the
-   * codec can write.
+   * frame. An offer later on a connection is never answered. `accept`, if given, is asked first
+   * with the offer frame and the connection's remote socket: `false` leaves that offer unanswered
+   * (a node that will refuse the offer, say for a source address that is not the connection's,
+   * must not answer it, or the prober would take the edge for one the node does not). Either way
+   * the offer is emitted as a `'packet'`. Throws ERR_STREAM_INVALID_ARGUMENT for anything but a
+   * Capabilities answer the codec can write.
    */
-  answerOffers(answer: Packet | undefined): void {
+  answerOffers(answer: Packet | undefined, accept?: OfferFilter): void {
     if (answer === undefined) {
       this.#offerAnswer = undefined;
+      this.#answersOffer = undefined;
       return;
     }
     if (answer?.kind !== 'capabilities-answer') {
@@ -169,6 +185,7 @@ export class StreamNode extends EventEmitter<StreamEvents> {
       );
     }
     this.#offerAnswer = frame;
+    this.#answersOffer = accept;
   }
 
   /**

@@ -78,6 +78,26 @@ describe('probe(to, offer)', () => {
     expect(unreachable()).toBe(0);
   });
 
+  it('leaves unanswered an offer its filter declines, given the offer and the connection', async () => {
+    const parent = await startNode();
+    const child = await startNode();
+    const asked: Array<{ source: string; remote: string }> = [];
+    parent.answerOffers(answerOf(parent), (offer, remote) => {
+      asked.push({ source: offer.source.host, remote: remote.host.replace(/^::ffff:/, '') });
+      return offer.source.port !== child.address.port;
+    });
+    const heard = waitFor<{ packet: Packet }>(parent, 'packet');
+    expect(await child.probe(parent.address, offerOf(child))).toEqual({ outcome: 'acknowledged' });
+    // Declined, the offer is still reported like any packet.
+    expect((await heard).packet).toEqual(offerOf(child));
+    expect(asked).toEqual([{ source: '127.0.0.1', remote: '127.0.0.1' }]);
+    const other = await startNode();
+    expect(await other.probe(parent.address, offerOf(other))).toEqual({
+      outcome: 'answered',
+      packet: answerOf(parent),
+    });
+  });
+
   it('answers in the framing of the offer, answer and ACK in one write', async () => {
     const parent = await startNode();
     parent.answerOffers(answerOf(parent));
