@@ -2,6 +2,7 @@ export { type Clock, ManualClock, systemClock, type TimerHandle } from './clock.
 export { LOCK_STEP_MAX_MESSAGE_BYTES } from './core/message-limits.js';
 export type { Neighbours, TreeEventSink } from './core/neighbours.js';
 export { defaultMessageRate, type RateLimit, RateLimiter } from './core/rate-limit.js';
+export { RefusalLog } from './core/refusal-log.js';
 export type { RemoteSocket, TreeRole } from './core/role.js';
 export {
   type BroadcastResult,

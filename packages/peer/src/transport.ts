@@ -41,8 +41,15 @@ export interface Transport {
    * The send window towards `remote` (undefined: the configured one).
    */
   setWindow?(remote: Address | string, window: number | undefined): void;
-  /** The Capabilities answer written back to an offer that opens a connection (undefined: none). */
-  answerOffers?(answer: Packet | undefined): void;
+  /**
+   * The Capabilities answer written back to an offer that opens a connection (undefined: none);
+   * `accept`, if given, decides per offer (its frame, the connection's TCP peer): `false` leaves
+   * that offer unanswered, acknowledged only.
+   */
+  answerOffers?(
+    answer: Packet | undefined,
+    accept?: (offer: Frame, remote: { host: string; port: number }) => boolean,
+  ): void;
   /** Writes `offer` alone on a throw-away connection to `to` and reads what comes back. */
   probe?(to: Address | string, offer: Packet): Promise<TransportProbeResult>;
   framingFor(remote: Address | string): Framing;

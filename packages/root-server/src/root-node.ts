@@ -14,6 +14,7 @@ import {
   type DropReason,
   type LosslessStats,
   type NodeCounters,
+  RefusalLog,
   type RemoteSocket,
   TreeCore,
 } from '@p2p/peer';
@@ -58,6 +59,7 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #verifySourceIp: boolean;
+  readonly #refusals: RefusalLog;
   readonly #maxRegistered: number;
   readonly #rootTimeout: number | undefined;
   readonly #helloInterval: number;
@@ -78,12 +80,14 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
       fresh: false,
       role: {
         admit: (packet, from, remote) => this.#admit(packet, from, remote),
+        answersOffer: (offer, remote) => this.#sourceMatches(offer, remote),
         control: (packet, from) => this.#onControl(packet, from),
         answerHello: (path, packet, from) => this.#onHello(path, packet, from),
         unreachable: (remote, error) => this.#onUnreachable(remote, error),
       },
     });
     this.#verifySourceIp = options.verifySourceIp ?? !isLoopbackHost(this.#core.self.host);
+    this.#refusals = new RefusalLog(this.#clock, this.#logger);
     this.#maxRegistered = options.maxRegistered ?? 100_000;
     this.#rootTimeout = options.rootTimeout;
     this.#helloInterval = options.helloInterval ?? 0;
@@ -199,12 +203,18 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
    * child's name is delivered and flooded, and a plain one turns a lossless edge to version 1.
    */
   #admit(frame: Frame, from: string, remote: RemoteSocket): DropReason | undefined {
-    if (!this.#verifySourceIp || frame.source.host === plainHost(remote.host)) return undefined;
-    this.#logger.warn(
-      { claimed: from, connection: remote.host, kind: frame.kind },
-      "refused: claimed address is not the connection's",
-    );
+    if (this.#sourceMatches(frame, remote)) return undefined;
+    // Once a minute per connection host at most: a misconfigured child has every packet refused.
+    this.#refusals.refused(from, remote.host, frame.kind);
     return 'spoofed-source';
+  }
+
+  /**
+   * Whether the check (when on) takes `frame` from `remote`. A probe's offer it would refuse is not
+   * answered either: the prober then settles on version 1 rather than on an edge the root refuses.
+   */
+  #sourceMatches(frame: Frame, remote: RemoteSocket): boolean {
+    return !this.#verifySourceIp || frame.source.host === plainHost(remote.host);
   }
 
   #onControl(packet: Packet, from: string): void {

@@ -43,6 +43,25 @@ async function spoofer(to: string): Promise<{ send(packet: Packet): Promise<void
   };
 }
 
+/**
+ * What `to` writes back to `packet`, sent as the first frame of a connection from 127.0.0.2 (as a
+ * probe's offer is): everything read until an `ACK` ends it.
+ */
+async function firstReply(to: string, packet: Packet): Promise<string> {
+  const { host, port } = parseAddress(to);
+  const socket = net.connect({ host, port, localAddress: '127.0.0.2' });
+  sockets.push(socket);
+  return new Promise<string>((resolve, reject) => {
+    let read = Buffer.alloc(0);
+    socket.once('error', reject);
+    socket.on('data', (data) => {
+      read = Buffer.concat([read, data]);
+      if (read.subarray(-3).toString('latin1') === 'ACK') resolve(read.toString('latin1'));
+    });
+    socket.once('connect', () => socket.write(new PacketFrame(packet).bytes('binary')));
+  });
+}
+
 /** The root with the source-IP check on, a peer of `options` under it (joined). */
 async function rootWithChild(options: Parameters<LosslessNetwork['startPeer']>[1] = {}) {
   network = new LosslessNetwork();
@@ -89,6 +108,13 @@ describe("with the source-IP check, the root takes the extension's packets only 
     expect(root.node.losslessStats?.losslessEdges).toEqual([]);
     await reaches(root, child, 'after the forged offer');
     expect(child.counters.dropped['extension-off']).toBe(0); // no Digest, no Identified Message
+  });
+
+  it('a Capabilities offer it refuses is not answered: acknowledged only', async () => {
+    const { root, self } = await rootWithChild({ lossless: false });
+    const offer: Packet = { kind: 'capabilities-offer', source: self, capabilities: { ids: 1 } };
+    expect(await firstReply(root.address, offer)).toBe('ACK');
+    await spoofedDrops(root, 1);
   });
 
   it('a Digest in the name of a version-1 child does not make its edge lossless nor bring repairs', async () => {

@@ -16,6 +16,7 @@ import type { Timings } from '../timings.js';
 import type { Transport, TransportFloodReport } from '../transport.js';
 import type { BroadcastResult, Flooding } from './flooding.js';
 import type { Neighbours, TreeEventSink } from './neighbours.js';
+import type { RemoteSocket } from './role.js';
 
 /** What the extension needs of the tree core it runs in. */
 export interface LosslessHost {
@@ -39,6 +40,8 @@ export interface LosslessNodeOptions {
   options?: Partial<LosslessOptions> | undefined;
   /** A peer starts fresh (its first Digest says `F`); the root does not. */
   fresh: boolean;
+  /** Whether a probe's offer is answered (the role's `answersOffer`); none: every one is. */
+  answersOffer?: ((offer: Frame, remote: RemoteSocket) => boolean) | undefined;
 }
 
 type Collect = (report: TransportFloodReport) => void;
@@ -143,11 +146,14 @@ export class LosslessNode {
       fresh: options.fresh,
     });
     const { window } = this.lossless.options;
-    host.transport.answerOffers?.({
-      kind: 'capabilities-answer',
-      source: host.origin,
-      capabilities: { ids: 1, window },
-    });
+    host.transport.answerOffers?.(
+      {
+        kind: 'capabilities-answer',
+        source: host.origin,
+        capabilities: { ids: 1, window },
+      },
+      options.answersOffer,
+    );
   }
 
   stats(): LosslessStats {

@@ -18,6 +18,13 @@ export interface TreeRole {
    * the connection's; the root, with its check on, refuses every such packet.)
    */
   admit?(frame: Frame, from: string, remote: RemoteSocket): DropReason | undefined;
+  /**
+   * Whether the transport answers `offer`, a probe's Capabilities offer, first frame of a
+   * connection from `remote` (10.1.2 item 3). A role whose `admit` will refuse the offer must
+   * decline it: answered, the prober would take the edge as lossless while this node holds it as
+   * version 1, and each would drop the other's Messages. Default: every offer is answered.
+   */
+  answersOffer?(offer: Frame, remote: RemoteSocket): boolean;
   /** Register and Advertise packets, for which the core has no rule. Default: dropped. */
   control?(packet: Packet, from: string, remote: RemoteSocket): void;
   /**

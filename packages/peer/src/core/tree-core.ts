@@ -156,6 +156,7 @@ export class TreeCore {
         flooding: this.#flooding,
         options: lossless === true ? undefined : lossless,
         fresh: options.fresh ?? true,
+        answersOffer: this.#role.answersOffer?.bind(this.#role),
       });
       const events = options.events;
       events.on('neighbour-added', ({ neighbour, role }) => {

@@ -104,7 +104,7 @@ export class Peer extends EventEmitter<PeerEvents> {
     const roots = new RootAddresses(init.root);
     const sourceCheck =
       (init.verifySourceIp ?? !isLoopbackHost(init.transport.address.host))
-        ? new SourceCheck({ isRoot: (address) => roots.has(address), logger })
+        ? new SourceCheck({ isRoot: (address) => roots.has(address), clock, logger })
         : undefined;
     const core = new TreeCore({
       ...init,
@@ -121,6 +121,10 @@ export class Peer extends EventEmitter<PeerEvents> {
             ? (frame) => this.#reunion.admit(frame)
             : (frame, from, remote) =>
                 sourceCheck.admit(frame, from, remote) ?? this.#reunion.admit(frame),
+        answersOffer:
+          sourceCheck === undefined
+            ? undefined
+            : (offer, remote) => sourceCheck.answersOffer(offer, remote),
         control: (packet, from) => this.#rootClient.answer(packet, from),
         helloAnswered: (packet, from) => this.#reunion.helloAnswered(packet, from),
         unreachable: (remote) => this.#reunion.unreachable(remote),

@@ -1,11 +1,14 @@
-import { type Frame, plainHost } from '@p2p/codec';
+import { type Frame, formatAddress, plainHost } from '@p2p/codec';
 import type { Logger } from '@p2p/stream';
+import type { Clock } from '../clock.js';
+import { RefusalLog } from '../core/refusal-log.js';
 import type { RemoteSocket } from '../core/role.js';
 import type { DropReason } from '../events.js';
 
 export interface SourceCheckOptions {
   /** Is this address one of the peer's roots? */
   isRoot(address: string): boolean;
+  clock: Clock;
   logger: Logger;
 }
 
@@ -19,17 +22,25 @@ export interface SourceCheckOptions {
  * are not checked, as version 1 asks, and neither are the root's: a root may send from another
  * address of its machine than the one it is dialled at (a service address, 0.0.0.0), and a peer
  * takes its root's word on its place anyway.
+ *
+ * An offer it would refuse is not answered either ({@link answersOffer}): a child whose connections
+ * leave from another IP than the one it advertises (several interfaces, a NAT hairpin, a VPN) then
+ * settles on version 1, whose packets are not checked, instead of holding a lossless edge its
+ * parent refuses every packet of.
  */
 export class SourceCheck {
   readonly #isRoot: (address: string) => boolean;
-  readonly #logger: Logger;
+  readonly #refusals: RefusalLog;
 
   constructor(options: SourceCheckOptions) {
     this.#isRoot = options.isRoot;
-    this.#logger = options.logger;
+    this.#refusals = new RefusalLog(options.clock, options.logger);
   }
 
-  /** `spoofed-source` for a packet of the extension whose source IP is not the connection's. */
+  /**
+   * `spoofed-source` for a packet of the extension whose source IP is not the connection's. The
+   * warning is logged once a minute per connection host at most ({@link RefusalLog}).
+   */
   admit(frame: Frame, from: string, remote: RemoteSocket): DropReason | undefined {
     // The kind first: a plain Message, the bulk of version-1 traffic, costs one comparison.
     const kind = frame.kind;
@@ -41,14 +52,19 @@ export class SourceCheck {
       kind !== 'capabilities-answer'
     )
       return undefined;
+    if (this.#matches(frame, from, remote)) return undefined;
+    this.#refusals.refused(from, remote.host, kind);
+    return 'spoofed-source';
+  }
+
+  /** Whether a probe's `offer` from `remote` is answered: not if `admit` will refuse it. */
+  answersOffer(offer: Frame, remote: RemoteSocket): boolean {
+    return this.#matches(offer, formatAddress(offer.source), remote);
+  }
+
+  #matches(frame: Frame, from: string, remote: RemoteSocket): boolean {
     const claimed = frame.source.host;
     // An IPv4 connection's host as it is, before its IPv4-mapped form (a dual-stack server's).
-    if (claimed === remote.host || claimed === plainHost(remote.host)) return undefined;
-    if (this.#isRoot(from)) return undefined;
-    this.#logger.warn(
-      { claimed: from, connection: remote.host, kind },
-      "refused: claimed address is not the connection's",
-    );
-    return 'spoofed-source';
+    return claimed === remote.host || claimed === plainHost(remote.host) || this.#isRoot(from);
   }
 }

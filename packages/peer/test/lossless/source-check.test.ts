@@ -71,6 +71,27 @@ async function spoofer(to: string): Promise<{ send(packet: Packet): Promise<void
   };
 }
 
+/**
+ * What `to` writes back to `packet`, sent as the first frame of a connection from 127.0.0.2 (as a
+ * probe's offer is): everything read until an `ACK` ends it.
+ */
+async function firstReply(to: string, packet: Packet): Promise<string> {
+  const { host, port } = parseAddress(to);
+  const socket = net.connect({ host, port, localAddress: '127.0.0.2' });
+  closers.push(() => {
+    socket.destroy();
+  });
+  return new Promise<string>((resolve, reject) => {
+    let read = Buffer.alloc(0);
+    socket.once('error', reject);
+    socket.on('data', (data) => {
+      read = Buffer.concat([read, data]);
+      if (read.subarray(-3).toString('latin1') === 'ACK') resolve(read.toString('latin1'));
+    });
+    socket.once('connect', () => socket.write(new PacketFrame(packet).bytes('binary')));
+  });
+}
+
 async function startPeer(root: StandInRoot, options: Partial<PeerOptions> = {}): Promise<Peer> {
   const peer = await Peer.start({
     listen: '127.0.0.1:0',
@@ -142,6 +163,13 @@ describe("with the source-IP check, a peer takes the extension's packets only fr
     await spoofedDrops(parent, 1);
     await reachesAtOnce(parent, child, delivered, 'after the forged offer');
     expect(parent.losslessStats?.losslessEdges).not.toContain(child.address);
+  });
+
+  it('a Capabilities offer it refuses is not answered: acknowledged only', async () => {
+    const { parent, self } = await parentWithChild({ lossless: false });
+    const offer: Packet = { kind: 'capabilities-offer', source: self, capabilities: { ids: 1 } };
+    expect(await firstReply(parent.address, offer)).toBe('ACK');
+    await spoofedDrops(parent, 1);
   });
 
   it('a Digest in the name of a version-1 child does not make its edge lossless', async () => {
