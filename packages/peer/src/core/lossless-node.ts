@@ -470,7 +470,9 @@ export class LosslessNode {
   #add(frame: OutgoingFrame, to: string, kind: 'message' | 'identified-message'): void {
     const batch = this.#batch;
     if (batch === undefined) {
-      // A send outside any turn (none today): flood it alone.
+      // A send outside any turn: the plain replay to a child whose Digest did not come within a
+      // hello interval (the ChildNegotiations timer), one Message after another. Each is flooded
+      // alone, in the order sent.
       this.#turn(() => this.#add(frame, to, kind));
       return;
     }

@@ -72,7 +72,21 @@ export class Lossless<R = void> {
    */
   readonly #originKeys = new Map<string, string>();
   #lastOrigin: { host: string; port: number; key: string } | undefined;
+  /**
+   * Whether this node is still owed none of the tree's past: true from the start (a peer) until its
+   * parent edge settled, by a parent Digest adopted or by a Message delivered from a version-1
+   * parent (10.1.5). A parent edge that goes before either keeps it (the node has been sent
+   * nothing, and says `F` under its next parent).
+   */
   #fresh: boolean;
+  /** The parent edge's neighbour, from its negotiation until it goes. */
+  #parent: string | undefined;
+  /**
+   * Children's Digests a fresh node has not answered yet: it answers them once its parent's Digest
+   * is adopted or its parent edge is version 1 (10.1.5). Answered now, the child would send what
+   * it caches, and with no marks adopted this node would take the tree's past as new.
+   */
+  readonly #deferredDigests = new Map<string, DigestPacket>();
   #seq = 0;
   #lastOriginated: number | undefined;
 
@@ -162,16 +176,20 @@ export class Lossless<R = void> {
    */
   onEdgeLossless(neighbour: string, role: NeighbourRole, theirWindow?: number): void {
     if (this.#replay?.parent === neighbour) this.#replay = undefined;
+    if (role === 'parent') this.#parent = neighbour;
     this.#children.end(neighbour); // what it held goes by the exchange that starts now
     this.edges.set(neighbour, role, 'lossless', theirWindow);
     this.#takePlainHeld(neighbour); // the exchange that starts now brings them
     this.#link.setWindow(neighbour, this.edges.window(neighbour));
+    // A child's Digest a fresh node defers is answered later (#answerDeferred).
+    if (role === 'child' && this.#defersChildDigests()) return;
     const fresh = role === 'parent' && this.#fresh;
     this.#link.send(neighbour, this.digest(fresh), 'digest');
   }
 
   /** Child side: a probe of `parent` starts; Messages for it wait in the cache until the outcome. */
   onParentNegotiating(parent: string): void {
+    this.#parent = parent;
     this.edges.set(parent, 'parent', 'negotiating');
     this.#link.setWindow(parent, undefined);
     if (this.#replay?.parent !== parent) this.#replay = { parent, mark: this.#cache.mark() };
@@ -202,15 +220,14 @@ export class Lossless<R = void> {
     if (mark !== undefined) this.#replay = undefined;
     const held = this.#takePlainHeld(parent);
     if (this.edges.mode(parent) === 'lossless') return; // its Digest proved it ours
+    this.#parent = parent;
     this.edges.set(parent, 'parent', 'v1');
     this.#link.setWindow(parent, undefined);
-    if (mark !== undefined) {
-      for (const entry of this.#cache.since(mark)) {
-        if (entry.from !== parent) this.#link.sendPlain(parent, entry.text, 'replay');
-      }
-    }
+    if (mark !== undefined) this.#replayPlain(parent, mark);
     // What a version-1 parent flooded while we asked: plain Messages, as they would have been.
     for (const text of held) this.#gateway(text, parent);
+    // No parent Digest will come: the children's wait here ends.
+    this.#answerDeferred();
   }
 
   /**
@@ -244,7 +261,9 @@ export class Lossless<R = void> {
 
   /** `neighbour` is no longer one: its mode and window are forgotten. */
   onEdgeGone(neighbour: string): void {
-    if (this.edges.role(neighbour) === 'parent') this.#fresh = false;
+    // A fresh node stays fresh: its parent edge went before it was sent anything (#fresh).
+    if (this.#parent === neighbour) this.#parent = undefined;
+    this.#deferredDigests.delete(neighbour);
     this.edges.forget(neighbour);
     this.#children.end(neighbour);
     if (this.#replay?.parent === neighbour) this.#replay = undefined;
@@ -286,6 +305,7 @@ export class Lossless<R = void> {
       this.counters.duplicates++;
       return 'duplicate';
     }
+    if (verdict === 'inherited') entry.inherited = true;
     this.#cache.add(entry);
     if (verdict === 'inherited') {
       // From before this node joined: kept for the repairs it may owe, never delivered (10.1.5).
@@ -305,7 +325,12 @@ export class Lossless<R = void> {
       // The child found the extension (only our nodes send Digests): the edge is lossless,
       // whatever we held it to be, and our Digest answers its own.
       if (mode !== 'lossless') this.onEdgeLossless(from, role);
-      else this.#link.send(from, this.digest(), 'digest');
+      if (this.#defersChildDigests()) {
+        // Answered once this fresh node has its parent's marks (#deferredDigests).
+        this.#deferredDigests.set(from, packet);
+        return 'digest';
+      }
+      if (mode === 'lossless') this.#link.send(from, this.digest(), 'digest');
     } else if (mode === 'negotiating') {
       // The parent's answer to our Digest, ahead of our probe's outcome.
       this.onEdgeLossless(from, role);
@@ -323,7 +348,14 @@ export class Lossless<R = void> {
         if (key !== this.#selfKey) adopted.push({ origin: key, epoch, hwm });
       }
       this.#records.adopt(adopted);
+      this.#answerDeferred();
     }
+    this.#repairFor(packet, from);
+    return 'digest';
+  }
+
+  /** Sends `from` what its Digest says it lacks. */
+  #repairFor(packet: DigestPacket, from: string): void {
     // A fresh child gets what it lacks too: it delivers none of it (its marks are adopted from our
     // Digest, sent before this) but caches it, so a child of its own that missed these Messages can
     // be repaired from it later (10.1.5).
@@ -340,7 +372,28 @@ export class Lossless<R = void> {
       else this.counters.repairedOut++;
       this.#link.send(from, this.#packet(entry, origin), 'repair');
     }
-    return 'digest';
+  }
+
+  /**
+   * Whether a child's Digest waits (10.1.5): this node is fresh and its parent edge has not
+   * settled on version 1 (being negotiated, lossless with the parent's Digest not in yet, or no
+   * parent now).
+   */
+  #defersChildDigests(): boolean {
+    if (!this.#fresh) return false;
+    return this.#parent === undefined || this.edges.mode(this.#parent) !== 'v1';
+  }
+
+  /** The children's Digests deferred so far, answered now (our Digest, then what each lacks). */
+  #answerDeferred(): void {
+    if (this.#deferredDigests.size === 0 || this.#defersChildDigests()) return;
+    const deferred = [...this.#deferredDigests];
+    this.#deferredDigests.clear();
+    for (const [child, packet] of deferred) {
+      if (this.edges.role(child) !== 'child' || this.edges.mode(child) !== 'lossless') continue;
+      this.#link.send(child, this.digest(), 'digest');
+      this.#repairFor(packet, child);
+    }
   }
 
   #onPlain(text: string, from: string): LosslessVerdict {
@@ -383,8 +436,17 @@ export class Lossless<R = void> {
   #childVersion1(child: string, mark: number): void {
     this.edges.set(child, 'child', 'v1');
     this.#link.setWindow(child, undefined);
+    this.#replayPlain(child, mark);
+  }
+
+  /**
+   * What the cache took in since `mark`, to the version-1 neighbour `to` as plain Messages, in
+   * arrival order: not what came from `to`, nor what was inherited (10.1.5: an inherited Message
+   * goes only to lossless children, which can tell it from a new one; a plain one is delivered).
+   */
+  #replayPlain(to: string, mark: number): void {
     for (const entry of this.#cache.since(mark)) {
-      if (entry.from !== child) this.#link.sendPlain(child, entry.text, 'replay');
+      if (entry.from !== to && !entry.inherited) this.#link.sendPlain(to, entry.text, 'replay');
     }
   }
 
@@ -396,6 +458,8 @@ export class Lossless<R = void> {
 
   /** A plain Message from a version-1 neighbour enters here: an identifier of ours (10.1.6). */
   #gateway(text: string, from: string): void {
+    // Delivered from a version-1 parent: in the tree now, owed repairs from here on (#fresh).
+    if (from === this.#parent) this.#fresh = false;
     const entry = this.#originate(text, 'gateway', from);
     this.counters.gatewayed++;
     this.#link.deliver(text, null, from);

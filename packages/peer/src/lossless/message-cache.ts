@@ -17,6 +17,8 @@ export class CachedMessage {
   readonly text: string;
   /** The neighbour it came from ('HOST:PORT'), null for what this node originated. */
   readonly from: string | null;
+  /** From before this node joined (10.1.5): kept for repairs, never replayed as a plain Message. */
+  inherited = false;
   /** Set by the cache: when it arrived (whole ms of the clock), its place in arrival order, its accounted size. */
   at = 0;
   serial = 0;

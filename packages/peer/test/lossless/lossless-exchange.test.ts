@@ -209,7 +209,7 @@ describe('Lossless: negotiation outcomes at the child', () => {
     expect(c.lossless.edges.mode(A)).toBe('v1');
   });
 
-  it('forgets the edge and its window when the neighbour goes, and is no longer fresh after its first parent', () => {
+  it('forgets the edge and its window when the neighbour goes (fresh still: it adopted no parent Digest)', () => {
     net = new Net();
     const c = net.add(C, { fresh: true });
     c.neighbours.add(A);
@@ -219,7 +219,7 @@ describe('Lossless: negotiation outcomes at the child', () => {
     c.lossless.onEdgeGone(A);
     expect(c.windows.has(A) && c.windows.get(A)).toBeUndefined();
     expect(c.lossless.edges.mode(A)).toBe('v1');
-    expect(c.lossless.fresh).toBe(false);
+    expect(c.lossless.fresh).toBe(true);
   });
 });
 

@@ -120,3 +120,35 @@ describe('Lossless: repair under a fresh parent', () => {
     expect(q.delivered).toEqual([]);
   });
 });
+
+describe('Lossless: the inheritance and a child that offered but settled on version 1 (10.1.2 item 5, 10.1.5)', () => {
+  it('replays to that child none of what it inherited from its own parent', () => {
+    net = new Net();
+    const r = net.add(R);
+    r.neighbours.add(ORIGIN);
+    for (let seq = 1; seq <= 5; seq++)
+      r.lossless.receive(identified(ORIGIN, seq, { start: false }), ORIGIN);
+    const q = net.add(Q, { fresh: true });
+    const c = net.add(P, { fresh: true });
+    // C offers and joins Q; its probe then fails: version 1 on its side, no Digest.
+    c.neighbours.add(Q);
+    c.lossless.onParentNegotiating(Q);
+    q.lossless.onOffer(P, CAPS);
+    q.neighbours.add(P);
+    q.lossless.onChildJoined(P);
+    c.lossless.onParentVersion1(Q);
+    // Meanwhile Q attaches to R and inherits its cache.
+    join(r, q);
+    net.pump();
+    expect(q.lossless.counters.inheritedIn).toBe(5);
+    // Q stops waiting for C's Digest: what it held for C goes plain, the inheritance not.
+    net.clock.advance(fastTimings.helloInterval);
+    net.pump();
+    expect(q.sentTo(net, P)).toEqual([]);
+    expect(texts(c)).toEqual([]);
+    // What comes now reaches C.
+    q.lossless.receive(identified(ORIGIN, 6, { start: false }), R);
+    net.pump();
+    expect(texts(c)).toEqual(of(6));
+  });
+});

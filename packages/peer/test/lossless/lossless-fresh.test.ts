@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DigestPacket } from '../../src/lossless/lossless-packets.js';
+import { identified, Net, type Node } from './lossless-harness.js';
+
+// Q starts fresh (10.1.5): it must deliver none of the tree's past, which R, its parent-to-be,
+// and P, a peer that was in the tree before Q, both cache.
+const R = '127.0.0.1:7000';
+const Q = '127.0.0.1:7001';
+const P = '127.0.0.1:7003';
+const S = '127.0.0.1:7005'; // a stopped parent: nothing in this net answers for it
+const ORIGIN = '127.0.0.1:6000';
+const CAPS = { ids: 1, window: 32 };
+
+let net: Net;
+afterEach(() => net.close());
+
+const texts = (node: Node) => node.delivered.map(({ text }) => text);
+const of = (...seqs: number[]) => seqs.map((seq) => `${ORIGIN}#${seq}`);
+
+/** The steps of 10.1.2 for `child` under `parent` (offer, answer, Join), nothing pumped. */
+function join(parent: Node, child: Node) {
+  child.neighbours.add(parent.address);
+  child.lossless.onParentNegotiating(parent.address);
+  parent.lossless.onOffer(child.address, CAPS);
+  child.lossless.onParentAnswered(parent.address, CAPS);
+  parent.neighbours.add(child.address);
+  parent.lossless.onChildJoined(child.address);
+}
+
+/** `node` has heard ORIGIN's 1 to `through`. */
+function heard(node: Node, through: number) {
+  node.neighbours.add(ORIGIN);
+  for (let seq = 1; seq <= through; seq++)
+    node.lossless.receive(identified(ORIGIN, seq, { start: false }), ORIGIN);
+}
+
+describe('a fresh node whose first parent edge went before it settled (10.1.5)', () => {
+  it('stays fresh: under its next parent it says F and delivers none of the past', () => {
+    net = new Net();
+    const r = net.add(R);
+    heard(r, 5);
+    const q = net.add(Q, { fresh: true });
+    // Placed under S, which never answers the probe: the attachment fails and the edge goes.
+    q.neighbours.add(S);
+    q.lossless.onParentNegotiating(S);
+    q.neighbours.delete(S);
+    q.lossless.onEdgeGone(S);
+    expect(q.lossless.fresh).toBe(true);
+    join(r, q);
+    net.pump();
+    const digest = q.sentTo(net, R).find((sent) => sent.packet.kind === 'digest');
+    expect(digest?.packet).toMatchObject({ kind: 'digest', fresh: true });
+    expect(texts(q)).toEqual([]);
+    expect(q.lossless.counters.inheritedIn).toBe(5);
+    expect(q.lossless.fresh).toBe(false);
+  });
+
+  it('is no longer fresh once it delivered a Message from a version-1 parent', () => {
+    net = new Net();
+    const q = net.add(Q, { fresh: true });
+    q.neighbours.add(S);
+    q.lossless.onParentNegotiating(S);
+    q.lossless.onParentVersion1(S);
+    expect(q.lossless.fresh).toBe(true); // nothing delivered yet
+    q.lossless.receive({ kind: 'message', text: 'from a version-1 parent' }, S);
+    expect(texts(q)).toEqual(['from a version-1 parent']);
+    expect(q.lossless.fresh).toBe(false);
+  });
+});
+
+describe('a fresh node that a returning peer attaches to before its parent’s Digest came (10.1.5)', () => {
+  it('answers the peer’s Digest only once it adopted its parent’s marks, and delivers none of the past', () => {
+    net = new Net();
+    const q = net.add(Q, { fresh: true });
+    const p = net.add(P); // in the tree before Q: it caches ORIGIN's 1 to 3 too
+    heard(p, 3);
+    // Q's probe of R was answered and its F Digest is on its way; R's answer is not in yet.
+    q.neighbours.add(R);
+    q.lossless.onParentNegotiating(R);
+    q.lossless.onParentAnswered(R, CAPS);
+    const toR = net.log.length;
+    join(q, p); // P sends its Digest
+    net.pump();
+    expect(q.lossless.edges.mode(P)).toBe('lossless');
+    expect(q.sentTo(net, P)).toEqual([]); // no Digest to P yet: P sends nothing of its cache
+    expect(texts(q)).toEqual([]);
+    // R gets Q's Digest (held back until now) and answers: Q adopts R's marks, then answers P.
+    const r = net.add(R);
+    heard(r, 3);
+    r.neighbours.add(Q);
+    r.lossless.onOffer(Q, CAPS);
+    r.lossless.onChildJoined(Q);
+    const fromQ = net.log.slice(0, toR).find((sent) => sent.to === R);
+    expect(fromQ?.packet).toMatchObject({ kind: 'digest', fresh: true });
+    r.lossless.receive(fromQ?.packet as DigestPacket, Q);
+    net.pump();
+    expect(q.lossless.fresh).toBe(false);
+    // Its Digest now lists R's marks: P lacks nothing and has nothing Q lacks.
+    expect(q.sentTo(net, P)[0]?.packet).toMatchObject({ kind: 'digest', fresh: false });
+    expect(p.sentTo(net, Q).filter((sent) => sent.purpose === 'repair')).toEqual([]);
+    expect(texts(q)).toEqual([]);
+    expect(texts(p)).toEqual(of(1, 2, 3)); // what it heard itself, nothing twice
+  });
+
+  it('answers the peer’s Digest when its own parent edge settles on version 1', () => {
+    net = new Net();
+    const q = net.add(Q, { fresh: true });
+    const p = net.add(P);
+    q.neighbours.add(S);
+    q.lossless.onParentNegotiating(S);
+    join(q, p);
+    net.pump();
+    expect(q.sentTo(net, P)).toEqual([]);
+    q.lossless.onParentVersion1(S); // no parent Digest will come
+    net.pump();
+    expect(q.sentTo(net, P).map(({ packet }) => packet.kind)).toEqual(['digest']);
+  });
+});
