@@ -1,3 +1,4 @@
+import { parseAddress } from '@p2p/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DigestPacket } from '../../src/lossless/lossless-packets.js';
 import { identified, Net, type Node } from './lossless-harness.js';
@@ -62,7 +63,10 @@ describe('a fresh node whose first parent edge went before it settled (10.1.5)',
     q.lossless.onParentNegotiating(S);
     q.lossless.onParentVersion1(S);
     expect(q.lossless.fresh).toBe(true); // nothing delivered yet
-    q.lossless.receive({ kind: 'message', text: 'from a version-1 parent' }, S);
+    q.lossless.receive(
+      { kind: 'message', source: parseAddress(S), text: 'from a version-1 parent' },
+      S,
+    );
     expect(texts(q)).toEqual(['from a version-1 parent']);
     expect(q.lossless.fresh).toBe(false);
   });
