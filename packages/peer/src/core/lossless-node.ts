@@ -258,9 +258,9 @@ export class LosslessNode {
     this.#turn(() => this.lossless.onChildJoined(child));
   }
 
-  /** `neighbour` is no longer one. */
+  /** `neighbour` is no longer one (a parent gone, the children's deferred Digests are answered). */
   edgeGone(neighbour: string): void {
-    this.lossless.onEdgeGone(neighbour);
+    this.#turn(() => this.lossless.onEdgeGone(neighbour));
   }
 
   /** The parent edge waits for a negotiation: Messages for it are held (the cache keeps them). */

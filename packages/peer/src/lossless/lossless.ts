@@ -82,9 +82,10 @@ export class Lossless<R = void> {
   /** The parent edge's neighbour, from its negotiation until it goes. */
   #parent: string | undefined;
   /**
-   * Children's Digests a fresh node has not answered yet: it answers them once its parent's Digest
-   * is adopted or its parent edge is version 1 (10.1.5). Answered now, the child would send what
-   * it caches, and with no marks adopted this node would take the tree's past as new.
+   * Children's Digests a fresh node has not answered yet, while its parent edge is being negotiated
+   * or awaits the parent's Digest: answered once that Digest is adopted, or the parent edge is
+   * version 1 or gone (10.1.5). Answered at once, the child would send what it caches, and with no
+   * marks adopted this node would take the tree's past as new.
    */
   readonly #deferredDigests = new Map<string, DigestPacket>();
   #seq = 0;
@@ -262,7 +263,8 @@ export class Lossless<R = void> {
   /** `neighbour` is no longer one: its mode and window are forgotten. */
   onEdgeGone(neighbour: string): void {
     // A fresh node stays fresh: its parent edge went before it was sent anything (#fresh).
-    if (this.#parent === neighbour) this.#parent = undefined;
+    const parentGone = this.#parent === neighbour;
+    if (parentGone) this.#parent = undefined;
     this.#deferredDigests.delete(neighbour);
     this.edges.forget(neighbour);
     this.#children.end(neighbour);
@@ -270,6 +272,8 @@ export class Lossless<R = void> {
     this.#takePlainHeld(neighbour);
     this.#repairs.forget(neighbour);
     this.#link.setWindow(neighbour, undefined);
+    // No parent Digest will come for the children waiting here: they are answered now.
+    if (parentGone) this.#answerDeferred();
   }
 
   /** This node's Digest: its own run first, then the origins most recently heard of. */
@@ -375,13 +379,11 @@ export class Lossless<R = void> {
   }
 
   /**
-   * Whether a child's Digest waits (10.1.5): this node is fresh and its parent edge has not
-   * settled on version 1 (being negotiated, lossless with the parent's Digest not in yet, or no
-   * parent now).
+   * Whether a child's Digest waits (10.1.5): this node is fresh and its parent edge is being
+   * negotiated, or lossless with the parent's Digest not in yet.
    */
   #defersChildDigests(): boolean {
-    if (!this.#fresh) return false;
-    return this.#parent === undefined || this.edges.mode(this.#parent) !== 'v1';
+    return this.#fresh && this.#parent !== undefined && this.edges.mode(this.#parent) !== 'v1';
   }
 
   /** The children's Digests deferred so far, answered now (our Digest, then what each lacks). */

@@ -106,7 +106,7 @@ describe('a fresh node that a returning peer attaches to before its parent’s D
     expect(texts(p)).toEqual(of(1, 2, 3)); // what it heard itself, nothing twice
   });
 
-  it('answers the peer’s Digest when its own parent edge settles on version 1', () => {
+  it('answers the peer’s Digest when its own parent edge turns out version 1', () => {
     net = new Net();
     const q = net.add(Q, { fresh: true });
     const p = net.add(P);
@@ -118,5 +118,21 @@ describe('a fresh node that a returning peer attaches to before its parent’s D
     q.lossless.onParentVersion1(S); // no parent Digest will come
     net.pump();
     expect(q.sentTo(net, P).map(({ packet }) => packet.kind)).toEqual(['digest']);
+  });
+
+  it('answers the peer’s Digest when its own parent edge goes before the parent’s Digest came', () => {
+    net = new Net();
+    const q = net.add(Q, { fresh: true });
+    const p = net.add(P);
+    q.neighbours.add(S);
+    q.lossless.onParentNegotiating(S);
+    join(q, p);
+    net.pump();
+    expect(q.sentTo(net, P)).toEqual([]);
+    q.neighbours.delete(S);
+    q.lossless.onEdgeGone(S); // no parent Digest will come
+    net.pump();
+    expect(q.sentTo(net, P).map(({ packet }) => packet.kind)).toEqual(['digest']);
+    expect(q.lossless.fresh).toBe(true);
   });
 });
