@@ -107,6 +107,8 @@ export class LosslessNode {
   #incomingFrom = '';
   /** See `#packetOf`. */
   readonly #scratch: IdentifiedMessagePacket;
+  /** See `#neighbours`. */
+  #lastNeighbours: string[] = [];
   /** Parents being probed now. */
   readonly #probing = new Set<string>();
   #closed = false;
@@ -326,10 +328,30 @@ export class LosslessNode {
     this.lossless.close();
   }
 
+  /**
+   * The parent, then the children. The list of the last call is returned again while it still
+   * holds the same neighbours (they rarely change), so a flood makes no array per Message; callers
+   * never change it, and a change of neighbours makes a new one.
+   */
   #neighbours(): string[] {
     const neighbours = this.#host.neighbours;
     const parent = neighbours.parent;
-    return parent === null ? [...neighbours.children] : [parent, ...neighbours.children];
+    const last = this.#lastNeighbours;
+    let same = true;
+    let i = 0;
+    if (parent !== null) same = last[i++] === parent;
+    if (same) {
+      for (const child of neighbours.children) {
+        if (last[i++] !== child) {
+          same = false;
+          break;
+        }
+      }
+    }
+    if (same && i === last.length) return last;
+    const made = parent === null ? [...neighbours.children] : [parent, ...neighbours.children];
+    this.#lastNeighbours = made;
+    return made;
   }
 
   /**
