@@ -74,9 +74,9 @@ export function checkUtf8(body: Uint8Array): Uint8Array {
   return body;
 }
 
-/** The text of a body already checked by {@link checkUtf8}. */
-export function checkedText(body: Uint8Array): string {
-  return utf8Slice.call(body, 0, body.length);
+/** The text of a body already checked by {@link checkUtf8}, from byte `start` (no view made). */
+export function checkedText(body: Uint8Array, start = 0): string {
+  return utf8Slice.call(body, start, body.length);
 }
 
 /**

@@ -63,7 +63,7 @@ export class Frame {
     if (this.#text === undefined) {
       if (this.type === PacketType.Message) this.#text = checkedText(this.body);
       else if (this.identity !== undefined)
-        this.#text = checkedText(this.body.subarray(IDENTITY_LENGTH));
+        this.#text = checkedText(this.body, IDENTITY_LENGTH);
     }
     return this.#text;
   }
@@ -96,7 +96,9 @@ export function frameAt(header: Header, bytes: Uint8Array, start: number): Frame
   if (header.type === PacketType.Message) return new Frame(header, checkUtf8(body));
   if (header.type === PacketType.IdentifiedMessage) {
     const identity = readIdentity(bytes, start, end);
-    checkUtf8(body.subarray(IDENTITY_LENGTH));
+    // The identifier is ASCII (just read strictly), so the whole body is UTF-8 exactly when its
+    // text is: no view of the text is made to check it.
+    checkUtf8(body);
     return new Frame(header, body, undefined, identity);
   }
   return new Frame(header, body, decodeBody(header.type, bytes, start, end, header.source));
