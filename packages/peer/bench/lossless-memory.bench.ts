@@ -56,15 +56,7 @@ function records(count: number): OriginRecords {
   for (let i = 0; i < count; i++) {
     const origin = addressOf(i);
     subject.receive(
-      new CachedMessage({
-        origin,
-        epoch: EPOCH + i,
-        seq: 1 + (i % 50),
-        author: 'origin',
-        start: true,
-        text: '',
-        from: null,
-      }),
+      new CachedMessage(origin, EPOCH + i, 1 + (i % 50), 'origin', true, '', null),
     );
   }
   return subject;
@@ -86,15 +78,15 @@ function cache(textBytes: number) {
         'utf8',
       );
       subject.add(
-        new CachedMessage({
-          origin: origins[i % 64] as string,
-          epoch: EPOCH,
-          seq: i + 1,
-          author: 'origin',
-          start: false,
+        new CachedMessage(
+          origins[i % 64] as string,
+          EPOCH,
+          i + 1,
+          'origin',
+          false,
           text,
-          from: neighbours[i % 3] as string,
-        }),
+          neighbours[i % 3] as string,
+        ),
       );
     }
     return subject;

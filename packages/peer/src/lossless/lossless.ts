@@ -302,7 +302,7 @@ export class Lossless<R = void> {
       return 'duplicate';
     }
     const { epoch, seq, author, start, text } = packet;
-    const entry = new CachedMessage({ origin, epoch, seq, author, start, text, from });
+    const entry = new CachedMessage(origin, epoch, seq, author, start, text, from);
     const verdict = this.#records.receive(entry);
     if (verdict === 'stale') return 'stale-epoch';
     if (verdict === 'duplicate') {
@@ -497,15 +497,7 @@ export class Lossless<R = void> {
     const start =
       this.#lastOriginated === undefined || now - this.#lastOriginated > this.options.cacheAge;
     this.#lastOriginated = now;
-    const entry = new CachedMessage({
-      origin: this.#selfKey,
-      epoch: this.epoch,
-      seq: ++this.#seq,
-      author,
-      start,
-      text,
-      from,
-    });
+    const entry = new CachedMessage(this.#selfKey, this.epoch, ++this.#seq, author, start, text, from);
     this.#cache.add(entry);
     return entry;
   }

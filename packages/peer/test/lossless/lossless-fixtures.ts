@@ -7,15 +7,15 @@ export function message(
   seq: number,
   options: { epoch?: number; start?: boolean; text?: string; from?: string | null } = {},
 ): CachedMessage {
-  return new CachedMessage({
-    origin: typeof origin === 'number' ? `127.0.0.1:${origin}` : origin,
-    epoch: options.epoch ?? 1_000,
+  return new CachedMessage(
+    typeof origin === 'number' ? `127.0.0.1:${origin}` : origin,
+    options.epoch ?? 1_000,
     seq,
-    author: 'origin',
-    start: options.start ?? false,
-    text: options.text ?? `${origin}#${seq}`,
-    from: options.from === undefined ? '127.0.0.1:9000' : options.from,
-  });
+    'origin',
+    options.start ?? false,
+    options.text ?? `${origin}#${seq}`,
+    options.from === undefined ? '127.0.0.1:9000' : options.from,
+  );
 }
 
 /** A digest entry for `origin` (a port on 127.0.0.1). */
