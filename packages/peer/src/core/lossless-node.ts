@@ -17,6 +17,7 @@ import type { Transport, TransportFloodReport } from '../transport.js';
 import type { BroadcastResult, Flooding } from './flooding.js';
 import type { Neighbours, TreeEventSink } from './neighbours.js';
 import type { RemoteSocket } from './role.js';
+import { TurnClock } from './turn-clock.js';
 
 /** What the extension needs of the tree core it runs in. */
 export interface LosslessHost {
@@ -84,6 +85,10 @@ export class LosslessNode {
   readonly #events: TreeEventSink;
   readonly #logger: Logger;
   readonly #flooding: Flooding;
+  /** `Lossless`'s clock: one reading of the time per turn. */
+  readonly #clock: TurnClock;
+  /** Whether the current turn took the clock's reading (else an outer call holds it). */
+  #heldByTurn = false;
   /**
    * Frames to flood at the end of the current turn, each with its targets, in order; undefined
    * between turns. Every received Message is a turn: nothing here is a Map, and the array is
@@ -139,9 +144,10 @@ export class LosslessNode {
       renegotiate: (parent) => this.renegotiate(parent),
       setWindow: (neighbour, window) => host.transport.setWindow?.(neighbour, window),
     };
+    this.#clock = options.clock instanceof TurnClock ? options.clock : new TurnClock(options.clock);
     this.lossless = new Lossless({
       self: host.origin,
-      clock: options.clock,
+      clock: this.#clock,
       link,
       timings: options.timings,
       options: options.options,
@@ -195,6 +201,16 @@ export class LosslessNode {
 
   /** A Message or Identified Message frame from a neighbour, admitted by its rate. */
   receiveMessage(frame: Frame, from: string): void {
+    // One reading of the time for the rate limit and the turn (the tree core shares this clock).
+    const held = this.#clock.hold();
+    try {
+      this.#receiveMessage(frame, from);
+    } finally {
+      if (held) this.#clock.release();
+    }
+  }
+
+  #receiveMessage(frame: Frame, from: string): void {
     if (!this.#flooding.admit(frame, from)) return;
     const outer = this.#incoming;
     const outerFrom = this.#incomingFrom;
@@ -374,12 +390,15 @@ export class LosslessNode {
     const batch = this.#spareBatch ?? [];
     this.#spareBatch = undefined;
     this.#batch = batch;
+    this.#heldByTurn = this.#clock.hold();
     return batch;
   }
 
   /** Ends the turn of `batch`: one flood per frame, in order. */
   #end(batch: Batched[], broadcast?: { collect: Collect; counted: () => void }): void {
     this.#batch = undefined;
+    if (this.#heldByTurn) this.#clock.release();
+    this.#heldByTurn = false;
     this.#lastKey = undefined;
     this.#lastSource = undefined;
     this.#lastFrame = undefined;

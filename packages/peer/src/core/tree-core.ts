@@ -24,6 +24,7 @@ import { type Neighbours, OwnNeighbours, type TreeEventSink } from './neighbours
 import type { RateLimit } from './rate-limit.js';
 import { ReplySources } from './reply-sources.js';
 import type { TreeRole } from './role.js';
+import { TurnClock } from './turn-clock.js';
 
 /** The options every tree node takes (the peer's and the root's options include them). */
 export interface NodeOptions {
@@ -136,12 +137,14 @@ export class TreeCore {
     this.origin = this.#replySources === undefined ? this.self : machineAddress(this.self.port);
     this.#acceptJoin = options.acceptJoin ?? (() => true);
     const clock = options.clock ?? systemClock;
+    // One reading of the time per received Message, shared by the rate limit and the extension.
+    const turnClock = new TurnClock(clock);
     this.neighbours =
       options.neighbours ?? new OwnNeighbours(this.#events, { clock, logger: this.#logger });
     const replySources = this.#replySources;
     this.#flooding = new Flooding(this, {
       ...options,
-      clock,
+      clock: turnClock,
       logger: this.#logger,
       sourceFor: replySources === undefined ? undefined : (to) => replySources.sourceFor(to),
     });
@@ -149,7 +152,7 @@ export class TreeCore {
     const lossless = options.lossless ?? true;
     if (lossless !== false) {
       this.#lossless = new LosslessNode(this, {
-        clock,
+        clock: turnClock,
         logger: this.#logger,
         events: this.#events,
         timings: options.timings ?? referenceTimings,
