@@ -1,6 +1,5 @@
 import { type Address, type Frame, type OutgoingFrame, type Packet, PacketFrame } from '@p2p/codec';
 import type { Logger } from '@p2p/stream';
-import type { Clock } from '../clock.js';
 import type { DropReason, NodeCounters } from '../events.js';
 import { Lossless } from '../lossless/lossless.js';
 import type {
@@ -17,7 +16,7 @@ import type { Transport, TransportFloodReport } from '../transport.js';
 import type { BroadcastResult, Flooding } from './flooding.js';
 import type { Neighbours, TreeEventSink } from './neighbours.js';
 import type { RemoteSocket } from './role.js';
-import { TurnClock } from './turn-clock.js';
+import type { TurnClock } from './turn-clock.js';
 
 /** What the extension needs of the tree core it runs in. */
 export interface LosslessHost {
@@ -33,7 +32,8 @@ export interface LosslessHost {
 }
 
 export interface LosslessNodeOptions {
-  clock: Clock;
+  /** Held for each turn; the tree core's rate limit reads it too. */
+  clock: TurnClock;
   logger: Logger;
   events: TreeEventSink;
   timings: Timings;
@@ -57,12 +57,15 @@ export type ProbeOutcome = Record<string, number> | 'version-1' | 'unanswered';
 /** The probe's failures that say the parent is unresponsive rather than without the extension. */
 const UNANSWERED = new Set(['ERR_STREAM_ACK_TIMEOUT', 'ERR_STREAM_CONNECT_TIMEOUT']);
 
-/** A frame of the current turn and the neighbours it goes to. */
+/** A frame of the current turn and the neighbours it goes to (reused: see `#spareGroups`). */
 interface Batched {
-  frame: OutgoingFrame;
+  frame: OutgoingFrame | undefined;
   targets: string[];
   kind: 'message' | 'identified-message';
 }
+
+/** Groups kept for the next turns; a turn rarely floods more frames than this. */
+const SPARE_GROUPS = 8;
 
 /** The extension's counters and what it holds, for status and metrics. */
 export interface LosslessStats extends LosslessCounters {
@@ -98,6 +101,12 @@ export class LosslessNode {
    */
   #batch: Batched[] | undefined;
   #spareBatch: Batched[] | undefined = [];
+  /**
+   * Groups of ended turns, emptied, for the next ones: a group and its targets array per frame
+   * and turn would be a few allocations per Message. The transport reads the targets during
+   * `flood` and keeps nothing of them.
+   */
+  readonly #spareGroups: Batched[] = [];
   /**
    * The frame built last this turn, by what it encodes and the source it carries: a flood asks
    * for the same one for each target. Others built this turn wait in `#frames` (made only when a
@@ -144,7 +153,7 @@ export class LosslessNode {
       renegotiate: (parent) => this.renegotiate(parent),
       setWindow: (neighbour, window) => host.transport.setWindow?.(neighbour, window),
     };
-    this.#clock = options.clock instanceof TurnClock ? options.clock : new TurnClock(options.clock);
+    this.#clock = options.clock;
     this.lossless = new Lossless({
       self: host.origin,
       clock: this.#clock,
@@ -414,7 +423,14 @@ export class LosslessNode {
     for (const { frame, targets, kind } of batch) {
       counters.packetsOut[kind] += targets.length;
       broadcast?.counted();
-      this.#host.transport.flood(targets, frame, report);
+      this.#host.transport.flood(targets, frame as OutgoingFrame, report);
+    }
+    const spare = this.#spareGroups;
+    for (const group of batch) {
+      if (spare.length >= SPARE_GROUPS) break;
+      group.frame = undefined;
+      group.targets.length = 0;
+      spare.push(group);
     }
     batch.length = 0;
     this.#spareBatch = batch;
@@ -525,7 +541,15 @@ export class LosslessNode {
         return;
       }
     }
-    batch.push({ frame, targets: [to], kind });
+    const group = this.#spareGroups.pop();
+    if (group === undefined) {
+      batch.push({ frame, targets: [to], kind });
+      return;
+    }
+    group.frame = frame;
+    group.kind = kind;
+    group.targets.push(to);
+    batch.push(group);
   }
 
   readonly #onFlooded = (report: TransportFloodReport): void => {
