@@ -9,16 +9,16 @@ import type { Clock, TimerHandle } from '../clock.js';
  */
 export class TurnClock implements Clock {
   readonly #inner: Clock;
-  /** The reading of the current turn; NaN between turns. */
-  #held = Number.NaN;
+  /** Whether a turn holds a reading, and that reading. */
+  #holding = false;
+  #held = 0;
 
   constructor(inner: Clock) {
     this.#inner = inner;
   }
 
   now(): number {
-    const held = this.#held;
-    return held === held ? held : this.#inner.now();
+    return this.#holding ? this.#held : this.#inner.now();
   }
 
   /**
@@ -26,13 +26,14 @@ export class TurnClock implements Clock {
    * reading already (a nested one: it shares the outer reading, and must not release it).
    */
   hold(): boolean {
-    if (this.#held === this.#held) return false;
+    if (this.#holding) return false;
     this.#held = this.#inner.now();
+    this.#holding = true;
     return true;
   }
 
   release(): void {
-    this.#held = Number.NaN;
+    this.#holding = false;
   }
 
   setTimeout(callback: () => void, ms: number): TimerHandle {
