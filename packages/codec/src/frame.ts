@@ -62,8 +62,7 @@ export class Frame {
   get text(): string | undefined {
     if (this.#text === undefined) {
       if (this.type === PacketType.Message) this.#text = checkedText(this.body);
-      else if (this.identity !== undefined)
-        this.#text = checkedText(this.body, IDENTITY_LENGTH);
+      else if (this.identity !== undefined) this.#text = checkedText(this.body, IDENTITY_LENGTH);
     }
     return this.#text;
   }

@@ -55,9 +55,7 @@ function records(count: number): OriginRecords {
   });
   for (let i = 0; i < count; i++) {
     const origin = addressOf(i);
-    subject.receive(
-      new CachedMessage(origin, EPOCH + i, 1 + (i % 50), 'origin', true, '', null),
-    );
+    subject.receive(new CachedMessage(origin, EPOCH + i, 1 + (i % 50), 'origin', true, '', null));
   }
   return subject;
 }

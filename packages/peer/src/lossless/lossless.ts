@@ -497,7 +497,15 @@ export class Lossless<R = void> {
     const start =
       this.#lastOriginated === undefined || now - this.#lastOriginated > this.options.cacheAge;
     this.#lastOriginated = now;
-    const entry = new CachedMessage(this.#selfKey, this.epoch, ++this.#seq, author, start, text, from);
+    const entry = new CachedMessage(
+      this.#selfKey,
+      this.epoch,
+      ++this.#seq,
+      author,
+      start,
+      text,
+      from,
+    );
     this.#cache.add(entry);
     return entry;
   }
