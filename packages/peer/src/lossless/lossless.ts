@@ -87,7 +87,10 @@ export class Lossless<R = void> {
    * version 1 or gone (10.1.5). Answered at once, the child would send what it caches, and with no
    * marks adopted this node would take the tree's past as new.
    */
-  readonly #deferredDigests = new Map<string, DigestPacket>();
+  readonly #deferredDigests = new Map<
+    string,
+    { packet: DigestPacket; heldSince: number | undefined }
+  >();
   #seq = 0;
   #lastOriginated: number | undefined;
 
@@ -176,16 +179,22 @@ export class Lossless<R = void> {
    * (to a parent: once the Join is sent; to a child: in answer to its Digest).
    */
   onEdgeLossless(neighbour: string, role: NeighbourRole, theirWindow?: number): void {
-    if (this.#replay?.parent === neighbour) this.#replay = undefined;
-    if (role === 'parent') this.#parent = neighbour;
-    this.#children.end(neighbour); // what it held goes by the exchange that starts now
-    this.edges.set(neighbour, role, 'lossless', theirWindow);
-    this.#takePlainHeld(neighbour); // the exchange that starts now brings them
-    this.#link.setWindow(neighbour, this.edges.window(neighbour));
+    this.#edgeLossless(neighbour, role, theirWindow);
     // A child's Digest a fresh node defers is answered later (#answerDeferred).
     if (role === 'child' && this.#defersChildDigests()) return;
     const fresh = role === 'parent' && this.#fresh;
     this.#link.send(neighbour, this.digest(fresh), 'digest');
+  }
+
+  /** The edge to `neighbour` is (again) lossless: its window raised; no Digest sent. */
+  #edgeLossless(neighbour: string, role: NeighbourRole, theirWindow?: number): number | undefined {
+    if (this.#replay?.parent === neighbour) this.#replay = undefined;
+    if (role === 'parent') this.#parent = neighbour;
+    const held = this.#children.end(neighbour); // what it held goes by the exchange that starts now
+    this.edges.set(neighbour, role, 'lossless', theirWindow);
+    this.#takePlainHeld(neighbour); // the exchange that starts now brings them
+    this.#link.setWindow(neighbour, this.edges.window(neighbour));
+    return held;
   }
 
   /** Child side: a probe of `parent` starts; Messages for it wait in the cache until the outcome. */
@@ -277,10 +286,21 @@ export class Lossless<R = void> {
   }
 
   /** This node's Digest: its own run first, then the origins most recently heard of. */
-  digest(fresh = false): DigestPacket {
+  digest(fresh = false, heldSince?: number): DigestPacket {
     const entries = [{ origin: this.#self, epoch: this.epoch, hwm: this.#seq }];
+    const byOrigin = new Map([[this.#selfKey, entries[0] as (typeof entries)[number]]]);
     for (const { origin, epoch, hwm } of this.#records.digest(MAX_DIGEST_ENTRIES - 1)) {
-      entries.push({ origin: parseAddress(origin), epoch, hwm });
+      const entry = { origin: parseAddress(origin), epoch, hwm };
+      entries.push(entry);
+      byOrigin.set(origin, entry);
+    }
+    // To a fresh child: what was held for it since its Join is not its past, so the marks stop
+    // below it and the child delivers it when the exchange brings it (10.1.5).
+    if (heldSince !== undefined) {
+      for (const held of this.#cache.since(heldSince)) {
+        const entry = byOrigin.get(held.origin);
+        if (entry?.epoch === held.epoch && entry.hwm >= held.seq) entry.hwm = held.seq - 1;
+      }
     }
     return { kind: 'digest', source: this.#self, fresh, entries };
   }
@@ -325,16 +345,18 @@ export class Lossless<R = void> {
   #onDigest(packet: DigestPacket, from: string): LosslessVerdict {
     const role = this.edges.role(from) ?? 'child';
     const mode = this.edges.mode(from);
+    let heldSince: number | undefined;
     if (role === 'child') {
       // The child found the extension (only our nodes send Digests): the edge is lossless,
       // whatever we held it to be, and our Digest answers its own.
-      if (mode !== 'lossless') this.onEdgeLossless(from, role);
+      const held = mode === 'lossless' ? undefined : this.#edgeLossless(from, role);
+      if (packet.fresh) heldSince = held;
       if (this.#defersChildDigests()) {
         // Answered once this fresh node has its parent's marks (#deferredDigests).
-        this.#deferredDigests.set(from, packet);
+        this.#deferredDigests.set(from, { packet, heldSince });
         return 'digest';
       }
-      if (mode === 'lossless') this.#link.send(from, this.digest(), 'digest');
+      this.#link.send(from, this.digest(false, heldSince), 'digest');
     } else if (mode === 'negotiating') {
       // The parent's answer to our Digest, ahead of our probe's outcome.
       this.onEdgeLossless(from, role);
@@ -354,12 +376,12 @@ export class Lossless<R = void> {
       this.#records.adopt(adopted);
       this.#answerDeferred();
     }
-    this.#repairFor(packet, from);
+    this.#repairFor(packet, from, heldSince);
     return 'digest';
   }
 
   /** Sends `from` what its Digest says it lacks. */
-  #repairFor(packet: DigestPacket, from: string): void {
+  #repairFor(packet: DigestPacket, from: string, heldSince?: number): void {
     // A fresh child gets what it lacks too: it delivers none of it (its marks are adopted from our
     // Digest, sent before this) but caches it, so a child of its own that missed these Messages can
     // be repaired from it later (10.1.5).
@@ -372,7 +394,9 @@ export class Lossless<R = void> {
         origin = entry.origin === this.#selfKey ? this.#self : parseAddress(entry.origin);
         addresses.set(entry.origin, origin);
       }
-      if (packet.fresh) this.counters.inheritedOut++;
+      // What was held for a fresh child since its Join it delivers: not an inheritance.
+      if (packet.fresh && (heldSince === undefined || entry.serial <= heldSince))
+        this.counters.inheritedOut++;
       else this.counters.repairedOut++;
       this.#link.send(from, this.#packet(entry, origin), 'repair');
     }
@@ -391,10 +415,10 @@ export class Lossless<R = void> {
     if (this.#deferredDigests.size === 0 || this.#defersChildDigests()) return;
     const deferred = [...this.#deferredDigests];
     this.#deferredDigests.clear();
-    for (const [child, packet] of deferred) {
+    for (const [child, { packet, heldSince }] of deferred) {
       if (this.edges.role(child) !== 'child' || this.edges.mode(child) !== 'lossless') continue;
-      this.#link.send(child, this.digest(), 'digest');
-      this.#repairFor(packet, child);
+      this.#link.send(child, this.digest(false, heldSince), 'digest');
+      this.#repairFor(packet, child, heldSince);
     }
   }
 

@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Net, type Node } from './lossless-harness.js';
+
+const U = '127.0.0.1:7000';
+const P = '127.0.0.1:7001';
+const C = '127.0.0.1:7002';
+const CAPS = { ids: 1, window: 32 };
+
+let net: Net;
+afterEach(() => net.close());
+
+const count = (node: Node, text: string) => node.delivered.filter((d) => d.text === text).length;
+
+/** U above P on a lossless edge, P's past cached; C, a fresh peer, joins P with the extension. */
+function joining() {
+  net = new Net();
+  const u = net.add(U);
+  const p = net.add(P);
+  const c = net.add(C, { fresh: true });
+  u.neighbours.add(P);
+  u.lossless.edges.set(P, 'child', 'lossless', 32);
+  p.neighbours.add(U);
+  p.lossless.edges.set(U, 'parent', 'lossless', 32);
+  u.lossless.originate('before the join');
+  p.lossless.originate('also before');
+  net.pump();
+  c.neighbours.add(P);
+  c.lossless.onParentNegotiating(P);
+  expect(p.lossless.onOffer(C, CAPS)).toBe('remembered');
+  p.neighbours.add(C);
+  p.lossless.onChildJoined(C); // the Join: P holds Messages for C until its Digest
+  return { u, p, c };
+}
+
+describe('a fresh child and what its parent held for it between its Join and its Digest (10.1.5)', () => {
+  it('delivers what was sent after its Join, once and in order, and none of the past', () => {
+    const { u, p, c } = joining();
+    u.lossless.originate('after the join 1');
+    p.lossless.originate('after the join 2');
+    u.lossless.originate('after the join 3');
+    net.pump();
+    expect(count(c, 'after the join 1')).toBe(0); // held: C's Digest has not come yet
+    c.lossless.onParentAnswered(P, CAPS); // C's F Digest follows its Join
+    net.pump();
+    // Each once, each origin's in its order (no order is promised across origins).
+    const texts = c.delivered.map((d) => d.text);
+    expect([...texts].sort()).toEqual(['after the join 1', 'after the join 2', 'after the join 3']);
+    expect(texts.filter((t) => t !== 'after the join 2')).toEqual([
+      'after the join 1',
+      'after the join 3',
+    ]);
+    // What came before the Join is inherited (cached for later repairs), not delivered.
+    expect(c.lossless.counters.inheritedIn).toBe(2);
+    u.lossless.originate('later');
+    net.pump();
+    expect(count(c, 'later')).toBe(1);
+    expect(count(c, 'after the join 1')).toBe(1);
+  });
+});
