@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { identified, Net, type Node } from './lossless-harness.js';
+import { CAPS, identified, Net, type Node } from './lossless-harness.js';
 
 const A = '127.0.0.1:7000';
 const C = '127.0.0.1:7002';
 const D = '127.0.0.1:7003';
 const ORIGIN = '127.0.0.1:6000';
-const CAPS = { ids: 1, window: 32 };
 
 let net: Net;
 afterEach(() => net.close());

@@ -1,15 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Net, type Node } from './lossless-harness.js';
+import { CAPS, deliveredCount, Net, type Node } from './lossless-harness.js';
 
 const U = '127.0.0.1:7000';
 const P = '127.0.0.1:7001';
 const C = '127.0.0.1:7002';
-const CAPS = { ids: 1, window: 32 };
 
 let net: Net;
 afterEach(() => net.close());
 
-const count = (node: Node, text: string) => node.delivered.filter((d) => d.text === text).length;
+const count = deliveredCount;
 
 /** U above P on a lossless edge, P's past cached; C, a fresh peer, joins P with the extension. */
 function joining() {

@@ -1,7 +1,7 @@
 import { parseAddress } from '@p2p/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DigestPacket } from '../../src/lossless/lossless-packets.js';
-import { identified, Net, type Node } from './lossless-harness.js';
+import { CAPS, identified, join, Net, type Node } from './lossless-harness.js';
 
 // Q starts fresh (10.1.5): it must deliver none of the tree's past, which R, its parent-to-be,
 // and P, a peer that was in the tree before Q, both cache.
@@ -10,23 +10,12 @@ const Q = '127.0.0.1:7001';
 const P = '127.0.0.1:7003';
 const S = '127.0.0.1:7005'; // a stopped parent: nothing in this net answers for it
 const ORIGIN = '127.0.0.1:6000';
-const CAPS = { ids: 1, window: 32 };
 
 let net: Net;
 afterEach(() => net.close());
 
 const texts = (node: Node) => node.delivered.map(({ text }) => text);
 const of = (...seqs: number[]) => seqs.map((seq) => `${ORIGIN}#${seq}`);
-
-/** The steps of 10.1.2 for `child` under `parent` (offer, answer, Join), nothing pumped. */
-function join(parent: Node, child: Node) {
-  child.neighbours.add(parent.address);
-  child.lossless.onParentNegotiating(parent.address);
-  parent.lossless.onOffer(child.address, CAPS);
-  child.lossless.onParentAnswered(parent.address, CAPS);
-  parent.neighbours.add(child.address);
-  parent.lossless.onChildJoined(child.address);
-}
 
 /** `node` has heard ORIGIN's 1 to `through`. */
 function heard(node: Node, through: number) {

@@ -118,3 +118,21 @@ export function identified(
     text: options.text ?? `${origin}#${seq}`,
   };
 }
+
+/** The Capabilities our nodes offer and answer with by default (10.1.1). */
+export const CAPS = { ids: 1, window: 32 };
+
+/** The steps of 10.1.2 for `child` under `parent` (offer, answer, Join), nothing pumped. */
+export function join(parent: Node, child: Node): void {
+  child.neighbours.add(parent.address);
+  child.lossless.onParentNegotiating(parent.address);
+  parent.lossless.onOffer(child.address, CAPS);
+  child.lossless.onParentAnswered(parent.address, CAPS);
+  parent.neighbours.add(child.address);
+  parent.lossless.onChildJoined(child.address);
+}
+
+/** How many times `node` delivered `text`. */
+export function deliveredCount(node: Node, text: string): number {
+  return node.delivered.filter((d) => d.text === text).length;
+}

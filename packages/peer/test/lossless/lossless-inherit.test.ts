@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fastTimings } from '../../src/timings.js';
-import { identified, Net, type Node } from './lossless-harness.js';
+import { CAPS, identified, join, Net, type Node } from './lossless-harness.js';
 
 // P was paused and placed off; when it resumes the root puts it under Q, a fresh node that joined
 // R while P was stopped. What P missed predates Q: only R's cache held it (10.1.5).
@@ -9,7 +9,6 @@ const Q = '127.0.0.1:7001';
 const Q2 = '127.0.0.1:7002';
 const P = '127.0.0.1:7003';
 const ORIGIN = '127.0.0.1:6000';
-const CAPS = { ids: 1, window: 32 };
 const GAP = fastTimings.peerTimeout + fastTimings.helloInterval; // the default gap timeout
 
 let net: Net;
@@ -17,16 +16,6 @@ afterEach(() => net.close());
 
 const texts = (node: Node) => node.delivered.map(({ text }) => text);
 const of = (...seqs: number[]) => seqs.map((seq) => `${ORIGIN}#${seq}`);
-
-/** The steps of 10.1.2 for `child` under `parent` (offer, answer, Join), nothing pumped. */
-function join(parent: Node, child: Node) {
-  child.neighbours.add(parent.address);
-  child.lossless.onParentNegotiating(parent.address);
-  parent.lossless.onOffer(child.address, CAPS);
-  child.lossless.onParentAnswered(parent.address, CAPS);
-  parent.neighbours.add(child.address);
-  parent.lossless.onChildJoined(child.address);
-}
 
 /** R has heard ORIGIN's 1 to `through`, P only 1 and 2 (then it was paused). */
 function setUp(through: number) {
