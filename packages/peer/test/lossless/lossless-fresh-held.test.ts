@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CAPS, deliveredCount, Net, type Node } from './lossless-harness.js';
+import { CAPS, deliveredCount as count, Net } from './lossless-harness.js';
 
 const U = '127.0.0.1:7000';
 const P = '127.0.0.1:7001';
@@ -7,8 +7,6 @@ const C = '127.0.0.1:7002';
 
 let net: Net;
 afterEach(() => net.close());
-
-const count = deliveredCount;
 
 /** U above P on a lossless edge, P's past cached; C, a fresh peer, joins P with the extension. */
 function joining() {
