@@ -298,6 +298,7 @@ export class Lossless<R = void> {
     // below it and the child delivers it when the exchange brings it (10.1.5).
     if (heldSince !== undefined) {
       for (const held of this.#cache.since(heldSince)) {
+        if (held.inherited) continue; // this node's own inheritance is the past for the child too
         const entry = byOrigin.get(held.origin);
         if (entry?.epoch === held.epoch && entry.hwm >= held.seq) entry.hwm = held.seq - 1;
       }
@@ -395,7 +396,7 @@ export class Lossless<R = void> {
         addresses.set(entry.origin, origin);
       }
       // What was held for a fresh child since its Join it delivers: not an inheritance.
-      if (packet.fresh && (heldSince === undefined || entry.serial <= heldSince))
+      if (packet.fresh && (heldSince === undefined || entry.serial <= heldSince || entry.inherited))
         this.counters.inheritedOut++;
       else this.counters.repairedOut++;
       this.#link.send(from, this.#packet(entry, origin), 'repair');

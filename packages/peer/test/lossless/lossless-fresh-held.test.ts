@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CAPS, deliveredCount as count, Net } from './lossless-harness.js';
+import { CAPS, deliveredCount as count, join, Net } from './lossless-harness.js';
 
 const U = '127.0.0.1:7000';
 const P = '127.0.0.1:7001';
@@ -52,5 +52,33 @@ describe('a fresh child and what its parent held for it between its Join and its
     net.pump();
     expect(count(c, 'later')).toBe(1);
     expect(count(c, 'after the join 1')).toBe(1);
+  });
+});
+
+describe('a fresh child under a fresh parent whose inheritance arrives after the child joined', () => {
+  it('delivers none of that inheritance, and what is sent after', () => {
+    net = new Net();
+    const r = net.add(U);
+    const f = net.add(P, { fresh: true });
+    const c = net.add(C, { fresh: true });
+    r.lossless.originate('past 1');
+    r.lossless.originate('past 2');
+    join(r, f); // F's F Digest is on its way; R will answer with its marks and its cache
+    // C offers and joins F before R's answer; its Digest comes after F's inheritance arrived.
+    c.neighbours.add(P);
+    c.lossless.onParentNegotiating(P);
+    f.lossless.onOffer(C, CAPS);
+    f.neighbours.add(C);
+    f.lossless.onChildJoined(C);
+    net.pump();
+    expect(f.lossless.counters.inheritedIn).toBe(2);
+    c.lossless.onParentAnswered(P, CAPS);
+    net.pump();
+    r.lossless.originate('new');
+    net.pump();
+    expect(count(f, 'past 1') + count(f, 'past 2')).toBe(0);
+    expect(count(c, 'past 1') + count(c, 'past 2')).toBe(0);
+    expect(count(f, 'new')).toBe(1);
+    expect(count(c, 'new')).toBe(1);
   });
 });
