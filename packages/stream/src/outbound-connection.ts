@@ -1,7 +1,8 @@
-import net from 'node:net';
+import type net from 'node:net';
 import { AckReader } from './ack-reader.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { notAnAck, socketFailure } from './connection-failures.js';
+import { dial } from './dial.js';
 import { StreamError, type StreamErrorCode } from './errors.js';
 import { Fifo } from './fifo.js';
 import type { ResolvedOptions } from './options.js';
@@ -77,16 +78,15 @@ export class OutboundConnection {
     this.#onEnded = onEnded;
     this.#idleAfter = options.idleTimeout;
     this.#clock = options.clock;
-    const socket = net.connect({ host: remote.address.host, port: remote.address.port });
-    // Small frames must leave at once, not wait for Nagle to coalesce them with a later write.
-    socket.setNoDelay(true);
+    const { socket, closed } = dial(remote, {
+      connect: this.#onConnect,
+      data: this.#onData,
+      end: this.#onEnd,
+      error: this.#onError,
+      close: this.#onClose,
+    });
     this.#socket = socket;
-    this.#closed = new Promise((resolve) => socket.once('close', () => resolve()));
-    socket.once('connect', this.#onConnect);
-    socket.on('data', this.#onData);
-    socket.on('end', this.#onEnd);
-    socket.on('error', this.#onError);
-    socket.on('close', this.#onClose);
+    this.#closed = closed;
     this.#connectTimer = this.#clock.setTimeout(this.#onConnectTimeout, options.connectTimeout);
   }
 

@@ -1,9 +1,10 @@
-import net from 'node:net';
+import type net from 'node:net';
 import { type Frame, FrameDecoder, type Packet } from '@p2p/codec';
 import { AckReader } from './ack-reader.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { notAnAck, socketFailure } from './connection-failures.js';
 import { decodeChunk } from './decode-chunk.js';
+import { dial } from './dial.js';
 import { StreamError, type StreamErrorCode } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import type { Remote } from './remote-address.js';
@@ -59,15 +60,15 @@ export class Probe {
     this.result = new Promise((resolve) => {
       this.#resolve = resolve;
     });
-    const socket = net.connect({ host: remote.address.host, port: remote.address.port });
-    socket.setNoDelay(true);
+    const { socket, closed } = dial(remote, {
+      connect: this.#onConnect,
+      data: this.#onData,
+      end: this.#onEnd,
+      error: this.#onError,
+      close: this.#onEnd,
+    });
     this.#socket = socket;
-    this.#closed = new Promise((resolve) => socket.once('close', () => resolve()));
-    socket.once('connect', this.#onConnect);
-    socket.on('data', this.#onData);
-    socket.on('end', this.#onEnd);
-    socket.on('error', this.#onError);
-    socket.on('close', this.#onEnd);
+    this.#closed = closed;
     this.#timer = this.#clock.setTimeout(
       () =>
         this.#refuse(
