@@ -1,40 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Peer } from '../src/index.js';
 import { StandInRoot } from './stand-in-root.js';
+import { until } from './until.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
-
-/** Resolves when `check` holds, re-checking on every event of the given emitters; rejects after `ms`. */
-function until(
-  check: () => boolean,
-  emitters: Array<{
-    on(e: string, l: () => void): unknown;
-    off(e: string, l: () => void): unknown;
-  }>,
-  events: string[],
-  ms = 10_000,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const listener = () => {
-      if (!check()) return;
-      cleanup();
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`condition not met within ${ms} ms`));
-    }, ms);
-    const cleanup = () => {
-      clearTimeout(timer);
-      for (const emitter of emitters) for (const event of events) emitter.off(event, listener);
-    };
-    for (const emitter of emitters) for (const event of events) emitter.on(event, listener);
-    listener();
-  });
-}
 
 async function network(size: number) {
   const root = await StandInRoot.start();
@@ -45,13 +17,13 @@ async function network(size: number) {
     closers.push(() => peer.close());
     peers.push(peer);
     // One at a time, so the breadth-first shape is predictable.
-    await until(() => peer.parent !== null, [peer], ['parent']);
+    await until('the peer attached', () => peer.parent !== null, [peer], ['parent']);
   }
   // Every Join has landed when each parent lists its children.
   const nodes = [root, ...peers];
   const joined = () =>
     peers.every((p) => nodes.some((n) => n.address === p.parent && n.children.includes(p.address)));
-  await until(joined, nodes, ['neighbour-added']);
+  await until('every Join landed', joined, nodes, ['neighbour-added']);
   return { root, peers, nodes };
 }
 
@@ -72,6 +44,7 @@ describe('peers on loopback with a stand-in root', () => {
     const leaf = peers[5] as Peer;
     await leaf.broadcast('from a leaf');
     await until(
+      "the leaf's Message at every other node",
       () => nodes.every((n) => n === leaf || (received.get(n.address)?.length ?? 0) >= 1),
       nodes,
       ['message'],
@@ -84,6 +57,7 @@ describe('peers on loopback with a stand-in root', () => {
     const { root, peers } = await network(3);
     const deep = peers[2] as Peer;
     await until(
+      'a hello of the deepest peer at the root',
       () => root.hellos.some((path) => path[0] === deep.address),
       [deep],
       ['hello-answered'],
@@ -102,6 +76,7 @@ describe('peers on loopback with a stand-in root', () => {
       orphan.on('reunion-failure', ({ reason }) => failures.push(reason));
     await first.close();
     await until(
+      'the orphans attached elsewhere',
       () => [a, b].every((p) => p.reunion === 'attached' && p.parent !== first.address),
       [a, b],
       ['parent'],
@@ -110,12 +85,13 @@ describe('peers on loopback with a stand-in root', () => {
     const received: string[] = [];
     for (const p of [a, b]) p.on('message', ({ text }) => received.push(text));
     await until(
+      'the orphans counted by their new parents',
       () => [a, b].every((p) => p.parent !== null && p.neighbours.length > 0),
       [a, b],
       ['neighbour-added'],
     );
     await second.broadcast('still connected');
-    await until(() => received.length === 2, [a, b], ['message']);
+    await until('the Message at both orphans', () => received.length === 2, [a, b], ['message']);
   });
 
   it('a peer whose root is down keeps retrying and joins once the root is up', async () => {
@@ -129,12 +105,12 @@ describe('peers on loopback with a stand-in root', () => {
       retry: { initialMs: 20, maxMs: 50 },
     });
     closers.push(() => peer.close());
-    await until(() => true, [peer], ['root-unreachable']);
+    await until('root-unreachable', () => true, [peer], ['root-unreachable']);
     expect(peer.registered).toBe(false);
     // The same address again: the OS gave it to the first root and nothing else has taken it.
     const root = await StandInRoot.start(address);
     closers.push(() => root.close());
-    await until(() => peer.parent === root.address, [peer], ['parent']);
+    await until('the peer under the root', () => peer.parent === root.address, [peer], ['parent']);
     expect(peer.registered).toBe(true);
   });
 });

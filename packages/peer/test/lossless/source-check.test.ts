@@ -3,43 +3,12 @@ import { type Address, type Packet, PacketFrame, parseAddress } from '@p2p/codec
 import { afterEach, describe, expect, it } from 'vitest';
 import { Peer, type PeerOptions } from '../../src/index.js';
 import { StandInRoot } from '../stand-in-root.js';
+import { until } from '../until.js';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
-
-interface Emitter {
-  on(event: string, listener: () => void): unknown;
-  off(event: string, listener: () => void): unknown;
-}
-
-/** Resolves once `check` holds, re-checked on each of `events` of `emitters`; rejects after `ms`. */
-function until(
-  what: string,
-  check: () => boolean,
-  emitters: Emitter[],
-  events: string[],
-  ms = 10_000,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const listener = () => {
-      if (!check()) return;
-      cleanup();
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`${what}: not within ${ms} ms`));
-    }, ms);
-    const cleanup = () => {
-      clearTimeout(timer);
-      for (const emitter of emitters) for (const event of events) emitter.off(event, listener);
-    };
-    for (const emitter of emitters) for (const event of events) emitter.on(event, listener);
-    listener();
-  });
-}
 
 /**
  * A connection to `to` from another loopback IP (127.0.0.2) than the honest nodes' (127.0.0.1):
