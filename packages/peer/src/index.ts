@@ -4,6 +4,7 @@ export type { Neighbours, TreeEventSink } from './core/neighbours.js';
 export { defaultMessageRate, type RateLimit, RateLimiter } from './core/rate-limit.js';
 export { RefusalLog } from './core/refusal-log.js';
 export type { RemoteSocket, TreeRole } from './core/role.js';
+export { SourceCheck, type SourceCheckOptions } from './core/source-check.js';
 export {
   type BroadcastResult,
   type LosslessStats,

@@ -1,21 +1,11 @@
 import { EventEmitter } from 'node:events';
-import {
-  type Address,
-  type Frame,
-  formatAddress,
-  isLoopbackHost,
-  type Packet,
-  parseAddress,
-  plainHost,
-} from '@p2p/codec';
+import { type Address, formatAddress, isLoopbackHost, type Packet, parseAddress } from '@p2p/codec';
 import {
   type BroadcastResult,
   type Clock,
-  type DropReason,
   type LosslessStats,
   type NodeCounters,
-  RefusalLog,
-  type RemoteSocket,
+  SourceCheck,
   TreeCore,
 } from '@p2p/peer';
 import { type Logger, silentLogger } from '@p2p/stream';
@@ -58,8 +48,15 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
   readonly #children: RootChildren;
   readonly #clock: Clock;
   readonly #logger: Logger;
-  readonly #verifySourceIp: boolean;
-  readonly #refusals: RefusalLog;
+  /**
+   * With the check on, every packet is taken only from the IP its hop source claims: a packet's
+   * source is all the root knows of who sent it. A hello proves its path and re-attaches
+   * turned-off nodes (5.6.3); an offer or a Digest makes an edge lossless (10.1.2, 10.1.5), so one
+   * in the name of a version-1 child has the root send it what it cannot read; a Message in a
+   * child's name is delivered and flooded, and a plain one turns a lossless edge to version 1. An
+   * offer it would refuse is not answered: the prober then settles on version 1.
+   */
+  readonly #sourceCheck: SourceCheck | undefined;
   readonly #maxRegistered: number;
   readonly #rootTimeout: number | undefined;
   readonly #helloInterval: number;
@@ -79,15 +76,19 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
       // The root never starts fresh: its children hand it what they hold (10.1.5).
       fresh: false,
       role: {
-        admit: (packet, from, remote) => this.#admit(packet, from, remote),
-        answersOffer: (offer, remote) => this.#sourceMatches(offer, remote),
+        admit: (packet, from, remote) => this.#sourceCheck?.admit(packet, from, remote),
+        answersOffer: (offer, remote) => this.#sourceCheck?.answersOffer(offer, remote) ?? true,
         control: (packet, from) => this.#onControl(packet, from),
         answerHello: (path, packet, from) => this.#onHello(path, packet, from),
         unreachable: (remote, error) => this.#onUnreachable(remote, error),
       },
     });
-    this.#verifySourceIp = options.verifySourceIp ?? !isLoopbackHost(this.#core.self.host);
-    this.#refusals = new RefusalLog(this.#clock, this.#logger);
+    // Once a minute per connection host at most, the refusals logged: a misconfigured child has
+    // every packet refused.
+    this.#sourceCheck =
+      (options.verifySourceIp ?? !isLoopbackHost(this.#core.self.host))
+        ? new SourceCheck({ packets: 'every', clock: this.#clock, logger: this.#logger })
+        : undefined;
     this.#maxRegistered = options.maxRegistered ?? 100_000;
     this.#rootTimeout = options.rootTimeout;
     this.#helloInterval = options.helloInterval ?? 0;
@@ -193,28 +194,6 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
   /** Stops listening to the transport (the server closes it). */
   stop(): void {
     this.#core.close();
-  }
-
-  /**
-   * With the check on, every packet is taken only from the IP its hop source claims: a packet's
-   * source is all the root knows of who sent it. A hello proves its path and re-attaches
-   * turned-off nodes (5.6.3); an offer or a Digest makes an edge lossless (10.1.2, 10.1.5), so one
-   * in the name of a version-1 child has the root send it what it cannot read; a Message in a
-   * child's name is delivered and flooded, and a plain one turns a lossless edge to version 1.
-   */
-  #admit(frame: Frame, from: string, remote: RemoteSocket): DropReason | undefined {
-    if (this.#sourceMatches(frame, remote)) return undefined;
-    // Once a minute per connection host at most: a misconfigured child has every packet refused.
-    this.#refusals.refused(from, remote.host, frame.kind);
-    return 'spoofed-source';
-  }
-
-  /**
-   * Whether the check (when on) takes `frame` from `remote`. A probe's offer it would refuse is not
-   * answered either: the prober then settles on version 1 rather than on an edge the root refuses.
-   */
-  #sourceMatches(frame: Frame, remote: RemoteSocket): boolean {
-    return !this.#verifySourceIp || frame.source.host === plainHost(remote.host);
   }
 
   #onControl(packet: Packet, from: string): void {

@@ -4,6 +4,7 @@ import { type Logger, StreamNode, silentLogger } from '@p2p/stream';
 import { type Clock, systemClock } from '../clock.js';
 import { advertiseAddress } from '../core/advertise-address.js';
 import { OwnNeighbours } from '../core/neighbours.js';
+import { SourceCheck } from '../core/source-check.js';
 import { type BroadcastResult, type LosslessStats, TreeCore } from '../core/tree-core.js';
 import { PeerError } from '../errors.js';
 import type { NodeCounters, PeerEvents } from '../events.js';
@@ -19,7 +20,6 @@ import {
 import { ReunionCycle, type ReunionState } from './reunion.js';
 import { RootAddresses } from './root-addresses.js';
 import { RootClient } from './root-client.js';
-import { SourceCheck } from './source-check.js';
 
 export interface PeerStatus {
   address: string;
@@ -104,7 +104,12 @@ export class Peer extends EventEmitter<PeerEvents> {
     const roots = new RootAddresses(init.root);
     const sourceCheck =
       (init.verifySourceIp ?? !isLoopbackHost(init.transport.address.host))
-        ? new SourceCheck({ isRoot: (address) => roots.has(address), clock, logger })
+        ? new SourceCheck({
+            packets: 'extension',
+            exempt: (address) => roots.has(address),
+            clock,
+            logger,
+          })
         : undefined;
     const core = new TreeCore({
       ...init,

@@ -1,20 +1,26 @@
 import { type Frame, formatAddress, plainHost } from '@p2p/codec';
 import type { Logger } from '@p2p/stream';
 import type { Clock } from '../clock.js';
-import { RefusalLog } from '../core/refusal-log.js';
-import type { RemoteSocket } from '../core/role.js';
 import type { DropReason } from '../events.js';
+import { RefusalLog } from './refusal-log.js';
+import type { RemoteSocket } from './role.js';
 
 export interface SourceCheckOptions {
-  /** Is this address one of the peer's roots? */
-  isRoot(address: string): boolean;
   clock: Clock;
   logger: Logger;
+  /**
+   * Which packets are checked: `extension` (types 7 to 9: the peer's check) or `every` packet (the
+   * root's: a packet's source is all it knows of who sent it, and a hello re-attaches nodes).
+   */
+  packets: 'extension' | 'every';
+  /** Sources taken from any IP (a peer's roots). Default: none. */
+  exempt?(address: string): boolean;
 }
 
 /**
- * The peer's source-IP check (docs/protocol.md 10.1.2 item 8): the lossless extension's packets
- * (types 7 to 9) are taken only from the IP their hop source claims. An offer or a Digest decides
+ * The source-IP check (docs/protocol.md 10.1.2 item 8): a packet is taken only from the IP its
+ * hop source claims. The root checks every packet; a peer only the lossless extension's (types 7
+ * to 9). An offer or a Digest decides
  * what this node sends a neighbour (in a version-1 child's name, it would be sent Identified
  * Messages and Digests it cannot read), and an Identified Message can claim any origin and epoch (a
  * forged later epoch would make every node drop that origin's real Messages as stale). Only our
@@ -28,12 +34,21 @@ export interface SourceCheckOptions {
  * settles on version 1, whose packets are not checked, instead of holding a lossless edge its
  * parent refuses every packet of.
  */
+const EXTENSION_KINDS: ReadonlySet<string> = new Set([
+  'identified-message',
+  'digest',
+  'capabilities-offer',
+  'capabilities-answer',
+]);
+
 export class SourceCheck {
-  readonly #isRoot: (address: string) => boolean;
+  readonly #every: boolean;
+  readonly #exempt: ((address: string) => boolean) | undefined;
   readonly #refusals: RefusalLog;
 
   constructor(options: SourceCheckOptions) {
-    this.#isRoot = options.isRoot;
+    this.#every = options.packets === 'every';
+    this.#exempt = options.exempt;
     this.#refusals = new RefusalLog(options.clock, options.logger);
   }
 
@@ -42,16 +57,9 @@ export class SourceCheck {
    * warning is logged once a minute per connection host at most ({@link RefusalLog}).
    */
   admit(frame: Frame, from: string, remote: RemoteSocket): DropReason | undefined {
-    // The kind first: a plain Message, the bulk of version-1 traffic, costs one comparison.
     const kind = frame.kind;
-    if (kind === 'message') return undefined;
-    if (
-      kind !== 'identified-message' &&
-      kind !== 'digest' &&
-      kind !== 'capabilities-offer' &&
-      kind !== 'capabilities-answer'
-    )
-      return undefined;
+    // The kind first: at a peer a plain Message, the bulk of version-1 traffic, costs one comparison.
+    if (!this.#every && (kind === 'message' || !EXTENSION_KINDS.has(kind))) return undefined;
     if (this.#matches(frame, from, remote)) return undefined;
     this.#refusals.refused(from, remote.host, kind);
     return 'spoofed-source';
@@ -65,6 +73,8 @@ export class SourceCheck {
   #matches(frame: Frame, from: string, remote: RemoteSocket): boolean {
     const claimed = frame.source.host;
     // An IPv4 connection's host as it is, before its IPv4-mapped form (a dual-stack server's).
-    return claimed === remote.host || claimed === plainHost(remote.host) || this.#isRoot(from);
+    return (
+      claimed === remote.host || claimed === plainHost(remote.host) || this.#exempt?.(from) === true
+    );
   }
 }
