@@ -1,6 +1,6 @@
 import { clearLine, createInterface, cursorTo } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { Peer } from '@p2p/peer';
+import type { Peer, PeerEvents } from '@p2p/peer';
 import { CliError } from '../errors.js';
 import type { Output } from '../output.js';
 import { parseCommand, shellHelp } from './parse-command.js';
@@ -70,24 +70,32 @@ export function reportPeerEvents(peer: Peer, out: Output): () => void {
   }) =>
     role === 'child' &&
     out.event('child-left', { child: neighbour, reason }, `child ${neighbour} left (${reason})`);
-  peer.on('registered', onRegistered);
-  peer.on('neighbour-added', onAdded);
-  peer.on('neighbour-removed', onRemoved);
-  peer.on('parent', onParent);
-  peer.on('message', onMessage);
-  peer.on('reunion-failure', onFailure);
-  peer.on('root-unreachable', onRootUnreachable);
-  peer.on('root-away', onRootAway);
+  const listening = [
+    listen(peer, 'registered', onRegistered),
+    listen(peer, 'neighbour-added', onAdded),
+    listen(peer, 'neighbour-removed', onRemoved),
+    listen(peer, 'parent', onParent),
+    listen(peer, 'message', onMessage),
+    listen(peer, 'reunion-failure', onFailure),
+    listen(peer, 'root-unreachable', onRootUnreachable),
+    listen(peer, 'root-away', onRootAway),
+  ];
   return () => {
-    peer.off('registered', onRegistered);
-    peer.off('neighbour-added', onAdded);
-    peer.off('neighbour-removed', onRemoved);
-    peer.off('parent', onParent);
-    peer.off('message', onMessage);
-    peer.off('reunion-failure', onFailure);
-    peer.off('root-unreachable', onRootUnreachable);
-    peer.off('root-away', onRootAway);
+    for (const stop of listening) stop();
   };
+}
+
+/** Adds `listener` for `event`; returns the function that removes it. */
+function listen<K extends keyof PeerEvents>(
+  peer: Peer,
+  event: K,
+  listener: (...args: PeerEvents[K]) => void,
+): () => void {
+  // EventEmitter's conditional listener type does not resolve for a generic key: the cast is
+  // checked by this function's own signature.
+  const on = listener as Parameters<typeof peer.on<K>>[1];
+  peer.on(event, on);
+  return () => peer.off(event, on);
 }
 
 /**
