@@ -39,10 +39,7 @@ export class OpenHeap {
     if (node.heapIndex >= 0) return;
     const index = this.#nodes.length;
     if (index === this.#depths.length) this.#grow();
-    this.#nodes.push(node);
-    this.#depths[index] = node.depth;
-    this.#orders[index] = node.order;
-    node.heapIndex = index;
+    this.#put(index, node, node.depth, node.order);
     this.#up(index);
   }
 
@@ -55,10 +52,7 @@ export class OpenHeap {
     const last = nodes.pop() as GraphNode;
     node.heapIndex = -1;
     if (index === lastIndex) return;
-    nodes[index] = last;
-    this.#depths[index] = this.#depths[lastIndex] as number;
-    this.#orders[index] = this.#orders[lastIndex] as number;
-    last.heapIndex = index;
+    this.#put(index, last, this.#depths[lastIndex] as number, this.#orders[lastIndex] as number);
     this.#down(this.#up(index));
   }
 
@@ -87,17 +81,10 @@ export class OpenHeap {
       const p = ((i - 1) / ARITY) | 0;
       const pd = depths[p] as number;
       if (pd < depth || (pd === depth && (orders[p] as number) <= order)) break;
-      const parent = nodes[p] as GraphNode;
-      nodes[i] = parent;
-      depths[i] = pd;
-      orders[i] = orders[p] as number;
-      parent.heapIndex = i;
+      this.#put(i, nodes[p] as GraphNode, pd, orders[p] as number);
       i = p;
     }
-    nodes[i] = node;
-    depths[i] = depth;
-    orders[i] = order;
-    node.heapIndex = i;
+    this.#put(i, node, depth, order);
     return i;
   }
 
@@ -119,17 +106,18 @@ export class OpenHeap {
       for (let c = first + 1; c < end; c++) if (this.#before(c, child)) child = c;
       const cd = depths[child] as number;
       if (cd > depth || (cd === depth && (orders[child] as number) >= order)) break;
-      const smaller = nodes[child] as GraphNode;
-      nodes[i] = smaller;
-      depths[i] = cd;
-      orders[i] = orders[child] as number;
-      smaller.heapIndex = i;
+      this.#put(i, nodes[child] as GraphNode, cd, orders[child] as number);
       i = child;
     }
-    nodes[i] = node;
-    depths[i] = depth;
-    orders[i] = order;
-    node.heapIndex = i;
+    this.#put(i, node, depth, order);
+  }
+
+  /** Stores `node` with its keys at `index`. */
+  #put(index: number, node: GraphNode, depth: number, order: number): void {
+    this.#nodes[index] = node;
+    this.#depths[index] = depth;
+    this.#orders[index] = order;
+    node.heapIndex = index;
   }
 
   #grow(): void {
