@@ -59,6 +59,7 @@ Every flag can also be set by the environment variable shown.
 Examples:
   p2p root                                   # 127.0.0.1:5353, admin on http://127.0.0.1:8080
   p2p root --listen 0.0.0.0:5353 --http 0.0.0.0:8080 --db /var/lib/p2p/root.db
+  p2p root --listen 0.0.0.0:5353 --advertise 203.0.113.5:5353   # behind NAT: peers dial 203.0.113.5:5353
   p2p root --db :memory: --timings fast --json`,
     )
     .action(async (options) => (await import('./commands/root.js')).rootCommand(options));

@@ -37,6 +37,11 @@ describe('usage errors exit 2 with a useful message', () => {
       ['peer', '--root', '127.0.0.1:5353', '--advertise', '0.0.0.0:7000'],
       'cannot advertise 0.0.0.0',
     ],
+    [['root', '--db', ':memory:', '--advertise', '0.0.0.0:5353'], 'cannot advertise 0.0.0.0'],
+    [
+      ['root', '--db', ':memory:', '--advertise', 'example.org'],
+      'expected HOST:PORT, the address peers reach the root at',
+    ],
   ])('p2p %j', async (args, message) => {
     const { code, stderr } = await runP2p(args);
     expect(code).toBe(2);

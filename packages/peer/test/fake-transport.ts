@@ -43,9 +43,9 @@ export class FakeTransport
   readonly down = new Set<string>();
   /** Remotes whose sends are recorded but never settle (a stopped node that never ACKs). */
   readonly stalled = new Set<string>();
-  /** Remotes whose sends wait until `release(remote)` (a slow ACK). */
+  /** Remotes whose sends wait until `release(remote)` (a slow ACK, or one that never comes). */
   readonly held = new Set<string>();
-  readonly #releases = new Map<string, Array<() => void>>();
+  readonly #releases = new Map<string, Array<(error?: Error) => void>>();
   /** The framing each remote is spoken to in (default binary). */
   readonly framings = new Map<string, Framing>();
   closed = false;
@@ -74,9 +74,9 @@ export class FakeTransport
     });
     if (this.stalled.has(key)) await new Promise<never>(() => {});
     if (this.held.has(key)) {
-      await new Promise<void>((resolve) => {
+      await new Promise<void>((resolve, reject) => {
         const waiting = this.#releases.get(key) ?? [];
-        waiting.push(resolve);
+        waiting.push((error) => (error === undefined ? resolve() : reject(error)));
         this.#releases.set(key, waiting);
       });
     }
@@ -99,9 +99,16 @@ export class FakeTransport
     });
   }
 
-  /** Settles the held sends to `remote` (acknowledged), oldest first. */
-  release(remote: string): void {
-    for (const resolve of this.#releases.get(remote) ?? []) resolve();
+  /**
+   * Settles the held sends to `remote`, oldest first: acknowledged, or failed with `code` (an
+   * `ACK` that never came, say; the test reports the connection's failure itself, with `fail`).
+   */
+  release(remote: string, code?: string): void {
+    const error =
+      code === undefined
+        ? undefined
+        : Object.assign(new Error(`send to ${remote} failed (${code})`), { code, remote });
+    for (const settleSend of this.#releases.get(remote) ?? []) settleSend(error);
     this.#releases.delete(remote);
   }
 

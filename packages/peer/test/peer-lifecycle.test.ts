@@ -206,6 +206,36 @@ describe('reunion cycle (5.6)', () => {
     await expectTimeoutAfterPeerTimeout(s);
   });
 
+  it('a root parent whose connection fails before it acknowledges the Join: the peer timeout still runs from the Join', async () => {
+    // The root stops (its socket open, nothing answering) as it places the peer under itself. The
+    // Join's ACK never comes and the connection fails at the ACK timeout; the peer keeps its place
+    // (the root may be restarting, 5.6.6) for one peer timeout from the Join, not from its failure.
+    const s = setup();
+    s.peer.begin();
+    await settle();
+    s.transport.deliver({ kind: 'register-response', source: addr(ROOT) });
+    await settle();
+    s.transport.held.add(ROOT);
+    s.transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(ROOT) });
+    await settle();
+    expect(s.transport.take('join', ROOT)).toHaveLength(1);
+    s.clock.advance(10_000); // the ACK timeout
+    s.transport.fail(ROOT, 'ERR_STREAM_ACK_TIMEOUT');
+    s.transport.held.delete(ROOT);
+    s.transport.down.add(ROOT); // and refused from now on
+    s.transport.release(ROOT, 'ERR_STREAM_ACK_TIMEOUT');
+    await settle();
+    expect(s.peer.reunion).toBe('attached');
+    s.clock.advance(27_999);
+    await settle();
+    expect(s.events.filter(([name]) => name === 'reunion-failure')).toEqual([]);
+    s.clock.advance(1);
+    await settle();
+    expect(s.events.filter(([name]) => name === 'reunion-failure').map(([, e]) => e)).toEqual([
+      { reason: 'timeout', parent: ROOT },
+    ]);
+  });
+
   it('once the Join is acknowledged, only unanswered hellos can time the peer out', async () => {
     const s = setup();
     await attach(s, P1);

@@ -22,6 +22,7 @@ gracefully (exit code 0). Exit codes: 0 stopped, 1 failed at run time, 2 bad usa
 Examples:
   p2p-root
   p2p-root --listen 0.0.0.0:5353 --http 0.0.0.0:8080 --db /var/lib/p2p/root.db
+  p2p-root --listen 0.0.0.0:5353 --advertise 203.0.113.5:5353   # behind NAT: peers dial 203.0.113.5:5353
   P2P_TIMINGS=fast P2P_DB=:memory: p2p-root`,
 );
 

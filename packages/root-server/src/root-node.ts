@@ -9,7 +9,7 @@ import {
   TreeCore,
 } from '@p2p/peer';
 import { type Logger, silentLogger } from '@p2p/stream';
-import { isStoreError } from './errors.js';
+import { isStoreError, RootError } from './errors.js';
 import type { Registry } from './registry/registry.js';
 import { RootChildren } from './root-children.js';
 import type {
@@ -83,10 +83,19 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
         unreachable: (remote, error) => this.#onUnreachable(remote, error),
       },
     });
+    if (this.registry.root !== this.#core.address) {
+      // The registry names the root's children's parent; the root names itself in its packets:
+      // a node placed under the root must be told the name it answers by.
+      throw new RootError(
+        'ERR_ROOT_INVALID_OPTION',
+        `the registry's root ${this.registry.root} is not the root's address ${this.#core.address}; ` +
+          'create the registry with the advertised address, if any, else the listening one',
+      );
+    }
     // Once a minute per connection host at most, the refusals logged: a misconfigured child has
     // every packet refused.
     this.#sourceCheck =
-      (options.verifySourceIp ?? !isLoopbackHost(this.#core.self.host))
+      (options.verifySourceIp ?? !isLoopbackHost(options.transport.address.host))
         ? new SourceCheck({ packets: 'every', clock: this.#clock, logger: this.#logger })
         : undefined;
     this.#maxRegistered = options.maxRegistered ?? 100_000;
@@ -106,14 +115,18 @@ export class RootNode extends EventEmitter<RootNodeEvents> {
     return this.#silence?.holding(this.#clock.now(), this.registry.graph.aliveCount) === true;
   }
 
-  /** The root's address, 'HOST:PORT'. */
+  /**
+   * The root's address, 'HOST:PORT', as put in its packets: `advertise` when given, else the one
+   * it listens on.
+   */
   get address(): string {
     return this.#core.address;
   }
 
   /**
    * The origin of the root's own Messages, 'HOST:PORT' (10.1.3): its address, or listening on
-   * 0.0.0.0 this machine's first external IPv4 address (else 127.0.0.1) with its port.
+   * 0.0.0.0 with no `advertise`, this machine's first external IPv4 address (else 127.0.0.1) with
+   * its port.
    */
   get origin(): string {
     return formatAddress(this.#core.origin);

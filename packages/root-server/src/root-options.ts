@@ -1,3 +1,4 @@
+import type { Address } from '@p2p/codec';
 import type { Clock, NodeOptions, Timings, TreeNodeEvents } from '@p2p/peer';
 import type { Registry } from './registry/registry.js';
 
@@ -23,7 +24,15 @@ export type RootNodeEvents = TreeNodeEvents & {
 };
 
 export interface RootNodeOptions extends NodeOptions {
+  /** Its root (`RegistryOptions.root`) is the root's address: `advertise`, else the transport's. */
   registry: Registry;
+  /**
+   * The address the root names itself by when it is not the transport's (0.0.0.0, NAT, a
+   * container): the source of every packet it sends, the parent of the nodes placed under it and
+   * the origin of its Messages. Without it, a root on 0.0.0.0 answers each node from the address
+   * that node dialled and names its Messages' origin by this machine's first external IPv4.
+   */
+  advertise?: Address | undefined;
   clock: Clock;
   /**
    * Accept a packet (any kind: Register, Advertise, hello, Message, the lossless extension's) only

@@ -9,6 +9,7 @@ import {
   type Timings,
 } from '@p2p/peer';
 import { type Logger, StreamNode, type StreamNodeOptions, silentLogger } from '@p2p/stream';
+import { advertiseOption, withListeningPort } from './advertise-option.js';
 import { RootError } from './errors.js';
 import { AdminServer, type AdminSource } from './http/admin-server.js';
 import { addRoleMetrics, createMetrics, type RootMetrics } from './metrics.js';
@@ -23,6 +24,15 @@ import { type Topology, topologyOf } from './topology.js';
 export interface RootServerOptions {
   /** The root's TCP address, 'HOST:PORT' (port 0: the OS picks). */
   listen: string | Address;
+  /**
+   * The address the root names itself by, 'HOST:PORT' (port 0: the listening port), when peers
+   * reach it at another than `listen`: on 0.0.0.0, behind NAT or a forwarded port, in a container.
+   * It is the source of every packet the root sends, the parent it gives the nodes it places under
+   * itself and the origin of its Messages, so peers must be given it as their root. Default: the
+   * listening address; on 0.0.0.0, each node is answered from the address it dialled and the
+   * origin is this machine's first external IPv4. 0.0.0.0 is refused (ERR_ROOT_INVALID_OPTION).
+   */
+  advertise?: string | Address;
   /** The admin HTTP address (port 0: the OS picks); null for none. Default '127.0.0.1:0'. */
   http?: string | null;
   /** A SQLite file path, ':memory:' (the default), a `postgres://` URL, or a Store. */
@@ -129,6 +139,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
       typeof options.listen === 'string' ? parseAddress(options.listen) : options.listen;
     const http = options.http === undefined ? '127.0.0.1:0' : options.http;
     const httpAddress = http === null ? null : parseAddress(http);
+    const advertise = advertiseOption(options.advertise);
     const forgetAfter = options.forgetAfter ?? DEFAULT_FORGET_AFTER;
     if (!(forgetAfter > 0))
       throw new RootError(
@@ -150,8 +161,11 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         ...(options.framing === undefined ? {} : { defaultFraming: options.framing }),
         ...(options.window === undefined ? {} : { window: options.window }),
       });
+      const self =
+        advertise === undefined ? undefined : withListeningPort(advertise, transport.address);
       const registry = new Registry({
-        root: formatAddress(transport.address),
+        // The root's key in the graph is the name its children know it by.
+        root: formatAddress(self ?? transport.address),
         store,
         onWriteFailed: (error) =>
           logger.error({ code: error.code, err: error.message }, 'writing to the store failed'),
@@ -170,6 +184,7 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         rootTimeout: timings.rootTimeout,
         helloInterval: timings.helloInterval,
         timings,
+        ...(self === undefined ? {} : { advertise: self }),
         ...(options.lossless === undefined ? {} : { lossless: options.lossless }),
         ...(options.window === undefined ? {} : { window: options.window }),
         ...(options.verifySourceIp === undefined ? {} : { verifySourceIp: options.verifySourceIp }),
@@ -200,7 +215,15 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
         forgetAfter,
         afterSweep: () => server.#stats.sample(),
       });
-      logger.info({ address: node.address, http: admin?.address ?? null, timings }, 'root started');
+      logger.info(
+        {
+          address: node.address,
+          listen: formatAddress(transport.address),
+          http: admin?.address ?? null,
+          timings,
+        },
+        'root started',
+      );
       return server;
     } catch (error) {
       await admin?.close();
@@ -210,9 +233,17 @@ export class RootServer extends EventEmitter<RootNodeEvents> {
     }
   }
 
-  /** The root's TCP address, 'HOST:PORT'. */
+  /**
+   * The root's address, 'HOST:PORT', as put in its packets and given to peers: `advertise` when
+   * given, else the bound {@link listenAddress}.
+   */
   get address(): string {
     return this.node.address;
+  }
+
+  /** The address the TCP server is bound to, 'HOST:PORT' (the real port when 0 was asked for). */
+  get listenAddress(): string {
+    return formatAddress(this.#transport.address);
   }
 
   /** The admin HTTP address 'HOST:PORT', or null when disabled. */

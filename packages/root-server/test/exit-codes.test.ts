@@ -80,6 +80,18 @@ describe('p2p-root reports what was wrong and what to do, with the exit code of 
     expect(result.stderr).toContain('expected HOST:PORT');
   });
 
+  it.each([
+    [['--advertise', '0.0.0.0:5353'], 'cannot advertise 0.0.0.0'],
+    [['--advertise', 'nowhere'], 'expected HOST:PORT, the address peers reach the root at'],
+  ])(
+    'an address peers cannot dial as --advertise (%j): 2, saying what to give',
+    (args, message) => {
+      const result = p2pRoot([...args, '--listen', '127.0.0.1:0', '--db', ':memory:']);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain(message);
+    },
+  );
+
   it('a mistyped flag: 2, unknown option', () => {
     const result = p2pRoot(['--lisen', '127.0.0.1:0']);
     expect(result.status).toBe(2);

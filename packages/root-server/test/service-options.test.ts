@@ -96,4 +96,21 @@ describe('the root service flags', () => {
     expect(() => parse(['--max-registered', '0'])).toThrow(/at least 1/);
     expect(() => parse(['--source-ip-check', 'maybe'])).toThrow(/Allowed choices/);
   });
+
+  it('take the address the root names itself by, from --advertise or P2P_ADVERTISE', () => {
+    expect(parse([])).not.toHaveProperty('advertise'); // the listening address
+    expect(parse(['--listen', '0.0.0.0:5353', '--advertise', '203.0.113.5:5353'])).toMatchObject({
+      listen: '0.0.0.0:5353',
+      advertise: '203.0.113.5:5353',
+    });
+    expect(parse([], { P2P_ADVERTISE: '203.0.113.5:0' })).toMatchObject({
+      advertise: '203.0.113.5:0',
+    });
+    expect(() => parse(['--advertise', 'example.org'])).toThrow(
+      /argument 'example.org' is invalid. expected HOST:PORT, the address peers reach the root at/,
+    );
+    expect(() => parse(['--advertise', '0.0.0.0:5353'])).toThrow(
+      /cannot advertise 0.0.0.0: it names every interface of a machine/,
+    );
+  });
 });

@@ -14,13 +14,17 @@ export interface RootFlags extends RootServiceFlags {
 }
 
 function report(server: RootServer, out: Output): void {
-  const dial = dialAddresses(server.address); // on 0.0.0.0, what peers dial instead
+  const listen = server.listenAddress;
+  // Advertised, the root answers by that name only; on 0.0.0.0, what peers dial instead.
+  const advertised = server.address !== listen;
+  const dial = advertised ? [server.address] : dialAddresses(listen);
+  const where = advertised
+    ? `root listening on ${listen}, advertised as ${server.address} (peers dial ${server.address})`
+    : `root listening on ${listen}${dialNote(listen, dial)}`;
   out.event(
     'started',
-    { address: server.address, dial, http: server.httpAddress },
-    server.httpAddress === null
-      ? `root listening on ${server.address}${dialNote(server.address, dial)}`
-      : `root listening on ${server.address}${dialNote(server.address, dial)}; dashboard http://${server.httpAddress}/`,
+    { address: server.address, listen, dial, http: server.httpAddress },
+    server.httpAddress === null ? where : `${where}; dashboard http://${server.httpAddress}/`,
   );
   server.on('node-registered', ({ address }) =>
     out.event('node-registered', { address }, `registered ${address}`),

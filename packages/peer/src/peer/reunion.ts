@@ -206,12 +206,7 @@ export class ReunionCycle {
     // open, nothing answering) never acknowledges it, and the transport's ACK timeout may be
     // longer. (Root away: the parent may have dropped us as a silent child, hence the Join; the
     // wait for the root has no end.)
-    if (!rootAway) {
-      this.#failureTimer = this.#clock.setTimeout(
-        () => this.#fail('timeout'),
-        this.#timings.peerTimeout,
-      );
-    }
+    if (!rootAway) this.#armFailureTimer();
     const lossless = core.lossless;
     if (lossless === undefined) {
       this.#join(parent, attachment);
@@ -245,7 +240,10 @@ export class ReunionCycle {
       // In the tree once a hello is answered through the parent (helloAnswered): the first one
       // goes now, right behind the Join.
       this.#joinAcknowledged = acknowledged;
-      this.#clearFailureTimer();
+      // A parent that took the Join is there: the hello's own peer timeout counts from now on.
+      // One that did not keeps the Join's: the root, whose failed connection leaves us in place
+      // (unreachable), is waited for one peer timeout from the Join, not from the Join's failure.
+      if (acknowledged) this.#clearFailureTimer();
       this.#tick();
       core.relayPendingHellos();
     });
@@ -370,15 +368,22 @@ export class ReunionCycle {
         return;
       }
       this.#helloSentAt = this.#clock.now();
-      if (!this.#rootAway) {
-        this.#failureTimer = this.#clock.setTimeout(
-          () => this.#fail('timeout'),
-          this.#timings.peerTimeout,
-        );
-      }
+      if (!this.#rootAway) this.#armFailureTimer();
     }
     core.counters.hellosSent++;
     void core.send(parent, { kind: 'reunion-hello', source: core.self, path: [core.self] });
+  }
+
+  /**
+   * The peer timeout (5.6.6) from now, unless one already runs: a Join not acknowledged leaves
+   * the attachment's deadline to the first hello.
+   */
+  #armFailureTimer(): void {
+    if (this.#failureTimer !== undefined) return;
+    this.#failureTimer = this.#clock.setTimeout(() => {
+      this.#failureTimer = undefined;
+      this.#fail('timeout');
+    }, this.#timings.peerTimeout);
   }
 
   #clearFailureTimer(): void {

@@ -9,6 +9,7 @@ export function rootServerOptionsFrom(
   return {
     standby: flags.standby === true,
     listen: flags.listen,
+    ...(flags.advertise === undefined ? {} : { advertise: flags.advertise }),
     http: flags.http === 'off' ? null : flags.http,
     store: flags.db,
     framing: flags.framing,

@@ -1,4 +1,4 @@
-import { type Framing, parseAddress } from '@p2p/codec';
+import { type Framing, isWildcardHost, parseAddress } from '@p2p/codec';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '@p2p/stream/logger';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { wholeNumber } from './whole-number.js';
@@ -9,6 +9,7 @@ import { wholeNumber } from './whole-number.js';
 /** The flags of the root service as commander parses them. */
 export interface RootServiceFlags {
   listen: string;
+  advertise?: string;
   http: string;
   db: string;
   framing: Framing;
@@ -44,6 +45,27 @@ function addressFlag(example: string, ...keywords: string[]) {
     }
     return value;
   };
+}
+
+/**
+ * `--advertise`: a `HOST:PORT` peers can dial, so not 0.0.0.0 (which `--listen` takes); port 0
+ * stands for the listening port.
+ */
+function advertiseFlag(value: string): string {
+  let host: string;
+  try {
+    host = parseAddress(value).host;
+  } catch {
+    throw new InvalidArgumentError(
+      'expected HOST:PORT, the address peers reach the root at, e.g. 203.0.113.5:5353',
+    );
+  }
+  if (isWildcardHost(host)) {
+    throw new InvalidArgumentError(
+      `cannot advertise ${host}: it names every interface of a machine, not one peers can dial; give the address peers reach the root at`,
+    );
+  }
+  return value;
 }
 
 const milliseconds = wholeNumber({ min: 1, unit: 'milliseconds' });
@@ -89,6 +111,16 @@ export function addRootServiceOptions(
         .env('P2P_LISTEN')
         .argParser(addressFlag('127.0.0.1:5353'))
         .default('127.0.0.1:5353'),
+    )
+    .addOption(
+      new Option(
+        '--advertise <host:port>',
+        'the address peers reach the root at, if not --listen (port 0: the listening port): ' +
+          'the source of its packets and the origin of its Messages; peers must dial it ' +
+          "(default: --listen; on 0.0.0.0, the address each peer dialled, and this machine's first external IPv4 as the origin)",
+      )
+        .env('P2P_ADVERTISE')
+        .argParser(advertiseFlag),
     )
     .addOption(
       new Option('--http <host:port>', "address of the admin HTTP server ('off' for none)")
