@@ -172,3 +172,27 @@ describe('the version-1 replay after a probe that found no extension', () => {
     await peer.close();
   });
 });
+
+describe('broadcasting beyond what may be held for a parent edge being negotiated (10.1.4)', () => {
+  it('reports the parent as failed, as a full send queue would, once the hold is at the queue’s limits', async () => {
+    class LimitedQueue extends FakeTransport {
+      readonly queueLimits = { maxQueue: 2, maxQueueBytes: 1 << 20 };
+      constructor() {
+        super(SELF);
+      }
+      probe(): Promise<TransportProbeResult> {
+        return new Promise(() => {}); // the probe is out for the whole test: the edge negotiated
+      }
+      setWindow(): void {}
+    }
+    const transport = new LimitedQueue();
+    const peer = new Peer({ transport, root: ROOT, clock: new ManualClock(), timings: 'fast' });
+    await placeUnder(peer, transport, ROOT, PARENT);
+    await settle();
+    const results = [];
+    for (const text of ['held 1', 'held 2', 'refused']) results.push(await peer.broadcast(text));
+    expect(results.map((result) => result.failed)).toEqual([[], [], [PARENT]]);
+    expect(peer.counters.sendFailures).toBe(1);
+    await peer.close();
+  });
+});
