@@ -59,6 +59,12 @@ export type ProbeOutcome = Record<string, number> | 'version-1' | 'unanswered';
 /** The probe's failures that say the parent is unresponsive rather than without the extension. */
 const UNANSWERED = new Set(['ERR_STREAM_ACK_TIMEOUT', 'ERR_STREAM_CONNECT_TIMEOUT']);
 
+/**
+ * Probes in a row that a parent leaves unanswered, each after a hello it answered, before its
+ * edge is settled on version 1 (10.1.2 item 6): it is alive, and the probe never gets through.
+ */
+const MAX_UNANSWERED_PROBES = 3;
+
 /** A frame of the current turn and the neighbours it goes to (reused: see `#spareGroups`). */
 interface Batched {
   frame: OutgoingFrame | undefined;
@@ -134,6 +140,8 @@ export class LosslessNode {
   #lastNeighbours: string[] = [];
   /** Parents being probed now. */
   readonly #probing = new Set<string>();
+  /** The parent's probes unanswered in a row (see MAX_UNANSWERED_PROBES). */
+  #unanswered: { parent: string; probes: number } | undefined;
   /** Sends refused this turn because a hold was full (see `#holdFull`); made when one is. */
   #refused: TransportError[] | undefined;
   #closed = false;
@@ -300,6 +308,7 @@ export class LosslessNode {
 
   /** `neighbour` is no longer one (a parent gone, the children's deferred Digests are answered). */
   edgeGone(neighbour: string): void {
+    if (this.#unanswered?.parent === neighbour) this.#unanswered = undefined;
     this.#turn(() => this.lossless.onEdgeGone(neighbour));
   }
 
@@ -340,12 +349,21 @@ export class LosslessNode {
   /**
    * Child side, after the Join: the probe's outcome (the Digest follows the Join). Unanswered
    * decides nothing: the edge stays negotiated, and the parent is probed again once a hello is
-   * answered through it (10.1.2 item 4).
+   * answered through it (10.1.2 item 4); but the `MAX_UNANSWERED_PROBES`th in a row settles it
+   * on version 1, else what waits for the parent would wait for as long as it lives.
    */
   negotiated(parent: string, outcome: ProbeOutcome): void {
-    if (this.#closed || this.#host.neighbours.parent !== parent || outcome === 'unanswered') return;
+    if (this.#closed || this.#host.neighbours.parent !== parent) return;
+    if (outcome === 'unanswered') {
+      const probes = this.#unanswered?.parent === parent ? this.#unanswered.probes + 1 : 1;
+      this.#unanswered = { parent, probes };
+      if (probes < MAX_UNANSWERED_PROBES) return;
+      this.#logger.info({ parent, probes }, 'the parent answers hellos but no probe: version 1');
+    }
+    this.#unanswered = undefined;
     this.#turn(() => {
-      if (outcome === 'version-1') this.lossless.onParentVersion1(parent);
+      if (outcome === 'version-1' || outcome === 'unanswered')
+        this.lossless.onParentVersion1(parent);
       else this.lossless.onParentAnswered(parent, outcome);
     });
   }
