@@ -104,6 +104,7 @@ function idleNodes(count: number): Lossless[] {
         neighbours: () => [],
         send() {},
         sendPlain() {},
+        holdFull() {},
         deliver() {},
         renegotiate() {},
         setWindow() {},

@@ -35,6 +35,8 @@ export interface Transport {
     report?: (report: TransportFloodReport) => void,
   ): void;
   disconnect(remote: Address | string): void;
+  /** The per-remote send queue limits (none: the stream's defaults, 16,384 frames and 8 MiB). */
+  readonly queueLimits?: { maxQueue: number; maxQueueBytes: number };
   /**
    * Lossless extension (docs/protocol.md 10.1.2, 10.1.7); a transport without these
    * never negotiates: every edge stays version 1.

@@ -105,6 +105,11 @@ export class StreamNode extends EventEmitter<StreamEvents> {
     return this.#address;
   }
 
+  /** The per-remote queue limits in force (`maxQueue`, `maxQueueBytes`). */
+  get queueLimits(): { maxQueue: number; maxQueueBytes: number } {
+    return { maxQueue: this.#options.maxQueue, maxQueueBytes: this.#options.maxQueueBytes };
+  }
+
   /**
    * Sends one packet to the node whose server is at `to`, in the framing that node last used
    * toward us (else `defaultFraming`): a {@link Packet}, encoded now, or an {@link OutgoingFrame}

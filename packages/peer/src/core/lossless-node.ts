@@ -1,6 +1,8 @@
 import { type Address, type Frame, type OutgoingFrame, type Packet, PacketFrame } from '@p2p/codec';
 import type { Logger } from '@p2p/stream';
+import { PeerError } from '../errors.js';
 import type { DropReason, NodeCounters } from '../events.js';
+import { DEFAULT_HOLD_LIMITS, type HoldLimits } from '../lossless/held-messages.js';
 import { Lossless } from '../lossless/lossless.js';
 import type {
   LosslessCounters,
@@ -12,7 +14,7 @@ import type {
 import type { LosslessOptions } from '../lossless/lossless-options.js';
 import type { DigestPacket, IdentifiedMessagePacket } from '../lossless/lossless-packets.js';
 import type { Timings } from '../timings.js';
-import type { Transport, TransportFloodReport } from '../transport.js';
+import type { Transport, TransportError, TransportFloodReport } from '../transport.js';
 import type { BroadcastResult, Flooding } from './flooding.js';
 import type { Neighbours, TreeEventSink } from './neighbours.js';
 import type { RemoteSocket } from './role.js';
@@ -57,11 +59,24 @@ export type ProbeOutcome = Record<string, number> | 'version-1' | 'unanswered';
 /** The probe's failures that say the parent is unresponsive rather than without the extension. */
 const UNANSWERED = new Set(['ERR_STREAM_ACK_TIMEOUT', 'ERR_STREAM_CONNECT_TIMEOUT']);
 
+/**
+ * Probes in a row that a parent leaves unanswered, each after a hello it answered, before its
+ * edge is settled on version 1 (10.1.2 item 6): it is alive, and the probe never gets through.
+ */
+const MAX_UNANSWERED_PROBES = 3;
+
 /** A frame of the current turn and the neighbours it goes to (reused: see `#spareGroups`). */
 interface Batched {
   frame: OutgoingFrame | undefined;
   targets: string[];
   kind: 'message' | 'identified-message';
+}
+
+/** What may be held for an edge being negotiated: what the transport queues for one remote. */
+function holdLimits(transport: Transport): HoldLimits {
+  const limits = transport.queueLimits;
+  if (limits === undefined) return DEFAULT_HOLD_LIMITS;
+  return { messages: limits.maxQueue, bytes: limits.maxQueueBytes };
 }
 
 /** Groups kept for the next turns; a turn rarely floods more frames than this. */
@@ -125,6 +140,10 @@ export class LosslessNode {
   #lastNeighbours: string[] = [];
   /** Parents being probed now. */
   readonly #probing = new Set<string>();
+  /** The parent's probes unanswered in a row (see MAX_UNANSWERED_PROBES). */
+  #unanswered: { parent: string; probes: number } | undefined;
+  /** Sends refused this turn because a hold was full (see `#holdFull`); made when one is. */
+  #refused: TransportError[] | undefined;
   #closed = false;
 
   constructor(host: LosslessHost, options: LosslessNodeOptions) {
@@ -146,6 +165,7 @@ export class LosslessNode {
       neighbours: () => this.#neighbours(),
       send: (to, packet, purpose) => this.#send(to, packet, purpose),
       sendPlain: (to, text, purpose) => this.#sendPlain(to, text, purpose),
+      holdFull: (to) => this.#holdFull(to),
       deliver: (text, origin, from) => {
         host.counters.messagesDelivered++;
         this.#events.emit('message', { text, from, origin });
@@ -161,6 +181,7 @@ export class LosslessNode {
       timings: options.timings,
       options: options.options,
       fresh: options.fresh,
+      holdLimits: holdLimits(host.transport),
     });
     const { window } = this.lossless.options;
     host.transport.answerOffers?.(
@@ -287,6 +308,7 @@ export class LosslessNode {
 
   /** `neighbour` is no longer one (a parent gone, the children's deferred Digests are answered). */
   edgeGone(neighbour: string): void {
+    if (this.#unanswered?.parent === neighbour) this.#unanswered = undefined;
     this.#turn(() => this.lossless.onEdgeGone(neighbour));
   }
 
@@ -327,12 +349,21 @@ export class LosslessNode {
   /**
    * Child side, after the Join: the probe's outcome (the Digest follows the Join). Unanswered
    * decides nothing: the edge stays negotiated, and the parent is probed again once a hello is
-   * answered through it (10.1.2 item 4).
+   * answered through it (10.1.2 item 4); but the `MAX_UNANSWERED_PROBES`th in a row settles it
+   * on version 1, else what waits for the parent would wait for as long as it lives.
    */
   negotiated(parent: string, outcome: ProbeOutcome): void {
-    if (this.#closed || this.#host.neighbours.parent !== parent || outcome === 'unanswered') return;
+    if (this.#closed || this.#host.neighbours.parent !== parent) return;
+    if (outcome === 'unanswered') {
+      const probes = this.#unanswered?.parent === parent ? this.#unanswered.probes + 1 : 1;
+      this.#unanswered = { parent, probes };
+      if (probes < MAX_UNANSWERED_PROBES) return;
+      this.#logger.info({ parent, probes }, 'the parent answers hellos but no probe: version 1');
+    }
+    this.#unanswered = undefined;
     this.#turn(() => {
-      if (outcome === 'version-1') this.lossless.onParentVersion1(parent);
+      if (outcome === 'version-1' || outcome === 'unanswered')
+        this.lossless.onParentVersion1(parent);
       else this.lossless.onParentAnswered(parent, outcome);
     });
   }
@@ -419,6 +450,12 @@ export class LosslessNode {
             this.#onFlooded(flooded);
             broadcast.collect(flooded);
           };
+    const refused = this.#refused;
+    if (refused !== undefined) {
+      this.#refused = undefined;
+      broadcast?.counted();
+      report({ targets: refused.length, acknowledged: 0, failures: refused });
+    }
     const counters = this.#host.counters;
     for (const { frame, targets, kind } of batch) {
       counters.packetsOut[kind] += targets.length;
@@ -550,6 +587,25 @@ export class LosslessNode {
     group.kind = kind;
     group.targets.push(to);
     batch.push(group);
+  }
+
+  /**
+   * A Message for `to` could not be held for its negotiation (the hold is at the send queue's
+   * limits): a failed send of this turn, reported with its floods as a full queue's would be.
+   */
+  #holdFull(to: string): void {
+    if (this.#batch === undefined) {
+      this.#turn(() => this.#holdFull(to));
+      return;
+    }
+    const error: TransportError = new PeerError(
+      'ERR_PEER_HOLD_FULL',
+      `the Messages held for ${to} while its edge is negotiated reach the send queue's limits; ` +
+        'this one is not sent to it',
+    );
+    error.remote = to;
+    this.#refused ??= [];
+    this.#refused.push(error);
   }
 
   readonly #onFlooded = (report: TransportFloodReport): void => {

@@ -1,6 +1,7 @@
 import type { Address, Packet } from '@p2p/codec';
 import type { Clock } from '../clock.js';
 import type { Timings } from '../timings.js';
+import type { HoldLimits } from './held-messages.js';
 import type { LosslessOptions } from './lossless-options.js';
 import type { DigestPacket, IdentifiedMessagePacket } from './lossless-packets.js';
 
@@ -23,6 +24,11 @@ export interface LosslessLink<R = void> {
   send(to: string, packet: IdentifiedMessagePacket | DigestPacket, purpose: SendPurpose): R;
   /** Sends a plain version-1 Message of `text`. */
   sendPlain(to: string, text: string, purpose: SendPurpose): R;
+  /**
+   * A Message for `to`, whose edge is being negotiated, could not be held: its hold is at the
+   * send queue's limits. Reported as a send a full queue refused.
+   */
+  holdFull(to: string, purpose: SendPurpose): R;
   /** Hands a Message to the application: `origin` 'HOST:PORT', or null when unknown. */
   deliver(text: string, origin: string | null, from: string): void;
   /** The parent sent a plain Message over a lossless edge: probe it again (10.1.2 item 6). */
@@ -42,6 +48,8 @@ export interface LosslessInit<R> {
   epoch?: number | undefined;
   /** A peer starts fresh (its first attachment asks for nothing of the past); the root does not. */
   fresh?: boolean | undefined;
+  /** The bounds of what is held for each edge being negotiated: the transport's queue limits. */
+  holdLimits?: HoldLimits | undefined;
 }
 
 export interface LosslessCounters {

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { NeighbourRole } from '../events.js';
 import { ChildNegotiations } from './child-negotiations.js';
 import { type EdgeMode, EdgeModes } from './edge-modes.js';
+import { DEFAULT_HOLD_LIMITS, HeldMessages, type Hold } from './held-messages.js';
 import type {
   LosslessCounters,
   LosslessInit,
@@ -55,10 +56,14 @@ export class Lossless<R = void> {
   readonly #cache: MessageCache;
   readonly #records: OriginRecords;
   readonly #repairs: RepairTally;
-  /** Parent side: children whose Digest is awaited, and what is held for them meanwhile. */
+  /** Parent side: children whose Digest is awaited. */
   readonly #children: ChildNegotiations;
-  /** Where the cache stood when the parent edge began negotiating (for the version-1 replay). */
-  #replay: { parent: string; mark: number } | undefined;
+  /**
+   * What waits for each edge being negotiated (10.1.4): a child's until its Digest or the bound
+   * of `#children`, the parent's until the probe's outcome and, on a lossless edge, the parent's
+   * Digest (the exchange sends what of it the parent lacks).
+   */
+  readonly #holds: HeldMessages;
   /**
    * Plain Messages from the parent while its edge is being negotiated: delivered (as from a
    * version-1 neighbour) if the outcome is version 1, dropped if lossless (the exchange brings
@@ -87,10 +92,7 @@ export class Lossless<R = void> {
    * version 1 or gone (10.1.5). Answered at once, the child would send what it caches, and with no
    * marks adopted this node would take the tree's past as new.
    */
-  readonly #deferredDigests = new Map<
-    string,
-    { packet: DigestPacket; heldSince: number | undefined }
-  >();
+  readonly #deferredDigests = new Map<string, { packet: DigestPacket; hold: Hold | undefined }>();
   #seq = 0;
   #lastOriginated: number | undefined;
 
@@ -128,9 +130,10 @@ export class Lossless<R = void> {
     this.#repairs = new RepairTally(this.#clock, gapTimeout);
     // A child's Digest travels right behind its Join, or one round trip after its offer: a hello
     // interval is ample, and one that comes later still makes the edge lossless (onDigest).
-    this.#children = new ChildNegotiations(this.#clock, init.timings.helloInterval, (child, mark) =>
-      this.#childVersion1(child, mark),
+    this.#children = new ChildNegotiations(this.#clock, init.timings.helloInterval, (child) =>
+      this.#childVersion1(child),
     );
+    this.#holds = new HeldMessages(init.holdLimits ?? DEFAULT_HOLD_LIMITS);
   }
 
   /** Whether this node is a peer on its first attachment (its Digest says `F`). */
@@ -186,23 +189,26 @@ export class Lossless<R = void> {
     this.#link.send(neighbour, this.digest(fresh), 'digest');
   }
 
-  /** The edge to `neighbour` is (again) lossless: its window raised; no Digest sent. */
-  #edgeLossless(neighbour: string, role: NeighbourRole, theirWindow?: number): number | undefined {
-    if (this.#replay?.parent === neighbour) this.#replay = undefined;
+  /**
+   * The edge to `neighbour` is (again) lossless: its window raised; no Digest sent. A child's hold
+   * is returned, for the exchange that starts now; the parent's waits for the parent's Digest.
+   */
+  #edgeLossless(neighbour: string, role: NeighbourRole, theirWindow?: number): Hold | undefined {
     if (role === 'parent') this.#parent = neighbour;
-    const held = this.#children.end(neighbour); // what it held goes by the exchange that starts now
+    this.#children.end(neighbour);
+    const hold = role === 'child' ? this.#holds.take(neighbour) : undefined;
     this.edges.set(neighbour, role, 'lossless', theirWindow);
     this.#takePlainHeld(neighbour); // the exchange that starts now brings them
     this.#link.setWindow(neighbour, this.edges.window(neighbour));
-    return held;
+    return hold;
   }
 
-  /** Child side: a probe of `parent` starts; Messages for it wait in the cache until the outcome. */
+  /** Child side: a probe of `parent` starts; Messages for it are held until the outcome. */
   onParentNegotiating(parent: string): void {
     this.#parent = parent;
     this.edges.set(parent, 'parent', 'negotiating');
     this.#link.setWindow(parent, undefined);
-    if (this.#replay?.parent !== parent) this.#replay = { parent, mark: this.#cache.mark() };
+    this.#holds.start(parent, 'parent', this.#cache.mark());
   }
 
   /** Child side: the parent answered the offer with these capabilities. */
@@ -226,14 +232,13 @@ export class Lossless<R = void> {
    * What waited for it during the negotiation goes to it now, as plain Messages in arrival order.
    */
   onParentVersion1(parent: string): void {
-    const mark = this.#replay?.parent === parent ? this.#replay.mark : undefined;
-    if (mark !== undefined) this.#replay = undefined;
     const held = this.#takePlainHeld(parent);
     if (this.edges.mode(parent) === 'lossless') return; // its Digest proved it ours
     this.#parent = parent;
     this.edges.set(parent, 'parent', 'v1');
     this.#link.setWindow(parent, undefined);
-    if (mark !== undefined) this.#replayPlain(parent, mark);
+    const hold = this.#holds.take(parent);
+    if (hold !== undefined) this.#replayPlain(parent, hold);
     // What a version-1 parent flooded while we asked: plain Messages, as they would have been.
     for (const text of held) this.#gateway(text, parent);
     // No parent Digest will come: the children's wait here ends.
@@ -261,11 +266,7 @@ export class Lossless<R = void> {
   onChildJoined(child: string): EdgeMode {
     const mode = this.edges.childJoined(child);
     if (mode === 'negotiating') this.#childNegotiating(child);
-    else if (mode === 'v1') {
-      const mark = this.#children.end(child);
-      if (mark !== undefined) this.#childVersion1(child, mark);
-      else this.#link.setWindow(child, undefined);
-    }
+    else if (mode === 'v1') this.#childVersion1(child);
     return mode;
   }
 
@@ -277,7 +278,7 @@ export class Lossless<R = void> {
     this.#deferredDigests.delete(neighbour);
     this.edges.forget(neighbour);
     this.#children.end(neighbour);
-    if (this.#replay?.parent === neighbour) this.#replay = undefined;
+    this.#holds.take(neighbour);
     this.#takePlainHeld(neighbour);
     this.#repairs.forget(neighbour);
     this.#link.setWindow(neighbour, undefined);
@@ -286,7 +287,7 @@ export class Lossless<R = void> {
   }
 
   /** This node's Digest: its own run first, then the origins most recently heard of. */
-  digest(fresh = false, heldSince?: number): DigestPacket {
+  digest(fresh = false, held?: Hold): DigestPacket {
     const entries = [{ origin: this.#self, epoch: this.epoch, hwm: this.#seq }];
     const byOrigin = new Map([[this.#selfKey, entries[0] as (typeof entries)[number]]]);
     for (const { origin, epoch, hwm } of this.#records.digest(MAX_DIGEST_ENTRIES - 1)) {
@@ -295,12 +296,16 @@ export class Lossless<R = void> {
       byOrigin.set(origin, entry);
     }
     // To a fresh child: what was held for it since its Join is not its past, so the marks stop
-    // below it and the child delivers it when the exchange brings it (10.1.5).
-    if (heldSince !== undefined) {
-      for (const held of this.#cache.since(heldSince)) {
-        if (held.inherited) continue; // this node's own inheritance is the past for the child too
-        const entry = byOrigin.get(held.origin);
-        if (entry?.epoch === held.epoch && entry.hwm >= held.seq) entry.hwm = held.seq - 1;
+    // below it and the child delivers it when the exchange brings it (10.1.5). The cache's entries
+    // since the hold began count too: one the hold refused (full) is not the child's past either.
+    if (held !== undefined) {
+      for (const list of [held.entries, this.#cache.since(held.mark)]) {
+        for (const message of list) {
+          if (message.inherited) continue; // this node's own inheritance is the past for the child too
+          const entry = byOrigin.get(message.origin);
+          if (entry?.epoch === message.epoch && entry.hwm >= message.seq)
+            entry.hwm = message.seq - 1;
+        }
       }
     }
     return { kind: 'digest', source: this.#self, fresh, entries };
@@ -346,26 +351,25 @@ export class Lossless<R = void> {
   #onDigest(packet: DigestPacket, from: string): LosslessVerdict {
     const role = this.edges.role(from) ?? 'child';
     const mode = this.edges.mode(from);
-    let heldSince: number | undefined;
+    let hold: Hold | undefined;
     if (role === 'child') {
       // The child found the extension (only our nodes send Digests): the edge is lossless,
       // whatever we held it to be, and our Digest answers its own.
-      const held = mode === 'lossless' ? undefined : this.#edgeLossless(from, role);
-      if (packet.fresh) heldSince = held;
+      hold = mode === 'lossless' ? undefined : this.#edgeLossless(from, role);
       if (this.#defersChildDigests()) {
         // Answered once this fresh node has its parent's marks (#deferredDigests).
-        this.#deferredDigests.set(from, { packet, heldSince });
+        this.#deferredDigests.set(from, { packet, hold });
         return 'digest';
       }
-      this.#link.send(from, this.digest(false, heldSince), 'digest');
-    } else if (mode === 'negotiating') {
-      // The parent's answer to our Digest, ahead of our probe's outcome.
-      this.onEdgeLossless(from, role);
-    } else if (mode === 'v1') {
+      this.#link.send(from, this.digest(false, packet.fresh ? hold : undefined), 'digest');
+    } else {
       // An answer to a Digest of an earlier exchange, after we settled on version 1 (and maybe
       // replayed plain Messages, which the parent took as version 1): taking it now would
       // send those Messages a second time, under their own identifiers.
-      return 'digest';
+      if (mode === 'v1') return 'digest';
+      // The parent's answer to our Digest, ahead of our probe's outcome.
+      if (mode === 'negotiating') this.onEdgeLossless(from, role);
+      hold = this.#holds.take(from); // what waited for the parent goes by this exchange
     }
     if (this.#fresh && role === 'parent') {
       this.#fresh = false;
@@ -377,17 +381,17 @@ export class Lossless<R = void> {
       this.#records.adopt(adopted);
       this.#answerDeferred();
     }
-    this.#repairFor(packet, from, heldSince);
+    this.#repairFor(packet, from, hold);
     return 'digest';
   }
 
-  /** Sends `from` what its Digest says it lacks. */
-  #repairFor(packet: DigestPacket, from: string, heldSince?: number): void {
+  /** Sends `from` what its Digest says it lacks, from the cache and what was held for it. */
+  #repairFor(packet: DigestPacket, from: string, hold?: Hold): void {
     // A fresh child gets what it lacks too: it delivers none of it (its marks are adopted from our
     // Digest, sent before this) but caches it, so a child of its own that missed these Messages can
     // be repaired from it later (10.1.5).
     if (!packet.fresh) this.#repairs.remember(from, packet);
-    const lacked = this.#cache.missing({ fresh: false, entries: packet.entries });
+    const lacked = this.#cache.missing({ fresh: false, entries: packet.entries }, hold?.entries);
     const addresses = new Map<string, Address>();
     for (const entry of lacked) {
       let origin = addresses.get(entry.origin);
@@ -396,7 +400,7 @@ export class Lossless<R = void> {
         addresses.set(entry.origin, origin);
       }
       // What was held for a fresh child since its Join it delivers: not an inheritance.
-      if (packet.fresh && (heldSince === undefined || entry.serial <= heldSince || entry.inherited))
+      if (packet.fresh && (hold === undefined || entry.serial <= hold.mark || entry.inherited))
         this.counters.inheritedOut++;
       else this.counters.repairedOut++;
       this.#link.send(from, this.#packet(entry, origin), 'repair');
@@ -416,10 +420,10 @@ export class Lossless<R = void> {
     if (this.#deferredDigests.size === 0 || this.#defersChildDigests()) return;
     const deferred = [...this.#deferredDigests];
     this.#deferredDigests.clear();
-    for (const [child, { packet, heldSince }] of deferred) {
+    for (const [child, { packet, hold }] of deferred) {
       if (this.edges.role(child) !== 'child' || this.edges.mode(child) !== 'lossless') continue;
-      this.#link.send(child, this.digest(false, heldSince), 'digest');
-      this.#repairFor(packet, child, heldSince);
+      this.#link.send(child, this.digest(false, packet.fresh ? hold : undefined), 'digest');
+      this.#repairFor(packet, child, hold);
     }
   }
 
@@ -428,9 +432,7 @@ export class Lossless<R = void> {
     if (this.edges.role(from) === 'child' && mode === 'negotiating') {
       // A child that offered but sends plain Messages found no extension (its probe failed):
       // version 1, and what waited for it goes now.
-      const mark = this.#children.end(from);
-      if (mark !== undefined) this.#childVersion1(from, mark);
-      else this.edges.set(from, 'child', 'v1');
+      this.#childVersion1(from);
     }
     if (this.edges.role(from) === 'parent' && mode === 'lossless') {
       // The parent lost its state (it restarted); the exchange after renegotiating brings this.
@@ -459,28 +461,32 @@ export class Lossless<R = void> {
     return 'new';
   }
 
-  /** Parent side: `child` sent no Digest (10.1.2 item 5): version 1, and what waited for it goes plain. */
-  #childVersion1(child: string, mark: number): void {
+  /**
+   * Parent side: `child` is version 1 (its Join came without an offer, or it sent no Digest,
+   * 10.1.2 item 5), and what was held for it goes plain.
+   */
+  #childVersion1(child: string): void {
+    this.#children.end(child);
     this.edges.set(child, 'child', 'v1');
     this.#link.setWindow(child, undefined);
-    this.#replayPlain(child, mark);
+    const hold = this.#holds.take(child);
+    if (hold !== undefined) this.#replayPlain(child, hold);
   }
 
   /**
-   * What the cache took in since `mark`, to the version-1 neighbour `to` as plain Messages, in
-   * arrival order: not what came from `to`, nor what was inherited (10.1.5: an inherited Message
+   * What was held for the version-1 neighbour `to`, to it as plain Messages, in arrival order.
+   * A hold never has what came from `to`, nor what was inherited (10.1.5: an inherited Message
    * goes only to lossless children, which can tell it from a new one; a plain one is delivered).
    */
-  #replayPlain(to: string, mark: number): void {
-    for (const entry of this.#cache.since(mark)) {
-      if (entry.from !== to && !entry.inherited) this.#link.sendPlain(to, entry.text, 'replay');
-    }
+  #replayPlain(to: string, hold: Hold): void {
+    for (const entry of hold.entries) this.#link.sendPlain(to, entry.text, 'replay');
   }
 
-  /** Parent side: `child`'s edge waits for its Digest; Messages for it wait in the cache. */
+  /** Parent side: `child`'s edge waits for its Digest; Messages for it are held. */
   #childNegotiating(child: string): void {
     this.#link.setWindow(child, undefined);
-    this.#children.start(child, this.#cache.mark());
+    this.#children.start(child);
+    this.#holds.start(child, 'child', this.#cache.mark());
   }
 
   /** A plain Message from a version-1 neighbour enters here: an identifier of ours (10.1.6). */
@@ -566,7 +572,12 @@ export class Lossless<R = void> {
     for (const to of this.#link.neighbours()) {
       if (to === from) continue;
       const mode = this.edges.mode(to);
-      if (mode === 'negotiating') continue;
+      if (mode === 'negotiating') {
+        // Held for the outcome; refused beyond the hold's bound, as a full send queue refuses.
+        if (!this.#holds.add(to, entry))
+          sent?.push({ to, result: this.#link.holdFull(to, purpose) });
+        continue;
+      }
       if (mode === 'v1') {
         const result = this.#link.sendPlain(to, entry.text, purpose);
         sent?.push({ to, result });

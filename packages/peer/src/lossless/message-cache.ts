@@ -114,25 +114,36 @@ export class MessageCache {
   /**
    * The entries the sender of `digest` lacks, oldest first: those whose origin it does not list,
    * or lists with an earlier epoch, or with the same epoch and a high-water mark below them. A
-   * fresh sender gets nothing (it must not receive the tree's past).
+   * fresh sender gets nothing (it must not receive the tree's past). `held` (entries of this
+   * cache, in arrival order) may name some the cache no longer has: those it lacks come first.
    */
-  missing(digest: Pick<DigestPacket, 'fresh' | 'entries'>): CachedMessage[] {
+  missing(
+    digest: Pick<DigestPacket, 'fresh' | 'entries'>,
+    held: readonly CachedMessage[] = [],
+  ): CachedMessage[] {
     if (digest.fresh) return [];
     this.#expire();
     const seen = new Map<string, { epoch: number; hwm: number }>();
     for (const { origin, epoch, hwm } of digest.entries)
       seen.set(formatAddress(origin), { epoch, hwm });
-    const out: CachedMessage[] = [];
-    for (let i = this.#head; i < this.#queue.length; i++) {
-      const entry = this.#queue[i] as CachedMessage;
+    const lacks = (entry: CachedMessage): boolean => {
       const known = seen.get(entry.origin);
-      if (
+      return (
         known === undefined ||
         known.epoch < entry.epoch ||
         (known.epoch === entry.epoch && known.hwm < entry.seq)
-      ) {
-        out.push(entry);
-      }
+      );
+    };
+    const out: CachedMessage[] = [];
+    // Evicted ones are older than every live entry (the cache is a queue).
+    const oldestLive = this.#queue[this.#head]?.serial ?? Number.POSITIVE_INFINITY;
+    for (const entry of held) {
+      if (entry.serial >= oldestLive) break;
+      if (lacks(entry)) out.push(entry);
+    }
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const entry = this.#queue[i] as CachedMessage;
+      if (lacks(entry)) out.push(entry);
     }
     return out;
   }

@@ -6,36 +6,36 @@ const CHILD = '127.0.0.1:7001';
 
 function negotiations() {
   const clock = new ManualClock();
-  const timedOut: Array<[string, number]> = [];
-  const subject = new ChildNegotiations(clock, 250, (child, mark) => timedOut.push([child, mark]));
+  const timedOut: string[] = [];
+  const subject = new ChildNegotiations(clock, 250, (child) => timedOut.push(child));
   return { clock, timedOut, subject };
 }
 
 describe('ChildNegotiations', () => {
-  it('gives up on a child after the bound, with the mark it held from', () => {
+  it('gives up on a child after the bound', () => {
     const { clock, timedOut, subject } = negotiations();
-    subject.start(CHILD, 7);
+    subject.start(CHILD);
     clock.advance(249);
     expect(timedOut).toEqual([]);
     clock.advance(1);
-    expect(timedOut).toEqual([[CHILD, 7]]);
-    expect(subject.end(CHILD)).toBeUndefined();
+    expect(timedOut).toEqual([CHILD]);
   });
 
   it('does not put the bound off when the child joins again (root away: a Join with each hello)', () => {
     const { clock, timedOut, subject } = negotiations();
-    subject.start(CHILD, 3);
+    subject.start(CHILD);
     clock.advance(200);
-    subject.start(CHILD, 9);
+    subject.start(CHILD);
     clock.advance(50);
-    expect(timedOut).toEqual([[CHILD, 3]]);
+    expect(timedOut).toEqual([CHILD]);
   });
 
-  it('ends a wait with its mark (the Digest came), and stops every timer on close', () => {
+  it('ends a wait (the Digest came), and stops every timer on close', () => {
     const { clock, timedOut, subject } = negotiations();
-    subject.start(CHILD, 5);
-    expect(subject.end(CHILD)).toBe(5);
-    subject.start('127.0.0.1:7002', 6);
+    subject.start(CHILD);
+    subject.end(CHILD);
+    clock.advance(1_000);
+    subject.start('127.0.0.1:7002');
     subject.close();
     clock.advance(1_000);
     expect(timedOut).toEqual([]);

@@ -172,3 +172,53 @@ describe('the version-1 replay after a probe that found no extension', () => {
     await peer.close();
   });
 });
+
+describe('broadcasting beyond what may be held for a parent edge being negotiated (10.1.4)', () => {
+  it('reports the parent as failed, as a full send queue would, once the hold is at the queue’s limits', async () => {
+    class LimitedQueue extends FakeTransport {
+      readonly queueLimits = { maxQueue: 2, maxQueueBytes: 1 << 20 };
+      constructor() {
+        super(SELF);
+      }
+      probe(): Promise<TransportProbeResult> {
+        return new Promise(() => {}); // the probe is out for the whole test: the edge negotiated
+      }
+      setWindow(): void {}
+    }
+    const transport = new LimitedQueue();
+    const peer = new Peer({ transport, root: ROOT, clock: new ManualClock(), timings: 'fast' });
+    await placeUnder(peer, transport, ROOT, PARENT);
+    await settle();
+    const results = [];
+    for (const text of ['held 1', 'held 2', 'refused']) results.push(await peer.broadcast(text));
+    expect(results.map((result) => result.failed)).toEqual([[], [], [PARENT]]);
+    expect(peer.counters.sendFailures).toBe(1);
+    await peer.close();
+  });
+});
+
+describe('a parent that answers hellos but never a probe (10.1.2 item 6)', () => {
+  it('settles the edge on version 1 after three probes unanswered, and sends what waited as plain Messages', async () => {
+    const timedOut = Object.assign(new Error('no ACK'), { code: 'ERR_STREAM_ACK_TIMEOUT' });
+    const transport = new ProbingTransport(() => ({ outcome: 'refused', error: timedOut }));
+    const clock = new ManualClock();
+    const peer = new Peer({ transport, root: ROOT, clock, timings: 'fast' });
+    await placeUnder(peer, transport, ROOT, ROOT);
+    await settle();
+    await peer.broadcast('waited for the root');
+    for (let hello = 0; hello < 5; hello++) {
+      transport.deliver({ kind: 'reunion-hello-back', source: addr(ROOT), path: [addr(SELF)] });
+      await settle();
+      clock.advance(250); // the next hello
+      await settle();
+    }
+    expect(transport.offers).toHaveLength(3); // the first probe and two more, then no more
+    expect(transport.take('message', ROOT).map((sent) => sent.packet)).toEqual([
+      { kind: 'message', source: addr(SELF), text: 'waited for the root' },
+    ]);
+    await peer.broadcast('after');
+    expect(transport.take('message', ROOT)).toHaveLength(1); // plain from now on
+    expect(transport.take('identified-message')).toEqual([]);
+    await peer.close();
+  });
+});

@@ -1,4 +1,5 @@
 import { ManualClock } from '../../src/clock.js';
+import type { HoldLimits } from '../../src/lossless/held-messages.js';
 import { Lossless } from '../../src/lossless/lossless.js';
 import type { LosslessLink, SendPurpose } from '../../src/lossless/lossless-link.js';
 import type { LosslessOptions } from '../../src/lossless/lossless-options.js';
@@ -25,17 +26,27 @@ export class Node {
   readonly delivered: Delivered[] = [];
   readonly windows = new Map<string, number | undefined>();
   readonly renegotiated: string[] = [];
+  /** Messages for a neighbour being negotiated that its full hold refused. */
+  readonly refused: Array<{ to: string; purpose: SendPurpose }> = [];
 
   constructor(
     readonly address: string,
     net: Net,
-    init: { fresh?: boolean; epoch?: number; options?: Partial<LosslessOptions> } = {},
+    init: {
+      fresh?: boolean;
+      epoch?: number;
+      options?: Partial<LosslessOptions>;
+      holdLimits?: HoldLimits;
+    } = {},
   ) {
     const link: LosslessLink = {
       neighbours: () => this.neighbours,
       send: (to, packet, purpose) => net.post({ from: address, to, purpose, packet }),
       sendPlain: (to, text, purpose) =>
         net.post({ from: address, to, purpose, packet: { kind: 'message', text } }),
+      holdFull: (to, purpose) => {
+        this.refused.push({ to, purpose });
+      },
       deliver: (text, origin, from) => this.delivered.push({ text, origin, from }),
       renegotiate: (parent) => this.renegotiated.push(parent),
       setWindow: (neighbour, window) => this.windows.set(neighbour, window),
@@ -48,6 +59,7 @@ export class Node {
       epoch: init.epoch ?? 1_000,
       fresh: init.fresh ?? false,
       options: init.options,
+      holdLimits: init.holdLimits,
     });
   }
 

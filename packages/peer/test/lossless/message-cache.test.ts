@@ -121,4 +121,12 @@ describe('MessageCache.missing', () => {
   it('sends nothing to a fresh node', () => {
     expect(filled().missing({ fresh: true, entries: [] })).toEqual([]);
   });
+
+  it('sends held entries it evicted first, those the digest lacks, then its own, each once', () => {
+    const { subject } = cache({ maxEntries: 2 });
+    const held = [1, 2, 3, 4].map((seq) => message(1, seq));
+    for (const entry of held) subject.add(entry); // 1 and 2 evicted, still held
+    const digest = { fresh: false, entries: [seen(1, 1)] };
+    expect(texts(subject.missing(digest, held))).toEqual(['1#2', '1#3', '1#4']);
+  });
 });

@@ -1,0 +1,78 @@
+import type { NeighbourRole } from '../events.js';
+import type { CachedMessage } from './message-cache.js';
+
+/** How much may be held for one neighbour: the transport's per-connection queue limits. */
+export interface HoldLimits {
+  /** Messages at most (the stream's `maxQueue`). */
+  messages: number;
+  /** Their bytes at most (the stream's `maxQueueBytes`), counted as the cache counts them. */
+  bytes: number;
+}
+
+/** The stream's default per-connection queue limits (16,384 frames, 8 MiB). */
+export const DEFAULT_HOLD_LIMITS: Readonly<HoldLimits> = Object.freeze({
+  messages: 16_384,
+  bytes: 8 * 1_024 * 1_024,
+});
+
+/** What is held for one neighbour, in arrival order (docs/protocol.md 10.1.4). */
+export interface Hold {
+  /** What the neighbour was to this node when the hold began. */
+  readonly role: NeighbourRole;
+  /** The cache's mark when the hold began. */
+  readonly mark: number;
+  readonly entries: CachedMessage[];
+  bytes: number;
+}
+
+/**
+ * The Messages owed to neighbours whose edge is being negotiated (10.1.4): not sent until the
+ * outcome, and kept here, not only in the cache, so that a burst longer than the cache does not
+ * evict them before the exchange or the plain replay sends them. Each hold is bounded by the
+ * limits of the send queue it will be emptied into; beyond them a Message is refused for that
+ * neighbour, as a full queue refuses it.
+ */
+export class HeldMessages {
+  readonly #limits: HoldLimits;
+  /** Made with a hold, dropped with the last (most nodes hold nothing once their edges settled). */
+  #holds: Map<string, Hold> | undefined;
+
+  constructor(limits: HoldLimits) {
+    this.#limits = limits;
+  }
+
+  /**
+   * Holds for `neighbour`, now `role`, from the cache's `mark` on. A hold already there for the
+   * same role goes on as it was (what it holds is still owed); one from the other role is dropped.
+   */
+  start(neighbour: string, role: NeighbourRole, mark: number): void {
+    this.#holds ??= new Map();
+    if (this.#holds.get(neighbour)?.role === role) return;
+    this.#holds.set(neighbour, { role, mark, entries: [], bytes: 0 });
+  }
+
+  /** Holds `entry` for `neighbour`; false when there is no hold or it is full. */
+  add(neighbour: string, entry: CachedMessage): boolean {
+    const hold = this.#holds?.get(neighbour);
+    if (hold === undefined) return false;
+    const { messages, bytes } = this.#limits;
+    // One Message is always taken into an empty hold, however large (as into an empty queue).
+    const full =
+      hold.entries.length >= messages ||
+      (hold.entries.length > 0 && hold.bytes + entry.bytes > bytes);
+    if (full) return false;
+    hold.entries.push(entry);
+    hold.bytes += entry.bytes;
+    return true;
+  }
+
+  /** The hold of `neighbour`, now ended here. */
+  take(neighbour: string): Hold | undefined {
+    const holds = this.#holds;
+    const hold = holds?.get(neighbour);
+    if (hold === undefined) return undefined;
+    holds?.delete(neighbour);
+    if (holds?.size === 0) this.#holds = undefined; // a node's memory after formation counts
+    return hold;
+  }
+}

@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { HoldLimits } from '../../src/lossless/held-messages.js';
+import { fastTimings } from '../../src/timings.js';
+import { CAPS, Net, type Node } from './lossless-harness.js';
+
+const P = '127.0.0.1:7001';
+const C = '127.0.0.1:7002';
+
+/** A cache far smaller than the burst: what it evicts must still reach the held neighbour. */
+const SMALL_CACHE = { cacheEntries: 8 };
+const BURST = 20;
+const texts = (count: number) => Array.from({ length: count }, (_, i) => `burst ${i + 1}`);
+
+let net: Net;
+afterEach(() => net.close());
+
+/** C offers and joins P; P holds Messages for C until C's Digest, which is late. */
+function childNegotiating(init: { fresh: boolean; holdLimits?: HoldLimits }) {
+  net = new Net();
+  const p = net.add(P, { options: SMALL_CACHE, ...init, fresh: false });
+  const c = net.add(C, { options: SMALL_CACHE, fresh: init.fresh });
+  c.neighbours.add(P);
+  c.lossless.onParentNegotiating(P);
+  p.lossless.onOffer(C, CAPS);
+  p.neighbours.add(C);
+  p.lossless.onChildJoined(C);
+  return { p, c };
+}
+
+function burst(from: Node, count = BURST): void {
+  for (const text of texts(count)) from.lossless.originate(text);
+  net.pump();
+}
+
+describe('a burst longer than the cache while a child’s Digest is late (10.1.4)', () => {
+  it('a fresh child delivers all of it, once and in order, when its Digest comes', () => {
+    const { p, c } = childNegotiating({ fresh: true });
+    burst(p);
+    expect(c.delivered).toEqual([]); // held: C's Digest has not come yet
+    c.lossless.onParentAnswered(P, CAPS); // its Digest, late
+    net.pump();
+    expect(c.delivered.map((d) => d.text)).toEqual(texts(BURST));
+    expect(c.lossless.counters.skipped).toBe(0);
+    expect(p.refused).toEqual([]);
+  });
+
+  it('a child coming back (not fresh) is sent all of it by the exchange', () => {
+    const { p, c } = childNegotiating({ fresh: false });
+    burst(p);
+    c.lossless.onParentAnswered(P, CAPS);
+    net.pump();
+    expect(c.delivered.map((d) => d.text)).toEqual(texts(BURST));
+  });
+
+  it('a child that sends no Digest gets all of it as plain Messages, in order, after the bound', () => {
+    const { p } = childNegotiating({ fresh: true });
+    burst(p);
+    net.clock.advance(fastTimings.helloInterval); // no Digest: version 1, the hold replayed
+    const replayed = p.sentTo(net, C).filter((sent) => sent.purpose === 'replay');
+    expect(replayed.map((sent) => (sent.packet as { text: string }).text)).toEqual(texts(BURST));
+  });
+
+  it('beyond the send queue’s limits a Message is refused for that child, and the sender told', () => {
+    const { p, c } = childNegotiating({ fresh: true, holdLimits: { messages: 5, bytes: 1 << 20 } });
+    for (const text of texts(7)) {
+      const { sent } = p.lossless.originate(text);
+      expect(sent.map((s) => s.to)).toEqual(texts(7).indexOf(text) < 5 ? [] : [C]);
+    }
+    expect(p.refused).toEqual([
+      { to: C, purpose: 'originate' },
+      { to: C, purpose: 'originate' },
+    ]);
+    c.lossless.onParentAnswered(P, CAPS);
+    net.pump();
+    // What was held arrives in order; what was refused is not promised.
+    expect(c.delivered.map((d) => d.text).slice(0, 5)).toEqual(texts(5));
+  });
+});
+
+describe('a burst longer than the cache while the parent edge is being negotiated (10.1.4)', () => {
+  /** C under P on an edge C is still probing; P holds C's edge lossless already. */
+  function parentNegotiating() {
+    net = new Net();
+    const p = net.add(P, { options: SMALL_CACHE });
+    const c = net.add(C, { options: SMALL_CACHE });
+    p.neighbours.add(C);
+    c.neighbours.add(P);
+    c.lossless.onParentNegotiating(P);
+    p.lossless.onOffer(C, CAPS);
+    p.lossless.onChildJoined(C);
+    return { p, c };
+  }
+
+  it('the parent gets all of it by the exchange once the probe is answered', () => {
+    const { p, c } = parentNegotiating();
+    burst(c);
+    expect(p.delivered).toEqual([]);
+    c.lossless.onParentAnswered(P, CAPS);
+    net.pump();
+    expect(p.delivered.map((d) => d.text)).toEqual(texts(BURST));
+  });
+
+  it('a version-1 parent gets all of it as plain Messages, in order', () => {
+    const { c } = parentNegotiating();
+    burst(c);
+    c.lossless.onParentVersion1(P);
+    const replayed = c.sentTo(net, P).filter((sent) => sent.purpose === 'replay');
+    expect(replayed.map((sent) => (sent.packet as { text: string }).text)).toEqual(texts(BURST));
+  });
+});
