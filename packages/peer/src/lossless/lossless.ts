@@ -159,14 +159,18 @@ export class Lossless<R = void> {
     return { seq: entry.seq, sent: this.#flood(entry, this.#self, null, 'originate') };
   }
 
-  /** A packet of the extension, or a plain Message, from the neighbour `from`. */
+  /**
+   * A packet of the extension, or a plain Message, from the neighbour `from`; `textBytes`, the
+   * UTF-8 length of an Identified Message's text when the caller knows it (else it is counted).
+   */
   receive(
     packet: IdentifiedMessagePacket | DigestPacket | PlainMessagePacket,
     from: string,
+    textBytes?: number,
   ): LosslessVerdict {
     switch (packet.kind) {
       case 'identified-message':
-        return this.#onIdentified(packet, from);
+        return this.#onIdentified(packet, from, textBytes);
       case 'digest':
         return this.#onDigest(packet, from);
       case 'message':
@@ -314,7 +318,11 @@ export class Lossless<R = void> {
     this.#children.close();
   }
 
-  #onIdentified(packet: IdentifiedMessagePacket, from: string): LosslessVerdict {
+  #onIdentified(
+    packet: IdentifiedMessagePacket,
+    from: string,
+    textBytes?: number,
+  ): LosslessVerdict {
     const origin = this.#originKey(packet.origin);
     if (origin === this.#selfKey) {
       // Our own Message brought back (a repair): never delivered to ourselves.
@@ -331,7 +339,7 @@ export class Lossless<R = void> {
       return 'duplicate';
     }
     if (verdict === 'inherited') entry.inherited = true;
-    this.#cache.add(entry);
+    this.#cache.add(entry, textBytes);
     if (verdict === 'inherited') {
       // From before this node joined: kept for the repairs it may owe, never delivered (10.1.5).
       this.counters.inheritedIn++;

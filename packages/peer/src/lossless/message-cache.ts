@@ -83,11 +83,14 @@ export class MessageCache {
     return this.#bytes;
   }
 
-  /** Adds a new Message (never one already cached), evicting the oldest beyond the limits. */
-  add(entry: CachedMessage): void {
+  /**
+   * Adds a new Message (never one already cached), evicting the oldest beyond the limits;
+   * `textBytes`, its text's UTF-8 length if known.
+   */
+  add(entry: CachedMessage, textBytes = Buffer.byteLength(entry.text, 'utf8')): void {
     entry.at = Math.floor(this.#options.clock.now());
     entry.serial = ++this.#serial;
-    entry.bytes = Buffer.byteLength(entry.text, 'utf8') + CACHE_ENTRY_OVERHEAD;
+    entry.bytes = textBytes + CACHE_ENTRY_OVERHEAD;
     this.#queue.push(entry);
     this.#bytes += entry.bytes;
     const { maxEntries, maxBytes } = this.#options;
