@@ -17,7 +17,7 @@ import {
   type IdentifiedMessagePacket,
   MAX_DIGEST_ENTRIES,
 } from './lossless-packets.js';
-import { CachedMessage, MessageCache } from './message-cache.js';
+import { type CachedMessage, cachedMessage, MessageCache } from './message-cache.js';
 import { OriginRecords } from './origin-records.js';
 import { RepairTally } from './repair-tally.js';
 
@@ -331,7 +331,7 @@ export class Lossless<R = void> {
       return 'duplicate';
     }
     const { epoch, seq, author, start, text } = packet;
-    const entry = new CachedMessage(origin, epoch, seq, author, start, text, from);
+    const entry = cachedMessage(origin, epoch, seq, author, start, text, from);
     const verdict = this.#records.receive(entry);
     if (verdict === 'stale') return 'stale-epoch';
     if (verdict === 'duplicate') {
@@ -530,15 +530,7 @@ export class Lossless<R = void> {
     const start =
       this.#lastOriginated === undefined || now - this.#lastOriginated > this.options.cacheAge;
     this.#lastOriginated = now;
-    const entry = new CachedMessage(
-      this.#selfKey,
-      this.epoch,
-      ++this.#seq,
-      author,
-      start,
-      text,
-      from,
-    );
+    const entry = cachedMessage(this.#selfKey, this.epoch, ++this.#seq, author, start, text, from);
     this.#cache.add(entry);
     return entry;
   }

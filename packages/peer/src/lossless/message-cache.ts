@@ -6,8 +6,9 @@ import type { DigestPacket } from './lossless-packets.js';
 /**
  * A Message with its identifier, as a node keeps it: in the cache, and held by its origin record
  * until it can be delivered in order. One object serves both, so holding costs nothing extra.
+ * Made by {@link cachedMessage}.
  */
-export class CachedMessage {
+export interface CachedMessage {
   /** 'HOST:PORT' of the origin. */
   readonly origin: string;
   readonly epoch: number;
@@ -18,30 +19,42 @@ export class CachedMessage {
   /** The neighbour it came from ('HOST:PORT'), null for what this node originated. */
   readonly from: string | null;
   /** From before this node joined (10.1.5): kept for repairs, never replayed as a plain Message. */
-  inherited = false;
+  inherited: boolean;
   /** Set by the cache: when it arrived (whole ms of the clock), its place in arrival order, its accounted size. */
-  at = 0;
-  serial = 0;
-  bytes = 0;
+  at: number;
+  serial: number;
+  bytes: number;
+}
 
-  /** Positional: an options object here would be one more allocation per Message received. */
-  constructor(
-    origin: string,
-    epoch: number,
-    seq: number,
-    author: 'origin' | 'gateway',
-    start: boolean,
-    text: string,
-    from: string | null,
-  ) {
-    this.origin = origin;
-    this.epoch = epoch;
-    this.seq = seq;
-    this.author = author;
-    this.start = start;
-    this.text = text;
-    this.from = from;
-  }
+/**
+ * A new cache entry. An object literal, not a class instance: V8 follows where literals are
+ * allocated and, seeing nearly all of these outlive the young generation (the cache keeps each for
+ * up to a thousand Messages), allocates them in the old generation at once (pretenuring) instead
+ * of copying each one twice. Measured at N = 255 in one process: about 0.4 µs less CPU per
+ * delivery. Positional: an options object would be one more allocation per Message received.
+ */
+export function cachedMessage(
+  origin: string,
+  epoch: number,
+  seq: number,
+  author: 'origin' | 'gateway',
+  start: boolean,
+  text: string,
+  from: string | null,
+): CachedMessage {
+  return {
+    origin,
+    epoch,
+    seq,
+    author,
+    start,
+    text,
+    from,
+    inherited: false,
+    at: 0,
+    serial: 0,
+    bytes: 0,
+  };
 }
 
 export interface MessageCacheOptions {
