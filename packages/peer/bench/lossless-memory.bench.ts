@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ManualClock } from '../src/clock.js';
 import { Lossless } from '../src/lossless/lossless.js';
-import { CachedMessage, MessageCache } from '../src/lossless/message-cache.js';
+import { cachedMessage, MessageCache } from '../src/lossless/message-cache.js';
 import { OriginRecords } from '../src/lossless/origin-records.js';
 import { fastTimings } from '../src/timings.js';
 
@@ -55,7 +55,7 @@ function records(count: number): OriginRecords {
   });
   for (let i = 0; i < count; i++) {
     const origin = addressOf(i);
-    subject.receive(new CachedMessage(origin, EPOCH + i, 1 + (i % 50), 'origin', true, '', null));
+    subject.receive(cachedMessage(origin, EPOCH + i, 1 + (i % 50), 'origin', true, '', null));
   }
   return subject;
 }
@@ -76,7 +76,7 @@ function cache(textBytes: number) {
         'utf8',
       );
       subject.add(
-        new CachedMessage(
+        cachedMessage(
           origins[i % 64] as string,
           EPOCH,
           i + 1,

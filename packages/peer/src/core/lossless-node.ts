@@ -12,7 +12,11 @@ import type {
   SendPurpose,
 } from '../lossless/lossless-link.js';
 import type { LosslessOptions } from '../lossless/lossless-options.js';
-import type { DigestPacket, IdentifiedMessagePacket } from '../lossless/lossless-packets.js';
+import {
+  type DigestPacket,
+  IDENTIFIER_BYTES,
+  type IdentifiedMessagePacket,
+} from '../lossless/lossless-packets.js';
 import type { Timings } from '../timings.js';
 import type { Transport, TransportError, TransportFloodReport } from '../transport.js';
 import type { BroadcastResult, Flooding } from './flooding.js';
@@ -249,7 +253,12 @@ export class LosslessNode {
     const turn = this.#begin();
     let verdict: LosslessVerdict;
     try {
-      verdict = this.lossless.receive(this.#packetOf(frame), from);
+      const packet = this.#packetOf(frame);
+      // The text's UTF-8 length is the body's less the identifier: the cache need not count it.
+      verdict =
+        frame.identity === undefined
+          ? this.lossless.receive(packet, from)
+          : this.lossless.receive(packet, from, frame.length - IDENTIFIER_BYTES);
     } finally {
       if (turn !== undefined) this.#end(turn);
       this.#incoming = outer;
@@ -462,14 +471,15 @@ export class LosslessNode {
       broadcast?.counted();
       this.#host.transport.flood(targets, frame as OutgoingFrame, report);
     }
+    // Emptied by pop: setting `length` is a call into the runtime, a pop is not.
     const spare = this.#spareGroups;
-    for (const group of batch) {
-      if (spare.length >= SPARE_GROUPS) break;
+    for (let group = batch.pop(); group !== undefined; group = batch.pop()) {
+      if (spare.length >= SPARE_GROUPS) continue;
       group.frame = undefined;
-      group.targets.length = 0;
+      const targets = group.targets;
+      while (targets.length > 0) targets.pop();
       spare.push(group);
     }
-    batch.length = 0;
     this.#spareBatch = batch;
   }
 

@@ -18,7 +18,7 @@ import {
   type IdentifiedMessagePacket,
   MAX_DIGEST_ENTRIES,
 } from './lossless-packets.js';
-import { CachedMessage, MessageCache } from './message-cache.js';
+import { type CachedMessage, cachedMessage, MessageCache } from './message-cache.js';
 import { OriginRecords } from './origin-records.js';
 import { RepairTally } from './repair-tally.js';
 
@@ -162,14 +162,18 @@ export class Lossless<R = void> {
     return { seq: entry.seq, sent: this.#flood(entry, this.#self, null, 'originate') };
   }
 
-  /** A packet of the extension, or a plain Message, from the neighbour `from`. */
+  /**
+   * A packet of the extension, or a plain Message, from the neighbour `from`; `textBytes`, the
+   * UTF-8 length of an Identified Message's text when the caller knows it (else it is counted).
+   */
   receive(
     packet: IdentifiedMessagePacket | DigestPacket | PlainMessagePacket,
     from: string,
+    textBytes?: number,
   ): LosslessVerdict {
     switch (packet.kind) {
       case 'identified-message':
-        return this.#onIdentified(packet, from);
+        return this.#onIdentified(packet, from, textBytes);
       case 'digest':
         return this.#onDigest(packet, from);
       case 'message':
@@ -319,7 +323,11 @@ export class Lossless<R = void> {
     this.#children.close();
   }
 
-  #onIdentified(packet: IdentifiedMessagePacket, from: string): LosslessVerdict {
+  #onIdentified(
+    packet: IdentifiedMessagePacket,
+    from: string,
+    textBytes?: number,
+  ): LosslessVerdict {
     const origin = this.#originKey(packet.origin);
     if (origin === this.#selfKey) {
       // Our own Message brought back (a repair): never delivered to ourselves.
@@ -328,7 +336,7 @@ export class Lossless<R = void> {
       return 'duplicate';
     }
     const { epoch, seq, author, start, text } = packet;
-    const entry = new CachedMessage(origin, epoch, seq, author, start, text, from);
+    const entry = cachedMessage(origin, epoch, seq, author, start, text, from);
     const verdict = this.#records.receive(entry);
     if (verdict === 'stale') return 'stale-epoch';
     if (verdict === 'duplicate') {
@@ -336,7 +344,7 @@ export class Lossless<R = void> {
       return 'duplicate';
     }
     if (verdict === 'inherited') entry.inherited = true;
-    this.#cache.add(entry);
+    this.#cache.add(entry, textBytes);
     if (verdict === 'inherited') {
       // From before this node joined: kept for the repairs it may owe, never delivered (10.1.5).
       this.counters.inheritedIn++;
@@ -528,15 +536,7 @@ export class Lossless<R = void> {
     const start =
       this.#lastOriginated === undefined || now - this.#lastOriginated > this.options.cacheAge;
     this.#lastOriginated = now;
-    const entry = new CachedMessage(
-      this.#selfKey,
-      this.epoch,
-      ++this.#seq,
-      author,
-      start,
-      text,
-      from,
-    );
+    const entry = cachedMessage(this.#selfKey, this.epoch, ++this.#seq, author, start, text, from);
     this.#cache.add(entry);
     return entry;
   }

@@ -6,8 +6,9 @@ import type { DigestPacket } from './lossless-packets.js';
 /**
  * A Message with its identifier, as a node keeps it: in the cache, and held by its origin record
  * until it can be delivered in order. One object serves both, so holding costs nothing extra.
+ * Made by {@link cachedMessage}.
  */
-export class CachedMessage {
+export interface CachedMessage {
   /** 'HOST:PORT' of the origin. */
   readonly origin: string;
   readonly epoch: number;
@@ -18,30 +19,43 @@ export class CachedMessage {
   /** The neighbour it came from ('HOST:PORT'), null for what this node originated. */
   readonly from: string | null;
   /** From before this node joined (10.1.5): kept for repairs, never replayed as a plain Message. */
-  inherited = false;
+  inherited: boolean;
   /** Set by the cache: when it arrived (whole ms of the clock), its place in arrival order, its accounted size. */
-  at = 0;
-  serial = 0;
-  bytes = 0;
+  at: number;
+  serial: number;
+  bytes: number;
+}
 
-  /** Positional: an options object here would be one more allocation per Message received. */
-  constructor(
-    origin: string,
-    epoch: number,
-    seq: number,
-    author: 'origin' | 'gateway',
-    start: boolean,
-    text: string,
-    from: string | null,
-  ) {
-    this.origin = origin;
-    this.epoch = epoch;
-    this.seq = seq;
-    this.author = author;
-    this.start = start;
-    this.text = text;
-    this.from = from;
-  }
+/**
+ * A new cache entry. An object literal, not a class instance: V8 follows where literals are
+ * allocated and, seeing nearly all of these outlive the young generation (the cache keeps each for
+ * up to a thousand Messages), allocates them in the old generation at once (pretenuring) instead
+ * of copying each one twice. Measured at N = 255 in one process: about 0.5 µs less CPU per
+ * delivery (2.7 µs left in the extension's path). Positional: an options object would be one
+ * more allocation per Message received.
+ */
+export function cachedMessage(
+  origin: string,
+  epoch: number,
+  seq: number,
+  author: 'origin' | 'gateway',
+  start: boolean,
+  text: string,
+  from: string | null,
+): CachedMessage {
+  return {
+    origin,
+    epoch,
+    seq,
+    author,
+    start,
+    text,
+    from,
+    inherited: false,
+    at: 0,
+    serial: 0,
+    bytes: 0,
+  };
 }
 
 export interface MessageCacheOptions {
@@ -83,11 +97,14 @@ export class MessageCache {
     return this.#bytes;
   }
 
-  /** Adds a new Message (never one already cached), evicting the oldest beyond the limits. */
-  add(entry: CachedMessage): void {
+  /**
+   * Adds a new Message (never one already cached), evicting the oldest beyond the limits;
+   * `textBytes`, its text's UTF-8 length if known.
+   */
+  add(entry: CachedMessage, textBytes = Buffer.byteLength(entry.text, 'utf8')): void {
     entry.at = Math.floor(this.#options.clock.now());
     entry.serial = ++this.#serial;
-    entry.bytes = Buffer.byteLength(entry.text, 'utf8') + CACHE_ENTRY_OVERHEAD;
+    entry.bytes = textBytes + CACHE_ENTRY_OVERHEAD;
     this.#queue.push(entry);
     this.#bytes += entry.bytes;
     const { maxEntries, maxBytes } = this.#options;

@@ -222,3 +222,29 @@ describe('a parent that answers hellos but never a probe (10.1.2 item 6)', () =>
     await peer.close();
   });
 });
+
+describe('the cache of a peer on a lossless edge (10.1.4)', () => {
+  it('counts a received Identified Message by its text in UTF-8 bytes, as from its frame', async () => {
+    const { transport, peer } = await attached(() => ({
+      outcome: 'answered',
+      packet: { kind: 'capabilities-answer', source: addr(PARENT), capabilities: { ids: 1 } },
+    }));
+    transport.deliver({ kind: 'digest', source: addr(PARENT), fresh: false, entries: [] });
+    const text = 'grüße, 世界 ✓';
+    const received: string[] = [];
+    peer.on('message', (message) => received.push(message.text));
+    transport.deliver({
+      kind: 'identified-message',
+      source: addr(PARENT),
+      author: 'origin',
+      start: true,
+      origin: addr('127.0.0.1:6000'),
+      epoch: 1_700_000_000_000,
+      seq: 1,
+      text,
+    });
+    expect(received).toEqual([text]);
+    // Each entry is its text's UTF-8 bytes plus the per-entry overhead (128).
+    expect(peer.losslessStats?.cachedBytes).toBe(Buffer.byteLength(text, 'utf8') + 128);
+  });
+});

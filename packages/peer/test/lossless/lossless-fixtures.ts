@@ -1,5 +1,5 @@
 import { parseAddress } from '@p2p/codec';
-import { CachedMessage } from '../../src/lossless/message-cache.js';
+import { type CachedMessage, cachedMessage } from '../../src/lossless/message-cache.js';
 
 /** A Message of `origin` (a port on 127.0.0.1, or 'HOST:PORT') for the cache and record tests. */
 export function message(
@@ -7,7 +7,7 @@ export function message(
   seq: number,
   options: { epoch?: number; start?: boolean; text?: string; from?: string | null } = {},
 ): CachedMessage {
-  return new CachedMessage(
+  return cachedMessage(
     typeof origin === 'number' ? `127.0.0.1:${origin}` : origin,
     options.epoch ?? 1_000,
     seq,
