@@ -12,6 +12,7 @@ export {
 export { type DecodeOptions, decode, decodeFrame } from './decode.js';
 export { encode } from './encode.js';
 export { CodecError, type CodecErrorCode } from './errors.js';
+export { IDENTITY_LENGTH } from './extension-bodies.js';
 export { Frame } from './frame.js';
 export { DEFAULT_MAX_BODY_SIZE, FrameDecoder, type FrameDecoderOptions } from './frame-decoder.js';
 export { BINARY_HEADER_LENGTH, TEXT_HEADER_LENGTH, TEXT_MAX_BODY_LENGTH } from './header.js';

@@ -1,4 +1,11 @@
-import { type Address, type Frame, type OutgoingFrame, type Packet, PacketFrame } from '@p2p/codec';
+import {
+  type Address,
+  type Frame,
+  IDENTITY_LENGTH,
+  type OutgoingFrame,
+  type Packet,
+  PacketFrame,
+} from '@p2p/codec';
 import type { Logger } from '@p2p/stream';
 import { PeerError } from '../errors.js';
 import type { DropReason, NodeCounters } from '../events.js';
@@ -12,11 +19,7 @@ import type {
   SendPurpose,
 } from '../lossless/lossless-link.js';
 import type { LosslessOptions } from '../lossless/lossless-options.js';
-import {
-  type DigestPacket,
-  IDENTIFIER_BYTES,
-  type IdentifiedMessagePacket,
-} from '../lossless/lossless-packets.js';
+import type { DigestPacket, IdentifiedMessagePacket } from '../lossless/lossless-packets.js';
 import type { Timings } from '../timings.js';
 import type { Transport, TransportError, TransportFloodReport } from '../transport.js';
 import type { BroadcastResult, Flooding } from './flooding.js';
@@ -258,7 +261,7 @@ export class LosslessNode {
       verdict =
         frame.identity === undefined
           ? this.lossless.receive(packet, from)
-          : this.lossless.receive(packet, from, frame.length - IDENTIFIER_BYTES);
+          : this.lossless.receive(packet, from, frame.length - IDENTITY_LENGTH);
     } finally {
       if (turn !== undefined) this.#end(turn);
       this.#incoming = outer;

@@ -13,6 +13,3 @@ export {
 } from '@p2p/codec';
 
 export type LosslessPacket = IdentifiedMessagePacket | DigestPacket | CapabilitiesPacket;
-
-/** The bytes of an Identified Message's body before its text: the identifier (10.1.1). */
-export const IDENTIFIER_BYTES = 47;
