@@ -49,7 +49,7 @@ describe('FramingMemory', () => {
 });
 
 describe('Fifo', () => {
-  it('keeps order across growth and compaction', () => {
+  it('keeps order across growth and wrap-around', () => {
     const fifo = new Fifo<number>();
     const out: number[] = [];
     for (let i = 0; i < 5000; i++) {
@@ -61,6 +61,19 @@ describe('Fifo', () => {
     expect(out).toEqual(Array.from({ length: 5000 }, (_, i) => i));
     expect(fifo.length).toBe(0);
     expect(fifo.shift()).toBeUndefined();
+  });
+
+  it('is reusable after a burst has emptied it', () => {
+    const fifo = new Fifo<number>();
+    for (let i = 0; i < 1000; i++) fifo.push(i);
+    for (let i = 0; i < 1000; i++) expect(fifo.shift()).toBe(i);
+    expect(fifo.peek()).toBeUndefined();
+    fifo.push(7);
+    fifo.push(8);
+    expect(fifo.length).toBe(2);
+    expect(fifo.drain()).toEqual([7, 8]);
+    fifo.push(9);
+    expect(fifo.shift()).toBe(9);
   });
 });
 
