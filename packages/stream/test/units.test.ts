@@ -32,6 +32,16 @@ describe('AckReader', () => {
     expect(reader.push(Buffer.from('ACKAX'))).toBe(-1);
     expect(reader.badOffset).toBe(4);
   });
+
+  it('reads only the bytes of this read from a reused buffer', () => {
+    // The rest of the buffer still holds an earlier, longer read.
+    const buffer = Buffer.from('ACKACKXYZ');
+    const reader = new AckReader();
+    expect(reader.push(buffer, 4)).toBe(1);
+    expect(reader.partial).toBe(true);
+    buffer.write('CK', 0, 'latin1');
+    expect(reader.push(buffer, 2)).toBe(1);
+  });
 });
 
 describe('FramingMemory', () => {
