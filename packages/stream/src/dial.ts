@@ -22,8 +22,14 @@ export interface DialListeners {
  * at a time, each consumed before the next, so one buffer serves them all. A `'data'` event costs
  * a 64 KiB allocation, a Buffer and a pass through the stream machinery per read; in lock-step an
  * outgoing connection reads one 3-byte `ACK` per packet, so that was a good part of its cost.
+ * Made on the first such dial.
  */
-const readBuffer = Buffer.alloc(65_536);
+let readBuffer: Buffer | undefined;
+
+function sharedReadBuffer(): Buffer {
+  readBuffer ??= Buffer.allocUnsafeSlow(65_536);
+  return readBuffer;
+}
 
 /**
  * Opens a TCP connection to `remote` with Nagle off (small frames must leave at once, not wait to
@@ -39,7 +45,7 @@ export function dial(
   const socket =
     read === undefined
       ? net.connect({ host, port })
-      : net.connect({ host, port, onread: { buffer: readBuffer, callback: read } });
+      : net.connect({ host, port, onread: { buffer: sharedReadBuffer(), callback: read } });
   socket.setNoDelay(true);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.once('connect', on.connect);
