@@ -15,11 +15,14 @@ export class AckReader {
   /** Offset in the last chunk of the byte that was not part of an ACK, or -1. */
   badOffset = -1;
 
-  /** The number of ACKs `chunk` completes, or -1 when it holds a byte that is not part of an ACK. */
-  push(chunk: Uint8Array): number {
+  /**
+   * The number of ACKs the first `length` bytes of `chunk` (all of it by default) complete, or -1
+   * when they hold a byte that is not part of an ACK.
+   */
+  push(chunk: Uint8Array, length = chunk.length): number {
     let count = 0;
     let matched = this.#matched;
-    for (let i = 0; i < chunk.length; i++) {
+    for (let i = 0; i < length; i++) {
       const byte = chunk[i];
       if (matched === 0 ? byte === A : matched === 1 ? byte === C : byte === K) {
         if (++matched === 3) {

@@ -44,6 +44,8 @@ type State = 'connecting' | 'open' | 'ended';
  *
  * One timer per connection serves both deadlines, re-armed lazily: while packets are in flight it
  * is due when the oldest one's ACK is; otherwise when the connection has been idle long enough.
+ * ACKs are read without a `'data'` event (see `dial`), and in lock-step the clock is read once
+ * per packet, by its write.
  */
 export class OutboundConnection {
   readonly remote: Remote;
@@ -80,7 +82,7 @@ export class OutboundConnection {
     this.#clock = options.clock;
     const { socket, closed } = dial(remote, {
       connect: this.#onConnect,
-      data: this.#onData,
+      read: this.#onRead,
       end: this.#onEnd,
       error: this.#onError,
       close: this.#onClose,
@@ -199,14 +201,17 @@ export class OutboundConnection {
     this.#timer = this.#clock.setTimeout(this.#onTimer, Math.max(1, Math.ceil(due - time)));
   }
 
-  /** Writes waiting frames while the window has room; several at once go out in one write. */
-  #pump(): void {
-    if (this.#state !== 'open') return;
+  /**
+   * Writes waiting frames while the window has room; several at once go out in one write. True
+   * when it wrote (and so noted the time as the last activity).
+   */
+  #pump(): boolean {
+    if (this.#state !== 'open') return false;
     const room = Math.min(
       this.#window - this.#inFlight.length,
       this.#urgent.length + this.#waiting.length,
     );
-    if (room <= 0) return;
+    if (room <= 0) return false;
     const socket = this.#socket;
     const sentAt = this.#clock.now();
     if (room > 1) socket.cork();
@@ -219,6 +224,7 @@ export class OutboundConnection {
     if (room > 1) socket.uncork();
     this.#lastActivity = sentAt;
     this.#armTimer(sentAt + this.#options.ackTimeout, sentAt);
+    return true;
   }
 
   readonly #scheduledPump = (): void => {
@@ -237,14 +243,19 @@ export class OutboundConnection {
     this.#pump();
   };
 
-  readonly #onData = (chunk: Buffer): void => {
+  /** Bytes read back, in the buffer every outgoing connection shares (see `dial`). */
+  readonly #onRead = (length: number, bytes: Uint8Array): boolean => {
+    this.#onAcks(bytes, length);
+    return true;
+  };
+
+  #onAcks(bytes: Uint8Array, length: number): void {
     if (this.#state === 'ended') return;
-    const count = this.#acks.push(chunk);
+    const count = this.#acks.push(bytes, length);
     if (count < 0) {
-      this.#end(notAnAck(chunk, this.#acks.badOffset, this.remote.key), true);
+      this.#end(notAnAck(bytes.subarray(0, length), this.#acks.badOffset, this.remote.key), true);
       return;
     }
-    this.#lastActivity = this.#clock.now();
     const inFlight = this.#inFlight;
     const settled = Math.min(count, inFlight.length);
     if (settled === 1) {
@@ -272,9 +283,14 @@ export class OutboundConnection {
       );
       return;
     }
-    if (this.#window === 1) this.#pump();
-    else this.#schedulePump();
-  };
+    // In lock-step the next frame usually leaves now, and its write notes the time for both.
+    if (this.#window === 1) {
+      if (!this.#pump()) this.#lastActivity = this.#clock.now();
+    } else {
+      this.#lastActivity = this.#clock.now();
+      this.#schedulePump();
+    }
+  }
 
   readonly #onTimer = (): void => {
     this.#timer = undefined;

@@ -83,23 +83,30 @@ export class OutboundTable {
 
   /** Queues `what` for `to`; `settlement` learns once how it ended. */
   send(to: Address | string, what: Sendable, urgent: boolean, settlement: Settlement): void {
+    // A remote with a live connection is usually named by its key (a neighbour): no parse then.
+    const live = typeof to === 'string' ? this.#connections.get(to) : undefined;
     let remote: Remote;
-    try {
-      remote = this.resolve(to);
-    } catch (error) {
-      settle(settlement, error as StreamError);
-      return;
-    }
-    if (this.#closed) {
-      settle(
-        settlement,
-        new StreamError(
-          'ERR_STREAM_NODE_CLOSED',
-          'this node is closed; start a new one to send again',
-          { remote: remote.key },
-        ),
-      );
-      return;
+    if (live !== undefined) {
+      remote = live.remote;
+    } else {
+      try {
+        remote = this.resolve(to);
+      } catch (error) {
+        settle(settlement, error as StreamError);
+        return;
+      }
+      // A closed table has no connection left, so a live one means it is open.
+      if (this.#closed) {
+        settle(
+          settlement,
+          new StreamError(
+            'ERR_STREAM_NODE_CLOSED',
+            'this node is closed; start a new one to send again',
+            { remote: remote.key },
+          ),
+        );
+        return;
+      }
     }
     let bytes: Uint8Array;
     try {
@@ -116,7 +123,7 @@ export class OutboundTable {
       );
       return;
     }
-    let connection = this.#connections.get(remote.key);
+    let connection = live ?? this.#connections.get(remote.key);
     if (connection === undefined) {
       const window = this.#windows.get(remote.key) ?? this.#options.window;
       connection = new OutboundConnection(remote, this.#options, this.#onEnded, window);

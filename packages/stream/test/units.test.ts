@@ -32,6 +32,16 @@ describe('AckReader', () => {
     expect(reader.push(Buffer.from('ACKAX'))).toBe(-1);
     expect(reader.badOffset).toBe(4);
   });
+
+  it('reads only the bytes of this read from a reused buffer', () => {
+    // The rest of the buffer still holds an earlier, longer read.
+    const buffer = Buffer.from('ACKACKXYZ');
+    const reader = new AckReader();
+    expect(reader.push(buffer, 4)).toBe(1);
+    expect(reader.partial).toBe(true);
+    buffer.write('CK', 0, 'latin1');
+    expect(reader.push(buffer, 2)).toBe(1);
+  });
 });
 
 describe('FramingMemory', () => {
@@ -49,7 +59,7 @@ describe('FramingMemory', () => {
 });
 
 describe('Fifo', () => {
-  it('keeps order across growth and compaction', () => {
+  it('keeps order across growth and wrap-around', () => {
     const fifo = new Fifo<number>();
     const out: number[] = [];
     for (let i = 0; i < 5000; i++) {
@@ -61,6 +71,19 @@ describe('Fifo', () => {
     expect(out).toEqual(Array.from({ length: 5000 }, (_, i) => i));
     expect(fifo.length).toBe(0);
     expect(fifo.shift()).toBeUndefined();
+  });
+
+  it('is reusable after a burst has emptied it', () => {
+    const fifo = new Fifo<number>();
+    for (let i = 0; i < 1000; i++) fifo.push(i);
+    for (let i = 0; i < 1000; i++) expect(fifo.shift()).toBe(i);
+    expect(fifo.peek()).toBeUndefined();
+    fifo.push(7);
+    fifo.push(8);
+    expect(fifo.length).toBe(2);
+    expect(fifo.drain()).toEqual([7, 8]);
+    fifo.push(9);
+    expect(fifo.shift()).toBe(9);
   });
 });
 
