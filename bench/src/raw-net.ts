@@ -9,6 +9,11 @@ import net from 'node:net';
 export const HEADER = 20;
 const ACKS = Buffer.from('ACK'.repeat(1024), 'latin1');
 const EMPTY = Buffer.alloc(0);
+/**
+ * One read buffer for every link's ACKs (`onread`): no Buffer nor 'data' event per 3-byte read.
+ * Our outgoing connections read ACKs this way, so the reference does too (it is the speed limit).
+ */
+const ACK_READS = Buffer.alloc(65_536);
 
 /**
  * Serves an accepted socket: keeps it in `sockets` until it closes, finds whole frames in what it
@@ -79,18 +84,25 @@ export class RawLink {
     this.remotePort = port;
     this.#window = window;
     this.#batched = batched;
-    this.socket = net.connect({ host: '127.0.0.1', port });
+    this.socket = net.connect({
+      host: '127.0.0.1',
+      port,
+      onread: { buffer: ACK_READS, callback: (bytes: number) => this.#onAcks(bytes) },
+    });
     this.socket.setNoDelay(true);
     this.socket.on('connect', () => this.#pump());
-    this.socket.on('data', (chunk: Buffer) => {
-      this.#ackBytes += chunk.length;
-      const acks = Math.floor(this.#ackBytes / 3);
-      this.#ackBytes -= acks * 3;
-      this.#inFlight -= acks;
-      if (!this.#batched) this.#pump();
-      else if (this.#queue.length > this.#head) this.#schedule();
-    });
     this.socket.on('error', () => {});
+  }
+
+  /** `bytes` bytes of ACKs were read; returns true to keep reading. */
+  #onAcks(bytes: number): boolean {
+    this.#ackBytes += bytes;
+    const acks = Math.floor(this.#ackBytes / 3);
+    this.#ackBytes -= acks * 3;
+    this.#inFlight -= acks;
+    if (!this.#batched) this.#pump();
+    else if (this.#queue.length > this.#head) this.#schedule();
+    return true;
   }
 
   connected(): Promise<void> {
