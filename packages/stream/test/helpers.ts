@@ -313,6 +313,20 @@ export class CountingClock implements Clock {
 }
 
 /** Counts of the handle kinds a node owns, for leak checks (call {@link loopTurns} first). */
+/**
+ * The kinds of `handleCounts()` that grew since `baseline`: what a test left open. A handle of the
+ * baseline may close meanwhile (a timer of the runner or of an earlier test), so fewer is fine.
+ */
+export function handlesLeftSince(
+  baseline: ReturnType<typeof handleCounts>,
+): Partial<ReturnType<typeof handleCounts>> {
+  const now = handleCounts();
+  const grown: Partial<ReturnType<typeof handleCounts>> = {};
+  for (const kind of Object.keys(now) as (keyof typeof now)[])
+    if (now[kind] > baseline[kind]) grown[kind] = now[kind] - baseline[kind];
+  return grown;
+}
+
 export function handleCounts(): Record<'TCPSocketWrap' | 'TCPServerWrap' | 'Timeout', number> {
   const counts = { TCPSocketWrap: 0, TCPServerWrap: 0, Timeout: 0 };
   for (const kind of process.getActiveResourcesInfo()) {
