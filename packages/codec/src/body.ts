@@ -68,15 +68,34 @@ function notUtf8(): CodecError {
   return new CodecError('ERR_CODEC_UTF8', 'Message body is not valid UTF-8');
 }
 
-/** Returns `body` when it is valid UTF-8, without decoding it; throws ERR_CODEC_UTF8 otherwise. */
-export function checkUtf8(body: Uint8Array): Uint8Array {
-  if (!isUtf8(body)) throw notUtf8();
-  return body;
+/** Bodies up to this many bytes are first scanned for ASCII in JavaScript (see checkUtf8). */
+const ASCII_SCAN_LIMIT = 256;
+
+/**
+ * Throws ERR_CODEC_UTF8 unless bytes[start, end) is valid UTF-8. A short body is scanned for ASCII
+ * first, without a view: building the view `isUtf8` needs costs more than the scan; a longer one,
+ * or one with a byte above 0x7f, goes to `isUtf8`.
+ */
+export function checkUtf8(bytes: Uint8Array, start: number, end: number): void {
+  if (end - start <= ASCII_SCAN_LIMIT) {
+    let bits = 0;
+    let i = start;
+    // Four bytes a step: a third faster than one (fewer loop checks).
+    for (; i + 4 <= end; i += 4)
+      bits |=
+        (bytes[i] as number) |
+        (bytes[i + 1] as number) |
+        (bytes[i + 2] as number) |
+        (bytes[i + 3] as number);
+    for (; i < end; i++) bits |= bytes[i] as number;
+    if (bits < 0x80) return;
+  }
+  if (!isUtf8(bytes.subarray(start, end))) throw notUtf8();
 }
 
-/** The text of a body already checked by {@link checkUtf8}, from byte `start` (no view made). */
-export function checkedText(body: Uint8Array, start = 0): string {
-  return utf8Slice.call(body, start, body.length);
+/** The text of bytes[start, end), already checked by {@link checkUtf8} (no view made). */
+export function checkedText(bytes: Uint8Array, start: number, end: number): string {
+  return utf8Slice.call(bytes, start, end);
 }
 
 /**

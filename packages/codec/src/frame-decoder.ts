@@ -1,7 +1,7 @@
 import { checkBodyLength } from './decode.js';
 import { CodecError } from './errors.js';
 import { type Frame, frameAt } from './frame.js';
-import { framingOf, type Header, headerLength, parseHeader, TEXT_HEADER_LENGTH } from './header.js';
+import { framingOf, HeaderReader, headerLength, TEXT_HEADER_LENGTH } from './header.js';
 
 /** Default largest body a FrameDecoder accepts: 64 KiB. */
 export const DEFAULT_MAX_BODY_SIZE = 65_536;
@@ -26,7 +26,8 @@ export class FrameDecoder {
   /** The unfinished frame once its header is known: header plus room for the whole body. */
   #frame: Uint8Array | undefined;
   #frameFill = 0;
-  #header: Header | undefined;
+  /** Every header is parsed into this one; it holds the unfinished frame's while `#frame` is set. */
+  readonly #header = new HeaderReader();
   /** Stream offset of the first byte of the frame being assembled. */
   #frameStart = 0;
   /** Bytes consumed before the current chunk. */
@@ -45,7 +46,7 @@ export class FrameDecoder {
 
   /** Bytes held for a frame not yet complete. */
   get buffered(): number {
-    return this.#header === undefined ? this.#headFill : this.#frameFill;
+    return this.#frame === undefined ? this.#headFill : this.#frameFill;
   }
 
   /** Feeds a chunk; returns every frame it completes, in order. */
@@ -55,7 +56,7 @@ export class FrameDecoder {
     let at = 0;
     try {
       while (at < chunk.length) {
-        if (this.#headFill === 0 && this.#header === undefined) {
+        if (this.#headFill === 0 && this.#frame === undefined) {
           this.#frameStart = this.#consumed + at;
           const next = this.#wholeFrameAt(chunk, at, frames);
           if (next >= 0) {
@@ -99,7 +100,8 @@ export class FrameDecoder {
     const framing = framingOf(chunk[at] as number);
     const start = at + headerLength(framing);
     if (start > chunk.length) return -1;
-    const header = parseHeader(framing, chunk, at);
+    const header = this.#header;
+    header.read(framing, chunk, at);
     checkBodyLength(header, this.maxBodySize);
     const end = start + header.length;
     if (end > chunk.length) return -1;
@@ -109,7 +111,7 @@ export class FrameDecoder {
 
   /** Slow path: copies what `chunk` holds of the current frame; returns the next offset. */
   #fill(chunk: Uint8Array, at: number, frames: Frame[]): number {
-    if (this.#header === undefined) {
+    if (this.#frame === undefined) {
       const framing = framingOf(
         this.#headFill > 0 ? (this.#head[0] as number) : (chunk[at] as number),
       );
@@ -119,9 +121,9 @@ export class FrameDecoder {
       this.#headFill += take;
       at += take;
       if (take < need) return at;
-      const header = parseHeader(framing, this.#head, 0);
+      const header = this.#header;
+      header.read(framing, this.#head, 0);
       checkBodyLength(header, this.maxBodySize);
-      this.#header = header;
       this.#frame = new Uint8Array(this.#headFill + header.length);
       this.#frame.set(this.#head.subarray(0, this.#headFill));
       this.#frameFill = this.#headFill;
@@ -133,11 +135,9 @@ export class FrameDecoder {
     this.#frameFill += take;
     at += take;
     if (this.#frameFill === frame.length) {
-      const header = this.#header;
-      this.#header = undefined;
       this.#frame = undefined;
       this.#frameFill = 0;
-      frames.push(frameAt(header, frame, frame.length - header.length));
+      frames.push(frameAt(this.#header, frame, frame.length - this.#header.length));
       this.#frameStart = this.#consumed + at;
     }
     return at;

@@ -26,43 +26,60 @@ export class Frame {
   readonly framing: Framing;
   /** The header's type number (1 to 9). */
   readonly type: number;
-  /** The hop source: the node that sent this frame. */
+  /** The packet kind: for Register, Advertise, Reunion and Capabilities the body tells which of two. */
+  readonly kind: PacketKind;
+  /** The hop source: the node that sent this frame (frozen: frames of one source share it). */
   readonly source: Address;
-  /** The body bytes, a view into the bytes the frame was read from. Never written to. */
-  readonly body: Uint8Array;
+  /** Body length in bytes. */
+  readonly length: number;
   /** An Identified Message's identifier (its 47-byte prefix, parsed); undefined for other types. */
   readonly identity: MessageIdentity | undefined;
+  /** The bytes the frame was read from, and where its body starts in them. */
+  readonly #bytes: Uint8Array;
+  readonly #start: number;
+  #body: Uint8Array | undefined;
   #packet: Packet | undefined;
   #text: string | undefined;
 
   /**
-   * Built by the decoders: `packet` is given for every type but the two Messages, which stay
-   * lazy; `identity` for an Identified Message.
+   * Built by the decoders from a parsed header and the bytes whose `start` begins its checked
+   * body: `packet` is given for every type but the two Messages, which stay lazy; `identity` for
+   * an Identified Message.
    */
-  constructor(header: Header, body: Uint8Array, packet?: Packet, identity?: MessageIdentity) {
+  constructor(
+    header: Header,
+    bytes: Uint8Array,
+    start: number,
+    packet?: Packet,
+    identity?: MessageIdentity,
+  ) {
     this.framing = header.framing;
     this.type = header.type;
+    this.kind = packet?.kind ?? (identity === undefined ? 'message' : 'identified-message');
     this.source = header.source;
-    this.body = body;
-    this.#packet = packet;
+    this.length = header.length;
     this.identity = identity;
+    this.#bytes = bytes;
+    this.#start = start;
+    this.#packet = packet;
   }
 
-  /** Body length in bytes. */
-  get length(): number {
-    return this.body.length;
-  }
-
-  /** The packet kind: for Register, Advertise, Reunion and Capabilities the body tells which of two. */
-  get kind(): PacketKind {
-    return this.#packet?.kind ?? (this.identity === undefined ? 'message' : 'identified-message');
+  /**
+   * The body bytes, a view into the bytes the frame was read from (made when first read, not a
+   * copy). Never written to.
+   */
+  get body(): Uint8Array {
+    this.#body ??= this.#bytes.subarray(this.#start, this.#start + this.length);
+    return this.#body;
   }
 
   /** The text of a Message or Identified Message, decoded on first read; undefined for other types. */
   get text(): string | undefined {
     if (this.#text === undefined) {
-      if (this.type === PacketType.Message) this.#text = checkedText(this.body);
-      else if (this.identity !== undefined) this.#text = checkedText(this.body, IDENTITY_LENGTH);
+      const end = this.#start + this.length;
+      if (this.type === PacketType.Message) this.#text = checkedText(this.#bytes, this.#start, end);
+      else if (this.identity !== undefined)
+        this.#text = checkedText(this.#bytes, this.#start + IDENTITY_LENGTH, end);
     }
     return this.#text;
   }
@@ -91,14 +108,17 @@ export class Frame {
 /** Builds the view of a frame whose header is parsed and whose body lies at bytes[start, …). */
 export function frameAt(header: Header, bytes: Uint8Array, start: number): Frame {
   const end = start + header.length;
-  const body = bytes.subarray(start, end);
-  if (header.type === PacketType.Message) return new Frame(header, checkUtf8(body));
-  if (header.type === PacketType.IdentifiedMessage) {
+  const type = header.type;
+  if (type === PacketType.Message) {
+    checkUtf8(bytes, start, end);
+    return new Frame(header, bytes, start);
+  }
+  if (type === PacketType.IdentifiedMessage) {
     const identity = readIdentity(bytes, start, end);
     // The identifier is ASCII (just read strictly), so the whole body is UTF-8 exactly when its
-    // text is: no view of the text is made to check it.
-    checkUtf8(body);
-    return new Frame(header, body, undefined, identity);
+    // text is.
+    checkUtf8(bytes, start, end);
+    return new Frame(header, bytes, start, undefined, identity);
   }
-  return new Frame(header, body, decodeBody(header.type, bytes, start, end, header.source));
+  return new Frame(header, bytes, start, decodeBody(type, bytes, start, end, header.source));
 }

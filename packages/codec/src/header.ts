@@ -1,11 +1,4 @@
-import {
-  type Address,
-  hostOf,
-  octetsOfAddress,
-  readDigits,
-  readFixedIp,
-  writeDigits,
-} from './address.js';
+import { type Address, hostOf, octetsOfAddress, readDigits, writeDigits } from './address.js';
 import { CodecError } from './errors.js';
 import type { Framing } from './packet.js';
 
@@ -22,6 +15,9 @@ export interface Header {
   length: number;
   source: Address;
 }
+
+/** What {@link HeaderReader.source} is before the first header. */
+const NO_SOURCE: Address = Object.freeze({ host: '0.0.0.0', port: 0 });
 
 /** The framing a frame starting with `firstByte` uses (protocol.md 2.3). */
 export function framingOf(firstByte: number): Framing {
@@ -64,57 +60,111 @@ function u32(bytes: Uint8Array, at: number): number {
   );
 }
 
-/** Parses a complete binary header at `at` (the caller made sure 20 bytes are there). */
-export function parseBinaryHeader(bytes: Uint8Array, at: number): Header {
-  const version = u16(bytes, at);
-  if (version !== 1)
-    throw new CodecError(
-      'ERR_CODEC_VERSION',
-      `unsupported version ${version}: only version 1 exists`,
-    );
-  const type = u16(bytes, at + 2);
-  checkType(type);
-  const length = u32(bytes, at + 4);
-  const a = u16(bytes, at + 8);
-  const b = u16(bytes, at + 10);
-  const c = u16(bytes, at + 12);
-  const d = u16(bytes, at + 14);
-  if (a > 255 || b > 255 || c > 255 || d > 255) {
-    throw new CodecError(
-      'ERR_CODEC_ADDRESS',
-      `source IP ${a}.${b}.${c}.${d} has an octet above 255`,
-    );
+const DOT = 0x2e;
+
+function isOctet(value: number): boolean {
+  return value >= 0 && value <= 255;
+}
+
+/**
+ * Parses header after header into itself: one object for a whole stream, not one per frame. Its
+ * `source` stays the same object while the frames' source does (the frames of a connection mostly
+ * come from one node), so frames share it; it is frozen for that reason.
+ */
+export class HeaderReader implements Header {
+  framing: Framing = 'binary';
+  type = 0;
+  length = 0;
+  source: Address = NO_SOURCE;
+  /** The source's octets as one number, and its port: what `source` was made from. */
+  #ip = -1;
+  #port = -1;
+
+  /** Parses the complete header of `framing` at `at` (the caller made sure it is all there). */
+  read(framing: Framing, bytes: Uint8Array, at: number): void {
+    if (framing === 'binary') this.#readBinary(bytes, at);
+    else this.#readText(bytes, at);
   }
-  const port = u32(bytes, at + 16);
-  if (port > 65535) throw new CodecError('ERR_CODEC_ADDRESS', `source port ${port} is above 65535`);
-  return { framing: 'binary', type, length, source: { host: hostOf(a, b, c, d), port } };
+
+  #readBinary(bytes: Uint8Array, at: number): void {
+    const version = u16(bytes, at);
+    if (version !== 1)
+      throw new CodecError(
+        'ERR_CODEC_VERSION',
+        `unsupported version ${version}: only version 1 exists`,
+      );
+    const type = u16(bytes, at + 2);
+    checkType(type);
+    const length = u32(bytes, at + 4);
+    const a = u16(bytes, at + 8);
+    const b = u16(bytes, at + 10);
+    const c = u16(bytes, at + 12);
+    const d = u16(bytes, at + 14);
+    if (a > 255 || b > 255 || c > 255 || d > 255) {
+      throw new CodecError(
+        'ERR_CODEC_ADDRESS',
+        `source IP ${a}.${b}.${c}.${d} has an octet above 255`,
+      );
+    }
+    const port = u32(bytes, at + 16);
+    if (port > 65535)
+      throw new CodecError('ERR_CODEC_ADDRESS', `source port ${port} is above 65535`);
+    this.framing = 'binary';
+    this.type = type;
+    this.length = length;
+    this.#setSource(a, b, c, d, port);
+  }
+
+  #readText(bytes: Uint8Array, at: number): void {
+    if (bytes[at] !== 0x31)
+      throw new CodecError('ERR_CODEC_VERSION', 'unsupported text version: only version 1 exists');
+    const type = readDigits(bytes, at + 1, 2);
+    if (type < 0)
+      throw new CodecError('ERR_CODEC_TYPE', 'text type field must be two decimal digits');
+    checkType(type);
+    const length = readDigits(bytes, at + 3, 5);
+    if (length < 0)
+      throw new CodecError('ERR_CODEC_LENGTH', 'text length field must be five decimal digits');
+    const a = readDigits(bytes, at + 8, 3);
+    const b = readDigits(bytes, at + 12, 3);
+    const c = readDigits(bytes, at + 16, 3);
+    const d = readDigits(bytes, at + 20, 3);
+    if (
+      bytes[at + 11] !== DOT ||
+      bytes[at + 15] !== DOT ||
+      bytes[at + 19] !== DOT ||
+      !isOctet(a) ||
+      !isOctet(b) ||
+      !isOctet(c) ||
+      !isOctet(d)
+    )
+      throw new CodecError(
+        'ERR_CODEC_ADDRESS',
+        'source IP must be four 3-digit octets 000-255 joined by "."',
+      );
+    const port = readDigits(bytes, at + 23, 5);
+    if (port < 0 || port > 65535)
+      throw new CodecError('ERR_CODEC_ADDRESS', 'source port must be five digits, at most 65535');
+    this.framing = 'text';
+    this.type = type;
+    this.length = length;
+    this.#setSource(a, b, c, d, port);
+  }
+
+  #setSource(a: number, b: number, c: number, d: number, port: number): void {
+    const ip = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+    if (ip === this.#ip && port === this.#port) return;
+    this.#ip = ip;
+    this.#port = port;
+    this.source = Object.freeze({ host: hostOf(a, b, c, d), port });
+  }
 }
 
-/** Parses a complete text header at `at` (the caller made sure 28 bytes are there). */
-export function parseTextHeader(bytes: Uint8Array, at: number): Header {
-  if (bytes[at] !== 0x31)
-    throw new CodecError('ERR_CODEC_VERSION', 'unsupported text version: only version 1 exists');
-  const type = readDigits(bytes, at + 1, 2);
-  if (type < 0)
-    throw new CodecError('ERR_CODEC_TYPE', 'text type field must be two decimal digits');
-  checkType(type);
-  const length = readDigits(bytes, at + 3, 5);
-  if (length < 0)
-    throw new CodecError('ERR_CODEC_LENGTH', 'text length field must be five decimal digits');
-  const host = readFixedIp(bytes, at + 8);
-  if (host === undefined)
-    throw new CodecError(
-      'ERR_CODEC_ADDRESS',
-      'source IP must be four 3-digit octets 000-255 joined by "."',
-    );
-  const port = readDigits(bytes, at + 23, 5);
-  if (port < 0 || port > 65535)
-    throw new CodecError('ERR_CODEC_ADDRESS', 'source port must be five digits, at most 65535');
-  return { framing: 'text', type, length, source: { host, port } };
-}
-
+/** Parses one complete header of `framing` at `at` (the caller made sure it is all there). */
 export function parseHeader(framing: Framing, bytes: Uint8Array, at: number): Header {
-  return framing === 'binary' ? parseBinaryHeader(bytes, at) : parseTextHeader(bytes, at);
+  const reader = new HeaderReader();
+  reader.read(framing, bytes, at);
+  return reader;
 }
 
 /** Writes a header for a body of `length` bytes at the start of `frame`, every byte of it. */

@@ -32,6 +32,33 @@ describe('FrameDecoder', () => {
     expect(() => decoder.end()).not.toThrow();
   });
 
+  it('gives each frame its own source when the source changes between frames', () => {
+    const other = { host: '10.0.0.7', port: 6501 };
+    const sameHost = { host: '127.0.0.1', port: 6502 };
+    const sources = [source, source, other, sameHost, source];
+    const bytes = sources.flatMap((from, i) => [
+      ...encode({ kind: 'join', source: from }, i % 2 === 0 ? 'binary' : 'text'),
+    ]);
+    const decoded = new FrameDecoder().push(Uint8Array.from(bytes));
+    expect(decoded.map((f) => f.source)).toEqual(sources);
+    expect(decoded.map((f) => f.packet.source)).toEqual(sources);
+  });
+
+  it('checks Message bodies for UTF-8 at every length, short and long', () => {
+    for (const length of [1, 255, 256, 257, 1000]) {
+      const valid = `${'x'.repeat(length - 1)}é`;
+      const good = encode({ kind: 'message', source, text: valid }, 'binary');
+      expect(new FrameDecoder().push(good).map((f) => f.text)).toEqual([valid]);
+      const bad = Uint8Array.from(
+        encode({ kind: 'message', source, text: 'x'.repeat(length) }, 'text'),
+      );
+      bad[bad.length - 1] = 0xff;
+      expect(() => new FrameDecoder().push(bad)).toThrow(
+        expect.objectContaining({ code: 'ERR_CODEC_UTF8' }),
+      );
+    }
+  });
+
   it('decodes the stream split in two at every offset', () => {
     for (let cut = 0; cut <= stream.length; cut++) {
       const decoder = new FrameDecoder();

@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import {
+  type Address,
   CodecError,
   type Frame,
   FrameDecoder,
@@ -61,9 +62,11 @@ export class InboundConnection {
   readonly #clock: Clock;
   #timer: TimerHandle | undefined;
   #timerDue = Number.POSITIVE_INFINITY;
-  /** The last source seen and its framing, so the framing memory is touched only on a change. */
-  #lastHost = '';
-  #lastPort = -1;
+  /**
+   * The last source seen and its framing, so the framing memory is touched only on a change. The
+   * decoder hands out one source object while the source stays the same: compared as an object.
+   */
+  #lastSource: Address | undefined;
   #lastFraming: Framing | undefined;
   #lastFrom = '';
 
@@ -141,13 +144,8 @@ export class InboundConnection {
     for (const frame of frames) {
       if (this.#destroyed) return;
       const { source, framing } = frame;
-      if (
-        source.port !== this.#lastPort ||
-        source.host !== this.#lastHost ||
-        framing !== this.#lastFraming
-      ) {
-        this.#lastHost = source.host;
-        this.#lastPort = source.port;
+      if (source !== this.#lastSource || framing !== this.#lastFraming) {
+        this.#lastSource = source;
         this.#lastFraming = framing;
         this.#lastFrom = formatAddress(source);
         this.#framing.remember(this.#lastFrom, framing);
