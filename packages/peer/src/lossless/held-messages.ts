@@ -51,6 +51,11 @@ export class HeldMessages {
     this.#holds.set(neighbour, { role, mark, entries: [], bytes: 0 });
   }
 
+  /** Whether something is held for `neighbour` (its Messages go to the hold, not to it). */
+  has(neighbour: string): boolean {
+    return this.#holds?.has(neighbour) === true;
+  }
+
   /** Holds `entry` for `neighbour`; false when there is no hold or it is full. */
   add(neighbour: string, entry: CachedMessage): boolean {
     const hold = this.#holds?.get(neighbour);

@@ -59,9 +59,12 @@ export class Lossless<R = void> {
   /** Parent side: children whose Digest is awaited. */
   readonly #children: ChildNegotiations;
   /**
-   * What waits for each edge being negotiated (10.1.4): a child's until its Digest or the bound
-   * of `#children`, the parent's until the probe's outcome and, on a lossless edge, the parent's
-   * Digest (the exchange sends what of it the parent lacks).
+   * What waits for each edge being negotiated (10.1.4): a child's until its Digest is answered
+   * (deferred, until this fresh node's parent Digest) or the bound of `#children`, the parent's
+   * until the probe's outcome and, on a lossless edge, the parent's Digest (the exchange sends
+   * what of it the parent lacks). Until then every Message for that neighbour joins its hold, the
+   * edge lossless or not: sent at once, it would overtake the hold, and the receiver, waiting for
+   * the numbers before it, would skip them when its cache evicted it.
    */
   readonly #holds: HeldMessages;
   /**
@@ -92,7 +95,7 @@ export class Lossless<R = void> {
    * version 1 or gone (10.1.5). Answered at once, the child would send what it caches, and with no
    * marks adopted this node would take the tree's past as new.
    */
-  readonly #deferredDigests = new Map<string, { packet: DigestPacket; hold: Hold | undefined }>();
+  readonly #deferredDigests = new Map<string, DigestPacket>();
   #seq = 0;
   #lastOriginated: number | undefined;
 
@@ -190,17 +193,15 @@ export class Lossless<R = void> {
   }
 
   /**
-   * The edge to `neighbour` is (again) lossless: its window raised; no Digest sent. A child's hold
-   * is returned, for the exchange that starts now; the parent's waits for the parent's Digest.
+   * The edge to `neighbour` is (again) lossless: its window raised; no Digest sent. Its hold stays
+   * until the exchange sends it (see `#holds`).
    */
-  #edgeLossless(neighbour: string, role: NeighbourRole, theirWindow?: number): Hold | undefined {
+  #edgeLossless(neighbour: string, role: NeighbourRole, theirWindow?: number): void {
     if (role === 'parent') this.#parent = neighbour;
     this.#children.end(neighbour);
-    const hold = role === 'child' ? this.#holds.take(neighbour) : undefined;
     this.edges.set(neighbour, role, 'lossless', theirWindow);
     this.#takePlainHeld(neighbour); // the exchange that starts now brings them
     this.#link.setWindow(neighbour, this.edges.window(neighbour));
-    return hold;
   }
 
   /** Child side: a probe of `parent` starts; Messages for it are held until the outcome. */
@@ -355,12 +356,14 @@ export class Lossless<R = void> {
     if (role === 'child') {
       // The child found the extension (only our nodes send Digests): the edge is lossless,
       // whatever we held it to be, and our Digest answers its own.
-      hold = mode === 'lossless' ? undefined : this.#edgeLossless(from, role);
+      if (mode !== 'lossless') this.#edgeLossless(from, role);
       if (this.#defersChildDigests()) {
-        // Answered once this fresh node has its parent's marks (#deferredDigests).
-        this.#deferredDigests.set(from, { packet, hold });
+        // Answered once this fresh node has its parent's marks (#deferredDigests); its hold
+        // takes what comes for it until then.
+        this.#deferredDigests.set(from, packet);
         return 'digest';
       }
+      hold = this.#holds.take(from);
       this.#link.send(from, this.digest(false, packet.fresh ? hold : undefined), 'digest');
     } else {
       // An answer to a Digest of an earlier exchange, after we settled on version 1 (and maybe
@@ -420,8 +423,9 @@ export class Lossless<R = void> {
     if (this.#deferredDigests.size === 0 || this.#defersChildDigests()) return;
     const deferred = [...this.#deferredDigests];
     this.#deferredDigests.clear();
-    for (const [child, { packet, hold }] of deferred) {
+    for (const [child, packet] of deferred) {
       if (this.edges.role(child) !== 'child' || this.edges.mode(child) !== 'lossless') continue;
+      const hold = this.#holds.take(child);
       this.#link.send(child, this.digest(false, packet.fresh ? hold : undefined), 'digest');
       this.#repairFor(packet, child, hold);
     }
@@ -429,11 +433,6 @@ export class Lossless<R = void> {
 
   #onPlain(text: string, from: string): LosslessVerdict {
     const mode = this.edges.mode(from);
-    if (this.edges.role(from) === 'child' && mode === 'negotiating') {
-      // A child that offered but sends plain Messages found no extension (its probe failed):
-      // version 1, and what waited for it goes now.
-      this.#childVersion1(from);
-    }
     if (this.edges.role(from) === 'parent' && mode === 'lossless') {
       // The parent lost its state (it restarted); the exchange after renegotiating brings this.
       this.onParentNegotiating(from);
@@ -453,9 +452,11 @@ export class Lossless<R = void> {
       return 'held';
     }
     if (mode !== 'v1') {
-      // A child without the extension now: that edge is version 1.
-      this.edges.set(from, this.edges.role(from) ?? 'child', 'v1');
-      this.#link.setWindow(from, undefined);
+      // A child that offered but sends plain Messages found no extension (its probe failed), or
+      // came back without it: version 1, and what waited for it (its Digest awaited or deferred)
+      // goes now.
+      this.#deferredDigests.delete(from);
+      this.#childVersion1(from);
     }
     this.#gateway(text, from);
     return 'new';
@@ -572,8 +573,9 @@ export class Lossless<R = void> {
     for (const to of this.#link.neighbours()) {
       if (to === from) continue;
       const mode = this.edges.mode(to);
-      if (mode === 'negotiating') {
-        // Held for the outcome; refused beyond the hold's bound, as a full send queue refuses.
+      if (mode === 'negotiating' || this.#holds.has(to)) {
+        // Held for the outcome, then for the exchange (`#holds`); refused beyond the hold's
+        // bound, as a full send queue refuses.
         if (!this.#holds.add(to, entry))
           sent?.push({ to, result: this.#link.holdFull(to, purpose) });
         continue;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HoldLimits } from '../../src/lossless/held-messages.js';
 import { fastTimings } from '../../src/timings.js';
-import { CAPS, Net, type Node } from './lossless-harness.js';
+import { addr, CAPS, Net, type Node } from './lossless-harness.js';
 
 const P = '127.0.0.1:7001';
 const C = '127.0.0.1:7002';
@@ -106,5 +106,79 @@ describe('a burst longer than the cache while the parent edge is being negotiate
     c.lossless.onParentVersion1(P);
     const replayed = c.sentTo(net, P).filter((sent) => sent.purpose === 'replay');
     expect(replayed.map((sent) => (sent.packet as { text: string }).text)).toEqual(texts(BURST));
+  });
+});
+
+describe('Messages sent after the edge turned lossless, before what was held for it went (10.1.4)', () => {
+  it('the parent gets the held burst and what followed it in order, nothing skipped', () => {
+    net = new Net();
+    const p = net.add(P, { options: SMALL_CACHE });
+    const c = net.add(C, { options: SMALL_CACHE });
+    p.neighbours.add(C);
+    c.neighbours.add(P);
+    c.lossless.onParentNegotiating(P);
+    p.lossless.onOffer(C, CAPS);
+    p.lossless.onChildJoined(C);
+    for (const text of texts(BURST)) c.lossless.originate(text);
+    net.pump();
+    // The probe is answered: C's Digest is on its way, P's answer one round trip behind it.
+    c.lossless.onParentAnswered(P, CAPS);
+    c.lossless.originate('after the outcome');
+    net.pump();
+    expect(p.delivered.map((d) => d.text)).toEqual([...texts(BURST), 'after the outcome']);
+    expect(p.lossless.counters.skipped).toBe(0);
+  });
+
+  it('a child whose Digest a fresh parent defers gets the held burst and what followed it in order', () => {
+    const G = '127.0.0.1:7000';
+    net = new Net();
+    const g = net.add(G, { options: SMALL_CACHE });
+    const p = net.add(P, { options: SMALL_CACHE, fresh: true });
+    const c = net.add(C, { options: SMALL_CACHE });
+    g.neighbours.add(P);
+    p.neighbours.add(G);
+    p.neighbours.add(C);
+    c.neighbours.add(P);
+    p.lossless.onParentNegotiating(G); // P is fresh, its own parent edge being negotiated
+    g.lossless.onOffer(P, CAPS);
+    g.lossless.onChildJoined(P);
+    c.lossless.onParentNegotiating(P);
+    p.lossless.onOffer(C, CAPS);
+    p.lossless.onChildJoined(C);
+    for (const text of texts(BURST)) p.lossless.originate(text);
+    c.lossless.onParentAnswered(P, CAPS); // C's Digest: P defers its answer
+    net.pump();
+    p.lossless.originate('after the Digest');
+    net.pump();
+    p.lossless.onParentAnswered(G, CAPS); // G's Digest comes, P answers C's
+    net.pump();
+    expect(c.delivered.map((d) => d.text)).toEqual([...texts(BURST), 'after the Digest']);
+    expect(c.lossless.counters.skipped).toBe(0);
+    expect(g.delivered.map((d) => d.text)).toEqual([...texts(BURST), 'after the Digest']);
+  });
+
+  it('a plain Message from a child whose Digest was deferred sends it what was held, as plain Messages', () => {
+    const G = '127.0.0.1:7000';
+    net = new Net();
+    const p = net.add(P, { options: SMALL_CACHE, fresh: true });
+    const c = net.add(C, { options: SMALL_CACHE });
+    p.neighbours.add(G);
+    p.neighbours.add(C);
+    c.neighbours.add(P);
+    p.lossless.onParentNegotiating(G);
+    c.lossless.onParentNegotiating(P);
+    p.lossless.onOffer(C, CAPS);
+    p.lossless.onChildJoined(C);
+    c.lossless.onParentAnswered(P, CAPS); // C's Digest: P defers its answer
+    net.pump();
+    p.lossless.originate('held for C');
+    // C comes back without the extension: a plain Message makes the edge version 1.
+    p.lossless.receive({ kind: 'message', source: addr(C), text: 'plain from C' }, C);
+    p.lossless.originate('after');
+    const plain = p
+      .sentTo(net, C)
+      .filter((sent) => sent.packet.kind === 'message')
+      .map((sent) => (sent.packet as { text: string }).text);
+    expect(plain).toEqual(['held for C', 'after']);
   });
 });
