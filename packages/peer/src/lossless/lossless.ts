@@ -575,9 +575,11 @@ export class Lossless<R = void> {
       const mode = this.edges.mode(to);
       if (mode === 'negotiating' || this.#holds.has(to)) {
         // Held for the outcome, then for the exchange (`#holds`); refused beyond the hold's
-        // bound, as a full send queue refuses.
-        if (!this.#holds.add(to, entry))
-          sent?.push({ to, result: this.#link.holdFull(to, purpose) });
+        // bound, as a full send queue refuses, and reported as such, forwarded or not.
+        if (!this.#holds.add(to, entry)) {
+          const result = this.#link.holdFull(to, purpose);
+          sent?.push({ to, result });
+        }
         continue;
       }
       if (mode === 'v1') {

@@ -182,3 +182,33 @@ describe('Messages sent after the edge turned lossless, before what was held for
     expect(plain).toEqual(['held for C', 'after']);
   });
 });
+
+describe('a forwarded Message refused by a full hold (10.1.4)', () => {
+  it('is reported as a send refused, as an originated one is', () => {
+    const G = '127.0.0.1:7000';
+    net = new Net();
+    const g = net.add(G);
+    const p = net.add(P, { holdLimits: { messages: 2, bytes: 1 << 20 } });
+    const c = net.add(C);
+    g.neighbours.add(P);
+    p.neighbours.add(G);
+    p.lossless.onParentNegotiating(G);
+    g.lossless.onOffer(P, CAPS);
+    g.lossless.onChildJoined(P);
+    p.lossless.onParentAnswered(G, CAPS);
+    net.pump();
+    c.neighbours.add(P);
+    c.lossless.onParentNegotiating(P);
+    p.lossless.onOffer(C, CAPS);
+    p.neighbours.add(C);
+    p.lossless.onChildJoined(C);
+    for (const text of texts(5)) g.lossless.originate(text);
+    net.pump();
+    expect(p.delivered.map((d) => d.text)).toEqual(texts(5));
+    expect(p.refused).toEqual([
+      { to: C, purpose: 'forward' },
+      { to: C, purpose: 'forward' },
+      { to: C, purpose: 'forward' },
+    ]);
+  });
+});
