@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { NeighbourRole } from '../events.js';
 import { ChildNegotiations } from './child-negotiations.js';
 import { type EdgeMode, EdgeModes } from './edge-modes.js';
-import { DEFAULT_HOLD_LIMITS, HeldMessages, type Hold } from './held-messages.js';
+import { DEFAULT_HOLD_LIMITS, HeldMessages, type Hold, holdBounds } from './held-messages.js';
 import type {
   LosslessCounters,
   LosslessInit,
@@ -136,7 +136,12 @@ export class Lossless<R = void> {
     this.#children = new ChildNegotiations(this.#clock, init.timings.helloInterval, (child) =>
       this.#childVersion1(child),
     );
-    this.#holds = new HeldMessages(init.holdLimits ?? DEFAULT_HOLD_LIMITS);
+    this.#holds = new HeldMessages(
+      holdBounds(init.holdLimits ?? DEFAULT_HOLD_LIMITS, {
+        messages: cacheEntries,
+        bytes: cacheBytes,
+      }),
+    );
   }
 
   /** Whether this node is a peer on its first attachment (its Digest says `F`). */

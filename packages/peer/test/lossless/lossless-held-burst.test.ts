@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HoldLimits } from '../../src/lossless/held-messages.js';
+import { type HoldLimits, QUEUE_ROOM } from '../../src/lossless/held-messages.js';
 import { fastTimings } from '../../src/timings.js';
 import { addr, CAPS, Net, type Node } from './lossless-harness.js';
 
@@ -9,6 +9,14 @@ const C = '127.0.0.1:7002';
 /** A cache far smaller than the burst: what it evicts must still reach the held neighbour. */
 const SMALL_CACHE = { cacheEntries: 8 };
 const BURST = 20;
+/**
+ * A send queue whose hold takes `held` Messages: the queue leaves room for the cache's entries
+ * (`cacheEntries`) and the exchange's other packets besides.
+ */
+const queueHolding = (held: number, cacheEntries: number): HoldLimits => ({
+  messages: held + cacheEntries + QUEUE_ROOM.messages,
+  bytes: 4 << 20,
+});
 const texts = (count: number) => Array.from({ length: count }, (_, i) => `burst ${i + 1}`);
 
 let net: Net;
@@ -61,7 +69,10 @@ describe('a burst longer than the cache while a child’s Digest is late (10.1.4
   });
 
   it('beyond the send queue’s limits a Message is refused for that child, and the sender told', () => {
-    const { p, c } = childNegotiating({ fresh: true, holdLimits: { messages: 5, bytes: 1 << 20 } });
+    const { p, c } = childNegotiating({
+      fresh: true,
+      holdLimits: queueHolding(5, SMALL_CACHE.cacheEntries),
+    });
     for (const text of texts(7)) {
       const { sent } = p.lossless.originate(text);
       expect(sent.map((s) => s.to)).toEqual(texts(7).indexOf(text) < 5 ? [] : [C]);
@@ -188,7 +199,7 @@ describe('a forwarded Message refused by a full hold (10.1.4)', () => {
     const G = '127.0.0.1:7000';
     net = new Net();
     const g = net.add(G);
-    const p = net.add(P, { holdLimits: { messages: 2, bytes: 1 << 20 } });
+    const p = net.add(P, { holdLimits: queueHolding(2, 1_024) }); // the default cache
     const c = net.add(C);
     g.neighbours.add(P);
     p.neighbours.add(G);
@@ -210,5 +221,22 @@ describe('a forwarded Message refused by a full hold (10.1.4)', () => {
       { to: C, purpose: 'forward' },
       { to: C, purpose: 'forward' },
     ]);
+  });
+});
+
+describe('a full hold and the send queue it is emptied into (10.1.4)', () => {
+  it('what the exchange sends the child at once fits that queue: the hold leaves room for the cache’s entries and the Digest', () => {
+    const maxQueue = 28;
+    const { p, c } = childNegotiating({
+      fresh: false,
+      holdLimits: { messages: maxQueue, bytes: 1 << 20 },
+    });
+    burst(p, 40);
+    expect(p.refused.length).toBeGreaterThan(0); // the hold is full
+    const before = p.sentTo(net, C).length;
+    c.lossless.onParentAnswered(P, CAPS); // C's Digest: P answers with its own and the repairs
+    net.pump();
+    const exchange = p.sentTo(net, C).slice(before);
+    expect(exchange.length).toBeLessThanOrEqual(maxQueue);
   });
 });
