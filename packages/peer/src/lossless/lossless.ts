@@ -96,6 +96,13 @@ export class Lossless<R = void> {
    * marks adopted this node would take the tree's past as new.
    */
   readonly #deferredDigests = new Map<string, DigestPacket>();
+  /**
+   * Parent side: for each child whose Digest did not come within the bound, the cache's mark when
+   * its hold began. A Digest that comes later still (10.1.2 item 5) means the child dropped the
+   * plain copies sent meanwhile: to a fresh child they are not its past, so its hold starts again
+   * from that mark (`digest`). Forgotten with the child, or when it turns out version 1.
+   */
+  #silentSince: Map<string, number> | undefined;
   #seq = 0;
   #lastOriginated: number | undefined;
 
@@ -133,9 +140,10 @@ export class Lossless<R = void> {
     this.#repairs = new RepairTally(this.#clock, gapTimeout);
     // A child's Digest travels right behind its Join, or one round trip after its offer: a hello
     // interval is ample, and one that comes later still makes the edge lossless (onDigest).
-    this.#children = new ChildNegotiations(this.#clock, init.timings.helloInterval, (child) =>
-      this.#childVersion1(child),
-    );
+    this.#children = new ChildNegotiations(this.#clock, init.timings.helloInterval, (child) => {
+      const mark = this.#childVersion1(child);
+      if (mark !== undefined) (this.#silentSince ??= new Map()).set(child, mark);
+    });
     this.#holds = new HeldMessages(
       holdBounds(init.holdLimits ?? DEFAULT_HOLD_LIMITS, {
         messages: cacheEntries,
@@ -282,6 +290,7 @@ export class Lossless<R = void> {
     const parentGone = this.#parent === neighbour;
     if (parentGone) this.#parent = undefined;
     this.#deferredDigests.delete(neighbour);
+    this.#silentSince?.delete(neighbour);
     this.edges.forget(neighbour);
     this.#children.end(neighbour);
     this.#holds.take(neighbour);
@@ -361,6 +370,12 @@ export class Lossless<R = void> {
     if (role === 'child') {
       // The child found the extension (only our nodes send Digests): the edge is lossless,
       // whatever we held it to be, and our Digest answers its own.
+      const silentSince = this.#silentSince?.get(from);
+      if (silentSince !== undefined) {
+        this.#silentSince?.delete(from);
+        // Late: what went plain since its hold began the child dropped (#silentSince).
+        if (mode === 'v1') this.#holds.start(from, 'child', silentSince);
+      }
       if (mode !== 'lossless') this.#edgeLossless(from, role);
       if (this.#defersChildDigests()) {
         // Answered once this fresh node has its parent's marks (#deferredDigests); its hold
@@ -463,20 +478,22 @@ export class Lossless<R = void> {
       this.#deferredDigests.delete(from);
       this.#childVersion1(from);
     }
+    if (this.edges.role(from) === 'child') this.#silentSince?.delete(from); // version 1 for sure
     this.#gateway(text, from);
     return 'new';
   }
 
   /**
    * Parent side: `child` is version 1 (its Join came without an offer, or it sent no Digest,
-   * 10.1.2 item 5), and what was held for it goes plain.
+   * 10.1.2 item 5), and what was held for it goes plain; the mark its hold began at, if any.
    */
-  #childVersion1(child: string): void {
+  #childVersion1(child: string): number | undefined {
     this.#children.end(child);
     this.edges.set(child, 'child', 'v1');
     this.#link.setWindow(child, undefined);
     const hold = this.#holds.take(child);
     if (hold !== undefined) this.#replayPlain(child, hold);
+    return hold?.mark;
   }
 
   /**
@@ -488,11 +505,17 @@ export class Lossless<R = void> {
     for (const entry of hold.entries) this.#link.sendPlain(to, entry.text, 'replay');
   }
 
-  /** Parent side: `child`'s edge waits for its Digest; Messages for it are held. */
+  /**
+   * Parent side: `child`'s edge waits for its Digest; Messages for it are held. A child whose
+   * Digest was late offers again (it dropped a plain copy on its lossless edge): its hold goes on
+   * from where the late one began (#silentSince).
+   */
   #childNegotiating(child: string): void {
     this.#link.setWindow(child, undefined);
     this.#children.start(child);
-    this.#holds.start(child, 'child', this.#cache.mark());
+    const since = this.#silentSince?.get(child);
+    this.#silentSince?.delete(child);
+    this.#holds.start(child, 'child', since ?? this.#cache.mark());
   }
 
   /** A plain Message from a version-1 neighbour enters here: an identifier of ours (10.1.6). */
