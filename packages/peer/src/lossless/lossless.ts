@@ -142,7 +142,9 @@ export class Lossless<R = void> {
     // interval is ample, and one that comes later still makes the edge lossless (onDigest).
     this.#children = new ChildNegotiations(this.#clock, init.timings.helloInterval, (child) => {
       const mark = this.#childVersion1(child);
-      if (mark !== undefined) (this.#silentSince ??= new Map()).set(child, mark);
+      if (mark === undefined) return;
+      this.#silentSince ??= new Map();
+      this.#silentSince.set(child, mark);
     });
     this.#holds = new HeldMessages(
       holdBounds(init.holdLimits ?? DEFAULT_HOLD_LIMITS, {
