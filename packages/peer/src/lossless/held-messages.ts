@@ -93,6 +93,11 @@ export class HeldMessages {
     return true;
   }
 
+  /** Ends the hold of `neighbour` if nothing is in it (nothing for later Messages to wait behind). */
+  dropEmpty(neighbour: string): void {
+    if (this.#holds?.get(neighbour)?.entries.length === 0) this.take(neighbour);
+  }
+
   /** The hold of `neighbour`, now ended here. */
   take(neighbour: string): Hold | undefined {
     const holds = this.#holds;

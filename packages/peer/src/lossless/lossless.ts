@@ -209,11 +209,15 @@ export class Lossless<R = void> {
 
   /**
    * The edge to `neighbour` is (again) lossless: its window raised; no Digest sent. Its hold stays
-   * until the exchange sends it (see `#holds`).
+   * until the exchange sends it (see `#holds`), unless it is the parent's and empty.
    */
   #edgeLossless(neighbour: string, role: NeighbourRole, theirWindow?: number): void {
     if (role === 'parent') this.#parent = neighbour;
     this.#children.end(neighbour);
+    // The child's hold for its parent waits for the parent's Digest, but an empty one has nothing
+    // for later Messages to keep order behind: they go at once, and the exchange repairs from the
+    // cache as on any edge (a broadcast right after the Join is not held a round trip longer).
+    if (role === 'parent') this.#holds.dropEmpty(neighbour);
     this.edges.set(neighbour, role, 'lossless', theirWindow);
     this.#takePlainHeld(neighbour); // the exchange that starts now brings them
     this.#link.setWindow(neighbour, this.edges.window(neighbour));

@@ -194,6 +194,24 @@ describe('Messages sent after the edge turned lossless, before what was held for
   });
 });
 
+describe('a child that held nothing for its parent (10.1.4)', () => {
+  it('sends at once once its probe is answered, before the parent’s Digest comes', () => {
+    net = new Net();
+    const p = net.add(P);
+    const c = net.add(C);
+    p.neighbours.add(C);
+    c.neighbours.add(P);
+    c.lossless.onParentNegotiating(P);
+    p.lossless.onOffer(C, CAPS);
+    p.lossless.onChildJoined(C);
+    c.lossless.onParentAnswered(P, CAPS); // lossless; P's Digest one round trip away
+    const { sent } = c.lossless.originate('right after the outcome');
+    expect(sent.map((s) => s.to)).toEqual([P]); // sent, not held: nothing to keep order behind
+    net.pump();
+    expect(p.delivered.map((d) => d.text)).toEqual(['right after the outcome']);
+  });
+});
+
 describe('a forwarded Message refused by a full hold (10.1.4)', () => {
   it('is reported as a send refused, as an originated one is', () => {
     const G = '127.0.0.1:7000';
