@@ -224,4 +224,32 @@ describe('a parent that answers hellos but never a probe (10.1.2 item 6)', () =>
     expect(transport.take('identified-message')).toEqual([]);
     await peer.close();
   });
+
+  it('negotiates the settled edge again, three probes afresh, once the connection to the root fails', async () => {
+    const timedOut = Object.assign(new Error('no ACK'), { code: 'ERR_STREAM_ACK_TIMEOUT' });
+    const transport = new ProbingTransport(() => ({ outcome: 'refused', error: timedOut }));
+    const clock = new ManualClock();
+    const peer = new Peer({ transport, root: ROOT, clock, timings: 'fast' });
+    await placeUnder(peer, transport, ROOT, ROOT);
+    await settle();
+    const helloAnswered = async () => {
+      transport.deliver({ kind: 'reunion-hello-back', source: addr(ROOT), path: [addr(SELF)] });
+      await settle();
+      clock.advance(250); // the next hello
+      await settle();
+    };
+    for (let hello = 0; hello < 5; hello++) await helloAnswered();
+    expect(transport.offers).toHaveLength(3); // settled on version 1
+    transport.take('message', ROOT);
+    transport.fail(ROOT); // the root restarts, say
+    await settle();
+    await peer.broadcast('while the root is away');
+    expect(transport.take('message', ROOT)).toEqual([]); // held for the new negotiation
+    for (let hello = 0; hello < 5; hello++) await helloAnswered();
+    expect(transport.offers).toHaveLength(6); // three more, then version 1 again
+    expect(transport.take('message', ROOT).map((sent) => sent.packet)).toEqual([
+      { kind: 'message', source: addr(SELF), text: 'while the root is away' },
+    ]);
+    await peer.close();
+  });
 });
