@@ -1,11 +1,11 @@
 import type { NeighbourRole } from '../events.js';
 import type { CachedMessage } from './message-cache.js';
 
-/** How much may be held for one neighbour: the transport's per-connection queue limits. */
+/** Limits of a send queue or of a hold: Messages, and their bytes counted as the cache counts them. */
 export interface HoldLimits {
-  /** Messages at most (the stream's `maxQueue`). */
+  /** Messages at most (a queue: the stream's `maxQueue`). */
   messages: number;
-  /** Their bytes at most (the stream's `maxQueueBytes`), counted as the cache counts them. */
+  /** Their bytes at most (a queue: the stream's `maxQueueBytes`). */
   bytes: number;
 }
 
@@ -14,6 +14,27 @@ export const DEFAULT_HOLD_LIMITS: Readonly<HoldLimits> = Object.freeze({
   messages: 16_384,
   bytes: 8 * 1_024 * 1_024,
 });
+
+/**
+ * Room kept in the queue a hold is emptied into for what the exchange sends beside it, besides
+ * the cache's entries: the Digest (up to 1,400 entries, about 70 KB) and a few hellos, Joins or
+ * acknowledgements.
+ */
+export const QUEUE_ROOM: Readonly<HoldLimits> = Object.freeze({ messages: 16, bytes: 128 * 1_024 });
+
+/**
+ * The bounds of a hold emptied into a send queue of `queue` limits: the exchange queues with it
+ * what the other side lacks of the cache (at most all of its `cache` entries and bytes) and the
+ * {@link QUEUE_ROOM}, so the hold gets what is left, at least one Message (as an empty queue
+ * takes one). What the queue held already is not counted: nothing went to that neighbour while
+ * it was held.
+ */
+export function holdBounds(queue: HoldLimits, cache: HoldLimits): HoldLimits {
+  return {
+    messages: Math.max(1, queue.messages - cache.messages - QUEUE_ROOM.messages),
+    bytes: Math.max(1, queue.bytes - cache.bytes - QUEUE_ROOM.bytes),
+  };
+}
 
 /** What is held for one neighbour, in arrival order (docs/protocol.md 10.1.4). */
 export interface Hold {
@@ -28,9 +49,10 @@ export interface Hold {
 /**
  * The Messages owed to neighbours whose edge is being negotiated (10.1.4): not sent until the
  * outcome, and kept here, not only in the cache, so that a burst longer than the cache does not
- * evict them before the exchange or the plain replay sends them. Each hold is bounded by the
- * limits of the send queue it will be emptied into; beyond them a Message is refused for that
- * neighbour, as a full queue refuses it.
+ * evict them before the exchange or the plain replay sends them. Each hold is bounded so that it
+ * fits, with what the exchange sends beside it, the send queue it will be emptied into
+ * ({@link holdBounds}); beyond that a Message is refused for that neighbour, as a full queue
+ * refuses it.
  */
 export class HeldMessages {
   readonly #limits: HoldLimits;
@@ -51,6 +73,11 @@ export class HeldMessages {
     this.#holds.set(neighbour, { role, mark, entries: [], bytes: 0 });
   }
 
+  /** Whether something is held for `neighbour` (its Messages go to the hold, not to it). */
+  has(neighbour: string): boolean {
+    return this.#holds?.has(neighbour) === true;
+  }
+
   /** Holds `entry` for `neighbour`; false when there is no hold or it is full. */
   add(neighbour: string, entry: CachedMessage): boolean {
     const hold = this.#holds?.get(neighbour);
@@ -64,6 +91,11 @@ export class HeldMessages {
     hold.entries.push(entry);
     hold.bytes += entry.bytes;
     return true;
+  }
+
+  /** Ends the hold of `neighbour` if nothing is in it (nothing for later Messages to wait behind). */
+  dropEmpty(neighbour: string): void {
+    if (this.#holds?.get(neighbour)?.entries.length === 0) this.take(neighbour);
   }
 
   /** The hold of `neighbour`, now ended here. */

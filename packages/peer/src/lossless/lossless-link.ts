@@ -25,8 +25,8 @@ export interface LosslessLink<R = void> {
   /** Sends a plain version-1 Message of `text`. */
   sendPlain(to: string, text: string, purpose: SendPurpose): R;
   /**
-   * A Message for `to`, whose edge is being negotiated, could not be held: its hold is at the
-   * send queue's limits. Reported as a send a full queue refused.
+   * A Message for `to`, whose edge is being negotiated, could not be held: its hold is full (see
+   * `holdBounds`). Reported as a send a full queue refused.
    */
   holdFull(to: string, purpose: SendPurpose): R;
   /** Hands a Message to the application: `origin` 'HOST:PORT', or null when unknown. */
@@ -48,7 +48,10 @@ export interface LosslessInit<R> {
   epoch?: number | undefined;
   /** A peer starts fresh (its first attachment asks for nothing of the past); the root does not. */
   fresh?: boolean | undefined;
-  /** The bounds of what is held for each edge being negotiated: the transport's queue limits. */
+  /**
+   * The limits of the transport's send queue for one neighbour: what is held for an edge being
+   * negotiated is bounded to fit it with what the exchange sends beside it (`holdBounds`).
+   */
   holdLimits?: HoldLimits | undefined;
 }
 

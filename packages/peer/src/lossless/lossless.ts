@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import type { NeighbourRole } from '../events.js';
 import { ChildNegotiations } from './child-negotiations.js';
 import { type EdgeMode, EdgeModes } from './edge-modes.js';
-import { DEFAULT_HOLD_LIMITS, HeldMessages, type Hold } from './held-messages.js';
+import { DEFAULT_HOLD_LIMITS, HeldMessages, type Hold, holdBounds } from './held-messages.js';
 import type {
   LosslessCounters,
   LosslessInit,
@@ -59,9 +59,12 @@ export class Lossless<R = void> {
   /** Parent side: children whose Digest is awaited. */
   readonly #children: ChildNegotiations;
   /**
-   * What waits for each edge being negotiated (10.1.4): a child's until its Digest or the bound
-   * of `#children`, the parent's until the probe's outcome and, on a lossless edge, the parent's
-   * Digest (the exchange sends what of it the parent lacks).
+   * What waits for each edge being negotiated (10.1.4): a child's until its Digest is answered
+   * (deferred, until this fresh node's parent Digest) or the bound of `#children`, the parent's
+   * until the probe's outcome and, on a lossless edge, the parent's Digest (the exchange sends
+   * what of it the parent lacks). Until then every Message for that neighbour joins its hold, the
+   * edge lossless or not: sent at once, it would overtake the hold, and the receiver, waiting for
+   * the numbers before it, would skip them when its cache evicted it.
    */
   readonly #holds: HeldMessages;
   /**
@@ -92,7 +95,14 @@ export class Lossless<R = void> {
    * version 1 or gone (10.1.5). Answered at once, the child would send what it caches, and with no
    * marks adopted this node would take the tree's past as new.
    */
-  readonly #deferredDigests = new Map<string, { packet: DigestPacket; hold: Hold | undefined }>();
+  readonly #deferredDigests = new Map<string, DigestPacket>();
+  /**
+   * Parent side: for each child whose Digest did not come within the bound, the cache's mark when
+   * its hold began. A Digest that comes later still (10.1.2 item 5) means the child dropped the
+   * plain copies sent meanwhile: to a fresh child they are not its past, so its hold starts again
+   * from that mark (`digest`). Forgotten with the child, or when it turns out version 1.
+   */
+  #silentSince: Map<string, number> | undefined;
   #seq = 0;
   #lastOriginated: number | undefined;
 
@@ -130,10 +140,18 @@ export class Lossless<R = void> {
     this.#repairs = new RepairTally(this.#clock, gapTimeout);
     // A child's Digest travels right behind its Join, or one round trip after its offer: a hello
     // interval is ample, and one that comes later still makes the edge lossless (onDigest).
-    this.#children = new ChildNegotiations(this.#clock, init.timings.helloInterval, (child) =>
-      this.#childVersion1(child),
+    this.#children = new ChildNegotiations(this.#clock, init.timings.helloInterval, (child) => {
+      const mark = this.#childVersion1(child);
+      if (mark === undefined) return;
+      this.#silentSince ??= new Map();
+      this.#silentSince.set(child, mark);
+    });
+    this.#holds = new HeldMessages(
+      holdBounds(init.holdLimits ?? DEFAULT_HOLD_LIMITS, {
+        messages: cacheEntries,
+        bytes: cacheBytes,
+      }),
     );
-    this.#holds = new HeldMessages(init.holdLimits ?? DEFAULT_HOLD_LIMITS);
   }
 
   /** Whether this node is a peer on its first attachment (its Digest says `F`). */
@@ -194,17 +212,19 @@ export class Lossless<R = void> {
   }
 
   /**
-   * The edge to `neighbour` is (again) lossless: its window raised; no Digest sent. A child's hold
-   * is returned, for the exchange that starts now; the parent's waits for the parent's Digest.
+   * The edge to `neighbour` is (again) lossless: its window raised; no Digest sent. Its hold stays
+   * until the exchange sends it (see `#holds`), unless it is the parent's and empty.
    */
-  #edgeLossless(neighbour: string, role: NeighbourRole, theirWindow?: number): Hold | undefined {
+  #edgeLossless(neighbour: string, role: NeighbourRole, theirWindow?: number): void {
     if (role === 'parent') this.#parent = neighbour;
     this.#children.end(neighbour);
-    const hold = role === 'child' ? this.#holds.take(neighbour) : undefined;
+    // The child's hold for its parent waits for the parent's Digest, but an empty one has nothing
+    // for later Messages to keep order behind: they go at once, and the exchange repairs from the
+    // cache as on any edge (a broadcast right after the Join is not held a round trip longer).
+    if (role === 'parent') this.#holds.dropEmpty(neighbour);
     this.edges.set(neighbour, role, 'lossless', theirWindow);
     this.#takePlainHeld(neighbour); // the exchange that starts now brings them
     this.#link.setWindow(neighbour, this.edges.window(neighbour));
-    return hold;
   }
 
   /** Child side: a probe of `parent` starts; Messages for it are held until the outcome. */
@@ -280,6 +300,7 @@ export class Lossless<R = void> {
     const parentGone = this.#parent === neighbour;
     if (parentGone) this.#parent = undefined;
     this.#deferredDigests.delete(neighbour);
+    this.#silentSince?.delete(neighbour);
     this.edges.forget(neighbour);
     this.#children.end(neighbour);
     this.#holds.take(neighbour);
@@ -363,12 +384,20 @@ export class Lossless<R = void> {
     if (role === 'child') {
       // The child found the extension (only our nodes send Digests): the edge is lossless,
       // whatever we held it to be, and our Digest answers its own.
-      hold = mode === 'lossless' ? undefined : this.#edgeLossless(from, role);
+      const silentSince = this.#silentSince?.get(from);
+      if (silentSince !== undefined) {
+        this.#silentSince?.delete(from);
+        // Late: what went plain since its hold began the child dropped (#silentSince).
+        if (mode === 'v1') this.#holds.start(from, 'child', silentSince);
+      }
+      if (mode !== 'lossless') this.#edgeLossless(from, role);
       if (this.#defersChildDigests()) {
-        // Answered once this fresh node has its parent's marks (#deferredDigests).
-        this.#deferredDigests.set(from, { packet, hold });
+        // Answered once this fresh node has its parent's marks (#deferredDigests); its hold
+        // takes what comes for it until then.
+        this.#deferredDigests.set(from, packet);
         return 'digest';
       }
+      hold = this.#holds.take(from);
       this.#link.send(from, this.digest(false, packet.fresh ? hold : undefined), 'digest');
     } else {
       // An answer to a Digest of an earlier exchange, after we settled on version 1 (and maybe
@@ -428,8 +457,9 @@ export class Lossless<R = void> {
     if (this.#deferredDigests.size === 0 || this.#defersChildDigests()) return;
     const deferred = [...this.#deferredDigests];
     this.#deferredDigests.clear();
-    for (const [child, { packet, hold }] of deferred) {
+    for (const [child, packet] of deferred) {
       if (this.edges.role(child) !== 'child' || this.edges.mode(child) !== 'lossless') continue;
+      const hold = this.#holds.take(child);
       this.#link.send(child, this.digest(false, packet.fresh ? hold : undefined), 'digest');
       this.#repairFor(packet, child, hold);
     }
@@ -437,11 +467,6 @@ export class Lossless<R = void> {
 
   #onPlain(text: string, from: string): LosslessVerdict {
     const mode = this.edges.mode(from);
-    if (this.edges.role(from) === 'child' && mode === 'negotiating') {
-      // A child that offered but sends plain Messages found no extension (its probe failed):
-      // version 1, and what waited for it goes now.
-      this.#childVersion1(from);
-    }
     if (this.edges.role(from) === 'parent' && mode === 'lossless') {
       // The parent lost its state (it restarted); the exchange after renegotiating brings this.
       this.onParentNegotiating(from);
@@ -461,24 +486,28 @@ export class Lossless<R = void> {
       return 'held';
     }
     if (mode !== 'v1') {
-      // A child without the extension now: that edge is version 1.
-      this.edges.set(from, this.edges.role(from) ?? 'child', 'v1');
-      this.#link.setWindow(from, undefined);
+      // A child that offered but sends plain Messages found no extension (its probe failed), or
+      // came back without it: version 1, and what waited for it (its Digest awaited or deferred)
+      // goes now.
+      this.#deferredDigests.delete(from);
+      this.#childVersion1(from);
     }
+    if (this.edges.role(from) === 'child') this.#silentSince?.delete(from); // version 1 for sure
     this.#gateway(text, from);
     return 'new';
   }
 
   /**
    * Parent side: `child` is version 1 (its Join came without an offer, or it sent no Digest,
-   * 10.1.2 item 5), and what was held for it goes plain.
+   * 10.1.2 item 5), and what was held for it goes plain; the mark its hold began at, if any.
    */
-  #childVersion1(child: string): void {
+  #childVersion1(child: string): number | undefined {
     this.#children.end(child);
     this.edges.set(child, 'child', 'v1');
     this.#link.setWindow(child, undefined);
     const hold = this.#holds.take(child);
     if (hold !== undefined) this.#replayPlain(child, hold);
+    return hold?.mark;
   }
 
   /**
@@ -490,11 +519,17 @@ export class Lossless<R = void> {
     for (const entry of hold.entries) this.#link.sendPlain(to, entry.text, 'replay');
   }
 
-  /** Parent side: `child`'s edge waits for its Digest; Messages for it are held. */
+  /**
+   * Parent side: `child`'s edge waits for its Digest; Messages for it are held. A child whose
+   * Digest was late offers again (it dropped a plain copy on its lossless edge): its hold goes on
+   * from where the late one began (#silentSince).
+   */
   #childNegotiating(child: string): void {
     this.#link.setWindow(child, undefined);
     this.#children.start(child);
-    this.#holds.start(child, 'child', this.#cache.mark());
+    const since = this.#silentSince?.get(child);
+    this.#silentSince?.delete(child);
+    this.#holds.start(child, 'child', since ?? this.#cache.mark());
   }
 
   /** A plain Message from a version-1 neighbour enters here: an identifier of ours (10.1.6). */
@@ -572,10 +607,13 @@ export class Lossless<R = void> {
     for (const to of this.#link.neighbours()) {
       if (to === from) continue;
       const mode = this.edges.mode(to);
-      if (mode === 'negotiating') {
-        // Held for the outcome; refused beyond the hold's bound, as a full send queue refuses.
-        if (!this.#holds.add(to, entry))
-          sent?.push({ to, result: this.#link.holdFull(to, purpose) });
+      if (mode === 'negotiating' || this.#holds.has(to)) {
+        // Held for the outcome, then for the exchange (`#holds`); refused beyond the hold's
+        // bound, as a full send queue refuses, and reported as such, forwarded or not.
+        if (!this.#holds.add(to, entry)) {
+          const result = this.#link.holdFull(to, purpose);
+          sent?.push({ to, result });
+        }
         continue;
       }
       if (mode === 'v1') {

@@ -1,6 +1,7 @@
 import type { Address, Packet } from '@p2p/codec';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, Peer, type TransportProbeResult } from '../../src/index.js';
+import { QUEUE_ROOM } from '../../src/lossless/held-messages.js';
 import { addr, FakeTransport, placeUnder, settle } from '../fake-transport.js';
 
 const ROOT = '127.0.0.1:5353';
@@ -174,9 +175,11 @@ describe('the version-1 replay after a probe that found no extension', () => {
 });
 
 describe('broadcasting beyond what may be held for a parent edge being negotiated (10.1.4)', () => {
-  it('reports the parent as failed, as a full send queue would, once the hold is at the queue’s limits', async () => {
+  it('reports the parent as failed, as a full send queue would, once the hold is full', async () => {
     class LimitedQueue extends FakeTransport {
-      readonly queueLimits = { maxQueue: 2, maxQueueBytes: 1 << 20 };
+      // Room for two held: the rest is kept for the cache's entries (1,024 by default) and the
+      // exchange's other packets, queued with the hold when it is emptied.
+      readonly queueLimits = { maxQueue: 2 + 1_024 + QUEUE_ROOM.messages, maxQueueBytes: 4 << 20 };
       constructor() {
         super(SELF);
       }
@@ -219,6 +222,34 @@ describe('a parent that answers hellos but never a probe (10.1.2 item 6)', () =>
     await peer.broadcast('after');
     expect(transport.take('message', ROOT)).toHaveLength(1); // plain from now on
     expect(transport.take('identified-message')).toEqual([]);
+    await peer.close();
+  });
+
+  it('negotiates the settled edge again, three probes afresh, once the connection to the root fails', async () => {
+    const timedOut = Object.assign(new Error('no ACK'), { code: 'ERR_STREAM_ACK_TIMEOUT' });
+    const transport = new ProbingTransport(() => ({ outcome: 'refused', error: timedOut }));
+    const clock = new ManualClock();
+    const peer = new Peer({ transport, root: ROOT, clock, timings: 'fast' });
+    await placeUnder(peer, transport, ROOT, ROOT);
+    await settle();
+    const helloAnswered = async () => {
+      transport.deliver({ kind: 'reunion-hello-back', source: addr(ROOT), path: [addr(SELF)] });
+      await settle();
+      clock.advance(250); // the next hello
+      await settle();
+    };
+    for (let hello = 0; hello < 5; hello++) await helloAnswered();
+    expect(transport.offers).toHaveLength(3); // settled on version 1
+    transport.take('message', ROOT);
+    transport.fail(ROOT); // the root restarts, say
+    await settle();
+    await peer.broadcast('while the root is away');
+    expect(transport.take('message', ROOT)).toEqual([]); // held for the new negotiation
+    for (let hello = 0; hello < 5; hello++) await helloAnswered();
+    expect(transport.offers).toHaveLength(6); // three more, then version 1 again
+    expect(transport.take('message', ROOT).map((sent) => sent.packet)).toEqual([
+      { kind: 'message', source: addr(SELF), text: 'while the root is away' },
+    ]);
     await peer.close();
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HoldLimits } from '../../src/lossless/held-messages.js';
+import { type HoldLimits, QUEUE_ROOM } from '../../src/lossless/held-messages.js';
 import { fastTimings } from '../../src/timings.js';
-import { CAPS, Net, type Node } from './lossless-harness.js';
+import { addr, CAPS, Net, type Node } from './lossless-harness.js';
 
 const P = '127.0.0.1:7001';
 const C = '127.0.0.1:7002';
@@ -9,6 +9,14 @@ const C = '127.0.0.1:7002';
 /** A cache far smaller than the burst: what it evicts must still reach the held neighbour. */
 const SMALL_CACHE = { cacheEntries: 8 };
 const BURST = 20;
+/**
+ * A send queue whose hold takes `held` Messages: the queue leaves room for the cache's entries
+ * (`cacheEntries`) and the exchange's other packets besides.
+ */
+const queueHolding = (held: number, cacheEntries: number): HoldLimits => ({
+  messages: held + cacheEntries + QUEUE_ROOM.messages,
+  bytes: 4 << 20,
+});
 const texts = (count: number) => Array.from({ length: count }, (_, i) => `burst ${i + 1}`);
 
 let net: Net;
@@ -61,7 +69,10 @@ describe('a burst longer than the cache while a child’s Digest is late (10.1.4
   });
 
   it('beyond the send queue’s limits a Message is refused for that child, and the sender told', () => {
-    const { p, c } = childNegotiating({ fresh: true, holdLimits: { messages: 5, bytes: 1 << 20 } });
+    const { p, c } = childNegotiating({
+      fresh: true,
+      holdLimits: queueHolding(5, SMALL_CACHE.cacheEntries),
+    });
     for (const text of texts(7)) {
       const { sent } = p.lossless.originate(text);
       expect(sent.map((s) => s.to)).toEqual(texts(7).indexOf(text) < 5 ? [] : [C]);
@@ -106,5 +117,144 @@ describe('a burst longer than the cache while the parent edge is being negotiate
     c.lossless.onParentVersion1(P);
     const replayed = c.sentTo(net, P).filter((sent) => sent.purpose === 'replay');
     expect(replayed.map((sent) => (sent.packet as { text: string }).text)).toEqual(texts(BURST));
+  });
+});
+
+describe('Messages sent after the edge turned lossless, before what was held for it went (10.1.4)', () => {
+  it('the parent gets the held burst and what followed it in order, nothing skipped', () => {
+    net = new Net();
+    const p = net.add(P, { options: SMALL_CACHE });
+    const c = net.add(C, { options: SMALL_CACHE });
+    p.neighbours.add(C);
+    c.neighbours.add(P);
+    c.lossless.onParentNegotiating(P);
+    p.lossless.onOffer(C, CAPS);
+    p.lossless.onChildJoined(C);
+    for (const text of texts(BURST)) c.lossless.originate(text);
+    net.pump();
+    // The probe is answered: C's Digest is on its way, P's answer one round trip behind it.
+    c.lossless.onParentAnswered(P, CAPS);
+    c.lossless.originate('after the outcome');
+    net.pump();
+    expect(p.delivered.map((d) => d.text)).toEqual([...texts(BURST), 'after the outcome']);
+    expect(p.lossless.counters.skipped).toBe(0);
+  });
+
+  it('a child whose Digest a fresh parent defers gets the held burst and what followed it in order', () => {
+    const G = '127.0.0.1:7000';
+    net = new Net();
+    const g = net.add(G, { options: SMALL_CACHE });
+    const p = net.add(P, { options: SMALL_CACHE, fresh: true });
+    const c = net.add(C, { options: SMALL_CACHE });
+    g.neighbours.add(P);
+    p.neighbours.add(G);
+    p.neighbours.add(C);
+    c.neighbours.add(P);
+    p.lossless.onParentNegotiating(G); // P is fresh, its own parent edge being negotiated
+    g.lossless.onOffer(P, CAPS);
+    g.lossless.onChildJoined(P);
+    c.lossless.onParentNegotiating(P);
+    p.lossless.onOffer(C, CAPS);
+    p.lossless.onChildJoined(C);
+    for (const text of texts(BURST)) p.lossless.originate(text);
+    c.lossless.onParentAnswered(P, CAPS); // C's Digest: P defers its answer
+    net.pump();
+    p.lossless.originate('after the Digest');
+    net.pump();
+    p.lossless.onParentAnswered(G, CAPS); // G's Digest comes, P answers C's
+    net.pump();
+    expect(c.delivered.map((d) => d.text)).toEqual([...texts(BURST), 'after the Digest']);
+    expect(c.lossless.counters.skipped).toBe(0);
+    expect(g.delivered.map((d) => d.text)).toEqual([...texts(BURST), 'after the Digest']);
+  });
+
+  it('a plain Message from a child whose Digest was deferred sends it what was held, as plain Messages', () => {
+    const G = '127.0.0.1:7000';
+    net = new Net();
+    const p = net.add(P, { options: SMALL_CACHE, fresh: true });
+    const c = net.add(C, { options: SMALL_CACHE });
+    p.neighbours.add(G);
+    p.neighbours.add(C);
+    c.neighbours.add(P);
+    p.lossless.onParentNegotiating(G);
+    c.lossless.onParentNegotiating(P);
+    p.lossless.onOffer(C, CAPS);
+    p.lossless.onChildJoined(C);
+    c.lossless.onParentAnswered(P, CAPS); // C's Digest: P defers its answer
+    net.pump();
+    p.lossless.originate('held for C');
+    // C comes back without the extension: a plain Message makes the edge version 1.
+    p.lossless.receive({ kind: 'message', source: addr(C), text: 'plain from C' }, C);
+    p.lossless.originate('after');
+    const plain = p
+      .sentTo(net, C)
+      .filter((sent) => sent.packet.kind === 'message')
+      .map((sent) => (sent.packet as { text: string }).text);
+    expect(plain).toEqual(['held for C', 'after']);
+  });
+});
+
+describe('a child that held nothing for its parent (10.1.4)', () => {
+  it('sends at once once its probe is answered, before the parent’s Digest comes', () => {
+    net = new Net();
+    const p = net.add(P);
+    const c = net.add(C);
+    p.neighbours.add(C);
+    c.neighbours.add(P);
+    c.lossless.onParentNegotiating(P);
+    p.lossless.onOffer(C, CAPS);
+    p.lossless.onChildJoined(C);
+    c.lossless.onParentAnswered(P, CAPS); // lossless; P's Digest one round trip away
+    const { sent } = c.lossless.originate('right after the outcome');
+    expect(sent.map((s) => s.to)).toEqual([P]); // sent, not held: nothing to keep order behind
+    net.pump();
+    expect(p.delivered.map((d) => d.text)).toEqual(['right after the outcome']);
+  });
+});
+
+describe('a forwarded Message refused by a full hold (10.1.4)', () => {
+  it('is reported as a send refused, as an originated one is', () => {
+    const G = '127.0.0.1:7000';
+    net = new Net();
+    const g = net.add(G);
+    const p = net.add(P, { holdLimits: queueHolding(2, 1_024) }); // the default cache
+    const c = net.add(C);
+    g.neighbours.add(P);
+    p.neighbours.add(G);
+    p.lossless.onParentNegotiating(G);
+    g.lossless.onOffer(P, CAPS);
+    g.lossless.onChildJoined(P);
+    p.lossless.onParentAnswered(G, CAPS);
+    net.pump();
+    c.neighbours.add(P);
+    c.lossless.onParentNegotiating(P);
+    p.lossless.onOffer(C, CAPS);
+    p.neighbours.add(C);
+    p.lossless.onChildJoined(C);
+    for (const text of texts(5)) g.lossless.originate(text);
+    net.pump();
+    expect(p.delivered.map((d) => d.text)).toEqual(texts(5));
+    expect(p.refused).toEqual([
+      { to: C, purpose: 'forward' },
+      { to: C, purpose: 'forward' },
+      { to: C, purpose: 'forward' },
+    ]);
+  });
+});
+
+describe('a full hold and the send queue it is emptied into (10.1.4)', () => {
+  it('what the exchange sends the child at once fits that queue: the hold leaves room for the cache’s entries and the Digest', () => {
+    const maxQueue = 28;
+    const { p, c } = childNegotiating({
+      fresh: false,
+      holdLimits: { messages: maxQueue, bytes: 1 << 20 },
+    });
+    burst(p, 40);
+    expect(p.refused.length).toBeGreaterThan(0); // the hold is full
+    const before = p.sentTo(net, C).length;
+    c.lossless.onParentAnswered(P, CAPS); // C's Digest: P answers with its own and the repairs
+    net.pump();
+    const exchange = p.sentTo(net, C).slice(before);
+    expect(exchange.length).toBeLessThanOrEqual(maxQueue);
   });
 });

@@ -97,3 +97,48 @@ describe('a child that found no extension where the parent had taken its offer (
     expect(count(p, 'while asking')).toBe(1);
   });
 });
+
+describe('a fresh child whose Digest comes later than the bound (10.1.2 item 5, 10.1.5)', () => {
+  /** P above a fresh C that offered and joined; P sends before and after C's Join. */
+  function freshChild() {
+    net = new Net();
+    const p = net.add(P);
+    const c = net.add(C, { fresh: true });
+    p.lossless.originate('the past'); // before C joined: not for C to deliver
+    c.neighbours.add(P);
+    c.lossless.onParentNegotiating(P);
+    p.lossless.onOffer(C, CAPS);
+    p.neighbours.add(C);
+    p.lossless.onChildJoined(C);
+    p.lossless.originate('after the Join');
+    return { p, c };
+  }
+
+  it('delivers what was sent after its Join once, when the plain copies came before its outcome', () => {
+    const { p, c } = freshChild();
+    net.clock.advance(250); // no Digest yet: version 1, what waited goes plain
+    net.pump(); // C, still probing, keeps the plain copy for its outcome
+    p.lossless.originate('while version 1');
+    net.pump();
+    c.lossless.onParentAnswered(P, CAPS); // lossless: the plain copies dropped, its Digest late
+    net.pump();
+    p.lossless.originate('lossless now');
+    net.pump();
+    expect(c.delivered.map((d) => d.text)).toEqual([
+      'after the Join',
+      'while version 1',
+      'lossless now',
+    ]);
+  });
+
+  it('delivers what was sent after its Join once, when its Digest crossed the plain copies', () => {
+    const { p, c } = freshChild();
+    c.lossless.onParentAnswered(P, CAPS); // its Digest is on its way…
+    net.clock.advance(250); // …as P gives up on it and sends what waited, plain
+    net.pump();
+    p.lossless.originate('lossless now');
+    net.pump();
+    expect(c.renegotiated).toEqual([P]); // the plain copy on its lossless edge: dropped
+    expect(c.delivered.map((d) => d.text)).toEqual(['after the Join', 'lossless now']);
+  });
+});
