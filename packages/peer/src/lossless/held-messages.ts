@@ -25,14 +25,18 @@ export const QUEUE_ROOM: Readonly<HoldLimits> = Object.freeze({ messages: 16, by
 /**
  * The bounds of a hold emptied into a send queue of `queue` limits: the exchange queues with it
  * what the other side lacks of the cache (at most all of its `cache` entries and bytes) and the
- * {@link QUEUE_ROOM}, so the hold gets what is left, at least one Message (as an empty queue
- * takes one). What the queue held already is not counted: nothing went to that neighbour while
- * it was held.
+ * {@link QUEUE_ROOM}, so the hold gets what is left — but the cache is never given more than half
+ * of the queue: a cache tuned as large as the queue would otherwise shrink every hold to one
+ * Message, and a version-1 neighbour gets nothing but the hold. The hold leaves first in the
+ * exchange, so a cache larger than its share only risks cached entries the queue then refuses
+ * (counted as send failures). At least one Message (as an empty queue takes one).
  */
 export function holdBounds(queue: HoldLimits, cache: HoldLimits): HoldLimits {
+  const share = (limit: number, cached: number, room: number): number =>
+    Math.max(1, limit - Math.min(cached, Math.floor(limit / 2)) - room);
   return {
-    messages: Math.max(1, queue.messages - cache.messages - QUEUE_ROOM.messages),
-    bytes: Math.max(1, queue.bytes - cache.bytes - QUEUE_ROOM.bytes),
+    messages: share(queue.messages, cache.messages, QUEUE_ROOM.messages),
+    bytes: share(queue.bytes, cache.bytes, QUEUE_ROOM.bytes),
   };
 }
 

@@ -1,8 +1,8 @@
 import type { Address, Packet } from '@p2p/codec';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, Peer, type TransportProbeResult } from '../../src/index.js';
-import { QUEUE_ROOM } from '../../src/lossless/held-messages.js';
 import { addr, FakeTransport, placeUnder, settle } from '../fake-transport.js';
+import { queueHolding } from './lossless-harness.js';
 
 const ROOT = '127.0.0.1:5353';
 const SELF = '127.0.0.1:6501';
@@ -179,7 +179,10 @@ describe('broadcasting beyond what may be held for a parent edge being negotiate
     class LimitedQueue extends FakeTransport {
       // Room for two held: the rest is kept for the cache's entries (1,024 by default) and the
       // exchange's other packets, queued with the hold when it is emptied.
-      readonly queueLimits = { maxQueue: 2 + 1_024 + QUEUE_ROOM.messages, maxQueueBytes: 4 << 20 };
+      readonly queueLimits = ((limits) => ({
+        maxQueue: limits.messages,
+        maxQueueBytes: limits.bytes,
+      }))(queueHolding(2, 1_024));
       constructor() {
         super(SELF);
       }

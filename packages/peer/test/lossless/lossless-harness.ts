@@ -1,5 +1,5 @@
 import { ManualClock } from '../../src/clock.js';
-import type { HoldLimits } from '../../src/lossless/held-messages.js';
+import { type HoldLimits, holdBounds } from '../../src/lossless/held-messages.js';
 import { Lossless } from '../../src/lossless/lossless.js';
 import type { LosslessLink, SendPurpose } from '../../src/lossless/lossless-link.js';
 import type { LosslessOptions } from '../../src/lossless/lossless-options.js';
@@ -147,4 +147,16 @@ export function join(parent: Node, child: Node): void {
 /** How many times `node` delivered `text`. */
 export function deliveredCount(node: Node, text: string): number {
   return node.delivered.filter((d) => d.text === text).length;
+}
+
+/**
+ * The smallest send queue (in Messages; 4 MiB of bytes) whose hold takes `held` Messages next to
+ * a cache of `cacheEntries` (see holdBounds: the cache and the exchange's other packets get the rest).
+ */
+export function queueHolding(held: number, cacheEntries: number): HoldLimits {
+  const bytes = 4 << 20;
+  let messages = 1;
+  while (holdBounds({ messages, bytes }, { messages: cacheEntries, bytes: 0 }).messages < held)
+    messages++;
+  return { messages, bytes };
 }

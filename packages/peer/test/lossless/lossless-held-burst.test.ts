@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type HoldLimits, QUEUE_ROOM } from '../../src/lossless/held-messages.js';
+import type { HoldLimits } from '../../src/lossless/held-messages.js';
 import { fastTimings } from '../../src/timings.js';
-import { addr, CAPS, Net, type Node } from './lossless-harness.js';
+import { addr, CAPS, Net, type Node, queueHolding } from './lossless-harness.js';
 
 const P = '127.0.0.1:7001';
 const C = '127.0.0.1:7002';
@@ -9,14 +9,6 @@ const C = '127.0.0.1:7002';
 /** A cache far smaller than the burst: what it evicts must still reach the held neighbour. */
 const SMALL_CACHE = { cacheEntries: 8 };
 const BURST = 20;
-/**
- * A send queue whose hold takes `held` Messages: the queue leaves room for the cache's entries
- * (`cacheEntries`) and the exchange's other packets besides.
- */
-const queueHolding = (held: number, cacheEntries: number): HoldLimits => ({
-  messages: held + cacheEntries + QUEUE_ROOM.messages,
-  bytes: 4 << 20,
-});
 const texts = (count: number) => Array.from({ length: count }, (_, i) => `burst ${i + 1}`);
 
 let net: Net;
@@ -256,5 +248,25 @@ describe('a full hold and the send queue it is emptied into (10.1.4)', () => {
     net.pump();
     const exchange = p.sentTo(net, C).slice(before);
     expect(exchange.length).toBeLessThanOrEqual(maxQueue);
+  });
+});
+
+describe('a cache tuned as large as the send queue (10.1.4)', () => {
+  it('still lets a version-1 child be sent everything held for it', () => {
+    net = new Net();
+    const large = { cacheEntries: 20_000 };
+    const p = net.add(P, { options: large, fresh: false });
+    const c = net.add(C, { fresh: false });
+    c.neighbours.add(P);
+    c.lossless.onParentNegotiating(P);
+    p.lossless.onOffer(C, CAPS);
+    p.neighbours.add(C);
+    p.lossless.onChildJoined(C);
+    burst(p, 100);
+    c.lossless.onParentVersion1(P); // C's probe failed: it speaks version 1 from now on
+    c.lossless.originate('from c'); // P sees a plain Message from C: the edge is version 1
+    net.pump();
+    expect(c.delivered.map((m) => m.text)).toEqual(texts(100));
+    expect(p.refused).toEqual([]);
   });
 });
