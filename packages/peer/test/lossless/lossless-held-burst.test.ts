@@ -27,6 +27,19 @@ function childNegotiating(init: { fresh: boolean; holdLimits?: HoldLimits }) {
   return { p, c };
 }
 
+/** C under P on an edge C is still probing; P holds C's edge lossless already. */
+function parentNegotiating() {
+  net = new Net();
+  const p = net.add(P, { options: SMALL_CACHE });
+  const c = net.add(C, { options: SMALL_CACHE });
+  p.neighbours.add(C);
+  c.neighbours.add(P);
+  c.lossless.onParentNegotiating(P);
+  p.lossless.onOffer(C, CAPS);
+  p.lossless.onChildJoined(C);
+  return { p, c };
+}
+
 function burst(from: Node, count = BURST): void {
   for (const text of texts(count)) from.lossless.originate(text);
   net.pump();
@@ -81,19 +94,6 @@ describe('a burst longer than the cache while a child’s Digest is late (10.1.4
 });
 
 describe('a burst longer than the cache while the parent edge is being negotiated (10.1.4)', () => {
-  /** C under P on an edge C is still probing; P holds C's edge lossless already. */
-  function parentNegotiating() {
-    net = new Net();
-    const p = net.add(P, { options: SMALL_CACHE });
-    const c = net.add(C, { options: SMALL_CACHE });
-    p.neighbours.add(C);
-    c.neighbours.add(P);
-    c.lossless.onParentNegotiating(P);
-    p.lossless.onOffer(C, CAPS);
-    p.lossless.onChildJoined(C);
-    return { p, c };
-  }
-
   it('the parent gets all of it by the exchange once the probe is answered', () => {
     const { p, c } = parentNegotiating();
     burst(c);
@@ -114,14 +114,7 @@ describe('a burst longer than the cache while the parent edge is being negotiate
 
 describe('Messages sent after the edge turned lossless, before what was held for it went (10.1.4)', () => {
   it('the parent gets the held burst and what followed it in order, nothing skipped', () => {
-    net = new Net();
-    const p = net.add(P, { options: SMALL_CACHE });
-    const c = net.add(C, { options: SMALL_CACHE });
-    p.neighbours.add(C);
-    c.neighbours.add(P);
-    c.lossless.onParentNegotiating(P);
-    p.lossless.onOffer(C, CAPS);
-    p.lossless.onChildJoined(C);
+    const { p, c } = parentNegotiating();
     for (const text of texts(BURST)) c.lossless.originate(text);
     net.pump();
     // The probe is answered: C's Digest is on its way, P's answer one round trip behind it.
