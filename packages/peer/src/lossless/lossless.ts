@@ -1,5 +1,5 @@
 import { type Address, formatAddress, parseAddress } from '@p2p/codec';
-import type { Clock } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import type { NeighbourRole } from '../events.js';
 import { ChildNegotiations } from './child-negotiations.js';
 import { type EdgeMode, EdgeModes } from './edge-modes.js';
@@ -103,6 +103,12 @@ export class Lossless<R = void> {
    * from that mark (`digest`). Forgotten with the child, or when it turns out version 1.
    */
   #silentSince: Map<string, number> | undefined;
+  /**
+   * Child side: the wait for the parent's Digest while the parent's hold is not empty, from the
+   * probe's outcome on, bounded by the hello interval (#awaitParentDigest).
+   */
+  #parentDigestWait: { parent: string; timer: TimerHandle } | undefined;
+  readonly #helloInterval: number;
   #seq = 0;
   #lastOriginated: number | undefined;
 
@@ -114,6 +120,7 @@ export class Lossless<R = void> {
     this.#link = init.link;
     this.epoch = init.epoch ?? Date.now();
     this.#fresh = init.fresh ?? true;
+    this.#helloInterval = init.timings.helloInterval;
     const { cacheEntries, cacheBytes, cacheAge, maxOrigins, gapTimeout, window } = this.options;
     this.#records = new OriginRecords({
       clock: this.#clock,
@@ -225,10 +232,12 @@ export class Lossless<R = void> {
     this.edges.set(neighbour, role, 'lossless', theirWindow);
     this.#takePlainHeld(neighbour); // the exchange that starts now brings them
     this.#link.setWindow(neighbour, this.edges.window(neighbour));
+    if (role === 'parent' && this.#holds.has(neighbour)) this.#awaitParentDigest(neighbour);
   }
 
   /** Child side: a probe of `parent` starts; Messages for it are held until the outcome. */
   onParentNegotiating(parent: string): void {
+    this.#stopAwaitingParentDigest(); // the hold waits for the new outcome first
     this.#parent = parent;
     this.edges.set(parent, 'parent', 'negotiating');
     this.#link.setWindow(parent, undefined);
@@ -298,7 +307,10 @@ export class Lossless<R = void> {
   onEdgeGone(neighbour: string): void {
     // A fresh node stays fresh: its parent edge went before it was sent anything (#fresh).
     const parentGone = this.#parent === neighbour;
-    if (parentGone) this.#parent = undefined;
+    if (parentGone) {
+      this.#parent = undefined;
+      this.#stopAwaitingParentDigest();
+    }
     this.#deferredDigests.delete(neighbour);
     this.#silentSince?.delete(neighbour);
     this.edges.forget(neighbour);
@@ -342,6 +354,7 @@ export class Lossless<R = void> {
     this.#records.close();
     this.#repairs.close();
     this.#children.close();
+    this.#stopAwaitingParentDigest();
   }
 
   #onIdentified(
@@ -407,6 +420,7 @@ export class Lossless<R = void> {
       // The parent's answer to our Digest, ahead of our probe's outcome.
       if (mode === 'negotiating') this.onEdgeLossless(from, role);
       hold = this.#holds.take(from); // what waited for the parent goes by this exchange
+      this.#stopAwaitingParentDigest();
     }
     if (this.#fresh && role === 'parent') {
       this.#fresh = false;
@@ -554,6 +568,40 @@ export class Lossless<R = void> {
         continue;
       packet ??= this.#packet(entry, origin);
       this.#link.send(to, packet, 'repair');
+    }
+  }
+
+  /**
+   * Child side: the parent edge is lossless and its hold not empty; the hold waits for the
+   * parent's Digest, but at most one hello interval (the bound a parent gives a child's Digest,
+   * `#children`): that Digest can be lost (a full queue refuses it), and every Message for the
+   * parent would join the hold, then be refused, for as long as the edge lasts. Past the bound
+   * the hold goes to the parent as the edge's Identified Messages, in order; the parent drops
+   * what it has already (its seen-set), and a Digest that still comes repairs from the cache.
+   */
+  #awaitParentDigest(parent: string): void {
+    this.#stopAwaitingParentDigest();
+    const timer = this.#clock.setTimeout(() => {
+      this.#parentDigestWait = undefined;
+      if (this.#parent !== parent || this.edges.mode(parent) !== 'lossless') return;
+      const hold = this.#holds.take(parent);
+      if (hold !== undefined) this.#sendHeld(parent, hold);
+    }, this.#helloInterval);
+    this.#parentDigestWait = { parent, timer };
+  }
+
+  #stopAwaitingParentDigest(): void {
+    const wait = this.#parentDigestWait;
+    if (wait === undefined) return;
+    this.#clock.clearTimeout(wait.timer);
+    this.#parentDigestWait = undefined;
+  }
+
+  /** What was held for the lossless neighbour `to`, to it as Identified Messages, in order. */
+  #sendHeld(to: string, hold: Hold): void {
+    for (const entry of hold.entries) {
+      const origin = entry.origin === this.#selfKey ? this.#self : parseAddress(entry.origin);
+      this.#link.send(to, this.#packet(entry, origin), 'repair');
     }
   }
 

@@ -197,6 +197,34 @@ describe('a child that held nothing for its parent (10.1.4)', () => {
   });
 });
 
+describe('a parent’s Digest that never comes (10.1.4)', () => {
+  it('ends the child’s hold for its parent after one hello interval: all of it reaches the parent, in order', () => {
+    const { p, c } = parentNegotiating();
+    for (const text of texts(BURST)) c.lossless.originate(text);
+    c.lossless.onParentAnswered(P, CAPS); // lossless: C's Digest out, P's answer awaited
+    // P's Digest is lost (its urgent send refused by a full queue): C never gets it.
+    const post = net.post.bind(net);
+    net.post = (sent) => {
+      if (!(sent.from === P && sent.packet.kind === 'digest')) post(sent);
+    };
+    net.pump();
+    net.post = post;
+    c.lossless.originate('before the bound');
+    net.pump();
+    net.clock.advance(fastTimings.helloInterval);
+    net.pump();
+    c.lossless.originate('after the bound');
+    net.pump();
+    expect(p.delivered.map((d) => d.text)).toEqual([
+      ...texts(BURST),
+      'before the bound',
+      'after the bound',
+    ]);
+    expect(c.refused).toEqual([]);
+    expect(c.lossless.forwardPlan(P)).toBe('identified');
+  });
+});
+
 describe('a forwarded Message refused by a full hold (10.1.4)', () => {
   it('is reported as a send refused, as an originated one is', () => {
     const G = '127.0.0.1:7000';
