@@ -92,10 +92,19 @@ export class Lossless<R = void> {
   /**
    * Children's Digests a fresh node has not answered yet, while its parent edge is being negotiated
    * or awaits the parent's Digest: answered once that Digest is adopted, or the parent edge is
-   * version 1 or gone (10.1.5). Answered at once, the child would send what it caches, and with no
-   * marks adopted this node would take the tree's past as new.
+   * version 1 or gone (10.1.5), or at most one hello interval after the first was deferred
+   * (`#deferralTimer`). Answered at once, the child would send what it caches, and with no marks
+   * adopted this node would take the tree's past as new.
    */
   readonly #deferredDigests = new Map<string, DigestPacket>();
+  /**
+   * The bound on deferring: a parent edge that does not settle (the root away, or answering hellos
+   * but no probe) would otherwise leave the children with nothing through this node. Past it the
+   * deferral is over (`#deferralOver`) until the parent edge goes: this node answers as one no
+   * longer fresh would, and may deliver some of the past a returning child sends (10.1.5).
+   */
+  #deferralTimer: TimerHandle | undefined;
+  #deferralOver = false;
   /**
    * Parent side: for each child whose Digest did not come within the bound, the cache's mark when
    * its hold began. A Digest that comes later still (10.1.2 item 5) means the child dropped the
@@ -275,6 +284,7 @@ export class Lossless<R = void> {
     // What a version-1 parent flooded while we asked: plain Messages, as they would have been.
     for (const text of held) this.#gateway(text, parent);
     // No parent Digest will come: the children's wait here ends.
+    this.#stopDeferralTimer();
     this.#answerDeferred();
   }
 
@@ -310,6 +320,8 @@ export class Lossless<R = void> {
     if (parentGone) {
       this.#parent = undefined;
       this.#stopAwaitingParentDigest();
+      this.#stopDeferralTimer();
+      this.#deferralOver = false; // the next parent edge gets a bound of its own
     }
     this.#deferredDigests.delete(neighbour);
     this.#silentSince?.delete(neighbour);
@@ -355,6 +367,7 @@ export class Lossless<R = void> {
     this.#repairs.close();
     this.#children.close();
     this.#stopAwaitingParentDigest();
+    this.#stopDeferralTimer();
   }
 
   #onIdentified(
@@ -408,6 +421,7 @@ export class Lossless<R = void> {
         // Answered once this fresh node has its parent's marks (#deferredDigests); its hold
         // takes what comes for it until then.
         this.#deferredDigests.set(from, packet);
+        this.#boundDeferral();
         return 'digest';
       }
       hold = this.#holds.take(from);
@@ -430,6 +444,7 @@ export class Lossless<R = void> {
         if (key !== this.#selfKey) adopted.push({ origin: key, epoch, hwm });
       }
       this.#records.adopt(adopted);
+      this.#stopDeferralTimer();
       this.#answerDeferred();
     }
     this.#repairFor(packet, from, hold);
@@ -463,7 +478,30 @@ export class Lossless<R = void> {
    * negotiated, or lossless with the parent's Digest not in yet.
    */
   #defersChildDigests(): boolean {
-    return this.#fresh && this.#parent !== undefined && this.edges.mode(this.#parent) !== 'v1';
+    return (
+      this.#fresh &&
+      !this.#deferralOver &&
+      this.#parent !== undefined &&
+      this.edges.mode(this.#parent) !== 'v1'
+    );
+  }
+
+  /** Starts the bound on deferring children's Digests (`#deferralTimer`) if it is not running. */
+  #boundDeferral(): void {
+    if (this.#deferralTimer !== undefined) return;
+    this.#deferralTimer = this.#clock.setTimeout(() => {
+      this.#deferralTimer = undefined;
+      // Every Digest deferred went (its child left): a later one gets a bound of its own.
+      if (this.#deferredDigests.size === 0) return;
+      this.#deferralOver = true;
+      this.#answerDeferred();
+    }, this.#helloInterval);
+  }
+
+  #stopDeferralTimer(): void {
+    if (this.#deferralTimer === undefined) return;
+    this.#clock.clearTimeout(this.#deferralTimer);
+    this.#deferralTimer = undefined;
   }
 
   /** The children's Digests deferred so far, answered now (our Digest, then what each lacks). */

@@ -1,6 +1,7 @@
 import { parseAddress } from '@p2p/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DigestPacket } from '../../src/lossless/lossless-packets.js';
+import { fastTimings } from '../../src/timings.js';
 import { CAPS, identified, join, Net, type Node } from './lossless-harness.js';
 
 // Q starts fresh (10.1.5): it must deliver none of the tree's past, which R, its parent-to-be,
@@ -123,5 +124,32 @@ describe('a fresh node that a returning peer attaches to before its parent’s D
     net.pump();
     expect(q.sentTo(net, P).map(({ packet }) => packet.kind)).toEqual(['digest']);
     expect(q.lossless.fresh).toBe(true);
+  });
+
+  it('answers its children’s Digests after one hello interval when its parent edge does not settle', () => {
+    // S is away: Q's probe has no outcome, and no parent Digest comes. C1 and C2 join Q.
+    const C1 = '127.0.0.1:7006';
+    const C2 = '127.0.0.1:7007';
+    net = new Net();
+    const q = net.add(Q, { fresh: true });
+    const c1 = net.add(C1, { fresh: true });
+    const c2 = net.add(C2, { fresh: true });
+    q.neighbours.add(S);
+    q.lossless.onParentNegotiating(S);
+    join(q, c1);
+    join(q, c2);
+    net.pump();
+    q.lossless.originate('from Q');
+    c1.lossless.originate('from C1');
+    net.pump();
+    expect(texts(c2)).toEqual([]); // held: Q defers its answers
+    net.clock.advance(fastTimings.helloInterval);
+    net.pump();
+    q.lossless.originate('after the bound');
+    net.pump();
+    expect(texts(c1)).toEqual(['from Q', 'after the bound']);
+    expect(texts(c2)).toEqual(['from Q', 'from C1', 'after the bound']);
+    expect(texts(q)).toEqual(['from C1']);
+    expect(q.lossless.fresh).toBe(true); // its parent's Digest, should it come, is still adopted
   });
 });
