@@ -60,9 +60,9 @@ export class Lossless<R = void> {
   readonly #children: ChildNegotiations;
   /**
    * What waits for each edge being negotiated (10.1.4): a child's until its Digest is answered
-   * (deferred, until this fresh node's parent Digest) or the bound of `#children`, the parent's
-   * until the probe's outcome and, on a lossless edge, the parent's Digest (the exchange sends
-   * what of it the parent lacks). Until then every Message for that neighbour joins its hold, the
+   * (deferred, until this fresh node's parent Digest or `#deferralTimer`) or the bound of
+   * `#children`, the parent's until the probe's outcome and, on a lossless edge, the parent's
+   * Digest (the exchange sends what of it the parent lacks) or `#parentDigestWait`. Until then every Message for that neighbour joins its hold, the
    * edge lossless or not: sent at once, it would overtake the hold, and the receiver, waiting for
    * the numbers before it, would skip them when its cache evicted it.
    */
