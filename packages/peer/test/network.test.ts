@@ -1,7 +1,7 @@
+import { until } from '@p2p/test-net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Peer } from '../src/index.js';
 import { StandInRoot } from './stand-in-root.js';
-import { until } from './until.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {

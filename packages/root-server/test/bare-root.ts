@@ -1,8 +1,8 @@
 import { formatAddress, type Packet } from '@p2p/codec';
 import { systemClock } from '@p2p/peer';
 import { StreamNode } from '@p2p/stream';
+import { until } from '@p2p/test-net';
 import { MemoryStore, Registry, RootNode, type RootNodeOptions, type Store } from '../src/index.js';
-import { until } from './wait.js';
 
 /** What the helpers opened, to close after each test (newest first). */
 export const closers: Array<() => Promise<void>> = [];

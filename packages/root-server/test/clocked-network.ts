@@ -1,8 +1,8 @@
 import { formatAddress } from '@p2p/codec';
 import { ManualClock, Peer, type Transport } from '@p2p/peer';
 import { StreamNode } from '@p2p/stream';
+import { until } from '@p2p/test-net';
 import { RootServer, type RootServerOptions } from '../src/index.js';
-import { until } from './wait.js';
 
 /** Fast timings of the runs: hello every 200 ms, timeouts 1.5 s. */
 export const timings = { helloInterval: 200, peerTimeout: 1_500, rootTimeout: 1_500 };

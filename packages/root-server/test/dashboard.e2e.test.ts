@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Peer } from '@p2p/peer';
+import { until } from '@p2p/test-net';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RootServer } from '../src/index.js';
 import { findChromium, missingChromium } from './chromium.js';
-import { until } from './wait.js';
 
 const executablePath = findChromium();
 // In CI a missing browser fails the run; elsewhere the test is skipped, saying how to get one.

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Peer } from '@p2p/peer';
+import { until } from '@p2p/test-net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClockedNetwork, timings } from './clocked-network.js';
-import { until } from './wait.js';
 
 let network: ClockedNetwork;
 const cleanups: Array<() => void> = [];

@@ -1,11 +1,11 @@
 import { type Address, formatAddress, type Packet, parseAddress } from '@p2p/codec';
 import { Peer } from '@p2p/peer';
 import type { StreamNode } from '@p2p/stream';
+import { until } from '@p2p/test-net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RootServer } from '../src/index.js';
 import { bareRoot, closers, dropsOf, rawNode, receivedKind } from './bare-root.js';
-import { until } from './wait.js';
 
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();

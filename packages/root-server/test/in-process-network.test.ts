@@ -1,7 +1,7 @@
 import { Peer } from '@p2p/peer';
+import { until } from '@p2p/test-net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RootServer } from '../src/index.js';
-import { until } from './wait.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {

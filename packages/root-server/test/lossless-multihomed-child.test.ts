@@ -1,7 +1,7 @@
 import type { Peer } from '@p2p/peer';
+import { until } from '@p2p/test-net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LosslessNetwork } from './lossless-network.js';
-import { until } from './wait.js';
 
 let network: LosslessNetwork;
 afterEach(async () => {

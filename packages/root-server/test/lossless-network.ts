@@ -1,6 +1,6 @@
 import { Peer, type PeerOptions } from '@p2p/peer';
+import { until } from '@p2p/test-net';
 import { RootServer, type RootServerOptions } from '../src/index.js';
-import { until } from './wait.js';
 
 /** A node as these tests watch it: the root's node or a peer. */
 export type Node = Peer | RootServer['node'];

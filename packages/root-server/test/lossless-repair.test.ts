@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Peer } from '@p2p/peer';
+import { until } from '@p2p/test-net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RootServer } from '../src/index.js';
 import { LosslessNetwork, type Node, numbered } from './lossless-network.js';
-import { until } from './wait.js';
 
 let network: LosslessNetwork;
 const cleanups: Array<() => void> = [];

@@ -1,65 +1,22 @@
-import net from 'node:net';
-import { type Address, type Packet, PacketFrame, parseAddress } from '@p2p/codec';
+import { type Address, type Packet, parseAddress } from '@p2p/codec';
 import type { Peer } from '@p2p/peer';
+import { firstReply, SpoofingSocket, until } from '@p2p/test-net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RootServer } from '../src/index.js';
 import { LosslessNetwork } from './lossless-network.js';
-import { until } from './wait.js';
 
 let network: LosslessNetwork;
-const sockets: net.Socket[] = [];
+const sockets: SpoofingSocket[] = [];
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
+  for (const socket of sockets.splice(0)) socket.close();
   await network.close();
 });
 
-/**
- * A connection to `to` from another loopback IP (127.0.0.2) than the honest nodes' (127.0.0.1):
- * whatever it sends in their name claims an address that is not the connection's.
- */
-async function spoofer(to: string): Promise<{ send(packet: Packet): Promise<void> }> {
-  const { host, port } = parseAddress(to);
-  const socket = net.connect({ host, port, localAddress: '127.0.0.2' });
+/** A connection from 127.0.0.2 to `to`, closed after the test. */
+async function spoofer(to: string): Promise<SpoofingSocket> {
+  const socket = await SpoofingSocket.open(to);
   sockets.push(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  let acks = 0;
-  const acked: Array<() => void> = [];
-  socket.on('data', (data) => {
-    acks += data.length / 3;
-    while (acked.length > 0 && acks > 0) {
-      acks--;
-      acked.shift()?.();
-    }
-  });
-  return {
-    send: (packet) =>
-      new Promise((resolve) => {
-        acked.push(resolve);
-        socket.write(new PacketFrame(packet).bytes('binary'));
-      }),
-  };
-}
-
-/**
- * What `to` writes back to `packet`, sent as the first frame of a connection from 127.0.0.2 (as a
- * probe's offer is): everything read until an `ACK` ends it.
- */
-async function firstReply(to: string, packet: Packet): Promise<string> {
-  const { host, port } = parseAddress(to);
-  const socket = net.connect({ host, port, localAddress: '127.0.0.2' });
-  sockets.push(socket);
-  return new Promise<string>((resolve, reject) => {
-    let read = Buffer.alloc(0);
-    socket.once('error', reject);
-    socket.on('data', (data) => {
-      read = Buffer.concat([read, data]);
-      if (read.subarray(-3).toString('latin1') === 'ACK') resolve(read.toString('latin1'));
-    });
-    socket.once('connect', () => socket.write(new PacketFrame(packet).bytes('binary')));
-  });
+  return socket;
 }
 
 /** The root with the source-IP check on, a peer of `options` under it (joined). */

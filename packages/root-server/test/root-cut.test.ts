@@ -1,8 +1,8 @@
 import type { Peer } from '@p2p/peer';
+import { until } from '@p2p/test-net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClockedNetwork, timings } from './clocked-network.js';
 import { RootCut, type RootLink } from './root-link.js';
-import { until } from './wait.js';
 
 let network: ClockedNetwork;
 afterEach(() => network?.close());

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '@p2p/test-net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RootServer } from '../src/index.js';
 import { PeerProcess } from './peer-process.js';
-import { until } from './wait.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

@@ -1,8 +1,8 @@
 import type { Packet } from '@p2p/codec';
+import { until } from '@p2p/test-net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore, type NodePosition, storeError } from '../src/index.js';
 import { bareRoot, closers, dropsOf, rawNode, receivedKind } from './bare-root.js';
-import { until } from './wait.js';
 
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();

@@ -1,64 +1,19 @@
-import net from 'node:net';
-import { type Address, type Packet, PacketFrame, parseAddress } from '@p2p/codec';
+import { type Address, type Packet, parseAddress } from '@p2p/codec';
+import { firstReply, SpoofingSocket, until } from '@p2p/test-net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Peer, type PeerOptions } from '../../src/index.js';
 import { StandInRoot } from '../stand-in-root.js';
-import { until } from '../until.js';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-/**
- * A connection to `to` from another loopback IP (127.0.0.2) than the honest nodes' (127.0.0.1):
- * whatever it sends in their name claims an address that is not the connection's. Its first
- * packet is the connection's first frame, as a probe's offer is.
- */
-async function spoofer(to: string): Promise<{ send(packet: Packet): Promise<void> }> {
-  const { host, port } = parseAddress(to);
-  const socket = net.connect({ host, port, localAddress: '127.0.0.2' });
-  closers.push(() => {
-    socket.destroy();
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  const acked: Array<() => void> = [];
-  socket.on('data', (data) => {
-    // An offer first on a connection is answered before its ACK: only the ACK (3 bytes) is counted.
-    if (data.length % 3 !== 0 && data.subarray(-3).toString() !== 'ACK') return;
-    acked.shift()?.();
-  });
-  return {
-    send: (packet) =>
-      new Promise((resolve) => {
-        acked.push(resolve);
-        socket.write(new PacketFrame(packet).bytes('binary'));
-      }),
-  };
-}
-
-/**
- * What `to` writes back to `packet`, sent as the first frame of a connection from 127.0.0.2 (as a
- * probe's offer is): everything read until an `ACK` ends it.
- */
-async function firstReply(to: string, packet: Packet): Promise<string> {
-  const { host, port } = parseAddress(to);
-  const socket = net.connect({ host, port, localAddress: '127.0.0.2' });
-  closers.push(() => {
-    socket.destroy();
-  });
-  return new Promise<string>((resolve, reject) => {
-    let read = Buffer.alloc(0);
-    socket.once('error', reject);
-    socket.on('data', (data) => {
-      read = Buffer.concat([read, data]);
-      if (read.subarray(-3).toString('latin1') === 'ACK') resolve(read.toString('latin1'));
-    });
-    socket.once('connect', () => socket.write(new PacketFrame(packet).bytes('binary')));
-  });
+/** A connection from 127.0.0.2 to `to`, closed after the test. */
+async function spoofer(to: string): Promise<SpoofingSocket> {
+  const socket = await SpoofingSocket.open(to);
+  closers.push(() => socket.close());
+  return socket;
 }
 
 async function startPeer(root: StandInRoot, options: Partial<PeerOptions> = {}): Promise<Peer> {

@@ -1,4 +1,5 @@
-interface Emitter {
+/** Something with listeners: a Peer, a RootServer, a stand-in root. */
+export interface Emitter {
   on(event: string, listener: () => void): unknown;
   off(event: string, listener: () => void): unknown;
 }

@@ -1,0 +1,2 @@
+export { firstReply, SpoofingSocket } from './spoofing-socket.js';
+export { type Emitter, until } from './until.js';
