@@ -204,31 +204,8 @@ describe('broadcasting beyond what may be held for a parent edge being negotiate
 });
 
 describe('a parent that answers hellos but never a probe (10.1.2 item 6)', () => {
-  it('settles the edge on version 1 after three probes unanswered, and sends what waited as plain Messages', async () => {
-    const timedOut = Object.assign(new Error('no ACK'), { code: 'ERR_STREAM_ACK_TIMEOUT' });
-    const transport = new ProbingTransport(() => ({ outcome: 'refused', error: timedOut }));
-    const clock = new ManualClock();
-    const peer = new Peer({ transport, root: ROOT, clock, timings: 'fast' });
-    await placeUnder(peer, transport, ROOT, ROOT);
-    await settle();
-    await peer.broadcast('waited for the root');
-    for (let hello = 0; hello < 5; hello++) {
-      transport.deliver({ kind: 'reunion-hello-back', source: addr(ROOT), path: [addr(SELF)] });
-      await settle();
-      clock.advance(250); // the next hello
-      await settle();
-    }
-    expect(transport.offers).toHaveLength(3); // the first probe and two more, then no more
-    expect(transport.take('message', ROOT).map((sent) => sent.packet)).toEqual([
-      { kind: 'message', source: addr(SELF), text: 'waited for the root' },
-    ]);
-    await peer.broadcast('after');
-    expect(transport.take('message', ROOT)).toHaveLength(1); // plain from now on
-    expect(transport.take('identified-message')).toEqual([]);
-    await peer.close();
-  });
-
-  it('negotiates the settled edge again, three probes afresh, once the connection to the root fails', async () => {
+  /** A peer placed under the root, whose every probe times out; `helloAnswered` runs one cycle. */
+  async function underRootNeverProbed() {
     const timedOut = Object.assign(new Error('no ACK'), { code: 'ERR_STREAM_ACK_TIMEOUT' });
     const transport = new ProbingTransport(() => ({ outcome: 'refused', error: timedOut }));
     const clock = new ManualClock();
@@ -241,6 +218,25 @@ describe('a parent that answers hellos but never a probe (10.1.2 item 6)', () =>
       clock.advance(250); // the next hello
       await settle();
     };
+    return { transport, peer, helloAnswered };
+  }
+
+  it('settles the edge on version 1 after three probes unanswered, and sends what waited as plain Messages', async () => {
+    const { transport, peer, helloAnswered } = await underRootNeverProbed();
+    await peer.broadcast('waited for the root');
+    for (let hello = 0; hello < 5; hello++) await helloAnswered();
+    expect(transport.offers).toHaveLength(3); // the first probe and two more, then no more
+    expect(transport.take('message', ROOT).map((sent) => sent.packet)).toEqual([
+      { kind: 'message', source: addr(SELF), text: 'waited for the root' },
+    ]);
+    await peer.broadcast('after');
+    expect(transport.take('message', ROOT)).toHaveLength(1); // plain from now on
+    expect(transport.take('identified-message')).toEqual([]);
+    await peer.close();
+  });
+
+  it('negotiates the settled edge again, three probes afresh, once the connection to the root fails', async () => {
+    const { transport, peer, helloAnswered } = await underRootNeverProbed();
     for (let hello = 0; hello < 5; hello++) await helloAnswered();
     expect(transport.offers).toHaveLength(3); // settled on version 1
     transport.take('message', ROOT);

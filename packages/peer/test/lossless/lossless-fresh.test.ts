@@ -62,6 +62,22 @@ describe('a fresh node whose first parent edge went before it settled (10.1.5)',
   });
 });
 
+/**
+ * Fresh Q under S, which has not answered its probe yet, and a returning peer P joined to Q: Q
+ * defers P's Digest (sends it nothing) until its own parent's marks are known.
+ */
+function returningPeerWaiting() {
+  net = new Net();
+  const q = net.add(Q, { fresh: true });
+  const p = net.add(P);
+  q.neighbours.add(S);
+  q.lossless.onParentNegotiating(S);
+  join(q, p);
+  net.pump();
+  expect(q.sentTo(net, P)).toEqual([]);
+  return { q, p };
+}
+
 describe('a fresh node that a returning peer attaches to before its parent’s Digest came (10.1.5)', () => {
   it('answers the peer’s Digest only once it adopted its parent’s marks, and delivers none of the past', () => {
     net = new Net();
@@ -97,28 +113,14 @@ describe('a fresh node that a returning peer attaches to before its parent’s D
   });
 
   it('answers the peer’s Digest when its own parent edge turns out version 1', () => {
-    net = new Net();
-    const q = net.add(Q, { fresh: true });
-    const p = net.add(P);
-    q.neighbours.add(S);
-    q.lossless.onParentNegotiating(S);
-    join(q, p);
-    net.pump();
-    expect(q.sentTo(net, P)).toEqual([]);
+    const { q } = returningPeerWaiting();
     q.lossless.onParentVersion1(S); // no parent Digest will come
     net.pump();
     expect(q.sentTo(net, P).map(({ packet }) => packet.kind)).toEqual(['digest']);
   });
 
   it('answers the peer’s Digest when its own parent edge goes before the parent’s Digest came', () => {
-    net = new Net();
-    const q = net.add(Q, { fresh: true });
-    const p = net.add(P);
-    q.neighbours.add(S);
-    q.lossless.onParentNegotiating(S);
-    join(q, p);
-    net.pump();
-    expect(q.sentTo(net, P)).toEqual([]);
+    const { q } = returningPeerWaiting();
     q.neighbours.delete(S);
     q.lossless.onEdgeGone(S); // no parent Digest will come
     net.pump();
