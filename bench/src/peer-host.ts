@@ -1,6 +1,6 @@
 import { type NodeCounters, Peer } from '@p2p/peer';
 import type { RootServer } from '@p2p/root-server';
-import { clock } from './clock.js';
+import { clock, taskClock } from './clock.js';
 import type {
   BurstResult,
   HostNotice,
@@ -230,7 +230,7 @@ export class PeerHost {
       message: ({ text }: { text: string }) => {
         const tracker = this.#tracker;
         if (tracker === undefined) return;
-        const at = clock();
+        const at = taskClock();
         const parsed = parseMessage(text);
         if (parsed === undefined || parsed[0] !== tracker.spec.run) return;
         const receiver = this.#receiverOf[index] ?? -1;
