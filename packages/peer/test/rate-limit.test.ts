@@ -35,6 +35,37 @@ describe('per-neighbour Message rate limit', () => {
     expect([limiter.take('a'), limiter.take('a'), limiter.take('b')]).toEqual([true, false, true]);
   });
 
+  it('keeps each neighbour to its own bucket when their Messages alternate', () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ perSecond: 1, burst: 2 }, clock);
+    const taken = ['a', 'b', 'a', 'b', 'a', 'b', 'a'].map((key) => limiter.take(key));
+    expect(taken).toEqual([true, true, true, true, false, false, false]);
+    clock.advance(1_000); // one token back for each
+    expect(['b', 'b', 'a', 'a'].map((key) => limiter.take(key))).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+  });
+
+  it('starts a full bucket for a neighbour whose bucket was pruned while it was quiet', () => {
+    const clock = new ManualClock();
+    const limiter = new RateLimiter({ perSecond: 1, burst: 2 }, clock);
+    expect([limiter.take('quiet'), limiter.take('quiet'), limiter.take('quiet')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    clock.advance(2_000); // refilled: prunable
+    for (let i = 0; i < 4_096; i++) limiter.take(`other-${i}`);
+    expect([limiter.take('quiet'), limiter.take('quiet'), limiter.take('quiet')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+
   it('refuses a limit that would drop everything', () => {
     expect(() => new RateLimiter({ perSecond: 0, burst: 1 }, new ManualClock())).toThrow(
       expect.objectContaining({ code: 'ERR_PEER_INVALID_OPTIONS' }),

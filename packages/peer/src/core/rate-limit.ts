@@ -21,6 +21,13 @@ export class RateLimiter {
   readonly #limit: RateLimit;
   readonly #clock: Clock;
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  /**
+   * The last key taken for and its bucket: a node's Messages mostly come from one neighbour in a
+   * row (its parent in a flood), and the key is then the very same string, so this spares a map
+   * lookup per Message.
+   */
+  #lastKey: string | undefined;
+  #lastBucket: { tokens: number; at: number } | undefined;
 
   constructor(limit: RateLimit, clock: Clock) {
     if (!(limit.perSecond > 0) || !(limit.burst >= 1)) {
@@ -36,12 +43,17 @@ export class RateLimiter {
   /** Takes one token for `key`; false when its bucket is empty (the packet is over the limit). */
   take(key: string): boolean {
     const now = this.#clock.now();
-    const bucket = this.#buckets.get(key);
+    const bucket = key === this.#lastKey ? this.#lastBucket : this.#buckets.get(key);
     if (bucket === undefined) {
       if (this.#buckets.size >= 4_096) this.#prune(now);
-      this.#buckets.set(key, { tokens: this.#limit.burst - 1, at: now });
+      const made = { tokens: this.#limit.burst - 1, at: now };
+      this.#buckets.set(key, made);
+      this.#lastKey = key;
+      this.#lastBucket = made;
       return true;
     }
+    this.#lastKey = key;
+    this.#lastBucket = bucket;
     bucket.tokens = Math.min(
       this.#limit.burst,
       bucket.tokens + ((now - bucket.at) * this.#limit.perSecond) / 1_000,
@@ -57,5 +69,7 @@ export class RateLimiter {
     const full = (this.#limit.burst * 1_000) / this.#limit.perSecond;
     for (const [key, bucket] of this.#buckets)
       if (now - bucket.at >= full) this.#buckets.delete(key);
+    this.#lastKey = undefined;
+    this.#lastBucket = undefined;
   }
 }
