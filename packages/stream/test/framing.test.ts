@@ -50,6 +50,29 @@ describe('answering a remote in the framing it used', () => {
     expect((await answered).framing).toBe('binary');
   });
 
+  it('follows a switch of framing on a connection already open to that remote', async () => {
+    const x = await RawServer.start();
+    const node = await startNode({ defaultFraming: 'binary' });
+    const client = await RawClient.connect(node.address);
+    const framingOfAnswer = async (text: string): Promise<string> => {
+      const answered = waitFor<DecodedFrame>(x, 'frame');
+      await node.send(x.key, message(node.address, text)); // by key: the live connection's
+      return (await answered).framing;
+    };
+    let arrived = waitFor<InboundPacket>(node, 'packet');
+    await client.write(frameOf(message(x.address, 'text first'), 'text'));
+    await arrived;
+    expect(await framingOfAnswer('one')).toBe('text');
+    arrived = waitFor<InboundPacket>(node, 'packet');
+    await client.write(frameOf(message(x.address, 'binary now'), 'binary'));
+    await arrived;
+    expect(await framingOfAnswer('two')).toBe('binary');
+    arrived = waitFor<InboundPacket>(node, 'packet');
+    await client.write(frameOf(message(x.address, 'text again'), 'text'));
+    await arrived;
+    expect(await framingOfAnswer('three')).toBe('text');
+  });
+
   it('remembers per source, not per connection', async () => {
     const node = await startNode({ defaultFraming: 'binary' });
     const client = await RawClient.connect(node.address);
