@@ -1,3 +1,5 @@
+import { DEFAULT_LOSSLESS_WINDOW } from '@p2p/peer';
+
 /**
  * How every node of a benchmark network runs: plain version 1 with a configured send window, or
  * the lossless extension, whose edges between our nodes use the window they negotiate.
@@ -11,8 +13,8 @@ export interface NodeMode {
   window: number;
 }
 
-/** The extension's default offer (docs/lossless-extension.md 10.1.7). */
-export const NEGOTIATED_WINDOW = 32;
+/** The extension's default offer (docs/protocol.md 10.1.7). */
+export const NEGOTIATED_WINDOW = DEFAULT_LOSSLESS_WINDOW;
 
 export const lockStep: NodeMode = { lossless: false, window: 1 };
 export const defaultMode: NodeMode = { lossless: true, window: NEGOTIATED_WINDOW };

@@ -22,7 +22,10 @@ export {
   type PeerEvents,
   type TreeNodeEvents,
 } from './events.js';
-export type { LosslessOptions } from './lossless/lossless-options.js';
+export {
+  DEFAULT_LOSSLESS_WINDOW,
+  type LosslessOptions,
+} from './lossless/lossless-options.js';
 export { DEFAULT_JOIN_TIMEOUT_MS, type JoinedOptions } from './peer/join-wait.js';
 export type { PeerInit, PeerMode, PeerOptions } from './peer/options.js';
 export { Peer, type PeerStatus } from './peer/peer.js';

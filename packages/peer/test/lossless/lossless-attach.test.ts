@@ -60,7 +60,7 @@ describe('attaching with the lossless extension (10.1.2)', () => {
         offer: {
           kind: 'capabilities-offer',
           source: addr(SELF),
-          capabilities: { ids: 1, window: 32 },
+          capabilities: { ids: 1, window: 128 },
         },
       },
     ]);

@@ -205,7 +205,7 @@ describe('Lossless: plain Messages', () => {
 describe('Lossless: options', () => {
   it('derives the defaults from the timings', () => {
     expect(defaultLosslessOptions(fastTimings)).toEqual({
-      window: 32,
+      window: 128,
       cacheEntries: 1_024,
       cacheBytes: 131_072,
       cacheAge: 4_750,
