@@ -9,8 +9,8 @@ export interface TransportFloodReport {
   targets: number;
   /** Targets that acknowledged it. */
   acknowledged: number;
-  /** Why each other target failed; `remote` names it. */
-  failures: TransportError[];
+  /** Why each other target failed; `remote` names it. Read-only (often shared). */
+  failures: readonly TransportError[];
 }
 
 /** What a node needs from its transport; `StreamNode` of @p2p/stream is the real one. */

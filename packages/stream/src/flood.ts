@@ -7,9 +7,15 @@ export interface FloodReport {
   targets: number;
   /** Targets that acknowledged it. */
   acknowledged: number;
-  /** Why each other target failed; `error.remote` names it when its address was valid. */
-  failures: StreamError[];
+  /**
+   * Why each other target failed; `error.remote` names it when its address was valid. Read-only:
+   * the reports of floods without a failure share one empty list.
+   */
+  failures: readonly StreamError[];
 }
+
+/** The failures of every flood that had none. */
+const NO_FAILURES: readonly StreamError[] = Object.freeze([]);
 
 /** Called once per flood, after every target settled. */
 export type FloodReporter = (report: FloodReport) => void;
@@ -25,7 +31,8 @@ export class FloodTally {
   #left = 1;
   #targets = 0;
   #acknowledged = 0;
-  #failures: StreamError[] = [];
+  /** Made at the first failure: most floods have none, and a flood in flight costs its memory. */
+  #failures: StreamError[] | undefined;
 
   constructor(report: FloodReporter) {
     this.#report = report;
@@ -40,6 +47,7 @@ export class FloodTally {
   /** A target settled: acknowledged (no error) or failed. */
   settle(error: StreamError | undefined): void {
     if (error === undefined) this.#acknowledged++;
+    else if (this.#failures === undefined) this.#failures = [error];
     else this.#failures.push(error);
     if (--this.#left === 0) this.#done();
   }
@@ -53,7 +61,7 @@ export class FloodTally {
     callSafely(this.#report, {
       targets: this.#targets,
       acknowledged: this.#acknowledged,
-      failures: this.#failures,
+      failures: this.#failures ?? NO_FAILURES,
     });
   }
 }
