@@ -5,19 +5,10 @@ import type { Clock, TimerHandle } from './clock.js';
 import { notAnAck, socketFailure } from './connection-failures.js';
 import { dial } from './dial.js';
 import { StreamError, type StreamErrorCode } from './errors.js';
-import { Fifo } from './fifo.js';
 import type { ResolvedOptions } from './options.js';
 import type { Remote } from './remote-address.js';
+import { SendQueue } from './send-queue.js';
 import { type Settlement, settle } from './settle.js';
-
-/** One send waiting for its turn or for its ACK. */
-interface PendingSend {
-  frame: Uint8Array;
-  /** Told how it ended: a send's callback or its flood's tally. */
-  settlement: Settlement;
-  /** When the frame was written (monotonic ms); 0 while it waits. */
-  sentAt: number;
-}
 
 /**
  * Called once when the connection is over, with the error its pending sends were rejected with;
@@ -54,10 +45,14 @@ export class OutboundConnection {
   readonly #onEnded: OutboundEnded;
   readonly #socket: net.Socket;
   readonly #closed: Promise<void>;
-  readonly #waiting = new Fifo<PendingSend>();
+  readonly #waiting = new SendQueue();
   /** Urgent sends wait here and leave before any in #waiting. */
-  readonly #urgent = new Fifo<PendingSend>();
-  readonly #inFlight = new Fifo<PendingSend>();
+  readonly #urgent = new SendQueue();
+  /**
+   * Written and not acknowledged, each with when it was written: whole ms after `#epoch`, rounded
+   * up. Small integers: a fraction would be a heap number per send in flight.
+   */
+  readonly #inFlight = new SendQueue();
   /** Bytes of the frames waiting and in flight. */
   #queuedBytes = 0;
   readonly #acks = new AckReader();
@@ -68,6 +63,8 @@ export class OutboundConnection {
   #timerDue = Number.POSITIVE_INFINITY;
   /** Last write or ACK (monotonic ms). */
   #lastActivity = 0;
+  /** The clock's time when the connection was made: the in-flight sends' times count from it. */
+  readonly #epoch: number;
   /** Idle time after which this side closes the connection; 0 never. */
   readonly #idleAfter: number;
   #pumpScheduled: NodeJS.Immediate | undefined;
@@ -97,6 +94,7 @@ export class OutboundConnection {
     this.#socket = socket;
     this.#closed = closed;
     this.#connectTimer = this.#clock.setTimeout(this.#onConnectTimeout, options.connectTimeout);
+    this.#epoch = this.#clock.now();
   }
 
   /** Sends waiting for their turn. */
@@ -147,7 +145,7 @@ export class OutboundConnection {
       return;
     }
     this.#queuedBytes += frame.length;
-    (urgent ? this.#urgent : this.#waiting).push({ frame, settlement, sentAt: 0 });
+    (urgent ? this.#urgent : this.#waiting).push(frame, settlement);
     if (this.#state !== 'open') return;
     if (this.#window === 1) this.#pump();
     else this.#schedulePump();
@@ -189,7 +187,7 @@ export class OutboundConnection {
     try {
       this.#onEnded(this, error, report);
     } finally {
-      for (const send of failed) settle(send.settlement, error);
+      for (const settlement of failed) settle(settlement, error);
     }
   }
 
@@ -220,17 +218,17 @@ export class OutboundConnection {
     );
     if (room <= 0) return false;
     const socket = this.#socket;
-    const sentAt = this.#clock.now();
+    const time = this.#clock.now();
+    // Rounded up: the ACK deadline derived from it is never earlier than the true one.
+    const sentAt = Math.ceil(time - this.#epoch);
     if (room > 1) socket.cork();
     for (let i = 0; i < room; i++) {
-      const send = (this.#urgent.shift() ?? this.#waiting.shift()) as PendingSend;
-      send.sentAt = sentAt;
-      this.#inFlight.push(send);
-      socket.write(send.frame);
+      const from = this.#urgent.length > 0 ? this.#urgent : this.#waiting;
+      socket.write(from.moveHeadTo(this.#inFlight, sentAt));
     }
     if (room > 1) socket.uncork();
-    this.#lastActivity = sentAt;
-    this.#armTimer(sentAt + this.#options.ackTimeout, sentAt);
+    this.#lastActivity = time;
+    this.#armTimer(time + this.#options.ackTimeout, time);
     return true;
   }
 
@@ -267,18 +265,16 @@ export class OutboundConnection {
     const settled = Math.min(count, inFlight.length);
     if (settled === 1) {
       // Lock-step: one at a time, no list to build.
-      const send = inFlight.shift() as PendingSend;
-      this.#queuedBytes -= send.frame.length;
-      settle(send.settlement, undefined);
+      this.#queuedBytes -= (inFlight.headFrame as Uint8Array).length;
+      settle(inFlight.shift(), undefined);
     } else {
       // Taken off first and all reported as acknowledged, whatever a callback does meanwhile.
-      const acknowledged: PendingSend[] = [];
+      const acknowledged: Settlement[] = [];
       for (let i = 0; i < settled; i++) {
-        const send = inFlight.shift() as PendingSend;
-        this.#queuedBytes -= send.frame.length;
-        acknowledged.push(send);
+        this.#queuedBytes -= (inFlight.headFrame as Uint8Array).length;
+        acknowledged.push(inFlight.shift());
       }
-      for (const send of acknowledged) settle(send.settlement, undefined);
+      for (const settlement of acknowledged) settle(settlement, undefined);
     }
     // A callback may have closed this connection (disconnect, close).
     if ((this.#state as State) === 'ended') return;
@@ -304,9 +300,8 @@ export class OutboundConnection {
     this.#timerDue = Number.POSITIVE_INFINITY;
     if (this.#state !== 'open') return;
     const time = this.#clock.now();
-    const oldest = this.#inFlight.peek();
-    if (oldest !== undefined) {
-      const due = oldest.sentAt + this.#options.ackTimeout;
+    if (this.#inFlight.length > 0) {
+      const due = this.#epoch + this.#inFlight.headSentAt + this.#options.ackTimeout;
       // Timers may fire a fraction of a millisecond before the monotonic clock agrees.
       if (due - time > 1) {
         this.#armTimer(due, time);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { AckReader } from '../src/ack-reader.js';
-import { Fifo } from '../src/fifo.js';
 import { FramingMemory } from '../src/framing-memory.js';
 import { StreamError, StreamNode, silentLogger, systemClock } from '../src/index.js';
 import { resolveOptions } from '../src/options.js';
 import { RemoteCache } from '../src/remote-address.js';
+import { SendQueue } from '../src/send-queue.js';
 
 describe('AckReader', () => {
   it('counts ACKs whatever the read boundaries', () => {
@@ -76,32 +76,56 @@ describe('FramingMemory', () => {
   });
 });
 
-describe('Fifo', () => {
-  it('keeps order across growth and wrap-around', () => {
-    const fifo = new Fifo<number>();
-    const out: number[] = [];
+describe('SendQueue', () => {
+  const frameOf = (i: number): Uint8Array => Uint8Array.of(i & 0xff, i >> 8);
+  const numberOf = (frame: Uint8Array | undefined): number =>
+    frame === undefined ? -1 : (frame[0] as number) + 256 * (frame[1] as number);
+
+  it('keeps order, settlements and times across growth and wrap-around', () => {
+    const queue = new SendQueue();
+    const settled: number[] = [];
+    const settlementOf = (i: number) => () => settled.push(i);
     for (let i = 0; i < 5000; i++) {
-      fifo.push(i);
-      if (i % 3 === 0) out.push(fifo.shift() as number);
+      queue.push(frameOf(i), settlementOf(i), i * 2);
+      if (i % 3 === 0) {
+        expect(queue.headSentAt).toBe(2 * numberOf(queue.headFrame));
+        (queue.shift() as () => void)();
+      }
     }
-    expect(fifo.peek()).toBe(out.length);
-    out.push(...fifo.drain());
-    expect(out).toEqual(Array.from({ length: 5000 }, (_, i) => i));
-    expect(fifo.length).toBe(0);
-    expect(fifo.shift()).toBeUndefined();
+    expect(numberOf(queue.headFrame)).toBe(settled.length);
+    for (const settlement of queue.drain()) (settlement as () => void)();
+    expect(settled).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    expect(queue.length).toBe(0);
+    expect(queue.headFrame).toBeUndefined();
+  });
+
+  it('moves a send to another queue with its settlement and a new time', () => {
+    const waiting = new SendQueue();
+    const inFlight = new SendQueue();
+    const settled: string[] = [];
+    waiting.push(frameOf(1), () => settled.push('one'));
+    waiting.push(frameOf(2), () => settled.push('two'));
+    expect(numberOf(waiting.moveHeadTo(inFlight, 17))).toBe(1);
+    expect([waiting.length, inFlight.length, inFlight.headSentAt]).toEqual([1, 1, 17]);
+    (inFlight.shift() as () => void)();
+    expect(settled).toEqual(['one']);
+    expect(numberOf(waiting.headFrame)).toBe(2);
   });
 
   it('is reusable after a burst has emptied it', () => {
-    const fifo = new Fifo<number>();
-    for (let i = 0; i < 1000; i++) fifo.push(i);
-    for (let i = 0; i < 1000; i++) expect(fifo.shift()).toBe(i);
-    expect(fifo.peek()).toBeUndefined();
-    fifo.push(7);
-    fifo.push(8);
-    expect(fifo.length).toBe(2);
-    expect(fifo.drain()).toEqual([7, 8]);
-    fifo.push(9);
-    expect(fifo.shift()).toBe(9);
+    const queue = new SendQueue();
+    for (let i = 0; i < 1000; i++) queue.push(frameOf(i), undefined);
+    for (let i = 0; i < 1000; i++) {
+      expect(numberOf(queue.headFrame)).toBe(i);
+      queue.shift();
+    }
+    expect(queue.headFrame).toBeUndefined();
+    queue.push(frameOf(7), undefined, 3);
+    queue.push(frameOf(8), undefined);
+    expect([queue.length, queue.headSentAt]).toEqual([2, 3]);
+    expect(queue.drain()).toEqual([undefined, undefined]);
+    queue.push(frameOf(9), undefined);
+    expect(numberOf(queue.headFrame)).toBe(9);
   });
 });
 
