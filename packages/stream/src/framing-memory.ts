@@ -35,11 +35,11 @@ export class FramingMemory {
     const before = this.#entries.get(key);
     this.#entries.delete(key);
     this.#entries.set(key, framing);
+    // Forgetting the oldest below only follows a new key, which has moved the generation on.
     if (before !== framing) this.#generation++;
     if (this.#entries.size > this.#capacity) {
       const oldest = this.#entries.keys().next().value as string;
       this.#entries.delete(oldest);
-      this.#generation++;
     }
   }
 

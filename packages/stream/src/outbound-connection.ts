@@ -48,10 +48,7 @@ export class OutboundConnection {
   readonly #waiting = new SendQueue();
   /** Urgent sends wait here and leave before any in #waiting. */
   readonly #urgent = new SendQueue();
-  /**
-   * Written and not acknowledged, each with when it was written: whole ms after `#epoch`, rounded
-   * up. Small integers: a fraction would be a heap number per send in flight.
-   */
+  /** Written and not acknowledged, each with when it was written (the clock's ms). */
   readonly #inFlight = new SendQueue();
   /** Bytes of the frames waiting and in flight. */
   #queuedBytes = 0;
@@ -63,8 +60,6 @@ export class OutboundConnection {
   #timerDue = Number.POSITIVE_INFINITY;
   /** Last write or ACK (monotonic ms). */
   #lastActivity = 0;
-  /** The clock's time when the connection was made: the in-flight sends' times count from it. */
-  readonly #epoch: number;
   /** Idle time after which this side closes the connection; 0 never. */
   readonly #idleAfter: number;
   #pumpScheduled: NodeJS.Immediate | undefined;
@@ -94,7 +89,6 @@ export class OutboundConnection {
     this.#socket = socket;
     this.#closed = closed;
     this.#connectTimer = this.#clock.setTimeout(this.#onConnectTimeout, options.connectTimeout);
-    this.#epoch = this.#clock.now();
   }
 
   /** Sends waiting for their turn. */
@@ -219,12 +213,10 @@ export class OutboundConnection {
     if (room <= 0) return false;
     const socket = this.#socket;
     const time = this.#clock.now();
-    // Rounded up: the ACK deadline derived from it is never earlier than the true one.
-    const sentAt = Math.ceil(time - this.#epoch);
     if (room > 1) socket.cork();
     for (let i = 0; i < room; i++) {
       const from = this.#urgent.length > 0 ? this.#urgent : this.#waiting;
-      socket.write(from.moveHeadTo(this.#inFlight, sentAt));
+      socket.write(from.moveHeadTo(this.#inFlight, time));
     }
     if (room > 1) socket.uncork();
     this.#lastActivity = time;
@@ -301,7 +293,7 @@ export class OutboundConnection {
     if (this.#state !== 'open') return;
     const time = this.#clock.now();
     if (this.#inFlight.length > 0) {
-      const due = this.#epoch + this.#inFlight.headSentAt + this.#options.ackTimeout;
+      const due = this.#inFlight.headSentAt + this.#options.ackTimeout;
       // Timers may fire a fraction of a millisecond before the monotonic clock agrees.
       if (due - time > 1) {
         this.#armTimer(due, time);

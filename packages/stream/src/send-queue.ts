@@ -5,9 +5,10 @@ const SHRINK_ABOVE = 64;
 
 /**
  * A first-in first-out queue of sends — each a frame, who learns how it ended, and when it was
- * written — kept in three parallel ring buffers that double when full. No object per send: with
- * a large window tens of thousands of sends are in flight at once, and each object among them
- * would be copied by every collection of the young generation it lives through. Nor
+ * written — kept in three parallel ring buffers that double when full. No object per send (nor a
+ * boxed number for its time: an array of numbers keeps them unboxed): with a large window tens of
+ * thousands of sends are in flight at once, and each object among them would be copied by every
+ * collection of the young generation it lives through. Nor
  * `Array.prototype.shift` (it copies a large array) nor emptying by setting `length` (a call into
  * the engine's runtime): a lock-step connection fills and empties its queue once per packet.
  */
@@ -15,7 +16,6 @@ export class SendQueue {
   /** A power of two long (or empty), each; the sends are `#length` slots from `#head`, wrapping. */
   #frames: (Uint8Array | undefined)[] = [];
   #settlements: Settlement[] = [];
-  /** Small integers (see `OutboundConnection`): the array stays one of unboxed numbers. */
   #sentAt: number[] = [];
   #mask = -1;
   #head = 0;

@@ -45,6 +45,7 @@ export class RateLimiter {
     const now = this.#clock.now();
     const bucket = key === this.#lastKey ? this.#lastBucket : this.#buckets.get(key);
     if (bucket === undefined) {
+      // The remembered bucket may be pruned here; it is replaced by this key's just below.
       if (this.#buckets.size >= 4_096) this.#prune(now);
       const made = { tokens: this.#limit.burst - 1, at: now };
       this.#buckets.set(key, made);
@@ -69,7 +70,5 @@ export class RateLimiter {
     const full = (this.#limit.burst * 1_000) / this.#limit.perSecond;
     for (const [key, bucket] of this.#buckets)
       if (now - bucket.at >= full) this.#buckets.delete(key);
-    this.#lastKey = undefined;
-    this.#lastBucket = undefined;
   }
 }

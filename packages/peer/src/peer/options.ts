@@ -43,7 +43,7 @@ interface PeerCommonOptions {
   maxMessageBytes?: number;
   /**
    * The lossless extension (docs/protocol.md): on by default (Messages between our
-   * nodes carry identifiers and are repaired on re-attachment; a send window of 32 between them);
+   * nodes carry identifiers and are repaired on re-attachment; a send window of 128 between them);
    * its bounds when given; false: plain protocol version 1.
    */
   lossless?: boolean | Partial<LosslessOptions>;
