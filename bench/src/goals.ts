@@ -109,11 +109,17 @@ export function evaluateGoals(results: Results): GoalResult[] {
       tputRows('raw', window, false, batched),
       (row) => row.deliveries / row.cpuMs,
     );
+    // The raw flood that hands each text to an application: the ratio any such node could reach.
+    const textRows = tputRows('raw-text', window);
+    const ceiling =
+      textRows.length === 0
+        ? ''
+        : `; the raw flood delivering texts ${rate(tputOf('raw-text', window))}, ${times(roundRatio(textRows, tputRows('raw', window, false, batched), (row) => row.perSecond))} of raw`;
     goals.push(
       Number.isFinite(ours) && Number.isFinite(raw)
         ? {
             goal,
-            measured: `${rate(ours)} vs ${rate(raw)} deliveries; per CPU-second ${times(perCpu)}`,
+            measured: `${rate(ours)} vs ${rate(raw)} deliveries; per CPU-second ${times(perCpu)}${ceiling}`,
             ratio: times(r),
             met: r >= least,
           }

@@ -123,6 +123,39 @@ async function throughputPair(
   } finally {
     await raw.close();
   }
+  // Issue 16's version-1 goals are ratios to the raw flood, which hands no text to anyone: how
+  // close a node that does can come is measured beside them.
+  if (!batched && !mode.lossless) await rawTextRun(options, results, size, layout, window, round);
+}
+
+/** The raw flood delivering texts (`RawDelivery` 'text'), same window, after the pair above. */
+async function rawTextRun(
+  options: Options,
+  results: Results,
+  size: number,
+  layout: Layout,
+  window: number,
+  round: number,
+): Promise<void> {
+  const raw = await RawFlood.start(size, window, false, 'text');
+  try {
+    const run = await throughput(raw, options.throughputMessages, STALL_MS);
+    results.throughput.push({
+      size,
+      layout,
+      impl: 'raw-text',
+      lossless: false,
+      window,
+      batched: false,
+      round,
+      ...run,
+    });
+    log(
+      `throughput N=${size} ${layout} raw window ${window} delivering texts: ${rate(run.perSecond)} deliveries${run.missing > 0 ? `; lost ${run.missing}` : ''}`,
+    );
+  } finally {
+    await raw.close();
+  }
 }
 
 async function runSize(options: Options, results: Results, size: number, round: number) {

@@ -7,14 +7,25 @@
  * frames unacknowledged per connection (1: lock-step). No encoding of addresses, no objects per
  * packet, no promises: the speed limit of any JavaScript implementation on this machine.
  */
+import { isUtf8 } from 'node:buffer';
+import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { clock } from './clock.js';
 import type { Flood, FloodRun, OriginKind } from './flood.js';
 import type { BurstResult } from './host-protocol.js';
-import { MESSAGE_BYTES, messageText, parseMessageBytes } from './message.js';
+import { MESSAGE_BYTES, messageText, parseMessage, parseMessageBytes } from './message.js';
 import { frameEnd, HEADER, RawLink, serveFrames } from './raw-net.js';
 import { RunWatch } from './run-watch.js';
 import { DeliveryTracker } from './tracker.js';
+
+/**
+ * What a raw node does with each Message body. `bytes`: reads the run and sequence number straight
+ * from them (the speed limit). `text`: first does what every node must do to hand a Message to an
+ * application (the body checked as UTF-8 and decoded, given to a `message` event listener, one
+ * emitter per node as our peers have), then reads them from the text: the most any node that
+ * delivers texts can reach.
+ */
+export type RawDelivery = 'bytes' | 'text';
 
 /** A node of the raw flood. */
 class RawNode {
@@ -81,27 +92,40 @@ export class RawFlood implements Flood {
   #tracker: DeliveryTracker | undefined;
   #origin = -1;
 
-  private constructor(nodes: RawNode[], window: number, batched: boolean) {
+  private constructor(nodes: RawNode[], window: number, batched: boolean, delivery: RawDelivery) {
     this.nodes = nodes;
     this.window = window;
     this.batched = batched;
     for (const node of nodes) {
-      node.onDeliver = (body, at) => {
+      const deliver = (parsed: [number, number] | undefined, at: number): void => {
         const tracker = this.#tracker;
-        const parsed = parseMessageBytes(body, 0);
         if (tracker === undefined || parsed === undefined || parsed[0] !== tracker.spec.run) return;
         if (node.index === this.#origin) return;
         const receiver = node.index < this.#origin ? node.index : node.index - 1;
         tracker.deliver(receiver, parsed[1], at);
+      };
+      if (delivery === 'bytes') {
+        node.onDeliver = (body, at) => deliver(parseMessageBytes(body, 0), at);
+        continue;
+      }
+      const events = new EventEmitter<{ message: [{ text: string; at: number }] }>();
+      events.on('message', ({ text, at }) => deliver(parseMessage(text), at));
+      node.onDeliver = (body, at) => {
+        if (isUtf8(body)) events.emit('message', { text: body.toString('utf8'), at });
       };
     }
   }
 
   /**
    * Starts `size` + 1 raw nodes and connects every tree edge both ways; `batched`: every link
-   * writes once per event-loop turn (the horizon's reference).
+   * writes once per event-loop turn (the horizon's reference); `delivery`: see {@link RawDelivery}.
    */
-  static async start(size: number, window: number, batched = false): Promise<RawFlood> {
+  static async start(
+    size: number,
+    window: number,
+    batched = false,
+    delivery: RawDelivery = 'bytes',
+  ): Promise<RawFlood> {
     const nodes = Array.from({ length: size + 1 }, (_, i) => new RawNode(i));
     await Promise.all(nodes.map((node) => node.listen()));
     const links: Promise<void>[] = [];
@@ -114,7 +138,7 @@ export class RawFlood implements Flood {
       links.push(...node.links.map((link) => link.connected()));
     }
     await Promise.all(links);
-    return new RawFlood(nodes, window, batched);
+    return new RawFlood(nodes, window, batched, delivery);
   }
 
   /** Node 0, or the last node (a leaf at the greatest depth). */

@@ -5,7 +5,8 @@ import type { ThroughputRun } from './scenarios/throughput.js';
 
 /** Every peer in this process, spread over worker processes, or over hosts (`--hosts`). */
 export type Layout = 'single' | 'spread' | 'hosts';
-export type Impl = 'ours' | 'raw';
+/** `raw-text`: the raw flood delivering each text to an application (see `RawDelivery`). */
+export type Impl = 'ours' | 'raw' | 'raw-text';
 
 export interface FormationResult {
   size: number;
