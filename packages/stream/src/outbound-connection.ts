@@ -49,7 +49,7 @@ export class OutboundConnection {
   /** Urgent sends wait here and leave before any in #waiting. */
   readonly #urgent = new SendQueue();
   /** Written and not acknowledged, each with when it was written (the clock's ms). */
-  readonly #inFlight = new SendQueue();
+  readonly #inFlight = new SendQueue(true);
   /** Bytes of the frames waiting and in flight. */
   #queuedBytes = 0;
   readonly #acks = new AckReader();

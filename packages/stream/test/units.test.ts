@@ -82,7 +82,7 @@ describe('SendQueue', () => {
     frame === undefined ? -1 : (frame[0] as number) + 256 * (frame[1] as number);
 
   it('keeps order, settlements and times across growth and wrap-around', () => {
-    const queue = new SendQueue();
+    const queue = new SendQueue(true);
     const settled: number[] = [];
     const settlementOf = (i: number) => () => settled.push(i);
     for (let i = 0; i < 5000; i++) {
@@ -101,7 +101,7 @@ describe('SendQueue', () => {
 
   it('moves a send to another queue with its settlement and a new time', () => {
     const waiting = new SendQueue();
-    const inFlight = new SendQueue();
+    const inFlight = new SendQueue(true);
     const settled: string[] = [];
     waiting.push(frameOf(1), () => settled.push('one'));
     waiting.push(frameOf(2), () => settled.push('two'));
@@ -112,8 +112,14 @@ describe('SendQueue', () => {
     expect(numberOf(waiting.headFrame)).toBe(2);
   });
 
-  it('is reusable after a burst has emptied it', () => {
+  it('keeps no times unless timed', () => {
     const queue = new SendQueue();
+    queue.push(frameOf(1), undefined, 5);
+    expect([queue.length, queue.headSentAt]).toEqual([1, 0]);
+  });
+
+  it('is reusable after a burst has emptied it', () => {
+    const queue = new SendQueue(true);
     for (let i = 0; i < 1000; i++) queue.push(frameOf(i), undefined);
     for (let i = 0; i < 1000; i++) {
       expect(numberOf(queue.headFrame)).toBe(i);
