@@ -134,14 +134,22 @@ export function identified(
 /** The Capabilities our nodes offer and answer with by default (10.1.1). */
 export const CAPS = { ids: 1, window: 32 };
 
-/** The steps of 10.1.2 for `child` under `parent` (offer, answer, Join), nothing pumped. */
-export function join(parent: Node, child: Node): void {
+/**
+ * `child` offers and joins `parent`; the probe's outcome has not come back to the child, so both
+ * hold the edge as being negotiated (10.1.2). Nothing pumped.
+ */
+export function joinUnanswered(parent: Node, child: Node): void {
   child.neighbours.add(parent.address);
   child.lossless.onParentNegotiating(parent.address);
   parent.lossless.onOffer(child.address, CAPS);
-  child.lossless.onParentAnswered(parent.address, CAPS);
   parent.neighbours.add(child.address);
   parent.lossless.onChildJoined(child.address);
+}
+
+/** The steps of 10.1.2 for `child` under `parent` (offer, answer, Join), nothing pumped. */
+export function join(parent: Node, child: Node): void {
+  joinUnanswered(parent, child);
+  child.lossless.onParentAnswered(parent.address, CAPS);
 }
 
 /** How many times `node` delivered `text`. */

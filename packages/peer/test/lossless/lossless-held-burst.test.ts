@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HoldLimits } from '../../src/lossless/held-messages.js';
 import { fastTimings } from '../../src/timings.js';
-import { addr, CAPS, Net, type Node, queueHolding } from './lossless-harness.js';
+import { addr, CAPS, joinUnanswered, Net, type Node, queueHolding } from './lossless-harness.js';
 
 const P = '127.0.0.1:7001';
 const C = '127.0.0.1:7002';
@@ -19,11 +19,7 @@ function childNegotiating(init: { fresh: boolean; holdLimits?: HoldLimits }) {
   net = new Net();
   const p = net.add(P, { options: SMALL_CACHE, ...init, fresh: false });
   const c = net.add(C, { options: SMALL_CACHE, fresh: init.fresh });
-  c.neighbours.add(P);
-  c.lossless.onParentNegotiating(P);
-  p.lossless.onOffer(C, CAPS);
-  p.neighbours.add(C);
-  p.lossless.onChildJoined(C);
+  joinUnanswered(p, c);
   return { p, c };
 }
 
@@ -239,11 +235,7 @@ describe('a forwarded Message refused by a full hold (10.1.4)', () => {
     g.lossless.onChildJoined(P);
     p.lossless.onParentAnswered(G, CAPS);
     net.pump();
-    c.neighbours.add(P);
-    c.lossless.onParentNegotiating(P);
-    p.lossless.onOffer(C, CAPS);
-    p.neighbours.add(C);
-    p.lossless.onChildJoined(C);
+    joinUnanswered(p, c);
     for (const text of texts(5)) g.lossless.originate(text);
     net.pump();
     expect(p.delivered.map((d) => d.text)).toEqual(texts(5));
@@ -278,11 +270,7 @@ describe('a cache tuned as large as the send queue (10.1.4)', () => {
     const large = { cacheEntries: 20_000 };
     const p = net.add(P, { options: large, fresh: false });
     const c = net.add(C, { fresh: false });
-    c.neighbours.add(P);
-    c.lossless.onParentNegotiating(P);
-    p.lossless.onOffer(C, CAPS);
-    p.neighbours.add(C);
-    p.lossless.onChildJoined(C);
+    joinUnanswered(p, c);
     burst(p, 100);
     c.lossless.onParentVersion1(P); // C's probe failed: it speaks version 1 from now on
     c.lossless.originate('from c'); // P sees a plain Message from C: the edge is version 1

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fastTimings } from '../../src/timings.js';
-import { CAPS, identified, join, Net, type Node } from './lossless-harness.js';
+import { identified, join, joinUnanswered, Net, type Node } from './lossless-harness.js';
 
 // P was paused and placed off; when it resumes the root puts it under Q, a fresh node that joined
 // R while P was stopped. What P missed predates Q: only R's cache held it (10.1.5).
@@ -120,11 +120,7 @@ describe('Lossless: the inheritance and a child that offered but settled on vers
     const q = net.add(Q, { fresh: true });
     const c = net.add(P, { fresh: true });
     // C offers and joins Q; its probe then fails: version 1 on its side, no Digest.
-    c.neighbours.add(Q);
-    c.lossless.onParentNegotiating(Q);
-    q.lossless.onOffer(P, CAPS);
-    q.neighbours.add(P);
-    q.lossless.onChildJoined(P);
+    joinUnanswered(q, c);
     c.lossless.onParentVersion1(Q);
     // Meanwhile Q attaches to R and inherits its cache.
     join(r, q);
