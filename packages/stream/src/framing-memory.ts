@@ -12,7 +12,6 @@ export const DEFAULT_FRAMING_MEMORY_SIZE = 50_000;
 export class FramingMemory {
   readonly #capacity: number;
   readonly #entries = new Map<string, Framing>();
-  #generation = 0;
 
   constructor(capacity = DEFAULT_FRAMING_MEMORY_SIZE) {
     this.#capacity = capacity;
@@ -22,21 +21,10 @@ export class FramingMemory {
     return this.#entries.size;
   }
 
-  /**
-   * Grows whenever an answer of {@link get} changes (a remote remembered anew or in another
-   * framing, or forgotten): what a sender read at one generation holds until the next.
-   */
-  get generation(): number {
-    return this.#generation;
-  }
-
   /** Records that `key` just used `framing`. */
   remember(key: string, framing: Framing): void {
-    const before = this.#entries.get(key);
     this.#entries.delete(key);
     this.#entries.set(key, framing);
-    // Forgetting the oldest below only follows a new key, which has moved the generation on.
-    if (before !== framing) this.#generation++;
     if (this.#entries.size > this.#capacity) {
       const oldest = this.#entries.keys().next().value as string;
       this.#entries.delete(oldest);

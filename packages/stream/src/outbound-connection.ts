@@ -1,5 +1,4 @@
 import type net from 'node:net';
-import type { Framing } from '@p2p/codec';
 import { AckReader } from './ack-reader.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { notAnAck, socketFailure } from './connection-failures.js';
@@ -65,12 +64,6 @@ export class OutboundConnection {
   #pumpScheduled: NodeJS.Immediate | undefined;
   /** Frames written and unacknowledged at most: the node's window, or the one set for this remote. */
   #window: number;
-  /**
-   * The framing this remote is written in, as the node's framing memory had it at
-   * `framingGeneration` (kept here by the outbound table: no lookup per send while it holds).
-   */
-  framing: Framing | undefined;
-  framingGeneration = -1;
 
   constructor(remote: Remote, options: ResolvedOptions, onEnded: OutboundEnded, window: number) {
     this.remote = remote;

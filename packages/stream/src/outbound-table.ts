@@ -81,16 +81,6 @@ export class OutboundTable {
     return this.#framing.get(remote.key) ?? this.#options.defaultFraming;
   }
 
-  /** {@link framingOf} a live connection's remote, looked up again only when the memory changed. */
-  #framingFor(connection: OutboundConnection): Framing {
-    const generation = this.#framing.generation;
-    if (connection.framingGeneration !== generation) {
-      connection.framing = this.framingOf(connection.remote);
-      connection.framingGeneration = generation;
-    }
-    return connection.framing as Framing;
-  }
-
   /** Queues `what` for `to`; `settlement` learns once how it ended. */
   send(to: Address | string, what: Sendable, urgent: boolean, settlement: Settlement): void {
     // A remote with a live connection is usually named by its key (a neighbour): no parse then.
@@ -120,7 +110,7 @@ export class OutboundTable {
     }
     let bytes: Uint8Array;
     try {
-      const framing = live === undefined ? this.framingOf(remote) : this.#framingFor(live);
+      const framing = this.framingOf(remote);
       bytes = isOutgoingFrame(what) ? what.bytes(framing) : encode(what, framing);
     } catch (error) {
       settle(
