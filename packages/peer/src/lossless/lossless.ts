@@ -146,7 +146,7 @@ export class Lossless<R = void> {
       maxEntries: cacheEntries,
       maxBytes: cacheBytes,
       maxAge: cacheAge,
-      onEvict: (entry) => this.#records.release(entry),
+      onEvict: (origin, epoch, seq, serial) => this.#records.release(origin, epoch, seq, serial),
     });
     this.edges = new EdgeModes({
       clock: this.#clock,

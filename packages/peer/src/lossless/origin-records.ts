@@ -129,17 +129,19 @@ export class OriginRecords {
   }
 
   /**
-   * A Message leaves the cache: if it is held, waiting longer would lose it, so the gap below it
-   * is skipped and it is delivered (with what follows it).
+   * A Message leaves the cache (its identifier and the cache's `serial` for it): if it is held,
+   * waiting longer would lose it, so the gap below it is skipped and it is delivered (with what
+   * follows it). Another arrival of the same identifier (a record forgotten meanwhile) has
+   * another serial and is left alone.
    */
-  release(message: CachedMessage): void {
-    const record = this.#records?.get(message.origin);
-    if (record === undefined || record.epoch !== message.epoch) return;
-    record.inherited?.delete(message.seq);
-    if (record.held?.get(message.seq) !== message) return;
+  release(origin: string, epoch: number, seq: number, serial: number): void {
+    const record = this.#records?.get(origin);
+    if (record === undefined || record.epoch !== epoch) return;
+    record.inherited?.delete(seq);
+    if (record.held?.get(seq)?.serial !== serial) return;
     const hwmBefore = record.hwm;
-    this.#deliverThrough(message.origin, record, message.seq);
-    this.#deliverFollowing(message.origin, record, hwmBefore);
+    this.#deliverThrough(origin, record, seq);
+    this.#deliverFollowing(origin, record, hwmBefore);
   }
 
   /** Up to `limit` records as digest entries, the most recently heard of first. */

@@ -1,6 +1,7 @@
 import type { Address, Packet } from '@p2p/codec';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, Peer, type TransportProbeResult } from '../../src/index.js';
+import { CACHE_ENTRY_OVERHEAD } from '../../src/lossless/lossless-options.js';
 import { addr, FakeTransport, placeUnder, settle } from '../fake-transport.js';
 import { queueHolding } from './lossless-harness.js';
 
@@ -274,7 +275,9 @@ describe('the cache of a peer on a lossless edge (10.1.4)', () => {
       text,
     });
     expect(received).toEqual([text]);
-    // Each entry is its text's UTF-8 bytes plus the per-entry overhead (128).
-    expect(peer.losslessStats?.cachedBytes).toBe(Buffer.byteLength(text, 'utf8') + 128);
+    // Each entry is its text's UTF-8 bytes plus the per-entry overhead.
+    expect(peer.losslessStats?.cachedBytes).toBe(
+      Buffer.byteLength(text, 'utf8') + CACHE_ENTRY_OVERHEAD,
+    );
   });
 });

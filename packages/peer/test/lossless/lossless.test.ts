@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PeerError } from '../../src/errors.js';
 import {
+  CACHE_ENTRY_OVERHEAD,
   defaultLosslessOptions,
   resolveLosslessOptions,
 } from '../../src/lossless/lossless-options.js';
@@ -141,7 +142,7 @@ describe('Lossless: receiving Identified Messages', () => {
     expect(node.lossless.counters.skipped).toBe(2);
     expect(node.lossless.usage).toEqual({
       cachedMessages: 2,
-      cachedBytes: 2 * 128 + 32,
+      cachedBytes: 2 * CACHE_ENTRY_OVERHEAD + 32,
       origins: 2,
     });
   });

@@ -6,13 +6,13 @@ import { message, seen } from './lossless-fixtures.js';
 
 function cache(limits: { maxEntries?: number; maxBytes?: number; maxAge?: number } = {}) {
   const clock = new ManualClock();
-  const evicted: CachedMessage[] = [];
+  const evicted: Array<{ origin: string; epoch: number; seq: number; serial: number }> = [];
   const subject = new MessageCache({
     clock,
     maxEntries: limits.maxEntries ?? 1_024,
     maxBytes: limits.maxBytes ?? 1 << 20,
     maxAge: limits.maxAge ?? 10_000,
-    onEvict: (entry) => evicted.push(entry),
+    onEvict: (origin, epoch, seq, serial) => evicted.push({ origin, epoch, seq, serial }),
   });
   const seqs = () => subject.entries().map((entry) => entry.seq);
   return { clock, subject, evicted, seqs };
@@ -67,6 +67,54 @@ describe('MessageCache limits', () => {
     expect(clock.pending).toBe(1);
     subject.close();
     expect(clock.pending).toBe(0);
+  });
+});
+
+describe('MessageCache order', () => {
+  it('keeps arrival order and every field through wrapping, growing and shrinking', () => {
+    const { clock, subject, seqs } = cache({ maxEntries: 300, maxAge: 1_000 });
+    const range = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    for (let seq = 1; seq <= 1_000; seq++) {
+      if (seq === 926) clock.advance(600);
+      subject.add(message(seq % 2 === 0 ? 1 : 2, seq, { start: seq === 999, from: null }));
+    }
+    expect(seqs()).toEqual(range(701, 1_000));
+    clock.advance(400); // what came before the clock moved is a cache age old: gone
+    expect(seqs()).toEqual(range(926, 1_000));
+    expect(subject.entries().at(-2)).toMatchObject({
+      origin: '127.0.0.1:2',
+      epoch: 1_000,
+      seq: 999,
+      author: 'origin',
+      start: true,
+      text: '2#999',
+      from: null,
+      serial: 999,
+    });
+    subject.add(message(1, 1_001));
+    expect(subject.since(999).map((entry) => entry.seq)).toEqual([1_000, 1_001]);
+    clock.advance(1_000);
+    expect(seqs()).toEqual([]);
+    subject.add(message(1, 1_002));
+    expect(subject.entries()).toMatchObject([{ seq: 1_002, serial: 1_002 }]);
+  });
+
+  it('stays within maxEntries and in order when an eviction makes the application add a Message', () => {
+    const clock = new ManualClock();
+    const subject: MessageCache = new MessageCache({
+      clock,
+      maxEntries: 3,
+      maxBytes: 1 << 20,
+      maxAge: 10_000,
+      // The first one evicted was held: released, it is delivered, and its handler broadcasts.
+      onEvict: (_origin, _epoch, seq) => {
+        if (seq === 1) subject.add(message(9, 1));
+      },
+    });
+    for (let seq = 1; seq <= 4; seq++) subject.add(message(1, seq));
+    expect(subject.entries().map((entry) => entry.text)).toEqual(['1#3', '9#1', '1#4']);
+    expect(subject.entries().map((entry) => entry.serial)).toEqual([3, 4, 5]);
   });
 });
 

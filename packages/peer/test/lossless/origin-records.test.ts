@@ -129,15 +129,16 @@ describe('OriginRecords: delivery in order', () => {
     expect(subject.get('127.0.0.1:1')).toEqual({ epoch: 1_000, hwm: 6, held: [] });
   });
 
-  it('release(message) of a held Message leaving the cache delivers through it and what follows', () => {
+  it('release(identifier, serial) of a held Message leaving the cache delivers through it and what follows', () => {
     const { subject, delivered } = records();
     const three = message(1, 3);
+    three.serial = 12; // as the cache numbered it
     subject.receive(three);
     subject.receive(message(1, 4));
     subject.receive(message(1, 7));
-    subject.release(message(1, 3)); // another object: not the held one
+    subject.release('127.0.0.1:1', 1_000, 3, 11); // another arrival of 3: not the held one
     expect(delivered).toEqual([]);
-    subject.release(three);
+    subject.release('127.0.0.1:1', 1_000, 3, 12);
     expect(delivered).toEqual(['1#3', '1#4']);
     expect(subject.get('127.0.0.1:1')?.held).toEqual([7]);
   });
