@@ -20,7 +20,7 @@ export interface LosslessOptions {
 /**
  * What a cache entry costs on the heap besides its text's bytes, about: 85 bytes measured on
  * Node 20 by bench/lossless-memory.bench.ts (three references, five numbers and a string's
- * header), and up to 128 empty slots of 64 bytes the cache keeps as it grows and shrinks.
+ * header), and the cache's empty slots of 64 bytes (it grows by an eighth: about 6 bytes an entry).
  */
 export const CACHE_ENTRY_OVERHEAD = 96;
 

@@ -4,9 +4,9 @@ import { CACHE_ENTRY_OVERHEAD } from './lossless-options.js';
 import type { DigestPacket } from './lossless-packets.js';
 
 /**
- * A Message with its identifier, as a node keeps it: in the cache, and held by its origin record
- * until it can be delivered in order. One object serves both, so holding costs nothing extra.
- * Made by {@link cachedMessage}.
+ * A Message with its identifier, as a node handles it: held by its origin record until it can be
+ * delivered in order, or for an edge being negotiated, and what the cache gives back (the cache
+ * itself keeps the fields, not the object). Made by {@link cachedMessage}.
  */
 export interface CachedMessage {
   /** 'HOST:PORT' of the origin. */
@@ -84,11 +84,14 @@ const START = 2;
 const INHERITED = 4;
 
 /**
- * Slots the ring grows or shrinks by: a ring sized to the next power of two would leave up to
- * half of itself empty once the byte limit, not the entry limit, bounds the cache (about 570 of
- * 1,024 entries with 100-byte texts), 64 bytes a slot.
+ * The empty slots a ring of `entries` gets when it grows or shrinks: an eighth, at least 64. A
+ * ring doubled each time would leave up to half of itself empty once the byte limit, not the
+ * entry limit, bounds the cache (about 670 of 1,024 entries with 100-byte texts), 64 bytes a slot;
+ * a fixed step would copy the whole cache every few Messages as a large one fills.
  */
-const STEP = 64;
+function slack(entries: number): number {
+  return Math.max(64, entries >> 3);
+}
 
 /** The arrays of a cache with no slots: never written to (a cache grows before it writes). */
 const NO_SLOTS = Object.freeze([]) as never[];
@@ -130,6 +133,11 @@ export class MessageCache {
     return this.#size;
   }
 
+  /** The slots the cache holds now, used or not (its memory beside the texts: 64 bytes each). */
+  get slots(): number {
+    return this.#capacity;
+  }
+
   /** The accounted bytes held (text plus the per-entry overhead). */
   get bytes(): number {
     return this.#bytes;
@@ -142,12 +150,17 @@ export class MessageCache {
    */
   add(entry: CachedMessage, textBytes = Buffer.byteLength(entry.text, 'utf8')): void {
     const { maxEntries, maxBytes, clock } = this.#options;
-    // A loop: `onEvict` may deliver, and what the application does then may add entries.
-    while (this.#size >= maxEntries) this.#evictOldest();
-    if (this.#size === this.#capacity) this.#resize(Math.min(maxEntries, this.#capacity + STEP));
+    const bytes = textBytes + CACHE_ENTRY_OVERHEAD;
+    // Room is made first, in loops: `onEvict` may deliver a held Message, and what the application
+    // does then (a broadcast) is added, and flooded, before this entry, so it must also be
+    // numbered before it (a hold relies on serials in the order it took its entries).
+    while (this.#size > 0 && (this.#size >= maxEntries || this.#bytes + bytes > maxBytes))
+      this.#evictOldest();
+    if (this.#size === this.#capacity)
+      this.#resize(Math.max(1, Math.min(maxEntries, this.#capacity + slack(this.#capacity))));
     entry.at = Math.floor(clock.now());
     entry.serial = ++this.#serial;
-    entry.bytes = textBytes + CACHE_ENTRY_OVERHEAD;
+    entry.bytes = bytes;
     const slot = (this.#head + this.#size) % this.#capacity;
     this.#texts[slot] = entry.text;
     this.#origins[slot] = entry.origin;
@@ -163,8 +176,10 @@ export class MessageCache {
       (entry.start ? START : 0) |
       (entry.inherited ? INHERITED : 0);
     this.#size++;
-    this.#bytes += entry.bytes;
-    while (this.#bytes > maxBytes) this.#evictOldest();
+    this.#bytes += bytes;
+    // Only an entry over the limits on its own is evicted here (maxEntries 0, or too many bytes).
+    while (this.#size > maxEntries || this.#bytes > maxBytes) this.#evictOldest();
+    this.#fit();
     this.#arm();
   }
 
@@ -273,14 +288,27 @@ export class MessageCache {
     const seq = this.#numbers[at + SEQ] as number;
     const serial = this.#oldestSerial();
     this.#bytes -= this.#numbers[at + BYTES] as number;
-    // Let the text be collected; the slot's numbers are overwritten when it is reused.
+    // Let the strings be collected; the slot's numbers are overwritten when it is reused.
     this.#texts[slot] = '';
+    this.#origins[slot] = '';
     this.#froms[slot] = null;
     this.#head = (slot + 1) % this.#capacity;
     this.#size--;
-    if (this.#size === 0) this.#resize(0);
-    else if (this.#size <= this.#capacity - 2 * STEP) this.#resize(this.#capacity - STEP);
     this.#options.onEvict?.(origin, epoch, seq, serial);
+  }
+
+  /**
+   * After evictions: an empty cache keeps no arrays; one with more than twice its slack empty
+   * shrinks to its slack. Checked once per batch of evictions, so that emptying a large cache
+   * copies it at most once.
+   */
+  #fit(): void {
+    if (this.#size === 0) {
+      if (this.#capacity > 0) this.#resize(0);
+      return;
+    }
+    if (this.#capacity - this.#size > 2 * slack(this.#size))
+      this.#resize(this.#size + slack(this.#size));
   }
 
   /** Moves the live entries to arrays of `capacity` slots, the oldest in slot 0. */
@@ -315,6 +343,7 @@ export class MessageCache {
     const oldestAllowed = Math.floor(this.#options.clock.now()) - this.#options.maxAge;
     while (this.#size > 0 && (this.#numbers[this.#head * STRIDE + AT] as number) <= oldestAllowed)
       this.#evictOldest();
+    this.#fit();
   }
 
   #arm(): void {

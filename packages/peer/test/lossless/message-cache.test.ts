@@ -23,7 +23,10 @@ describe('MessageCache limits', () => {
     const { subject, evicted, seqs } = cache({ maxEntries: 3 });
     for (let seq = 1; seq <= 5; seq++) subject.add(message(1, seq));
     expect(seqs()).toEqual([3, 4, 5]);
-    expect(evicted.map((entry) => entry.seq)).toEqual([1, 2]);
+    expect(evicted).toEqual([
+      { origin: '127.0.0.1:1', epoch: 1_000, seq: 1, serial: 1 },
+      { origin: '127.0.0.1:1', epoch: 1_000, seq: 2, serial: 2 },
+    ]);
     expect(subject.size).toBe(3);
   });
 
@@ -115,6 +118,75 @@ describe('MessageCache order', () => {
     for (let seq = 1; seq <= 4; seq++) subject.add(message(1, seq));
     expect(subject.entries().map((entry) => entry.text)).toEqual(['1#3', '9#1', '1#4']);
     expect(subject.entries().map((entry) => entry.serial)).toEqual([3, 4, 5]);
+  });
+});
+
+describe('MessageCache memory', () => {
+  it('grows by an eighth at a time, shrinks once a batch of evictions leaves it mostly empty, and keeps no arrays empty', () => {
+    const { clock, subject } = cache({ maxEntries: 65_536, maxBytes: 1e9, maxAge: 1_000 });
+    const sizes = new Set<number>();
+    for (let seq = 1; seq <= 65_536; seq++) {
+      subject.add(message(1, seq));
+      sizes.add(subject.slots);
+    }
+    // Filling 65,536 entries resizes a few dozen times, not a thousand (the whole cache copied each time).
+    expect(sizes.size).toBeLessThan(64);
+    expect(subject.slots).toBe(65_536);
+    clock.advance(500);
+    subject.add(message(1, 65_537));
+    clock.advance(500); // all but the last are a cache age old: gone in one batch
+    expect(subject.size).toBe(1);
+    expect(subject.slots).toBe(65);
+    clock.advance(500);
+    expect(subject.size).toBe(0);
+    expect(subject.slots).toBe(0);
+  });
+
+  it('never holds more slots than its entry limit', () => {
+    const { subject } = cache({ maxEntries: 100 });
+    for (let seq = 1; seq <= 300; seq++) subject.add(message(1, seq));
+    expect(subject.slots).toBe(100);
+  });
+
+  it('caches nothing with an entry limit of 0', () => {
+    const { subject, evicted } = cache({ maxEntries: 0 });
+    subject.add(message(1, 1));
+    expect(subject.size).toBe(0);
+    expect(evicted.map((entry) => entry.seq)).toEqual([1]);
+  });
+});
+
+describe('MessageCache order when an eviction makes the application broadcast', () => {
+  it('numbers the broadcast before the entry whose room it was made in, so a repair from a hold misses neither', () => {
+    // A hold takes each entry after its add (the flood follows the caching): its serials must
+    // rise in the order it took them, since a repair stops reading it at the first one cached.
+    const clock = new ManualClock();
+    const held: CachedMessage[] = [];
+    const flood = (entry: CachedMessage) => {
+      subject.add(entry);
+      held.push(entry);
+    };
+    const text = 'x'.repeat(100);
+    const subject: MessageCache = new MessageCache({
+      clock,
+      maxEntries: 1_024,
+      maxBytes: 2 * (CACHE_ENTRY_OVERHEAD + 100),
+      maxAge: 10_000,
+      // 1#1 was held above a gap: released, it is delivered, and the application broadcasts 5#1.
+      onEvict: (origin, _epoch, seq) => {
+        if (origin === '127.0.0.1:1' && seq === 1) flood(message(5, 1, { text }));
+      },
+    });
+    for (let seq = 1; seq <= 4; seq++) flood(message(1, seq, { text }));
+    expect(held.map((entry) => entry.serial)).toEqual([1, 2, 3, 4, 5]);
+    const sent = subject.missing({ fresh: false, entries: [] }, held);
+    expect(sent.map((entry) => `${entry.origin}#${entry.seq}`)).toEqual([
+      '127.0.0.1:1#1',
+      '127.0.0.1:1#2',
+      '127.0.0.1:5#1',
+      '127.0.0.1:1#3',
+      '127.0.0.1:1#4',
+    ]);
   });
 });
 
