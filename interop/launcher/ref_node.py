@@ -8,8 +8,10 @@ with --reference and never copies its code. It adds what the reference lacks for
 - a report on standard output, one line per event, `@interop ` followed by a JSON object:
   `listening` once the node's server accepts connections, `recv` for every socket read its server
   makes (the bytes in hex: the reference takes each read as one packet), `handle` for every packet
-  its main loop hands to its packet handler (type, source, body), and `main-loop-died` if the main
-  loop raises (the process then lives on without processing anything, as the reference does).
+  its main loop hands to its packet handler (type, source, body), `main-loop-died` if the main
+  loop raises (the process then lives on without processing anything, as the reference does), and
+  `thread-died` if another of its threads does (its server thread: the node then reads nothing
+  any more, see docs/interop.md).
 
 Everything else on standard output is the reference's own printing. Commands (`Register`,
 `Advertise`, `SendMessage <text>`) go to standard input, which must stay open.
@@ -69,6 +71,21 @@ def trace_reads(tcpserver_module):
     tcpserver_module.TCPServer.__init__ = init
 
 
+def report_thread_deaths():
+    """Reports a thread that dies of an exception, then prints its traceback as Python would."""
+    default = threading.excepthook
+
+    def hook(hook_args):
+        emit(
+            "thread-died",
+            thread=hook_args.thread.name if hook_args.thread is not None else None,
+            error=repr(hook_args.exc_value),
+        )
+        default(hook_args)
+
+    threading.excepthook = hook
+
+
 def trace_handling(peer):
     """Reports every packet the main loop hands to the node's packet handler."""
     original = peer.handle_packet
@@ -98,6 +115,7 @@ def main():
 
     # The shim must be in place before the reference is imported.
     threading.Thread.isAlive = threading.Thread.is_alive
+    report_thread_deaths()
     sys.path.insert(0, os.path.abspath(args.reference))
     from src.tools.simpletcp import tcpserver
 

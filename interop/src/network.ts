@@ -215,6 +215,7 @@ export function harmToReferences(network: Network): string[] {
     ...(node.mainLoopDied === undefined
       ? []
       : [`${node.name}: main loop died: ${node.mainLoopDied}`]),
+    ...node.threadsDied.map((died) => `${node.name}: thread died: ${died}`),
     ...node
       .wireViolations()
       .map((v) => `${node.name}: read ${v.read} (${v.bytes} bytes): ${v.reason}`),

@@ -126,6 +126,9 @@ export class ReferenceNode extends EventEmitter<{ line: [string] }> {
     return this.#died;
   }
 
+  /** Its other threads that died of an exception (its server thread: it reads nothing after). */
+  readonly threadsDied: string[] = [];
+
   /** Types a command, as its user would (`Register`, `Advertise`, `SendMessage <text>`). */
   type(command: string): void {
     this.#child.stdin.write(`${command}\n`);
@@ -215,5 +218,7 @@ export class ReferenceNode extends EventEmitter<{ line: [string] }> {
     if (event.event === 'recv') this.reads.push(Buffer.from(String(event.hex), 'hex'));
     else if (event.event === 'handle') this.handled.push(event as unknown as Handled);
     else if (event.event === 'main-loop-died') this.#died = String(event.error);
+    else if (event.event === 'thread-died')
+      this.threadsDied.push(`${String(event.thread)}: ${String(event.error)}`);
   }
 }

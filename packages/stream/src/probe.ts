@@ -28,6 +28,11 @@ const A = 0x41;
  * connection to that remote, so a remote that closes it on an unknown type costs nothing. The
  * connection is ended by this side in order (FIN, never a reset) once the outcome is known; a
  * connection already broken is destroyed.
+ *
+ * After `ACK` alone (a version-1 node, such as the reference) the end waits `ackTimeout`: the
+ * reference's server loop dies (a `KeyError`, and it never reads again) when a connection's end
+ * reaches it in the loop turn right after the one that wrote the `ACK` — a FIN sent the moment the
+ * `ACK` arrives does whenever that node is slow (docs/interop.md).
  */
 export class Probe {
   readonly remote: Remote;
@@ -85,8 +90,15 @@ export class Probe {
     return this.#closed;
   }
 
-  /** Ends the probe at once (the node is closing): `refused`, ERR_STREAM_NODE_CLOSED. */
+  /**
+   * Ends the probe at once (the node is closing): `refused`, ERR_STREAM_NODE_CLOSED; a connection
+   * waiting to end after an `ACK` ends now.
+   */
   abort(): void {
+    if (this.#done) {
+      if (this.#timer !== undefined) this.#end();
+      return;
+    }
     this.#refuse(
       'ERR_STREAM_NODE_CLOSED',
       `this node was closed while probing ${this.remote.key}`,
@@ -97,13 +109,27 @@ export class Probe {
   #finish(result: ProbeResult, orderly: boolean): void {
     if (this.#done) return;
     this.#done = true;
+    this.#stopTimer();
+    if (!orderly) this.#socket.destroy();
+    else if (result.outcome !== 'acknowledged') this.#end();
+    else
+      this.#timer = this.#clock.setTimeout(() => {
+        this.#timer = undefined;
+        this.#end();
+      }, this.#options.ackTimeout);
+    this.#resolve(result);
+  }
+
+  /** An orderly close: our FIN once the frame has left, then the handle goes. */
+  #end(): void {
+    this.#stopTimer();
+    const socket = this.#socket;
+    socket.end(() => socket.destroy());
+  }
+
+  #stopTimer(): void {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    const socket = this.#socket;
-    // An orderly close: our FIN once the frame has left, then the handle goes.
-    if (orderly) socket.end(() => socket.destroy());
-    else socket.destroy();
-    this.#resolve(result);
   }
 
   #refuse(code: StreamErrorCode, message: string, orderly: boolean, cause?: unknown): void {
@@ -187,7 +213,12 @@ export class Probe {
   }
 
   readonly #onEnd = (): void => {
-    if (this.#done) return;
+    // Waiting to end after an ACK: the remote ended first, nothing is left to wait for.
+    if (this.#done) {
+      if (this.#socket.destroyed) this.#stopTimer();
+      else if (this.#timer !== undefined) this.#end();
+      return;
+    }
     this.#fail(
       new StreamError('ERR_STREAM_CLOSED', `${this.remote.key} closed the probe connection`, {
         remote: this.remote.key,

@@ -141,6 +141,47 @@ describe('probe(to, offer)', () => {
     expect(unreachable()).toBe(0);
   });
 
+  it('ends an acknowledged probe only ackTimeout after the ACK (a FIN right behind it kills the reference)', async () => {
+    const clock = new TestClock();
+    const raw = await RawServer.start(); // acknowledges every frame, answers nothing
+    const child = await startNode({ clock, ackTimeout: 500 });
+    const ended = remoteSawEnd(raw);
+    let endedYet = false;
+    void ended.then(() => {
+      endedYet = true;
+    });
+    expect(await child.probe(raw.address, offerOf(child))).toEqual({ outcome: 'acknowledged' });
+    expect(clock.pending).toBe(1); // the wait before the end
+    await loopTurns(4);
+    expect(endedYet).toBe(false);
+    clock.advance(499);
+    await loopTurns(4);
+    expect(endedYet).toBe(false);
+    clock.advance(1);
+    expect(await ended).toBe(true); // in order: a FIN, not a reset
+    expect(clock.pending).toBe(0);
+  });
+
+  it('ends an acknowledged probe at once when the node closes, or when the remote ends first', async () => {
+    const clock = new TestClock();
+    const raw = await RawServer.start();
+    const child = await startNode({ clock, ackTimeout: 500 });
+    const ended = remoteSawEnd(raw);
+    expect(await child.probe(raw.address, offerOf(child))).toEqual({ outcome: 'acknowledged' });
+    await child.close(); // waits for the probe's connection
+    expect(await ended).toBe(true);
+    expect(clock.pending).toBe(0);
+
+    const other = await startNode({ clock, ackTimeout: 500 });
+    const accepted = new Promise<net.Socket>((resolve) => raw.once('connection', resolve));
+    expect(await other.probe(raw.address, offerOf(other))).toEqual({ outcome: 'acknowledged' });
+    const closed = new Promise((resolve) => raw.once('close', resolve));
+    (await accepted).end();
+    await closed;
+    await loopTurns(4);
+    expect(clock.pending).toBe(0);
+  });
+
   it('is refused ERR_STREAM_REFUSED where nothing listens', async () => {
     const child = await startNode();
     const unreachable = unreachableCount(child);
