@@ -44,16 +44,50 @@ const pathOf = (packet: Packet): string[] =>
 const paths = (sent: Array<{ packet: Packet }>) => sent.map(({ packet }) => pathOf(packet));
 
 describe('a peer that moves to another parent (Leave)', () => {
-  it('tells the parent it left, then drops the connection', async () => {
-    const { transport, peer } = await attached(P1);
+  it('tells the parent it left, then drops the connection a hello interval after the ACK', async () => {
+    const { transport, clock, peer } = await attached(P1);
     transport.fail(P1); // reunion failure
     await settle();
     transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P2) });
     await settle();
     expect(peer.parent).toBe(P2);
     expect(transport.take('leave', P1)).toHaveLength(1);
-    expect(transport.disconnected).toContain(P1);
     expect(transport.take('join', P2)).toHaveLength(1);
+    // Not at once: a reference parent dies of a close right behind the ACK it wrote.
+    clock.advance(3_999);
+    await settle();
+    expect(transport.disconnected).not.toContain(P1);
+    clock.advance(1);
+    expect(transport.disconnected).toContain(P1);
+  });
+
+  it('keeps the connection to a former parent it went back under before the drop was due', async () => {
+    const { transport, clock, peer } = await attached(P1);
+    transport.fail(P1);
+    await settle();
+    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P2) });
+    await settle();
+    transport.fail(P2);
+    await settle();
+    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P1) });
+    await settle();
+    expect(peer.parent).toBe(P1);
+    clock.advance(4_000);
+    await settle();
+    expect(transport.disconnected).not.toContain(P1);
+    expect(transport.disconnected).toContain(P2);
+  });
+
+  it('leaves no drop pending when it closes before the drop is due', async () => {
+    const { transport, clock, peer } = await attached(P1);
+    transport.fail(P1);
+    await settle();
+    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P2) });
+    await settle();
+    expect(transport.take('leave', P1)).toHaveLength(1);
+    await peer.close();
+    expect(clock.pending).toBe(0);
+    expect(transport.disconnected).not.toContain(P1);
   });
 
   it('says nothing to the root, which moved it itself', async () => {

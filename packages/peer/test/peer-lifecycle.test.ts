@@ -156,6 +156,7 @@ describe('register and advertise (5.2, 5.3)', () => {
     await settle();
     expect(s.peer.parent).toBe(P2);
     expect(s.peer.neighbours).toEqual([P2]);
+    s.clock.advance(4_000); // the old parent's connection goes a hello interval after its Leave
     expect(s.transport.disconnected).toContain(P1);
     expect(s.transport.take('join', P2)).toHaveLength(1);
     s.transport.deliver({ kind: 'message', source: addr(P1), text: 'from the old parent' });

@@ -57,6 +57,7 @@ export class InboundConnection {
   #destroyed = false;
   #paused = false;
   #proven = false;
+  #probe = false;
   /** When the partial frame now buffered began; -1 when none is. */
   #partialSince = -1;
   readonly #clock: Clock;
@@ -117,6 +118,14 @@ export class InboundConnection {
     return this.#proven;
   }
 
+  /**
+   * Whether its first frame was a Capabilities offer: a probe's connection (10.1.2), which carries
+   * nothing else; a prober may keep it open a while after the `ACK` before it ends it.
+   */
+  get probe(): boolean {
+    return this.#probe;
+  }
+
   /** Closes the connection at once. */
   destroy(): void {
     if (this.#destroyed) return;
@@ -135,7 +144,11 @@ export class InboundConnection {
     if (this.#destroyed) return;
     const { frames, failure } = decodeChunk(this.#decoder, chunk);
     if (frames.length > 0) {
-      const answer = this.#proven ? undefined : this.#answerFor(frames[0] as Frame);
+      let answer: Uint8Array | undefined;
+      if (!this.#proven) {
+        this.#probe = (frames[0] as Frame).kind === 'capabilities-offer';
+        answer = this.#answerFor(frames[0] as Frame);
+      }
       this.#proven = true;
       this.#lastFrameAt = this.#clock.now();
       this.#acknowledge(frames.length, answer);

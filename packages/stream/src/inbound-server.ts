@@ -114,7 +114,9 @@ export class InboundServer {
       { remote: formatAddress(victim.remote), maxConnections, maxConnectionsPerIp, reason },
       reason === 'silent'
         ? 'closing a connection that sent no frame, to make room'
-        : 'closing the longest-idle connection of a host holding the most slots, to make room',
+        : reason === 'probe'
+          ? "closing a probe's connection (it carries nothing after its offer), to make room"
+          : 'closing the longest-idle connection of a host holding the most slots, to make room',
     );
     this.#slots.delete(victim);
     victim.destroy();

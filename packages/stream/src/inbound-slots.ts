@@ -4,7 +4,11 @@ import type { InboundConnection } from './inbound-connection.js';
 /** What to do with a new inbound connection from some host. */
 export type Admission =
   | { kind: 'admit' }
-  | { kind: 'evict'; victim: InboundConnection; reason: 'silent' | 'host-limit' | 'busiest-host' }
+  | {
+      kind: 'evict';
+      victim: InboundConnection;
+      reason: 'silent' | 'probe' | 'host-limit' | 'busiest-host';
+    }
   | { kind: 'refuse' };
 
 export interface SlotLimits {
@@ -14,10 +18,14 @@ export interface SlotLimits {
   exemptLoopback: boolean;
 }
 
+const notProven = (connection: InboundConnection): boolean => !connection.proven;
+const isProbe = (connection: InboundConnection): boolean => connection.probe;
+
 /**
  * The accepted connections, counted per remote IP, and who makes room for a newcomer
  * (protocol.md section 4). An accepted connection is never closed for being idle, only to make
- * room: first a connection that never delivered a frame (oldest first); then, at a host's own
+ * room: first a connection that never delivered a frame (oldest first), then a probe's connection
+ * (oldest first: it carries nothing after its offer, 10.1.2); then, at a host's own
  * limit, that host's longest-idle connection; at the global limit, the longest-idle connection of
  * the host holding the most slots, when that host is the newcomer's own or holds at least two
  * more than the newcomer's. So a few hosts cannot fill the table and lock everyone else out, and
@@ -62,14 +70,17 @@ export class InboundSlots {
     const own = this.#perHost.get(host) ?? 0;
     const { maxConnections, maxConnectionsPerIp, exemptLoopback } = this.#limits;
     if (own >= maxConnectionsPerIp && !(exemptLoopback && isLoopbackHost(host))) {
-      const victim = this.#oldestSilent(host) ?? this.#longestIdle(host);
+      const victim =
+        this.#oldest(notProven, host) ?? this.#oldest(isProbe, host) ?? this.#longestIdle(host);
       return victim === undefined
         ? { kind: 'refuse' }
         : { kind: 'evict', victim, reason: 'host-limit' };
     }
     if (this.#all.size < maxConnections) return { kind: 'admit' };
-    const silent = this.#oldestSilent();
+    const silent = this.#oldest(notProven);
     if (silent !== undefined) return { kind: 'evict', victim: silent, reason: 'silent' };
+    const probe = this.#oldest(isProbe);
+    if (probe !== undefined) return { kind: 'evict', victim: probe, reason: 'probe' };
     // Ties go to the newcomer's own host: it then replaces one of its own connections.
     let busiest = own > 0 ? host : undefined;
     let most = own;
@@ -86,11 +97,14 @@ export class InboundSlots {
       : { kind: 'evict', victim, reason: 'busiest-host' };
   }
 
-  /** The oldest connection that has not delivered a whole frame (of `host`, when given). */
-  #oldestSilent(host?: string): InboundConnection | undefined {
+  /** The oldest connection that `matches` (of `host`, when given). */
+  #oldest(
+    matches: (connection: InboundConnection) => boolean,
+    host?: string,
+  ): InboundConnection | undefined {
     let oldest: InboundConnection | undefined;
     for (const connection of this.#all) {
-      if (connection.proven) continue;
+      if (!matches(connection)) continue;
       if (host !== undefined && plainHost(connection.remote.host) !== host) continue;
       if (oldest === undefined || connection.openedAt < oldest.openedAt) oldest = connection;
     }

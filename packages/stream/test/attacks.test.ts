@@ -1,4 +1,4 @@
-import type { Address } from '@p2p/codec';
+import type { Address, Packet } from '@p2p/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InboundPacket } from '../src/index.js';
 import {
@@ -56,6 +56,29 @@ describe('connections that never speak', () => {
     await newcomer.receivedAtLeast(3);
     expect(honest.closed).toBe(false);
     expect(silent[1]?.closed).toBe(false);
+  });
+
+  it("at the connection limit, a probe's connection makes room before one that carries traffic", async () => {
+    const logger = new TestLogger();
+    const node = await startNode({ maxConnections: 2, logger });
+    // Idle longer than the probe, and from the same host: without the rule it would be the one to go.
+    const honest = await RawClient.connect(node.address);
+    await honest.write(frameOf(message(source, 'hello'), 'binary'));
+    await honest.receivedAtLeast(3);
+    const probe = await RawClient.connect(node.address);
+    const offer: Packet = {
+      kind: 'capabilities-offer',
+      source,
+      capabilities: { ids: 1, window: 32 },
+    };
+    await probe.write(frameOf(offer, 'binary'));
+    await probe.receivedAtLeast(3); // ACK: the prober may keep it open a while before it ends it
+    const newcomer = await RawClient.connect(node.address);
+    await probe.whenClosed();
+    expect((await logger.line("closing a probe's connection")).level).toBe('warn');
+    await newcomer.write(frameOf(message(source, 'newcomer'), 'binary'));
+    await newcomer.receivedAtLeast(3);
+    expect(honest.closed).toBe(false);
   });
 
   it('refuses a newcomer when every connection speaks the protocol and no host holds more', async () => {

@@ -70,6 +70,8 @@ export class ReunionCycle {
   #joinedParent: string | null = null;
   /** The current attachment's Join was acknowledged (a parent refusing it acknowledges it too). */
   #joinAcknowledged = false;
+  /** Former parents whose connection is dropped when the timer fires (see `#dropLater`). */
+  readonly #drops = new Map<string, TimerHandle>();
   #closed = false;
 
   constructor(options: ReunionOptions) {
@@ -176,11 +178,9 @@ export class ReunionCycle {
     // to it carries Register traffic (kept, and never held up by a Leave a reference root might
     // not acknowledge).
     if (previous !== null && previous !== parent && !this.#roots.has(previous)) {
-      void core.send(previous, { kind: 'leave', source: core.self }).then(() => {
-        // It may have become our parent again, or our child, in the meantime.
-        if (previous !== core.parent && !this.#neighbours.isChild(previous))
-          core.transport.disconnect(previous);
-      });
+      void core
+        .send(previous, { kind: 'leave', source: core.self })
+        .then(() => this.#dropLater(previous));
     }
     if (this.#neighbours.isChild(parent)) core.removeChild(parent, 'became parent');
     // State first: listeners of the 'parent' event see the peer attached.
@@ -292,6 +292,27 @@ export class ReunionCycle {
   close(): void {
     this.#closed = true;
     this.#stopCycle();
+    for (const timer of this.#drops.values()) this.#clock.clearTimeout(timer);
+    this.#drops.clear();
+  }
+
+  /**
+   * Drops the connection to a former parent one hello interval after its Leave was acknowledged,
+   * not at once: a reference node's server loop dies (and never reads again) when a connection's
+   * close reaches it in the turn right after the one that wrote its `ACK` (docs/interop.md).
+   */
+  #dropLater(previous: string): void {
+    if (this.#closed) return;
+    const earlier = this.#drops.get(previous);
+    if (earlier !== undefined) this.#clock.clearTimeout(earlier);
+    const timer = this.#clock.setTimeout(() => {
+      this.#drops.delete(previous);
+      const core = this.#core;
+      // It may have become our parent again, or our child, in the meantime.
+      if (previous !== core.parent && !this.#neighbours.isChild(previous))
+        core.transport.disconnect(previous);
+    }, this.#timings.helloInterval);
+    this.#drops.set(previous, timer);
   }
 
   /**
