@@ -43,13 +43,18 @@ const pathOf = (packet: Packet): string[] =>
   'path' in packet ? packet.path.map((a) => `${a.host}:${a.port}`) : [];
 const paths = (sent: Array<{ packet: Packet }>) => sent.map(({ packet }) => pathOf(packet));
 
+/** Reunion failure under `from` (unreachable), then the root places the peer under `to`. */
+async function moves(transport: FakeTransport, from: string, to: string): Promise<void> {
+  transport.fail(from);
+  await settle();
+  transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(to) });
+  await settle();
+}
+
 describe('a peer that moves to another parent (Leave)', () => {
   it('tells the parent it left, then drops the connection a hello interval after the ACK', async () => {
     const { transport, clock, peer } = await attached(P1);
-    transport.fail(P1); // reunion failure
-    await settle();
-    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P2) });
-    await settle();
+    await moves(transport, P1, P2);
     expect(peer.parent).toBe(P2);
     expect(transport.take('leave', P1)).toHaveLength(1);
     expect(transport.take('join', P2)).toHaveLength(1);
@@ -63,14 +68,8 @@ describe('a peer that moves to another parent (Leave)', () => {
 
   it('keeps the connection to a former parent it went back under before the drop was due', async () => {
     const { transport, clock, peer } = await attached(P1);
-    transport.fail(P1);
-    await settle();
-    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P2) });
-    await settle();
-    transport.fail(P2);
-    await settle();
-    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P1) });
-    await settle();
+    await moves(transport, P1, P2);
+    await moves(transport, P2, P1);
     expect(peer.parent).toBe(P1);
     clock.advance(4_000);
     await settle();
@@ -80,10 +79,7 @@ describe('a peer that moves to another parent (Leave)', () => {
 
   it('leaves no drop pending when it closes before the drop is due', async () => {
     const { transport, clock, peer } = await attached(P1);
-    transport.fail(P1);
-    await settle();
-    transport.deliver({ kind: 'advertise-response', source: addr(ROOT), parent: addr(P2) });
-    await settle();
+    await moves(transport, P1, P2);
     expect(transport.take('leave', P1)).toHaveLength(1);
     await peer.close();
     expect(clock.pending).toBe(0);
