@@ -146,8 +146,9 @@ export class InboundConnection {
     if (frames.length > 0) {
       let answer: Uint8Array | undefined;
       if (!this.#proven) {
-        this.#probe = (frames[0] as Frame).kind === 'capabilities-offer';
-        answer = this.#answerFor(frames[0] as Frame);
+        const first = frames[0] as Frame;
+        this.#probe = first.kind === 'capabilities-offer';
+        if (this.#probe) answer = this.#answerFor(first);
       }
       this.#proven = true;
       this.#lastFrameAt = this.#clock.now();
@@ -169,14 +170,13 @@ export class InboundConnection {
   };
 
   /**
-   * The answer to write back when `first`, the connection's first frame, is a Capabilities offer
-   * and this node answers offers (docs/protocol.md 10.1.2): the one exception to
-   * "nothing but ACK", in the offer's framing. Only a probe connection opens with an offer.
+   * The answer to write back to `offer`, the connection's first frame, when this node answers
+   * offers (docs/protocol.md 10.1.2): the one exception to "nothing but ACK", in the offer's
+   * framing. Only a probe connection opens with an offer.
    */
-  #answerFor(first: Frame): Uint8Array | undefined {
-    if (first.kind !== 'capabilities-offer') return undefined;
+  #answerFor(offer: Frame): Uint8Array | undefined {
     try {
-      return this.#handlers.offerAnswer(first, this.remote)?.bytes(first.framing);
+      return this.#handlers.offerAnswer(offer, this.remote)?.bytes(offer.framing);
     } catch (error) {
       this.#options.logger.warn(
         { remote: this.#key, reason: error instanceof Error ? error.message : String(error) },

@@ -215,8 +215,7 @@ export class Probe {
   readonly #onEnd = (): void => {
     // Waiting to end after an ACK: the remote ended first, nothing is left to wait for.
     if (this.#done) {
-      if (this.#socket.destroyed) this.#stopTimer();
-      else if (this.#timer !== undefined) this.#end();
+      if (this.#timer !== undefined) this.#end();
       return;
     }
     this.#fail(
