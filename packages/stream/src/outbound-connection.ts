@@ -21,6 +21,13 @@ export type OutboundEnded = (
 
 type State = 'connecting' | 'open' | 'ended';
 
+/** An ACK timeout's connection waiting to be closed safely (see the class). */
+interface Lingering {
+  /** ACKs the remote still owes for frames written before the timeout. */
+  owed: number;
+  timer: TimerHandle | undefined;
+}
+
 /**
  * The outgoing TCP connection to one remote node, used for the life of that connection: a FIFO of
  * sends, at most `window` of them written and unacknowledged, each `ACK` read back settling the
@@ -37,6 +44,13 @@ type State = 'connecting' | 'open' | 'ended';
  * is due when the oldest one's ACK is; otherwise when the connection has been idle long enough.
  * ACKs are read without a `'data'` event (see `dial`), and in lock-step the clock is read once
  * per packet, by its write.
+ *
+ * A connection that failed for want of an `ACK` is not closed at once, though its sends fail and
+ * the node forgets it: it lingers until the `ACK`s owed for what it wrote have come and
+ * `ackTimeout` more has passed, or the remote ends it, or `idleTimeout` passes, or the node
+ * closes. A version-1 node that is only slow (the reference, docs/interop.md) dies when a
+ * connection's end reaches it together with, or just behind, the frame it has not yet
+ * acknowledged: its server loop looks up a socket it has just forgotten.
  */
 export class OutboundConnection {
   readonly remote: Remote;
@@ -64,6 +78,7 @@ export class OutboundConnection {
   #pumpScheduled: NodeJS.Immediate | undefined;
   /** Frames written and unacknowledged at most: the node's window, or the one set for this remote. */
   #window: number;
+  #lingering: Lingering | undefined;
 
   constructor(remote: Remote, options: ResolvedOptions, onEnded: OutboundEnded, window: number) {
     this.remote = remote;
@@ -158,14 +173,28 @@ export class OutboundConnection {
     return this.#closed;
   }
 
+  /** Whether the connection is over but its socket waits to be closed safely (see the class). */
+  get lingering(): boolean {
+    return this.#lingering !== undefined;
+  }
+
+  /** Closes a lingering connection's socket now (the node is closing). */
+  release(): void {
+    if (this.#lingering === undefined) return;
+    this.#stopLingering();
+    this.#socket.destroy();
+  }
+
   #error(code: StreamErrorCode, message: string, cause?: unknown): StreamError {
     return new StreamError(code, message, { remote: this.remote.key, cause });
   }
 
-  #end(error: StreamError, report: boolean): void {
+  /** `linger`: keep the socket until it can be closed safely (an ACK timeout). */
+  #end(error: StreamError, report: boolean, linger = false): void {
     this.#state = 'ended';
     this.#clearTimers();
-    this.#socket.destroy();
+    if (linger) this.#linger(this.#inFlight.length);
+    else this.#socket.destroy();
     this.#queuedBytes = 0;
     if (this.#pumpScheduled !== undefined) clearImmediate(this.#pumpScheduled);
     this.#pumpScheduled = undefined;
@@ -176,6 +205,46 @@ export class OutboundConnection {
     } finally {
       for (const settlement of failed) settle(settlement, error);
     }
+  }
+
+  #linger(owed: number): void {
+    const lingering: Lingering = { owed, timer: undefined };
+    this.#lingering = lingering;
+    // Bounded like an idle connection: a remote that never answers is closed after idleTimeout.
+    if (this.#idleAfter > 0)
+      lingering.timer = this.#clock.setTimeout(this.#endLingering, this.#idleAfter);
+  }
+
+  /** Takes the ACKs a lingering connection reads: once none is owed, its end waits ackTimeout. */
+  #lingerAcks(bytes: Uint8Array, length: number): void {
+    const lingering = this.#lingering as Lingering;
+    const count = this.#acks.push(bytes, length);
+    if (count < 0) {
+      // Neither ACK nor anything else this side can read: nothing is owed any more.
+      this.release();
+      return;
+    }
+    if (count === 0 || lingering.owed === 0) return;
+    lingering.owed = Math.max(0, lingering.owed - count);
+    if (lingering.owed > 0) return;
+    if (lingering.timer !== undefined) this.#clock.clearTimeout(lingering.timer);
+    lingering.timer = this.#clock.setTimeout(this.#endLingering, this.#options.ackTimeout);
+  }
+
+  /** An orderly close of a lingering connection: our FIN, then the handle goes. */
+  readonly #endLingering = (): void => {
+    if (this.#lingering === undefined) return;
+    this.#lingering.timer = undefined;
+    this.#stopLingering();
+    const socket = this.#socket;
+    socket.end(() => socket.destroy());
+  };
+
+  #stopLingering(): void {
+    const lingering = this.#lingering;
+    if (lingering === undefined) return;
+    if (lingering.timer !== undefined) this.#clock.clearTimeout(lingering.timer);
+    this.#lingering = undefined;
   }
 
   #clearTimers(): void {
@@ -240,7 +309,10 @@ export class OutboundConnection {
   };
 
   #onAcks(bytes: Uint8Array, length: number): void {
-    if (this.#state === 'ended') return;
+    if (this.#state === 'ended') {
+      if (this.#lingering !== undefined) this.#lingerAcks(bytes, length);
+      return;
+    }
     const count = this.#acks.push(bytes, length);
     if (count < 0) {
       this.#end(notAnAck(bytes.subarray(0, length), this.#acks.badOffset, this.remote.key), true);
@@ -292,9 +364,12 @@ export class OutboundConnection {
         this.#armTimer(due, time);
         return;
       }
-      this.fail(
-        'ERR_STREAM_ACK_TIMEOUT',
-        `${this.remote.key} did not acknowledge a packet within ${this.#options.ackTimeout} ms`,
+      this.#end(
+        this.#error(
+          'ERR_STREAM_ACK_TIMEOUT',
+          `${this.remote.key} did not acknowledge a packet within ${this.#options.ackTimeout} ms`,
+        ),
+        true,
         true,
       );
       return;
@@ -330,7 +405,10 @@ export class OutboundConnection {
   };
 
   #closedByRemote(): void {
-    if (this.#state === 'ended') return;
+    if (this.#state === 'ended') {
+      this.release();
+      return;
+    }
     const pending = this.#waiting.length + this.#urgent.length + this.#inFlight.length;
     this.fail(
       'ERR_STREAM_CLOSED',
@@ -342,7 +420,10 @@ export class OutboundConnection {
   }
 
   readonly #onError = (error: NodeJS.ErrnoException): void => {
-    if (this.#state === 'ended') return;
+    if (this.#state === 'ended') {
+      this.release();
+      return;
+    }
     this.#end(socketFailure(error, this.#state === 'connecting', this.remote.key), true);
   };
 }

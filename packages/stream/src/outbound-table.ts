@@ -49,6 +49,8 @@ export class OutboundTable {
   readonly #windows = new Map<string, number>();
   /** Sockets of ended connections that have not closed yet. */
   readonly #closing = new Set<Promise<void>>();
+  /** Ended connections whose sockets wait to be closed safely (after an ACK timeout). */
+  readonly #lingering = new Set<OutboundConnection>();
   #closed = false;
 
   constructor(
@@ -204,6 +206,7 @@ export class OutboundTable {
         false,
       );
     }
+    for (const connection of this.#lingering) connection.release();
     await Promise.all([...this.#closing]);
   }
 
@@ -217,7 +220,11 @@ export class OutboundTable {
     // Forgotten by the table, but close() must still wait for its socket.
     const closed = connection.whenClosed();
     this.#closing.add(closed);
-    void closed.then(() => this.#closing.delete(closed));
+    if (connection.lingering) this.#lingering.add(connection);
+    void closed.then(() => {
+      this.#closing.delete(closed);
+      this.#lingering.delete(connection);
+    });
     const { logger } = this.#options;
     if (!report) {
       logger.debug({ remote: key, code: error.code, reason: error.message }, 'connection closed');

@@ -7,8 +7,10 @@ import { StreamError, type UnreachableEvent } from '../src/index.js';
 import {
   closeAll,
   closedPort,
+  loopTurns,
   message,
   RawServer,
+  remoteSawEnd,
   startNode,
   TestClock,
   TestLogger,
@@ -80,6 +82,94 @@ describe('a remote that never acknowledges', () => {
     clock.advance(150);
     expect(new Set(await outcomes(sends))).toEqual(new Set(['ERR_STREAM_ACK_TIMEOUT']));
     expect(events).toHaveLength(1);
+  });
+});
+
+/** Whether `promise` has settled, read without waiting for it. */
+function settledYet(promise: Promise<unknown>): () => boolean {
+  let settled = false;
+  void promise.then(() => {
+    settled = true;
+  });
+  return () => settled;
+}
+
+describe('after an ACK timeout, the connection is closed only when that is safe', () => {
+  // A slow version-1 node (the reference) dies if the end of a connection reaches it with, or
+  // just behind, a frame it has not acknowledged yet (docs/interop.md).
+  it('keeps the socket open until the late ACK comes, then ends it in order ackTimeout later', async () => {
+    const raw = await RawServer.start({ ack: false });
+    const clock = new TestClock();
+    const node = await startNode({ ackTimeout: 200, clock });
+    const ended = remoteSawEnd(raw);
+    const endedYet = settledYet(ended);
+    const accepted = new Promise<net.Socket>((resolve) => raw.once('connection', resolve));
+    const written = waitFor(raw, 'frame');
+    const send = node.send(raw.address, message(node.address, 'slow'));
+    await written;
+    clock.advance(200);
+    await expect(send).rejects.toMatchObject({ code: 'ERR_STREAM_ACK_TIMEOUT' });
+    expect(node.stats()).toEqual({ inbound: 0, outbound: 0, queued: 0, inFlight: 0 });
+    await loopTurns(4);
+    expect(endedYet()).toBe(false);
+
+    // The remote wakes up and acknowledges: the end waits ackTimeout after it.
+    const armed = clock.nextTimer();
+    (await accepted).write('ACK');
+    expect(await armed).toBe(200);
+    clock.advance(199);
+    await loopTurns(4);
+    expect(endedYet()).toBe(false);
+    clock.advance(1);
+    expect(await ended).toBe(true); // a FIN, not a reset
+    expect(clock.pending).toBe(0);
+  });
+
+  it('ends it idleTimeout after the failure when the ACK never comes', async () => {
+    const raw = await RawServer.start({ ack: false });
+    const clock = new TestClock();
+    const node = await startNode({ ackTimeout: 200, idleTimeout: 1_000, clock });
+    const ended = remoteSawEnd(raw);
+    const endedYet = settledYet(ended);
+    const written = waitFor(raw, 'frame');
+    const send = node.send(raw.address, message(node.address, 'lost'));
+    await written;
+    clock.advance(200);
+    await expect(send).rejects.toMatchObject({ code: 'ERR_STREAM_ACK_TIMEOUT' });
+    clock.advance(999);
+    await loopTurns(4);
+    expect(endedYet()).toBe(false);
+    clock.advance(1);
+    expect(await ended).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('lets it go at once when the node closes, or when the remote ends it', async () => {
+    const raw = await RawServer.start({ ack: false });
+    const clock = new TestClock();
+    const node = await startNode({ ackTimeout: 200, clock });
+    const ended = remoteSawEnd(raw);
+    const written = waitFor(raw, 'frame');
+    const send = node.send(raw.address, message(node.address, 'x'));
+    await written;
+    clock.advance(200);
+    await expect(send).rejects.toMatchObject({ code: 'ERR_STREAM_ACK_TIMEOUT' });
+    await node.close(); // does not wait for the idle bound
+    await ended;
+    expect(clock.pending).toBe(0);
+
+    const other = await startNode({ ackTimeout: 200, clock });
+    const accepted = new Promise<net.Socket>((resolve) => raw.once('connection', resolve));
+    const otherWritten = waitFor(raw, 'frame');
+    const otherSend = other.send(raw.address, message(other.address, 'y'));
+    await otherWritten;
+    clock.advance(200);
+    await expect(otherSend).rejects.toMatchObject({ code: 'ERR_STREAM_ACK_TIMEOUT' });
+    const closed = new Promise((resolve) => raw.once('close', resolve));
+    (await accepted).end();
+    await closed;
+    await loopTurns(4);
+    expect(clock.pending).toBe(0);
   });
 });
 

@@ -185,6 +185,22 @@ export class RawServer extends EventEmitter {
   }
 }
 
+/**
+ * Resolves when the raw server's next accepted socket is closed, with whether our end came as a
+ * FIN (an orderly end) rather than a reset.
+ */
+export function remoteSawEnd(raw: RawServer): Promise<boolean> {
+  return new Promise((resolve) => {
+    raw.once('connection', (socket: net.Socket) => {
+      let ended = false;
+      socket.once('end', () => {
+        ended = true;
+      });
+      socket.once('close', () => resolve(ended));
+    });
+  });
+}
+
 /** A plain client socket to `address` that records what comes back. */
 export class RawClient extends EventEmitter {
   readonly socket: net.Socket;

@@ -10,6 +10,7 @@ import {
   loopTurns,
   RawClient,
   RawServer,
+  remoteSawEnd,
   startNode,
   TestClock,
   TestLogger,
@@ -34,19 +35,6 @@ function unreachableCount(node: StreamNode): () => number {
   let count = 0;
   node.on('unreachable', () => count++);
   return () => count;
-}
-
-/** Resolves when the raw server's accepted socket is closed, with whether our end came as a FIN. */
-function remoteSawEnd(raw: RawServer): Promise<boolean> {
-  return new Promise((resolve) => {
-    raw.once('connection', (socket: net.Socket) => {
-      let ended = false;
-      socket.once('end', () => {
-        ended = true;
-      });
-      socket.once('close', () => resolve(ended));
-    });
-  });
 }
 
 describe('probe(to, offer)', () => {
