@@ -1,7 +1,7 @@
 import type { Framing } from '@p2p/codec';
 import { Peer, type Timings } from '@p2p/peer';
 import { RootServer, type RootServerOptions } from '@p2p/root-server';
-import { type InboundPacket, StreamNode } from '@p2p/stream';
+import { type InboundPacket, StreamNode, type StreamNodeOptions } from '@p2p/stream';
 import { ReferenceNode } from './reference-node.js';
 
 /** Generous: a reference node acts every 2 s (its main loop sleeps) and the CI machine is loaded. */
@@ -16,6 +16,8 @@ export const MIXED_ROOT_TIMINGS: Partial<Timings> = { rootTimeout: 15_000 };
 /** One of our peers, with the framing of every frame its server received. */
 export interface OurPeer {
   peer: Peer;
+  /** Its transport, for what only the transport tells (an `'unreachable'` remote and why). */
+  transport: StreamNode;
   address: string;
   /** Framings of the frames received, by the sender's address. */
   framingsFrom: Map<string, Set<Framing>>;
@@ -105,11 +107,17 @@ export class Network {
   /** One of our peers, joining `root` in auto mode (register and advertise at once). */
   async startOurPeer(
     root: string,
-    options: { framing?: Framing; timings?: Partial<Timings>; maxMessageBytes?: number } = {},
+    options: {
+      framing?: Framing;
+      timings?: Partial<Timings>;
+      maxMessageBytes?: number;
+      stream?: Partial<StreamNodeOptions>;
+    } = {},
   ): Promise<OurPeer> {
     const transport = await StreamNode.listen({
       listen: '127.0.0.1:0',
       defaultFraming: options.framing ?? 'binary',
+      ...options.stream,
     });
     const framingsFrom = new Map<string, Set<Framing>>();
     transport.on('packet', ({ framing, from }: InboundPacket) => {
@@ -125,7 +133,7 @@ export class Network {
         ? {}
         : { maxMessageBytes: options.maxMessageBytes }),
     });
-    const ours: OurPeer = { peer, address: peer.address, framingsFrom, messages: [] };
+    const ours: OurPeer = { peer, transport, address: peer.address, framingsFrom, messages: [] };
     peer.on('message', ({ text }) => ours.messages.push(text));
     this.#ours.push(peer);
     peer.begin();

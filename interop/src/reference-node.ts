@@ -203,6 +203,16 @@ export class ReferenceNode extends EventEmitter<{ line: [string] }> {
     return wireViolations(this.reads);
   }
 
+  /** Stops the process by its pid (SIGSTOP): it reads, handles and answers nothing until resumed. */
+  pause(): void {
+    process.kill(this.pid, 'SIGSTOP');
+  }
+
+  /** Lets a paused process go on (SIGCONT). */
+  resume(): void {
+    process.kill(this.pid, 'SIGCONT');
+  }
+
   /** Kills the process by its pid (SIGKILL: the reference handles no signal) and waits for it. */
   async stop(): Promise<void> {
     if (this.#stopped) return this.#exited;
