@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { Address, DecodedFrame } from '@p2p/codec';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StreamError, type UnreachableEvent } from '../src/index.js';
+import { StreamError, type StreamNode, type UnreachableEvent } from '../src/index.js';
 import {
   closeAll,
   closedPort,
@@ -94,6 +94,15 @@ function settledYet(promise: Promise<unknown>): () => boolean {
   return () => settled;
 }
 
+/** Sends `raw` (which never acknowledges) one Message and lets `node`'s ACK timeout of 200 ms pass. */
+async function sendUntilAckTimeout(node: StreamNode, raw: RawServer, clock: TestClock) {
+  const written = waitFor(raw, 'frame');
+  const send = node.send(raw.address, message(node.address, 'never acknowledged'));
+  await written;
+  clock.advance(200);
+  await expect(send).rejects.toMatchObject({ code: 'ERR_STREAM_ACK_TIMEOUT' });
+}
+
 describe('after an ACK timeout, the connection is closed only when that is safe', () => {
   // A slow version-1 node (the reference) dies if the end of a connection reaches it with, or
   // just behind, a frame it has not acknowledged yet (docs/interop.md).
@@ -104,11 +113,7 @@ describe('after an ACK timeout, the connection is closed only when that is safe'
     const ended = remoteSawEnd(raw);
     const endedYet = settledYet(ended);
     const accepted = new Promise<net.Socket>((resolve) => raw.once('connection', resolve));
-    const written = waitFor(raw, 'frame');
-    const send = node.send(raw.address, message(node.address, 'slow'));
-    await written;
-    clock.advance(200);
-    await expect(send).rejects.toMatchObject({ code: 'ERR_STREAM_ACK_TIMEOUT' });
+    await sendUntilAckTimeout(node, raw, clock);
     expect(node.stats()).toEqual({ inbound: 0, outbound: 0, queued: 0, inFlight: 0 });
     await loopTurns(4);
     expect(endedYet()).toBe(false);
@@ -131,11 +136,7 @@ describe('after an ACK timeout, the connection is closed only when that is safe'
     const node = await startNode({ ackTimeout: 200, idleTimeout: 1_000, clock });
     const ended = remoteSawEnd(raw);
     const endedYet = settledYet(ended);
-    const written = waitFor(raw, 'frame');
-    const send = node.send(raw.address, message(node.address, 'lost'));
-    await written;
-    clock.advance(200);
-    await expect(send).rejects.toMatchObject({ code: 'ERR_STREAM_ACK_TIMEOUT' });
+    await sendUntilAckTimeout(node, raw, clock);
     clock.advance(999);
     await loopTurns(4);
     expect(endedYet()).toBe(false);
@@ -149,22 +150,14 @@ describe('after an ACK timeout, the connection is closed only when that is safe'
     const clock = new TestClock();
     const node = await startNode({ ackTimeout: 200, clock });
     const ended = remoteSawEnd(raw);
-    const written = waitFor(raw, 'frame');
-    const send = node.send(raw.address, message(node.address, 'x'));
-    await written;
-    clock.advance(200);
-    await expect(send).rejects.toMatchObject({ code: 'ERR_STREAM_ACK_TIMEOUT' });
+    await sendUntilAckTimeout(node, raw, clock);
     await node.close(); // does not wait for the idle bound
     await ended;
     expect(clock.pending).toBe(0);
 
     const other = await startNode({ ackTimeout: 200, clock });
     const accepted = new Promise<net.Socket>((resolve) => raw.once('connection', resolve));
-    const otherWritten = waitFor(raw, 'frame');
-    const otherSend = other.send(raw.address, message(other.address, 'y'));
-    await otherWritten;
-    clock.advance(200);
-    await expect(otherSend).rejects.toMatchObject({ code: 'ERR_STREAM_ACK_TIMEOUT' });
+    await sendUntilAckTimeout(other, raw, clock);
     const closed = new Promise((resolve) => raw.once('close', resolve));
     (await accepted).end();
     await closed;
