@@ -17,6 +17,10 @@ scenario('a reference parent paused for longer than our ACK timeout', () => {
     const { root, x, p } = await network.rootWithReferenceAndOurPeer();
     const z = await network.startOurPeer(root.address, { stream: { ackTimeout: ACK_TIMEOUT } });
     await attached(z, STEP_TIMEOUT, x);
+    // Delivered once z's probe of x has settled (a Message waits for its outcome): the next one
+    // then goes to x at once, and a probe, which never reports an ACK timeout, is out of the way.
+    await z.peer.broadcast('before the pause');
+    await x.waitForMessage('before the pause', STEP_TIMEOUT);
 
     const gaveUp = waitForEvent<UnreachableEvent>(
       z.transport,

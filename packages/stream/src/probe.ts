@@ -32,7 +32,11 @@ const A = 0x41;
  * After `ACK` alone (a version-1 node, such as the reference) the end waits `ackTimeout`: the
  * reference's server loop dies (a `KeyError`, and it never reads again) when a connection's end
  * reaches it in the loop turn right after the one that wrote the `ACK` — a FIN sent the moment the
- * `ACK` arrives does whenever that node is slow (docs/interop.md).
+ * `ACK` arrives does whenever that node is slow (docs/interop.md). For the same reason a probe
+ * that gets no `ACK` within `ackTimeout` is refused at once but its connection is not closed until
+ * the remote shows it has read the offer (anything comes back), then `ackTimeout` more; or until
+ * the remote ends it, `idleTimeout` passes, or the node closes: closed at once, its end would
+ * reach a node that is only slow together with the offer it has not read yet.
  */
 export class Probe {
   readonly remote: Remote;
@@ -55,6 +59,8 @@ export class Probe {
   #answer: Frame | undefined;
   /** True once only `ACK` may follow (an answer was read, or the first byte was `A`). */
   #readingAck = false;
+  /** Refused for want of an `ACK`, the connection waits for a sign that the offer was read. */
+  #awaitingReply = false;
 
   constructor(remote: Remote, frame: Uint8Array, options: ResolvedOptions) {
     this.remote = remote;
@@ -96,7 +102,7 @@ export class Probe {
    */
   abort(): void {
     if (this.#done) {
-      if (this.#timer !== undefined) this.#end();
+      if (this.#lingering()) this.#end();
       return;
     }
     this.#refuse(
@@ -106,23 +112,41 @@ export class Probe {
     );
   }
 
-  #finish(result: ProbeResult, orderly: boolean): void {
+  /** `awaitReply`: no ACK came in time; the connection waits for one (see the class). */
+  #finish(result: ProbeResult, orderly: boolean, awaitReply = false): void {
     if (this.#done) return;
     this.#done = true;
     this.#stopTimer();
     if (!orderly) this.#socket.destroy();
+    else if (awaitReply) this.#awaitReply();
     else if (result.outcome !== 'acknowledged') this.#end();
-    else
-      this.#timer = this.#clock.setTimeout(() => {
-        this.#timer = undefined;
-        this.#end();
-      }, this.#options.ackTimeout);
+    else this.#endLater(this.#options.ackTimeout);
     this.#resolve(result);
+  }
+
+  #awaitReply(): void {
+    this.#awaitingReply = true;
+    // Bounded like an idle connection: a remote that never answers is closed after idleTimeout.
+    if (this.#options.idleTimeout > 0) this.#endLater(this.#options.idleTimeout);
+  }
+
+  #endLater(ms: number): void {
+    this.#stopTimer();
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#end();
+    }, ms);
+  }
+
+  /** Whether the outcome is known and the connection waits to end. */
+  #lingering(): boolean {
+    return this.#timer !== undefined || this.#awaitingReply;
   }
 
   /** An orderly close: our FIN once the frame has left, then the handle goes. */
   #end(): void {
     this.#stopTimer();
+    this.#awaitingReply = false;
     const socket = this.#socket;
     socket.end(() => socket.destroy());
   }
@@ -147,19 +171,26 @@ export class Probe {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#socket.write(this.#frame);
     const { ackTimeout } = this.#options;
-    this.#timer = this.#clock.setTimeout(
-      () =>
-        this.#refuse(
-          'ERR_STREAM_ACK_TIMEOUT',
-          `${this.remote.key} did not acknowledge the probe within ${ackTimeout} ms`,
-          true,
-        ),
-      ackTimeout,
-    );
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      const error = new StreamError(
+        'ERR_STREAM_ACK_TIMEOUT',
+        `${this.remote.key} did not acknowledge the probe within ${ackTimeout} ms`,
+        { remote: this.remote.key },
+      );
+      this.#finish({ outcome: 'refused', error }, true, true);
+    }, ackTimeout);
   };
 
   readonly #onData = (chunk: Buffer): void => {
-    if (this.#done) return;
+    if (this.#done) {
+      // The offer was read after all: the end waits as after an ACK.
+      if (this.#awaitingReply) {
+        this.#awaitingReply = false;
+        this.#endLater(this.#options.ackTimeout);
+      }
+      return;
+    }
     let rest: Uint8Array = chunk;
     if (!this.#readingAck) {
       if (this.#decoded === 0 && chunk[0] === A) {
@@ -213,9 +244,9 @@ export class Probe {
   }
 
   readonly #onEnd = (): void => {
-    // Waiting to end after an ACK: the remote ended first, nothing is left to wait for.
+    // Waiting to end: the remote ended first, nothing is left to wait for.
     if (this.#done) {
-      if (this.#timer !== undefined) this.#end();
+      if (this.#lingering()) this.#end();
       return;
     }
     this.#fail(

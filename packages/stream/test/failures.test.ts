@@ -11,6 +11,7 @@ import {
   message,
   RawServer,
   remoteSawEnd,
+  settledYet,
   startNode,
   TestClock,
   TestLogger,
@@ -84,15 +85,6 @@ describe('a remote that never acknowledges', () => {
     expect(events).toHaveLength(1);
   });
 });
-
-/** Whether `promise` has settled, read without waiting for it. */
-function settledYet(promise: Promise<unknown>): () => boolean {
-  let settled = false;
-  void promise.then(() => {
-    settled = true;
-  });
-  return () => settled;
-}
 
 /** Sends `raw` (which never acknowledges) one Message and lets `node`'s ACK timeout of 200 ms pass. */
 async function sendUntilAckTimeout(node: StreamNode, raw: RawServer, clock: TestClock) {

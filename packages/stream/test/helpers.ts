@@ -201,6 +201,15 @@ export function remoteSawEnd(raw: RawServer): Promise<boolean> {
   });
 }
 
+/** Whether `promise` has settled, read without waiting for it. */
+export function settledYet(promise: Promise<unknown>): () => boolean {
+  let settled = false;
+  void promise.then(() => {
+    settled = true;
+  });
+  return () => settled;
+}
+
 /** A plain client socket to `address` that records what comes back. */
 export class RawClient extends EventEmitter {
   readonly socket: net.Socket;

@@ -11,6 +11,7 @@ import {
   RawClient,
   RawServer,
   remoteSawEnd,
+  settledYet,
   startNode,
   TestClock,
   TestLogger,
@@ -110,12 +111,13 @@ describe('probe(to, offer)', () => {
     expect(unreachable()).toBe(0);
   });
 
-  it('is refused ERR_STREAM_ACK_TIMEOUT by a node that never answers, and ends the connection in order', async () => {
+  it('is refused ERR_STREAM_ACK_TIMEOUT by a node that never answers, its connection ended in order idleTimeout later', async () => {
     const clock = new TestClock();
     const raw = await RawServer.start({ ack: false });
-    const child = await startNode({ clock, ackTimeout: 500 });
+    const child = await startNode({ clock, ackTimeout: 500, idleTimeout: 2_000 });
     const unreachable = unreachableCount(child);
     const ended = remoteSawEnd(raw);
+    const endedYet = settledYet(ended);
     const arrived = waitFor(raw, 'frame');
     const result = child.probe(raw.address, offerOf(child));
     await arrived;
@@ -124,9 +126,39 @@ describe('probe(to, offer)', () => {
       outcome: 'refused',
       error: { code: 'ERR_STREAM_ACK_TIMEOUT' },
     });
+    clock.advance(1_999);
+    await loopTurns(4);
+    expect(endedYet()).toBe(false);
+    clock.advance(1);
     expect(await ended).toBe(true);
     expect(raw.frames.map((frame) => frame.packet.kind)).toEqual(['capabilities-offer']);
     expect(unreachable()).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('after an ACK timeout, ends the connection only ackTimeout after the late ACK (a slow reference dies of an end that comes with the offer)', async () => {
+    const clock = new TestClock();
+    const raw = await RawServer.start({ ack: false });
+    const child = await startNode({ clock, ackTimeout: 500 });
+    const ended = remoteSawEnd(raw);
+    const endedYet = settledYet(ended);
+    const accepted = new Promise<net.Socket>((resolve) => raw.once('connection', resolve));
+    const arrived = waitFor(raw, 'frame');
+    const result = child.probe(raw.address, offerOf(child));
+    await arrived;
+    clock.advance(500);
+    expect(await result).toMatchObject({ outcome: 'refused' });
+    await loopTurns(4);
+    expect(endedYet()).toBe(false);
+    const armed = clock.nextTimer();
+    (await accepted).write('ACK');
+    expect(await armed).toBe(500);
+    clock.advance(499);
+    await loopTurns(4);
+    expect(endedYet()).toBe(false);
+    clock.advance(1);
+    expect(await ended).toBe(true);
+    expect(clock.pending).toBe(0);
   });
 
   it('ends an acknowledged probe only ackTimeout after the ACK (a FIN right behind it kills the reference)', async () => {
@@ -134,19 +166,31 @@ describe('probe(to, offer)', () => {
     const raw = await RawServer.start(); // acknowledges every frame, answers nothing
     const child = await startNode({ clock, ackTimeout: 500 });
     const ended = remoteSawEnd(raw);
-    let endedYet = false;
-    void ended.then(() => {
-      endedYet = true;
-    });
+    const endedYet = settledYet(ended);
     expect(await child.probe(raw.address, offerOf(child))).toEqual({ outcome: 'acknowledged' });
     expect(clock.pending).toBe(1); // the wait before the end
     await loopTurns(4);
-    expect(endedYet).toBe(false);
+    expect(endedYet()).toBe(false);
     clock.advance(499);
     await loopTurns(4);
-    expect(endedYet).toBe(false);
+    expect(endedYet()).toBe(false);
     clock.advance(1);
     expect(await ended).toBe(true); // in order: a FIN, not a reset
+    expect(clock.pending).toBe(0);
+  });
+
+  it('ends a probe waiting for a late reply at once when the node closes', async () => {
+    const clock = new TestClock();
+    const raw = await RawServer.start({ ack: false });
+    const child = await startNode({ clock, ackTimeout: 500 });
+    const ended = remoteSawEnd(raw);
+    const arrived = waitFor(raw, 'frame');
+    const result = child.probe(raw.address, offerOf(child));
+    await arrived;
+    clock.advance(500);
+    expect(await result).toMatchObject({ outcome: 'refused' });
+    await child.close(); // waits for the probe's connection, not for the idle bound
+    expect(await ended).toBe(true);
     expect(clock.pending).toBe(0);
   });
 
@@ -252,6 +296,7 @@ describe('probe(to, offer)', () => {
     await arrived;
     clock.advance(500);
     outcomes.push(await timedOut);
+    clock.advance(60_000); // the idle bound on the wait for a late reply
     expect(
       outcomes.map((result) => (result.outcome === 'refused' ? result.error.code : '')),
     ).toEqual([
