@@ -13,6 +13,7 @@ import type { LosslessOptions } from '../lossless/lossless-options.js';
 import type { IdentifiedMessagePacket } from '../lossless/lossless-packets.js';
 import type { Timings } from '../timings.js';
 import type { Transport } from '../transport.js';
+import { EdgeNegotiation, type ProbeOutcome } from './edge-negotiation.js';
 import type { BroadcastResult, Flooding } from './flooding.js';
 import { LosslessSends } from './lossless-sends.js';
 import type { Neighbours, TreeEventSink } from './neighbours.js';
@@ -47,22 +48,6 @@ export interface LosslessNodeOptions {
   answersOffer?: ((offer: Frame, remote: RemoteSocket) => boolean) | undefined;
 }
 
-/**
- * How a parent took a probe (10.1.2 item 3): its capabilities, `version-1` (acknowledged without
- * an answer, closed, refused or reset), or `unanswered` (nothing within the connect or ACK
- * timeout: the parent is unresponsive, and nothing is decided about the edge).
- */
-export type ProbeOutcome = Record<string, number> | 'version-1' | 'unanswered';
-
-/** The probe's failures that say the parent is unresponsive rather than without the extension. */
-const UNANSWERED = new Set(['ERR_STREAM_ACK_TIMEOUT', 'ERR_STREAM_CONNECT_TIMEOUT']);
-
-/**
- * Probes in a row that a parent leaves unanswered, each after a hello it answered, before its
- * edge is settled on version 1 (10.1.2 item 6): it is alive, and the probe never gets through.
- */
-const MAX_UNANSWERED_PROBES = 3;
-
 /** What may be held for an edge being negotiated: what the transport queues for one remote. */
 function holdLimits(transport: Transport): HoldLimits {
   const limits = transport.queueLimits;
@@ -84,17 +69,17 @@ export interface LosslessStats extends LosslessCounters {
  * what arrives, and turns what `Lossless` sends into frames and floods. The sends one received
  * packet causes are gathered and handed out as one flood per frame once `Lossless` is done with
  * it (`TurnFloods`); an Identified Message forwarded unchanged is the received frame re-sourced
- * (`LosslessSends`).
+ * (`LosslessSends`). The edges are negotiated by `EdgeNegotiation`.
  */
 export class LosslessNode {
   readonly lossless: Lossless;
   readonly #host: LosslessHost;
   readonly #events: TreeEventSink;
-  readonly #logger: Logger;
   readonly #flooding: Flooding;
   /** `Lossless`'s clock: one reading of the time per turn. */
   readonly #clock: TurnClock;
   readonly #floods: TurnFloods;
+  readonly #negotiation: EdgeNegotiation;
   /** The frame being received, and from whom, while `Lossless` handles it. */
   #incoming: Frame | undefined;
   #incomingFrom = '';
@@ -102,12 +87,6 @@ export class LosslessNode {
   readonly #scratch: IdentifiedMessagePacket;
   /** See `#neighbours`. */
   #lastNeighbours: string[] = [];
-  /** Parents being probed now. */
-  readonly #probing = new Set<string>();
-  /** The parent's probes unanswered in a row (see MAX_UNANSWERED_PROBES). */
-  #unanswered: { parent: string; probes: number } | undefined;
-  #closed = false;
-
   constructor(host: LosslessHost, options: LosslessNodeOptions) {
     this.#host = host;
     this.#scratch = {
@@ -121,7 +100,6 @@ export class LosslessNode {
       text: '',
     };
     this.#events = options.events;
-    this.#logger = options.logger;
     this.#flooding = options.flooding;
     this.#clock = options.clock;
     const floods = new TurnFloods({
@@ -155,15 +133,12 @@ export class LosslessNode {
       fresh: options.fresh,
       holdLimits: holdLimits(host.transport),
     });
-    const { window } = this.lossless.options;
-    host.transport.answerOffers?.(
-      {
-        kind: 'capabilities-answer',
-        source: host.origin,
-        capabilities: { ids: 1, window },
-      },
-      options.answersOffer,
-    );
+    this.#negotiation = new EdgeNegotiation(host, {
+      lossless: this.lossless,
+      floods,
+      logger: options.logger,
+      answersOffer: options.answersOffer,
+    });
   }
 
   stats(): LosslessStats {
@@ -271,79 +246,37 @@ export class LosslessNode {
 
   /** `neighbour` is no longer one (a parent gone, the children's deferred Digests are answered). */
   edgeGone(neighbour: string): void {
-    if (this.#unanswered?.parent === neighbour) this.#unanswered = undefined;
+    this.#negotiation.forget(neighbour);
     this.#floods.run(() => this.lossless.onEdgeGone(neighbour));
   }
 
   /** The parent edge waits for a negotiation: Messages for it are held (the cache keeps them). */
   holdParent(parent: string): void {
-    this.lossless.onParentNegotiating(parent);
+    this.#negotiation.hold(parent);
   }
 
-  /**
-   * Child side, before the Join: probes `parent` with this node's offer on a connection of its
-   * own (the edge is being negotiated meanwhile); resolves with how the parent took it.
-   */
-  async probe(parent: string): Promise<ProbeOutcome> {
-    this.lossless.onParentNegotiating(parent);
-    const transport = this.#host.transport;
-    if (transport.probe === undefined) return 'version-1';
-    this.#probing.add(parent);
-    try {
-      const result = await transport.probe(parent, {
-        kind: 'capabilities-offer',
-        source: this.#host.sourceFor(parent),
-        capabilities: { ids: 1, window: this.lossless.options.window },
-      });
-      this.#logger.debug({ parent, outcome: result.outcome }, 'parent probed');
-      if (result.outcome === 'refused' && UNANSWERED.has(result.error.code ?? ''))
-        return 'unanswered';
-      if (result.outcome !== 'answered' || result.packet.kind !== 'capabilities-answer')
-        return 'version-1';
-      return result.packet.capabilities;
-    } catch (error) {
-      this.#logger.debug({ parent, err: (error as Error).message }, 'probe failed');
-      return 'version-1';
-    } finally {
-      this.#probing.delete(parent);
-    }
+  /** See {@link EdgeNegotiation.probe}. */
+  probe(parent: string): Promise<ProbeOutcome> {
+    return this.#negotiation.probe(parent);
   }
 
-  /**
-   * Child side, after the Join: the probe's outcome (the Digest follows the Join). Unanswered
-   * decides nothing: the edge stays negotiated, and the parent is probed again once a hello is
-   * answered through it (10.1.2 item 4); but the `MAX_UNANSWERED_PROBES`th in a row settles it
-   * on version 1, else what waits for the parent would wait for as long as it lives.
-   */
+  /** See {@link EdgeNegotiation.negotiated}. */
   negotiated(parent: string, outcome: ProbeOutcome): void {
-    if (this.#closed || this.#host.neighbours.parent !== parent) return;
-    if (outcome === 'unanswered') {
-      const probes = this.#unanswered?.parent === parent ? this.#unanswered.probes + 1 : 1;
-      this.#unanswered = { parent, probes };
-      if (probes < MAX_UNANSWERED_PROBES) return;
-      this.#logger.info({ parent, probes }, 'the parent answers hellos but no probe: version 1');
-    }
-    this.#unanswered = undefined;
-    this.#floods.run(() => {
-      if (outcome === 'version-1' || outcome === 'unanswered')
-        this.lossless.onParentVersion1(parent);
-      else this.lossless.onParentAnswered(parent, outcome);
-    });
+    this.#negotiation.negotiated(parent, outcome);
   }
 
   /** Whether the parent edge is held for a negotiation (10.1.2 item 6). */
   isNegotiating(parent: string): boolean {
-    return this.lossless.edges.mode(parent) === 'negotiating';
+    return this.#negotiation.isNegotiating(parent);
   }
 
   /** Probes the parent again, its Join standing (10.1.2 item 6); once at a time. */
   renegotiate(parent: string): void {
-    if (this.#closed || this.#probing.has(parent)) return;
-    void this.probe(parent).then((outcome) => this.negotiated(parent, outcome));
+    this.#negotiation.renegotiate(parent);
   }
 
   close(): void {
-    this.#closed = true;
+    this.#negotiation.close();
     this.lossless.close();
   }
 
