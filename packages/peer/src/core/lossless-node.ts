@@ -3,20 +3,16 @@ import type { Logger } from '@p2p/stream';
 import type { DropReason, NodeCounters } from '../events.js';
 import { DEFAULT_HOLD_LIMITS, type HoldLimits } from '../lossless/held-messages.js';
 import { Lossless } from '../lossless/lossless.js';
-import type {
-  LosslessCounters,
-  LosslessLink,
-  LosslessVerdict,
-  PlainMessagePacket,
-} from '../lossless/lossless-link.js';
+import type { LosslessCounters, LosslessLink, LosslessVerdict } from '../lossless/lossless-link.js';
 import type { LosslessOptions } from '../lossless/lossless-options.js';
-import type { IdentifiedMessagePacket } from '../lossless/lossless-packets.js';
 import type { Timings } from '../timings.js';
 import type { Transport } from '../transport.js';
 import { EdgeNegotiation, type ProbeOutcome } from './edge-negotiation.js';
 import type { BroadcastResult, Flooding } from './flooding.js';
 import { LosslessSends } from './lossless-sends.js';
+import { NeighbourList } from './neighbour-list.js';
 import type { Neighbours, TreeEventSink } from './neighbours.js';
+import { ReceivedPackets } from './received-packets.js';
 import type { RemoteSocket } from './role.js';
 import type { TurnClock } from './turn-clock.js';
 import { TurnFloods } from './turn-floods.js';
@@ -48,13 +44,6 @@ export interface LosslessNodeOptions {
   answersOffer?: ((offer: Frame, remote: RemoteSocket) => boolean) | undefined;
 }
 
-/** What may be held for an edge being negotiated: what the transport queues for one remote. */
-function holdLimits(transport: Transport): HoldLimits {
-  const limits = transport.queueLimits;
-  if (limits === undefined) return DEFAULT_HOLD_LIMITS;
-  return { messages: limits.maxQueue, bytes: limits.maxQueueBytes };
-}
-
 /** The extension's counters and what it holds, for status and metrics. */
 export interface LosslessStats extends LosslessCounters {
   cachedMessages: number;
@@ -62,6 +51,13 @@ export interface LosslessStats extends LosslessCounters {
   origins: number;
   /** Neighbours whose edge is lossless. */
   losslessEdges: string[];
+}
+
+/** What may be held for an edge being negotiated: what the transport queues for one remote. */
+function holdLimits(transport: Transport): HoldLimits {
+  const limits = transport.queueLimits;
+  if (limits === undefined) return DEFAULT_HOLD_LIMITS;
+  return { messages: limits.maxQueue, bytes: limits.maxQueueBytes };
 }
 
 /**
@@ -74,32 +70,21 @@ export interface LosslessStats extends LosslessCounters {
 export class LosslessNode {
   readonly lossless: Lossless;
   readonly #host: LosslessHost;
-  readonly #events: TreeEventSink;
   readonly #flooding: Flooding;
   /** `Lossless`'s clock: one reading of the time per turn. */
   readonly #clock: TurnClock;
   readonly #floods: TurnFloods;
   readonly #negotiation: EdgeNegotiation;
+  readonly #neighbours: NeighbourList;
   /** The frame being received, and from whom, while `Lossless` handles it. */
   #incoming: Frame | undefined;
   #incomingFrom = '';
-  /** See `#packetOf`. */
-  readonly #scratch: IdentifiedMessagePacket;
-  /** See `#neighbours`. */
-  #lastNeighbours: string[] = [];
+  /** Received Message frames as packets, without an object per Message. */
+  readonly #packets: ReceivedPackets;
+
   constructor(host: LosslessHost, options: LosslessNodeOptions) {
     this.#host = host;
-    this.#scratch = {
-      kind: 'identified-message',
-      source: host.self,
-      author: 'origin',
-      start: false,
-      origin: host.self,
-      epoch: 0,
-      seq: 1,
-      text: '',
-    };
-    this.#events = options.events;
+    this.#packets = new ReceivedPackets(host.self);
     this.#flooding = options.flooding;
     this.#clock = options.clock;
     const floods = new TurnFloods({
@@ -111,15 +96,18 @@ export class LosslessNode {
     });
     this.#floods = floods;
     const sends = new LosslessSends(host, this.#flooding, floods);
+    const neighbours = new NeighbourList(host.neighbours);
+    this.#neighbours = neighbours;
+    const events = options.events;
     const link: LosslessLink = {
-      neighbours: () => this.#neighbours(),
+      neighbours: () => neighbours.current(),
       send: (to, packet, purpose) => sends.send(to, packet, purpose, this.#incoming),
       sendPlain: (to, text, purpose) =>
         sends.sendPlain(to, text, purpose, this.#incoming, this.#incomingFrom),
       holdFull: (to) => floods.holdFull(to),
       deliver: (text, origin, from) => {
         host.counters.messagesDelivered++;
-        this.#events.emit('message', { text, from, origin });
+        events.emit('message', { text, from, origin });
       },
       renegotiate: (parent) => this.renegotiate(parent),
       setWindow: (neighbour, window) => host.transport.setWindow?.(neighbour, window),
@@ -146,7 +134,7 @@ export class LosslessNode {
     return {
       ...this.lossless.counters,
       ...this.lossless.usage,
-      losslessEdges: this.#neighbours().filter((n) => edges.mode(n) === 'lossless'),
+      losslessEdges: this.#neighbours.current().filter((n) => edges.mode(n) === 'lossless'),
     };
   }
 
@@ -182,7 +170,7 @@ export class LosslessNode {
     const turn = floods.begin();
     let verdict: LosslessVerdict;
     try {
-      const packet = this.#packetOf(frame);
+      const packet = this.#packets.packetOf(frame);
       // The text's UTF-8 length is the body's less the identifier: the cache need not count it.
       verdict =
         frame.identity === undefined
@@ -195,25 +183,6 @@ export class LosslessNode {
     }
     if (verdict !== 'new' && verdict !== 'digest' && verdict !== 'held' && verdict !== 'inherited')
       this.#host.drop(verdict, frame, from);
-  }
-
-  /**
-   * The packet of a received Message frame. An Identified Message's is this node's one scratch
-   * packet, filled in for the call: `Lossless.receive` keeps nothing of the packet itself, and
-   * reading `frame.packet` would build (and keep with the frame) an object per Message.
-   */
-  #packetOf(frame: Frame): IdentifiedMessagePacket | PlainMessagePacket {
-    const identity = frame.identity;
-    if (identity === undefined) return frame.packet as PlainMessagePacket;
-    const packet = this.#scratch;
-    packet.source = frame.source;
-    packet.author = identity.author;
-    packet.start = identity.start;
-    packet.origin = identity.origin;
-    packet.epoch = identity.epoch;
-    packet.seq = identity.seq;
-    packet.text = frame.text as string;
-    return packet;
   }
 
   /** A Digest, or a Capabilities packet on a usual connection (an offer: 10.1.2 item 2). */
@@ -278,31 +247,5 @@ export class LosslessNode {
   close(): void {
     this.#negotiation.close();
     this.lossless.close();
-  }
-
-  /**
-   * The parent, then the children. The list of the last call is returned again while it still
-   * holds the same neighbours (they rarely change), so a flood makes no array per Message; callers
-   * never change it, and a change of neighbours makes a new one.
-   */
-  #neighbours(): string[] {
-    const neighbours = this.#host.neighbours;
-    const parent = neighbours.parent;
-    const last = this.#lastNeighbours;
-    let same = true;
-    let i = 0;
-    if (parent !== null) same = last[i++] === parent;
-    if (same) {
-      for (const child of neighbours.children) {
-        if (last[i++] !== child) {
-          same = false;
-          break;
-        }
-      }
-    }
-    if (same && i === last.length) return last;
-    const made = parent === null ? [...neighbours.children] : [parent, ...neighbours.children];
-    this.#lastNeighbours = made;
-    return made;
   }
 }
