@@ -1,31 +1,21 @@
-import {
-  type Address,
-  type Frame,
-  IDENTITY_LENGTH,
-  type OutgoingFrame,
-  type Packet,
-  PacketFrame,
-} from '@p2p/codec';
+import { type Address, type Frame, IDENTITY_LENGTH, type Packet } from '@p2p/codec';
 import type { Logger } from '@p2p/stream';
-import { PeerError } from '../errors.js';
 import type { DropReason, NodeCounters } from '../events.js';
 import { DEFAULT_HOLD_LIMITS, type HoldLimits } from '../lossless/held-messages.js';
 import { Lossless } from '../lossless/lossless.js';
-import type {
-  LosslessCounters,
-  LosslessLink,
-  LosslessVerdict,
-  PlainMessagePacket,
-  SendPurpose,
-} from '../lossless/lossless-link.js';
+import type { LosslessCounters, LosslessLink, LosslessVerdict } from '../lossless/lossless-link.js';
 import type { LosslessOptions } from '../lossless/lossless-options.js';
-import type { DigestPacket, IdentifiedMessagePacket } from '../lossless/lossless-packets.js';
 import type { Timings } from '../timings.js';
-import type { Transport, TransportError, TransportFloodReport } from '../transport.js';
+import type { Transport } from '../transport.js';
+import { EdgeNegotiation, type ProbeOutcome } from './edge-negotiation.js';
 import type { BroadcastResult, Flooding } from './flooding.js';
+import { LosslessSends } from './lossless-sends.js';
+import { NeighbourList } from './neighbour-list.js';
 import type { Neighbours, TreeEventSink } from './neighbours.js';
+import { ReceivedPackets } from './received-packets.js';
 import type { RemoteSocket } from './role.js';
 import type { TurnClock } from './turn-clock.js';
+import { TurnFloods } from './turn-floods.js';
 
 /** What the extension needs of the tree core it runs in. */
 export interface LosslessHost {
@@ -54,41 +44,6 @@ export interface LosslessNodeOptions {
   answersOffer?: ((offer: Frame, remote: RemoteSocket) => boolean) | undefined;
 }
 
-type Collect = (report: TransportFloodReport) => void;
-
-/**
- * How a parent took a probe (10.1.2 item 3): its capabilities, `version-1` (acknowledged without
- * an answer, closed, refused or reset), or `unanswered` (nothing within the connect or ACK
- * timeout: the parent is unresponsive, and nothing is decided about the edge).
- */
-export type ProbeOutcome = Record<string, number> | 'version-1' | 'unanswered';
-
-/** The probe's failures that say the parent is unresponsive rather than without the extension. */
-const UNANSWERED = new Set(['ERR_STREAM_ACK_TIMEOUT', 'ERR_STREAM_CONNECT_TIMEOUT']);
-
-/**
- * Probes in a row that a parent leaves unanswered, each after a hello it answered, before its
- * edge is settled on version 1 (10.1.2 item 6): it is alive, and the probe never gets through.
- */
-const MAX_UNANSWERED_PROBES = 3;
-
-/** A frame of the current turn and the neighbours it goes to (reused: see `#spareGroups`). */
-interface Batched {
-  frame: OutgoingFrame | undefined;
-  targets: string[];
-  kind: 'message' | 'identified-message';
-}
-
-/** What may be held for an edge being negotiated: what the transport queues for one remote. */
-function holdLimits(transport: Transport): HoldLimits {
-  const limits = transport.queueLimits;
-  if (limits === undefined) return DEFAULT_HOLD_LIMITS;
-  return { messages: limits.maxQueue, bytes: limits.maxQueueBytes };
-}
-
-/** Groups kept for the next turns; a turn rarely floods more frames than this. */
-const SPARE_GROUPS = 8;
-
 /** The extension's counters and what it holds, for status and metrics. */
 export interface LosslessStats extends LosslessCounters {
   cachedMessages: number;
@@ -98,89 +53,65 @@ export interface LosslessStats extends LosslessCounters {
   losslessEdges: string[];
 }
 
+/** What may be held for an edge being negotiated: what the transport queues for one remote. */
+function holdLimits(transport: Transport): HoldLimits {
+  const limits = transport.queueLimits;
+  if (limits === undefined) return DEFAULT_HOLD_LIMITS;
+  return { messages: limits.maxQueue, bytes: limits.maxQueueBytes };
+}
+
 /**
  * The lossless extension (docs/protocol.md) wired to a tree core: it feeds `Lossless`
  * what arrives, and turns what `Lossless` sends into frames and floods. The sends one received
  * packet causes are gathered and handed out as one flood per frame once `Lossless` is done with
- * it; an Identified Message forwarded unchanged is the received frame re-sourced.
+ * it (`TurnFloods`); an Identified Message forwarded unchanged is the received frame re-sourced
+ * (`LosslessSends`). The edges are negotiated by `EdgeNegotiation`.
  */
 export class LosslessNode {
   readonly lossless: Lossless;
   readonly #host: LosslessHost;
-  readonly #events: TreeEventSink;
-  readonly #logger: Logger;
   readonly #flooding: Flooding;
   /** `Lossless`'s clock: one reading of the time per turn. */
   readonly #clock: TurnClock;
-  /** Whether the current turn took the clock's reading (else an outer call holds it). */
-  #heldByTurn = false;
-  /**
-   * Frames to flood at the end of the current turn, each with its targets, in order; undefined
-   * between turns. Every received Message is a turn: nothing here is a Map, and the array is
-   * reused, so a turn costs few allocations (in one process of many nodes, what each Message
-   * allocates decides how often the young generation is collected, and so how much of what is
-   * in flight survives into the old one).
-   */
-  #batch: Batched[] | undefined;
-  #spareBatch: Batched[] | undefined = [];
-  /**
-   * Groups of ended turns, emptied, for the next ones: a group and its targets array per frame
-   * and turn would be a few allocations per Message. The transport reads the targets during
-   * `flood` and keeps nothing of them.
-   */
-  readonly #spareGroups: Batched[] = [];
-  /**
-   * The frame built last this turn, by what it encodes and the source it carries: a flood asks
-   * for the same one for each target. Others built this turn wait in `#frames` (made only when a
-   * turn builds more than one).
-   */
-  #lastKey: unknown;
-  #lastSource: unknown;
-  #lastFrame: OutgoingFrame | undefined;
-  #frames: Map<unknown, Map<unknown, OutgoingFrame>> | undefined;
+  readonly #floods: TurnFloods;
+  readonly #negotiation: EdgeNegotiation;
+  readonly #neighbours: NeighbourList;
   /** The frame being received, and from whom, while `Lossless` handles it. */
   #incoming: Frame | undefined;
   #incomingFrom = '';
-  /** See `#packetOf`. */
-  readonly #scratch: IdentifiedMessagePacket;
-  /** See `#neighbours`. */
-  #lastNeighbours: string[] = [];
-  /** Parents being probed now. */
-  readonly #probing = new Set<string>();
-  /** The parent's probes unanswered in a row (see MAX_UNANSWERED_PROBES). */
-  #unanswered: { parent: string; probes: number } | undefined;
-  /** Sends refused this turn because a hold was full (see `#holdFull`); made when one is. */
-  #refused: TransportError[] | undefined;
-  #closed = false;
+  /** Received Message frames as packets, without an object per Message. */
+  readonly #packets: ReceivedPackets;
 
   constructor(host: LosslessHost, options: LosslessNodeOptions) {
     this.#host = host;
-    this.#scratch = {
-      kind: 'identified-message',
-      source: host.self,
-      author: 'origin',
-      start: false,
-      origin: host.self,
-      epoch: 0,
-      seq: 1,
-      text: '',
-    };
-    this.#events = options.events;
-    this.#logger = options.logger;
+    this.#packets = new ReceivedPackets(host.self);
     this.#flooding = options.flooding;
+    this.#clock = options.clock;
+    const floods = new TurnFloods({
+      self: host.self,
+      counters: host.counters,
+      transport: host.transport,
+      clock: this.#clock,
+      logger: options.logger,
+    });
+    this.#floods = floods;
+    const sends = new LosslessSends(host, this.#flooding, floods);
+    const neighbours = new NeighbourList(host.neighbours);
+    this.#neighbours = neighbours;
+    const events = options.events;
     const link: LosslessLink = {
-      neighbours: () => this.#neighbours(),
-      send: (to, packet, purpose) => this.#send(to, packet, purpose),
-      sendPlain: (to, text, purpose) => this.#sendPlain(to, text, purpose),
-      holdFull: (to) => this.#holdFull(to),
+      neighbours: () => neighbours.current(),
+      send: (to, packet, purpose) => sends.send(to, packet, purpose, this.#incoming),
+      sendPlain: (to, text, purpose) =>
+        sends.sendPlain(to, text, purpose, this.#incoming, this.#incomingFrom),
+      holdFull: (to) => floods.holdFull(to),
       deliver: (text, origin, from) => {
         host.counters.messagesDelivered++;
-        this.#events.emit('message', { text, from, origin });
+        events.emit('message', { text, from, origin });
       },
       renegotiate: (parent) => this.renegotiate(parent),
       setWindow: (neighbour, window) => host.transport.setWindow?.(neighbour, window),
     };
-    this.#clock = options.clock;
     this.lossless = new Lossless({
       self: host.origin,
       clock: this.#clock,
@@ -190,15 +121,12 @@ export class LosslessNode {
       fresh: options.fresh,
       holdLimits: holdLimits(host.transport),
     });
-    const { window } = this.lossless.options;
-    host.transport.answerOffers?.(
-      {
-        kind: 'capabilities-answer',
-        source: host.origin,
-        capabilities: { ids: 1, window },
-      },
-      options.answersOffer,
-    );
+    this.#negotiation = new EdgeNegotiation(host, {
+      lossless: this.lossless,
+      floods,
+      logger: options.logger,
+      answersOffer: options.answersOffer,
+    });
   }
 
   stats(): LosslessStats {
@@ -206,7 +134,7 @@ export class LosslessNode {
     return {
       ...this.lossless.counters,
       ...this.lossless.usage,
-      losslessEdges: this.#neighbours().filter((n) => edges.mode(n) === 'lossless'),
+      losslessEdges: this.#neighbours.current().filter((n) => edges.mode(n) === 'lossless'),
     };
   }
 
@@ -218,22 +146,7 @@ export class LosslessNode {
       return Promise.reject(error);
     }
     this.#host.counters.messagesOriginated++;
-    const result: BroadcastResult = { delivered: 0, failed: [] };
-    return new Promise((resolve) => {
-      let floods = 0;
-      let done = false;
-      const collect: Collect = (report) => {
-        result.delivered += report.acknowledged;
-        for (const failure of report.failures) result.failed.push(failure.remote ?? '');
-        if (--floods === 0 && done) resolve(result);
-      };
-      this.#turn(() => this.lossless.originate(text), {
-        collect,
-        counted: () => floods++,
-      });
-      done = true;
-      if (floods === 0) resolve(result);
-    });
+    return this.#floods.broadcast(() => this.lossless.originate(text));
   }
 
   /** A Message or Identified Message frame from a neighbour, admitted by its rate. */
@@ -253,41 +166,23 @@ export class LosslessNode {
     const outerFrom = this.#incomingFrom;
     this.#incoming = frame;
     this.#incomingFrom = from;
-    const turn = this.#begin();
+    const floods = this.#floods;
+    const turn = floods.begin();
     let verdict: LosslessVerdict;
     try {
-      const packet = this.#packetOf(frame);
+      const packet = this.#packets.packetOf(frame);
       // The text's UTF-8 length is the body's less the identifier: the cache need not count it.
       verdict =
         frame.identity === undefined
           ? this.lossless.receive(packet, from)
           : this.lossless.receive(packet, from, frame.length - IDENTITY_LENGTH);
     } finally {
-      if (turn !== undefined) this.#end(turn);
+      if (turn !== undefined) floods.end(turn);
       this.#incoming = outer;
       this.#incomingFrom = outerFrom;
     }
     if (verdict !== 'new' && verdict !== 'digest' && verdict !== 'held' && verdict !== 'inherited')
       this.#host.drop(verdict, frame, from);
-  }
-
-  /**
-   * The packet of a received Message frame. An Identified Message's is this node's one scratch
-   * packet, filled in for the call: `Lossless.receive` keeps nothing of the packet itself, and
-   * reading `frame.packet` would build (and keep with the frame) an object per Message.
-   */
-  #packetOf(frame: Frame): IdentifiedMessagePacket | PlainMessagePacket {
-    const identity = frame.identity;
-    if (identity === undefined) return frame.packet as PlainMessagePacket;
-    const packet = this.#scratch;
-    packet.source = frame.source;
-    packet.author = identity.author;
-    packet.start = identity.start;
-    packet.origin = identity.origin;
-    packet.epoch = identity.epoch;
-    packet.seq = identity.seq;
-    packet.text = frame.text as string;
-    return packet;
   }
 
   /** A Digest, or a Capabilities packet on a usual connection (an offer: 10.1.2 item 2). */
@@ -298,14 +193,14 @@ export class LosslessNode {
         host.drop('not-a-neighbour', packet, from);
         return;
       }
-      this.#turn(() => this.lossless.receive(packet, from));
+      this.#floods.run(() => this.lossless.receive(packet, from));
       return;
     }
     if (packet.kind !== 'capabilities-offer') {
       host.drop('unexpected-kind', packet, from);
       return;
     }
-    this.#turn(() => {
+    this.#floods.run(() => {
       const outcome = this.lossless.onOffer(from, packet.capabilities);
       // A child the root knows from its graph (restored, or put back by a hello) joins no more.
       if (outcome === 'remembered' && host.neighbours.isChild(from))
@@ -315,317 +210,42 @@ export class LosslessNode {
 
   /** `child` joined, or became a child otherwise (the root's graph): lossless if it offered. */
   childJoined(child: string): void {
-    this.#turn(() => this.lossless.onChildJoined(child));
+    this.#floods.run(() => this.lossless.onChildJoined(child));
   }
 
   /** `neighbour` is no longer one (a parent gone, the children's deferred Digests are answered). */
   edgeGone(neighbour: string): void {
-    if (this.#unanswered?.parent === neighbour) this.#unanswered = undefined;
-    this.#turn(() => this.lossless.onEdgeGone(neighbour));
+    this.#negotiation.forget(neighbour);
+    this.#floods.run(() => this.lossless.onEdgeGone(neighbour));
   }
 
   /** The parent edge waits for a negotiation: Messages for it are held (the cache keeps them). */
   holdParent(parent: string): void {
-    this.lossless.onParentNegotiating(parent);
+    this.#negotiation.hold(parent);
   }
 
-  /**
-   * Child side, before the Join: probes `parent` with this node's offer on a connection of its
-   * own (the edge is being negotiated meanwhile); resolves with how the parent took it.
-   */
-  async probe(parent: string): Promise<ProbeOutcome> {
-    this.lossless.onParentNegotiating(parent);
-    const transport = this.#host.transport;
-    if (transport.probe === undefined) return 'version-1';
-    this.#probing.add(parent);
-    try {
-      const result = await transport.probe(parent, {
-        kind: 'capabilities-offer',
-        source: this.#host.sourceFor(parent),
-        capabilities: { ids: 1, window: this.lossless.options.window },
-      });
-      this.#logger.debug({ parent, outcome: result.outcome }, 'parent probed');
-      if (result.outcome === 'refused' && UNANSWERED.has(result.error.code ?? ''))
-        return 'unanswered';
-      if (result.outcome !== 'answered' || result.packet.kind !== 'capabilities-answer')
-        return 'version-1';
-      return result.packet.capabilities;
-    } catch (error) {
-      this.#logger.debug({ parent, err: (error as Error).message }, 'probe failed');
-      return 'version-1';
-    } finally {
-      this.#probing.delete(parent);
-    }
+  /** See {@link EdgeNegotiation.probe}. */
+  probe(parent: string): Promise<ProbeOutcome> {
+    return this.#negotiation.probe(parent);
   }
 
-  /**
-   * Child side, after the Join: the probe's outcome (the Digest follows the Join). Unanswered
-   * decides nothing: the edge stays negotiated, and the parent is probed again once a hello is
-   * answered through it (10.1.2 item 4); but the `MAX_UNANSWERED_PROBES`th in a row settles it
-   * on version 1, else what waits for the parent would wait for as long as it lives.
-   */
+  /** See {@link EdgeNegotiation.negotiated}. */
   negotiated(parent: string, outcome: ProbeOutcome): void {
-    if (this.#closed || this.#host.neighbours.parent !== parent) return;
-    if (outcome === 'unanswered') {
-      const probes = this.#unanswered?.parent === parent ? this.#unanswered.probes + 1 : 1;
-      this.#unanswered = { parent, probes };
-      if (probes < MAX_UNANSWERED_PROBES) return;
-      this.#logger.info({ parent, probes }, 'the parent answers hellos but no probe: version 1');
-    }
-    this.#unanswered = undefined;
-    this.#turn(() => {
-      if (outcome === 'version-1' || outcome === 'unanswered')
-        this.lossless.onParentVersion1(parent);
-      else this.lossless.onParentAnswered(parent, outcome);
-    });
+    this.#negotiation.negotiated(parent, outcome);
   }
 
   /** Whether the parent edge is held for a negotiation (10.1.2 item 6). */
   isNegotiating(parent: string): boolean {
-    return this.lossless.edges.mode(parent) === 'negotiating';
+    return this.#negotiation.isNegotiating(parent);
   }
 
   /** Probes the parent again, its Join standing (10.1.2 item 6); once at a time. */
   renegotiate(parent: string): void {
-    if (this.#closed || this.#probing.has(parent)) return;
-    void this.probe(parent).then((outcome) => this.negotiated(parent, outcome));
+    this.#negotiation.renegotiate(parent);
   }
 
   close(): void {
-    this.#closed = true;
+    this.#negotiation.close();
     this.lossless.close();
   }
-
-  /**
-   * The parent, then the children. The list of the last call is returned again while it still
-   * holds the same neighbours (they rarely change), so a flood makes no array per Message; callers
-   * never change it, and a change of neighbours makes a new one.
-   */
-  #neighbours(): string[] {
-    const neighbours = this.#host.neighbours;
-    const parent = neighbours.parent;
-    const last = this.#lastNeighbours;
-    let same = true;
-    let i = 0;
-    if (parent !== null) same = last[i++] === parent;
-    if (same) {
-      for (const child of neighbours.children) {
-        if (last[i++] !== child) {
-          same = false;
-          break;
-        }
-      }
-    }
-    if (same && i === last.length) return last;
-    const made = parent === null ? [...neighbours.children] : [parent, ...neighbours.children];
-    this.#lastNeighbours = made;
-    return made;
-  }
-
-  /**
-   * Runs `work` (a call into `Lossless`) gathering its sends, then floods them: one flood per
-   * frame. Nested turns join the outer one.
-   */
-  #turn<T>(work: () => T, broadcast?: { collect: Collect; counted: () => void }): T {
-    const turn = this.#begin();
-    try {
-      return work();
-    } finally {
-      if (turn !== undefined) this.#end(turn, broadcast);
-    }
-  }
-
-  /** Starts a turn: its batch, or undefined when a turn is on already (this one joins it). */
-  #begin(): Batched[] | undefined {
-    if (this.#batch !== undefined) return undefined;
-    // The spare is taken: a turn started while this one floods gets an array of its own.
-    const batch = this.#spareBatch ?? [];
-    this.#spareBatch = undefined;
-    this.#batch = batch;
-    this.#heldByTurn = this.#clock.hold();
-    return batch;
-  }
-
-  /** Ends the turn of `batch`: one flood per frame, in order. */
-  #end(batch: Batched[], broadcast?: { collect: Collect; counted: () => void }): void {
-    this.#batch = undefined;
-    if (this.#heldByTurn) this.#clock.release();
-    this.#heldByTurn = false;
-    this.#lastKey = undefined;
-    this.#lastSource = undefined;
-    this.#lastFrame = undefined;
-    this.#frames = undefined;
-    const report =
-      broadcast === undefined
-        ? this.#onFlooded
-        : (flooded: TransportFloodReport) => {
-            this.#onFlooded(flooded);
-            broadcast.collect(flooded);
-          };
-    const refused = this.#refused;
-    if (refused !== undefined) {
-      this.#refused = undefined;
-      broadcast?.counted();
-      report({ targets: refused.length, acknowledged: 0, failures: refused });
-    }
-    const counters = this.#host.counters;
-    for (const { frame, targets, kind } of batch) {
-      counters.packetsOut[kind] += targets.length;
-      broadcast?.counted();
-      this.#host.transport.flood(targets, frame as OutgoingFrame, report);
-    }
-    // Emptied by pop: setting `length` is a call into the runtime, a pop is not.
-    const spare = this.#spareGroups;
-    for (let group = batch.pop(); group !== undefined; group = batch.pop()) {
-      if (spare.length >= SPARE_GROUPS) continue;
-      group.frame = undefined;
-      const targets = group.targets;
-      while (targets.length > 0) targets.pop();
-      spare.push(group);
-    }
-    this.#spareBatch = batch;
-  }
-
-  #send(to: string, packet: IdentifiedMessagePacket | DigestPacket, purpose: SendPurpose): void {
-    if (packet.kind === 'digest') {
-      // Urgent, ahead of the Messages already queued for `to` (10.1.5); from the address `to`
-      // knows this node by (the Digest names the origin, which may not be it).
-      void this.#host.send(to, { ...packet, source: this.#host.sourceFor(to) });
-      return;
-    }
-    const incoming = this.#incoming;
-    const forwarded =
-      purpose === 'forward' &&
-      incoming?.identity !== undefined &&
-      incoming.identity.seq === packet.seq &&
-      incoming.identity.epoch === packet.epoch;
-    const source = this.#host.sourceFor(to);
-    const key = forwarded ? incoming : packet;
-    let frame = this.#built(key, source);
-    if (frame === undefined) {
-      frame = forwarded ? incoming.withSource(source) : new PacketFrame({ ...packet, source });
-      this.#remember(key, source, frame);
-    }
-    if (purpose === 'forward') this.#host.counters.messagesForwarded++;
-    this.#add(frame, to, 'identified-message');
-  }
-
-  #sendPlain(to: string, text: string, purpose: SendPurpose): void {
-    const incoming = this.#incoming;
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (!this.#flooding.fits(to, bytes, incoming === undefined ? '' : this.#incomingFrom)) return;
-    const source = this.#host.sourceFor(to);
-    let frame: OutgoingFrame | undefined;
-    if (purpose === 'replay') {
-      // Each replayed entry its own frame: frames shared by text would merge equal texts in
-      // the turn's batch and send a, b, a as a, a, b.
-      frame = new PacketFrame({ kind: 'message', source, text });
-    } else {
-      const forwarded =
-        incoming !== undefined && incoming.identity === undefined && purpose === 'forward';
-      const key = forwarded ? incoming : text;
-      frame = this.#built(key, source);
-      if (frame === undefined) {
-        frame = forwarded
-          ? incoming.withSource(source)
-          : new PacketFrame({ kind: 'message', source, text });
-        this.#remember(key, source, frame);
-      }
-    }
-    if (purpose === 'forward') this.#host.counters.messagesForwarded++;
-    this.#add(frame, to, 'message');
-  }
-
-  /**
-   * The frame built this turn for `key` (a received frame, a packet or a text) as sent with
-   * `source`, if any. Sources are told apart by address: usually every neighbour gets `self`.
-   */
-  #built(key: unknown, source: Address): OutgoingFrame | undefined {
-    const sourceKey = this.#sourceKey(source);
-    if (this.#lastFrame !== undefined && this.#lastKey === key && this.#lastSource === sourceKey)
-      return this.#lastFrame;
-    return this.#frames?.get(key)?.get(sourceKey);
-  }
-
-  #remember(key: unknown, source: Address, frame: OutgoingFrame): void {
-    const sourceKey = this.#sourceKey(source);
-    if (this.#lastFrame !== undefined) {
-      // A second frame this turn: from now on every frame built is kept by key too.
-      this.#frames ??= new Map();
-      this.#keep(this.#lastKey, this.#lastSource, this.#lastFrame);
-      this.#keep(key, sourceKey, frame);
-    }
-    this.#lastKey = key;
-    this.#lastSource = sourceKey;
-    this.#lastFrame = frame;
-  }
-
-  #keep(key: unknown, sourceKey: unknown, frame: OutgoingFrame): void {
-    const frames = this.#frames as Map<unknown, Map<unknown, OutgoingFrame>>;
-    let bySource = frames.get(key);
-    if (bySource === undefined) {
-      bySource = new Map();
-      frames.set(key, bySource);
-    }
-    bySource.set(sourceKey, frame);
-  }
-
-  #sourceKey(source: Address): unknown {
-    return source === this.#host.self ? source : `${source.host}:${source.port}`;
-  }
-
-  #add(frame: OutgoingFrame, to: string, kind: 'message' | 'identified-message'): void {
-    const batch = this.#batch;
-    if (batch === undefined) {
-      // A send outside any turn: the plain replay to a child whose Digest did not come within a
-      // hello interval (the ChildNegotiations timer), one Message after another. Each is flooded
-      // alone, in the order sent.
-      this.#turn(() => this.#add(frame, to, kind));
-      return;
-    }
-    // Most turns flood one frame: the group is looked for from the end.
-    for (let i = batch.length - 1; i >= 0; i--) {
-      const group = batch[i] as Batched;
-      if (group.frame === frame) {
-        group.targets.push(to);
-        return;
-      }
-    }
-    const group = this.#spareGroups.pop();
-    if (group === undefined) {
-      batch.push({ frame, targets: [to], kind });
-      return;
-    }
-    group.frame = frame;
-    group.kind = kind;
-    group.targets.push(to);
-    batch.push(group);
-  }
-
-  /**
-   * A Message for `to` could not be held for its negotiation (the hold is at the send queue's
-   * limits): a failed send of this turn, reported with its floods as a full queue's would be.
-   */
-  #holdFull(to: string): void {
-    if (this.#batch === undefined) {
-      this.#turn(() => this.#holdFull(to));
-      return;
-    }
-    const error: TransportError = new PeerError(
-      'ERR_PEER_HOLD_FULL',
-      `the Messages held for ${to} while its edge is negotiated reach the send queue's limits; ` +
-        'this one is not sent to it',
-    );
-    error.remote = to;
-    this.#refused ??= [];
-    this.#refused.push(error);
-  }
-
-  readonly #onFlooded = (report: TransportFloodReport): void => {
-    const failures = report.failures;
-    if (failures.length === 0) return;
-    this.#host.counters.sendFailures += failures.length;
-    for (const error of failures)
-      this.#logger.debug({ to: error.remote, err: error.message }, 'send failed');
-  };
 }
