@@ -5,7 +5,7 @@ import type { DigestPacket } from './lossless-packets.js';
 import type { LosslessState } from './lossless-state.js';
 import type { MessageFlood } from './message-flood.js';
 
-export interface ParentEdgeParts {
+export interface ParentEdgeInit {
   /** The bound on the wait for the parent's Digest, ms: one hello interval. */
   helloInterval: number;
   /** A peer starts fresh; the root does not. */
@@ -52,14 +52,14 @@ export class ParentEdge {
    */
   #digestWait: { parent: string; timer: TimerHandle } | undefined;
 
-  constructor(state: LosslessState, parts: ParentEdgeParts) {
+  constructor(state: LosslessState, init: ParentEdgeInit) {
     this.#state = state;
-    this.#helloInterval = parts.helloInterval;
-    this.#fresh = parts.fresh;
-    this.#maxPlainHeld = parts.maxPlainHeld;
-    this.#messages = parts.messages;
-    this.#exchange = parts.exchange;
-    this.#settled = parts.settled;
+    this.#helloInterval = init.helloInterval;
+    this.#fresh = init.fresh;
+    this.#maxPlainHeld = init.maxPlainHeld;
+    this.#messages = init.messages;
+    this.#exchange = init.exchange;
+    this.#settled = init.settled;
   }
 
   /** Whether this node is a peer on its first attachment (its Digest says `F`). */
