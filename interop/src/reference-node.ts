@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -203,9 +204,27 @@ export class ReferenceNode extends EventEmitter<{ line: [string] }> {
     return wireViolations(this.reads);
   }
 
-  /** Stops the process by its pid (SIGSTOP): it reads, handles and answers nothing until resumed. */
-  pause(): void {
+  /**
+   * Stops the process by its pid (SIGSTOP): it reads, handles and answers nothing until resumed.
+   * Resolves once every thread of it is stopped: `kill` returns before that, and on a loaded
+   * machine its server thread may still read (and acknowledge) for a while. Linux only.
+   */
+  async pause(timeoutMs = 10_000): Promise<void> {
     process.kill(this.pid, 'SIGSTOP');
+    const tasks = `/proc/${this.pid}/task`;
+    const stopped = () =>
+      readdirSync(tasks).every((task) => {
+        const stat = readFileSync(`${tasks}/${task}/stat`, 'latin1');
+        const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        return state === 'T' || state === 't';
+      });
+    const deadline = Date.now() + timeoutMs;
+    // No event tells a process has stopped (no waitpid with WUNTRACED in Node): look every 5 ms.
+    while (!stopped()) {
+      if (Date.now() > deadline)
+        throw new Error(`${this.name} did not stop within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /** Lets a paused process go on (SIGCONT). */

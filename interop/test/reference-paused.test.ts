@@ -30,7 +30,7 @@ scenario('a reference parent paused for longer than our ACK timeout', () => {
       STEP_TIMEOUT,
       `${z.address} giving up on ${x.address}`,
     );
-    x.pause();
+    await x.pause();
     // Written to x while it is stopped: never acknowledged within our ACK timeout.
     const sent = z.peer.broadcast('while x was paused');
     await gaveUp;

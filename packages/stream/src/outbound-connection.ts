@@ -26,7 +26,12 @@ interface Lingering {
   /** ACKs the remote still owes for frames written before the timeout. */
   owed: number;
   timer: TimerHandle | undefined;
+  /** Our FIN is on its way; the socket goes when it has left, or one ACK timeout later. */
+  ending: boolean;
 }
+
+/** How long a lingering connection waits at most when idle connections are never closed. */
+const LINGER_ACK_TIMEOUTS = 6;
 
 /**
  * The outgoing TCP connection to one remote node, used for the life of that connection: a FIFO of
@@ -45,12 +50,14 @@ interface Lingering {
  * ACKs are read without a `'data'` event (see `dial`), and in lock-step the clock is read once
  * per packet, by its write.
  *
- * A connection that failed for want of an `ACK` is not closed at once, though its sends fail and
- * the node forgets it: it lingers until the `ACK`s owed for what it wrote have come and
- * `ackTimeout` more has passed, or the remote ends it, or `idleTimeout` passes, or the node
- * closes. A version-1 node that is only slow (the reference, docs/interop.md) dies when a
- * connection's end reaches it together with, or just behind, the frame it has not yet
- * acknowledged: its server loop looks up a socket it has just forgotten.
+ * A lock-step connection that failed for want of an `ACK` is not closed at once, though its sends
+ * fail and the node forgets it: it lingers until the `ACK` owed for what it wrote has come and
+ * `ackTimeout` more has passed, or the remote ends it, or `idleTimeout` passes (six ACK timeouts
+ * when it is 0), or the node closes. A version-1 node that is only slow (the reference,
+ * docs/interop.md) dies when a connection's end reaches it together with, or just behind, the
+ * frame it has not yet acknowledged: its server loop looks up a socket it has just forgotten.
+ * Only lock-step connections linger: a version-1 node is always sent to in lock-step, and a
+ * connection with a window, to a node of ours, could hold megabytes unsent.
  */
 export class OutboundConnection {
   readonly remote: Remote;
@@ -178,11 +185,11 @@ export class OutboundConnection {
     return this.#lingering !== undefined;
   }
 
-  /** Closes a lingering connection's socket now (the node is closing). */
+  /** Destroys a lingering connection's socket now: the node closes, or the socket is done with. */
   release(): void {
     if (this.#lingering === undefined) return;
     this.#stopLingering();
-    this.#socket.destroy();
+    if (!this.#socket.destroyed) this.#socket.destroy();
   }
 
   #error(code: StreamErrorCode, message: string, cause?: unknown): StreamError {
@@ -193,7 +200,7 @@ export class OutboundConnection {
   #end(error: StreamError, report: boolean, linger = false): void {
     this.#state = 'ended';
     this.#clearTimers();
-    if (linger) this.#linger(this.#inFlight.length);
+    if (linger && this.#window === 1) this.#linger(this.#inFlight.length);
     else this.#socket.destroy();
     this.#queuedBytes = 0;
     if (this.#pumpScheduled !== undefined) clearImmediate(this.#pumpScheduled);
@@ -208,11 +215,12 @@ export class OutboundConnection {
   }
 
   #linger(owed: number): void {
-    const lingering: Lingering = { owed, timer: undefined };
+    const lingering: Lingering = { owed, timer: undefined, ending: false };
     this.#lingering = lingering;
     // Bounded like an idle connection: a remote that never answers is closed after idleTimeout.
-    if (this.#idleAfter > 0)
-      lingering.timer = this.#clock.setTimeout(this.#endLingering, this.#idleAfter);
+    const bound =
+      this.#idleAfter > 0 ? this.#idleAfter : LINGER_ACK_TIMEOUTS * this.#options.ackTimeout;
+    lingering.timer = this.#clock.setTimeout(this.#endLingering, bound);
   }
 
   /** Takes the ACKs a lingering connection reads: once none is owed, its end waits ackTimeout. */
@@ -224,20 +232,25 @@ export class OutboundConnection {
       this.release();
       return;
     }
-    if (count === 0 || lingering.owed === 0) return;
+    if (count === 0 || lingering.owed === 0 || lingering.ending) return;
     lingering.owed = Math.max(0, lingering.owed - count);
     if (lingering.owed > 0) return;
     if (lingering.timer !== undefined) this.#clock.clearTimeout(lingering.timer);
     lingering.timer = this.#clock.setTimeout(this.#endLingering, this.#options.ackTimeout);
   }
 
-  /** An orderly close of a lingering connection: our FIN, then the handle goes. */
+  /**
+   * An orderly close of a lingering connection: our FIN, then the handle goes. A FIN that cannot
+   * leave (a remote that reads nothing, its buffers full) does not keep the socket: it is
+   * destroyed one ACK timeout later. Until the socket has closed, `release()` destroys it.
+   */
   readonly #endLingering = (): void => {
-    if (this.#lingering === undefined) return;
-    this.#lingering.timer = undefined;
-    this.#stopLingering();
+    const lingering = this.#lingering;
+    if (lingering === undefined || lingering.ending) return;
+    lingering.ending = true;
+    lingering.timer = this.#clock.setTimeout(() => this.release(), this.#options.ackTimeout);
     const socket = this.#socket;
-    socket.end(() => socket.destroy());
+    socket.end(() => this.release());
   };
 
   #stopLingering(): void {

@@ -158,6 +158,62 @@ describe('after an ACK timeout, the connection is closed only when that is safe'
   });
 });
 
+describe('the bounds on a lingering connection', () => {
+  it('with a window (towards a node of ours), an ACK timeout closes the connection at once', async () => {
+    const raw = await RawServer.start({ ack: false });
+    const clock = new TestClock();
+    const node = await startNode({ ackTimeout: 200, window: 3, clock });
+    const ended = remoteSawEnd(raw);
+    const written = waitFor(raw, 'frame', undefined, () => raw.frames.length === 3);
+    const sends = [1, 2, 3].map((i) => node.send(raw.address, message(node.address, `${i}`)));
+    await written;
+    clock.advance(200);
+    expect(new Set(await outcomes(sends))).toEqual(new Set(['ERR_STREAM_ACK_TIMEOUT']));
+    await ended;
+    expect(clock.pending).toBe(0);
+  });
+
+  it('with idleTimeout 0, ends it six ACK timeouts after the failure', async () => {
+    const raw = await RawServer.start({ ack: false });
+    const clock = new TestClock();
+    const node = await startNode({ ackTimeout: 200, idleTimeout: 0, clock });
+    const ended = remoteSawEnd(raw);
+    const endedYet = settledYet(ended);
+    await sendUntilAckTimeout(node, raw, clock);
+    clock.advance(1_199);
+    await loopTurns(4);
+    expect(endedYet()).toBe(false);
+    clock.advance(1);
+    expect(await ended).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('lets it go when the remote writes what is not an ACK, or too many of them', async () => {
+    const raw = await RawServer.start({ ack: false });
+    const clock = new TestClock();
+    const node = await startNode({ ackTimeout: 200, clock });
+    const accepted = new Promise<net.Socket>((resolve) => raw.once('connection', resolve));
+    const ended = remoteSawEnd(raw);
+    await sendUntilAckTimeout(node, raw, clock);
+    (await accepted).write('NAK');
+    await ended;
+    expect(clock.pending).toBe(0);
+
+    // The owed ACK, split across writes, then one too many: the end still waits ackTimeout once.
+    const again = new Promise<net.Socket>((resolve) => raw.once('connection', resolve));
+    const endedAgain = remoteSawEnd(raw);
+    await sendUntilAckTimeout(node, raw, clock);
+    const socket = await again;
+    const armed = clock.nextTimer();
+    socket.write('AC');
+    socket.write('KACK');
+    expect(await armed).toBe(200);
+    clock.advance(200);
+    expect(await endedAgain).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+});
+
 describe('a remote that closes mid-stream', () => {
   it('rejects the pending sends with ERR_STREAM_CLOSED or ERR_STREAM_RESET and emits unreachable', async () => {
     const raw = await RawServer.start();
