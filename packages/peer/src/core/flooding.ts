@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import { PeerError } from '../errors.js';
 import type { DropReason, NodeCounters } from '../events.js';
 import type { Transport, TransportFloodReport } from '../transport.js';
+import { addToBroadcast, countSendFailures } from './flood-reports.js';
 import { MessageLimits } from './message-limits.js';
 import type { Neighbours, TreeEventSink } from './neighbours.js';
 import { defaultMessageRate, type RateLimit, RateLimiter } from './rate-limit.js';
@@ -100,8 +101,7 @@ export class Flooding {
       let floods = 0;
       const reported = (report: TransportFloodReport): void => {
         this.#onFlooded(report);
-        result.delivered += report.acknowledged;
-        for (const failure of report.failures) result.failed.push(failure.remote ?? '');
+        addToBroadcast(result, report);
         if (--floods === 0) resolve(result);
       };
       this.#flood(
@@ -222,10 +222,6 @@ export class Flooding {
   }
 
   readonly #onFlooded = (report: TransportFloodReport): void => {
-    const failures = report.failures;
-    if (failures.length === 0) return;
-    this.#node.counters.sendFailures += failures.length;
-    for (const error of failures)
-      this.#logger.debug({ to: error.remote, kind: 'message', err: error.message }, 'send failed');
+    countSendFailures(report, this.#node.counters, this.#logger);
   };
 }

@@ -3,6 +3,7 @@ import type { Logger } from '@p2p/stream';
 import { PeerError } from '../errors.js';
 import type { NodeCounters } from '../events.js';
 import type { Transport, TransportError, TransportFloodReport } from '../transport.js';
+import { addToBroadcast, countSendFailures } from './flood-reports.js';
 import type { BroadcastResult } from './flooding.js';
 import type { TurnClock } from './turn-clock.js';
 import { TurnFrames } from './turn-frames.js';
@@ -95,8 +96,7 @@ export class TurnFloods {
       let floods = 0;
       let done = false;
       const collect = (report: TransportFloodReport): void => {
-        result.delivered += report.acknowledged;
-        for (const failure of report.failures) result.failed.push(failure.remote ?? '');
+        addToBroadcast(result, report);
         if (--floods === 0 && done) resolve(result);
       };
       this.run(work, { collect, counted: () => floods++ });
@@ -157,9 +157,10 @@ export class TurnFloods {
   add(frame: OutgoingFrame, to: string, kind: 'message' | 'identified-message'): void {
     const batch = this.#batch;
     if (batch === undefined) {
-      // A send outside any turn: the plain replay to a child whose Digest did not come within a
-      // hello interval (the ChildNegotiations timer), one Message after another. Each is flooded
-      // alone, in the order sent.
+      // A send outside any turn, from a timer of the extension: the plain replay to a child whose
+      // Digest did not come within a hello interval (ChildNegotiations), what waited for a parent
+      // whose Digest did not come (ParentEdge), the answers to Digests deferred past their bound
+      // (DeferredDigests). Each is flooded alone, in the order sent.
       this.run(() => this.add(frame, to, kind));
       return;
     }
@@ -202,10 +203,6 @@ export class TurnFloods {
   }
 
   readonly #onFlooded = (report: TransportFloodReport): void => {
-    const failures = report.failures;
-    if (failures.length === 0) return;
-    this.#counters.sendFailures += failures.length;
-    for (const error of failures)
-      this.#logger.debug({ to: error.remote, err: error.message }, 'send failed');
+    countSendFailures(report, this.#counters, this.#logger);
   };
 }

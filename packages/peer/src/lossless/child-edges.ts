@@ -33,7 +33,7 @@ export class ChildEdges {
    */
   #silentSince: Map<string, number> | undefined;
 
-  /** `state.children`: the children whose Digest is awaited; their timeouts come to `silent`. */
+  /** `state.children`: the children whose Digest is awaited (their timeouts come to `silent`, wired by `Lossless`). */
   constructor(state: LosslessState, parts: ChildEdgesParts) {
     this.#state = state;
     this.#deferred = parts.deferred;
@@ -67,7 +67,10 @@ export class ChildEdges {
     return mode;
   }
 
-  /** The edge to `child` is (again) lossless: its window raised, this node's Digest sent to it. */
+  /**
+   * The edge to `child` is (again) lossless: its window raised, this node's Digest sent to it
+   * (unless this fresh node defers its children's Digests: then with the answer, later).
+   */
   lossless(child: string, theirWindow?: number): void {
     this.#edgeLossless(child, theirWindow);
     // A child's Digest a fresh node defers is answered later (answerDeferred).

@@ -50,11 +50,14 @@ export function defaultLosslessOptions(timings: Timings): LosslessOptions {
   };
 }
 
-/** The defaults for `timings` with `overrides` over them, checked. */
+/**
+ * The defaults for `timings` with `overrides` over them, checked; frozen, since the parts of the
+ * extension read them once, when they are made.
+ */
 export function resolveLosslessOptions(
   timings: Timings,
   overrides: Partial<LosslessOptions> = {},
-): LosslessOptions {
+): Readonly<LosslessOptions> {
   const merged = { ...defaultLosslessOptions(timings) };
   for (const [name, value] of Object.entries(overrides) as Array<
     [keyof LosslessOptions, unknown]
@@ -80,5 +83,5 @@ export function resolveLosslessOptions(
       `lossless option window must be at most ${MAX_WINDOW}, got ${merged.window}`,
     );
   }
-  return merged;
+  return Object.freeze(merged);
 }

@@ -10,18 +10,19 @@ import { OriginRecords } from './origin-records.js';
 import { RepairTally } from './repair-tally.js';
 
 /**
- * What the parts of `Lossless` work on together, made once by it: this node, its link to the
- * core, its edges and what waits for them, its cache and records. Each part takes the few it needs.
+ * What the parts of `Lossless` work on together, made once by it and never replaced (a part may
+ * keep a member in a field of its own): this node, its link to the core, its edges and what waits
+ * for them, its cache and records.
  */
 export interface LosslessState<R = unknown> {
-  self: Address;
+  readonly self: Address;
   /** `self` as 'HOST:PORT': the origin key of this node's own Messages. */
-  selfKey: string;
+  readonly selfKey: string;
   /** This run's epoch. */
-  epoch: number;
-  clock: Clock;
-  link: LosslessLink<R>;
-  edges: EdgeModes;
+  readonly epoch: number;
+  readonly clock: Clock;
+  readonly link: LosslessLink<R>;
+  readonly edges: EdgeModes;
   /**
    * What waits for each edge being negotiated (10.1.4): a child's until its Digest is answered
    * (deferred, until this fresh node's parent Digest or the bound of `DeferredDigests`) or the
@@ -31,13 +32,13 @@ export interface LosslessState<R = unknown> {
    * or not: sent at once, it would overtake the hold, and the receiver, waiting for the numbers
    * before it, would skip them when its cache evicted it.
    */
-  holds: HeldMessages;
+  readonly holds: HeldMessages;
   /** Parent side: children whose Digest is awaited. */
-  children: ChildNegotiations;
-  cache: MessageCache;
-  records: OriginRecords;
-  repairs: RepairTally;
-  counters: LosslessCounters;
+  readonly children: ChildNegotiations;
+  readonly cache: MessageCache;
+  readonly records: OriginRecords;
+  readonly repairs: RepairTally;
+  readonly counters: LosslessCounters;
 }
 
 /**

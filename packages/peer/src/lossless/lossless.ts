@@ -31,7 +31,7 @@ import { ParentEdge } from './parent-edge.js';
  * (or its silence) then decides the edge. Either side: `onEdgeGone` when a neighbour stops being one.
  */
 export class Lossless<R = void> {
-  readonly options: LosslessOptions;
+  readonly options: Readonly<LosslessOptions>;
   readonly epoch: number;
   readonly edges: EdgeModes;
   readonly counters: LosslessCounters = {
@@ -54,6 +54,8 @@ export class Lossless<R = void> {
   constructor(init: LosslessInit<R>) {
     this.options = resolveLosslessOptions(init.timings, init.options);
     this.epoch = init.epoch ?? Date.now();
+    // The callbacks below reach parts made after them: none runs before the constructor returns
+    // (they answer Messages, timers and Digests, none of which can come during it).
     const state = losslessState(init, this.options, this.epoch, this.counters, {
       deliver: (message) => this.#messages.deliver(message),
       childSilent: (child) => this.#childEdges.silent(child),
