@@ -4,6 +4,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import { notAnAck, socketFailure } from './connection-failures.js';
 import { dial } from './dial.js';
 import { StreamError, type StreamErrorCode } from './errors.js';
+import { LingeringSocket } from './lingering-socket.js';
 import type { ResolvedOptions } from './options.js';
 import type { Remote } from './remote-address.js';
 import { SendQueue } from './send-queue.js';
@@ -20,18 +21,6 @@ export type OutboundEnded = (
 ) => void;
 
 type State = 'connecting' | 'open' | 'ended';
-
-/** An ACK timeout's connection waiting to be closed safely (see the class). */
-interface Lingering {
-  /** ACKs the remote still owes for frames written before the timeout. */
-  owed: number;
-  timer: TimerHandle | undefined;
-  /** Our FIN is on its way; the socket goes when it has left, or one ACK timeout later. */
-  ending: boolean;
-}
-
-/** How long a lingering connection waits at most when idle connections are never closed. */
-const LINGER_ACK_TIMEOUTS = 6;
 
 /**
  * The outgoing TCP connection to one remote node, used for the life of that connection: a FIFO of
@@ -50,14 +39,10 @@ const LINGER_ACK_TIMEOUTS = 6;
  * ACKs are read without a `'data'` event (see `dial`), and in lock-step the clock is read once
  * per packet, by its write.
  *
- * A lock-step connection that failed for want of an `ACK` is not closed at once, though its sends
- * fail and the node forgets it: it lingers until the `ACK` owed for what it wrote has come and
- * `ackTimeout` more has passed, or the remote ends it, or `idleTimeout` passes (six ACK timeouts
- * when it is 0), or the node closes. A version-1 node that is only slow (the reference,
- * docs/interop.md) dies when a connection's end reaches it together with, or just behind, the
- * frame it has not yet acknowledged: its server loop looks up a socket it has just forgotten.
- * Only lock-step connections linger: a version-1 node is always sent to in lock-step, and a
- * connection with a window, to a node of ours, could hold megabytes unsent.
+ * A lock-step connection that failed for want of an `ACK` fails its sends and is forgotten, but
+ * its socket is handed to a {@link LingeringSocket}, which closes it only once that is safe for a
+ * slow version-1 node. Only lock-step ones: a version-1 node is always sent to in lock-step, and
+ * a connection with a window, to a node of ours, could hold megabytes unsent.
  */
 export class OutboundConnection {
   readonly remote: Remote;
@@ -85,7 +70,8 @@ export class OutboundConnection {
   #pumpScheduled: NodeJS.Immediate | undefined;
   /** Frames written and unacknowledged at most: the node's window, or the one set for this remote. */
   #window: number;
-  #lingering: Lingering | undefined;
+  /** After an ACK timeout, the socket waiting to be closed safely (see the class). */
+  #lingering: LingeringSocket | undefined;
 
   constructor(remote: Remote, options: ResolvedOptions, onEnded: OutboundEnded, window: number) {
     this.remote = remote;
@@ -182,14 +168,12 @@ export class OutboundConnection {
 
   /** Whether the connection is over but its socket waits to be closed safely (see the class). */
   get lingering(): boolean {
-    return this.#lingering !== undefined;
+    return this.#lingering !== undefined && !this.#lingering.released;
   }
 
-  /** Destroys a lingering connection's socket now: the node closes, or the socket is done with. */
+  /** Destroys a lingering connection's socket now (the node closes). */
   release(): void {
-    if (this.#lingering === undefined) return;
-    this.#stopLingering();
-    if (!this.#socket.destroyed) this.#socket.destroy();
+    this.#lingering?.release();
   }
 
   #error(code: StreamErrorCode, message: string, cause?: unknown): StreamError {
@@ -200,7 +184,13 @@ export class OutboundConnection {
   #end(error: StreamError, report: boolean, linger = false): void {
     this.#state = 'ended';
     this.#clearTimers();
-    if (linger && this.#window === 1) this.#linger(this.#inFlight.length);
+    if (linger && this.#window === 1)
+      this.#lingering = new LingeringSocket(
+        this.#socket,
+        this.#options,
+        this.#inFlight.length,
+        this.#acks,
+      );
     else this.#socket.destroy();
     this.#queuedBytes = 0;
     if (this.#pumpScheduled !== undefined) clearImmediate(this.#pumpScheduled);
@@ -212,52 +202,6 @@ export class OutboundConnection {
     } finally {
       for (const settlement of failed) settle(settlement, error);
     }
-  }
-
-  #linger(owed: number): void {
-    const lingering: Lingering = { owed, timer: undefined, ending: false };
-    this.#lingering = lingering;
-    // Bounded like an idle connection: a remote that never answers is closed after idleTimeout.
-    const bound =
-      this.#idleAfter > 0 ? this.#idleAfter : LINGER_ACK_TIMEOUTS * this.#options.ackTimeout;
-    lingering.timer = this.#clock.setTimeout(this.#endLingering, bound);
-  }
-
-  /** Takes the ACKs a lingering connection reads: once none is owed, its end waits ackTimeout. */
-  #lingerAcks(bytes: Uint8Array, length: number): void {
-    const lingering = this.#lingering as Lingering;
-    const count = this.#acks.push(bytes, length);
-    if (count < 0) {
-      // Neither ACK nor anything else this side can read: nothing is owed any more.
-      this.release();
-      return;
-    }
-    if (count === 0 || lingering.owed === 0 || lingering.ending) return;
-    lingering.owed = Math.max(0, lingering.owed - count);
-    if (lingering.owed > 0) return;
-    if (lingering.timer !== undefined) this.#clock.clearTimeout(lingering.timer);
-    lingering.timer = this.#clock.setTimeout(this.#endLingering, this.#options.ackTimeout);
-  }
-
-  /**
-   * An orderly close of a lingering connection: our FIN, then the handle goes. A FIN that cannot
-   * leave (a remote that reads nothing, its buffers full) does not keep the socket: it is
-   * destroyed one ACK timeout later. Until the socket has closed, `release()` destroys it.
-   */
-  readonly #endLingering = (): void => {
-    const lingering = this.#lingering;
-    if (lingering === undefined || lingering.ending) return;
-    lingering.ending = true;
-    lingering.timer = this.#clock.setTimeout(() => this.release(), this.#options.ackTimeout);
-    const socket = this.#socket;
-    socket.end(() => this.release());
-  };
-
-  #stopLingering(): void {
-    const lingering = this.#lingering;
-    if (lingering === undefined) return;
-    if (lingering.timer !== undefined) this.#clock.clearTimeout(lingering.timer);
-    this.#lingering = undefined;
   }
 
   #clearTimers(): void {
@@ -323,7 +267,7 @@ export class OutboundConnection {
 
   #onAcks(bytes: Uint8Array, length: number): void {
     if (this.#state === 'ended') {
-      if (this.#lingering !== undefined) this.#lingerAcks(bytes, length);
+      this.#lingering?.read(bytes, length);
       return;
     }
     const count = this.#acks.push(bytes, length);

@@ -6,6 +6,7 @@ import { notAnAck, socketFailure } from './connection-failures.js';
 import { decodeChunk } from './decode-chunk.js';
 import { dial } from './dial.js';
 import { StreamError, type StreamErrorCode } from './errors.js';
+import { LingeringSocket } from './lingering-socket.js';
 import type { ResolvedOptions } from './options.js';
 import type { Remote } from './remote-address.js';
 
@@ -29,14 +30,10 @@ const A = 0x41;
  * connection is ended by this side in order (FIN, never a reset) once the outcome is known; a
  * connection already broken is destroyed.
  *
- * After `ACK` alone (a version-1 node, such as the reference) the end waits `ackTimeout`: the
- * reference's server loop dies (a `KeyError`, and it never reads again) when a connection's end
- * reaches it in the loop turn right after the one that wrote the `ACK` — a FIN sent the moment the
- * `ACK` arrives does whenever that node is slow (docs/interop.md). For the same reason a probe
- * that gets no `ACK` within `ackTimeout` is refused at once but its connection is not closed until
- * the remote shows it has read the offer (anything comes back), then `ackTimeout` more; or until
- * the remote ends it, `idleTimeout` passes, or the node closes: closed at once, its end would
- * reach a node that is only slow together with the offer it has not read yet.
+ * After `ACK` alone (a version-1 node, such as the reference), and after an ACK timeout (the
+ * probe is refused at once), the socket goes to a {@link LingeringSocket}: a close right behind
+ * the `ACK`, or together with the offer not read yet, kills a reference node that is only slow
+ * (docs/interop.md).
  */
 export class Probe {
   readonly remote: Remote;
@@ -59,8 +56,8 @@ export class Probe {
   #answer: Frame | undefined;
   /** True once only `ACK` may follow (an answer was read, or the first byte was `A`). */
   #readingAck = false;
-  /** Refused for want of an `ACK`, the connection waits for a sign that the offer was read. */
-  #awaitingReply = false;
+  /** Once the outcome is known, the socket waiting to be closed safely. */
+  #lingering: LingeringSocket | undefined;
 
   constructor(remote: Remote, frame: Uint8Array, options: ResolvedOptions) {
     this.remote = remote;
@@ -102,7 +99,7 @@ export class Probe {
    */
   abort(): void {
     if (this.#done) {
-      if (this.#lingering()) this.#end();
+      this.#lingering?.release();
       return;
     }
     this.#refuse(
@@ -112,41 +109,23 @@ export class Probe {
     );
   }
 
-  /** `awaitReply`: no ACK came in time; the connection waits for one (see the class). */
-  #finish(result: ProbeResult, orderly: boolean, awaitReply = false): void {
+  /**
+   * `owed`: the ACKs the remote still owes when the socket must linger (1 after an ACK timeout,
+   * 0 after an `ACK` alone); undefined: it is ended in order at once.
+   */
+  #finish(result: ProbeResult, orderly: boolean, owed?: number): void {
     if (this.#done) return;
     this.#done = true;
     this.#stopTimer();
     if (!orderly) this.#socket.destroy();
-    else if (awaitReply) this.#awaitReply();
-    else if (result.outcome !== 'acknowledged') this.#end();
-    else this.#endLater(this.#options.ackTimeout);
+    else if (owed !== undefined)
+      this.#lingering = new LingeringSocket(this.#socket, this.#options, owed, this.#acks);
+    else this.#end();
     this.#resolve(result);
-  }
-
-  #awaitReply(): void {
-    this.#awaitingReply = true;
-    // Bounded like an idle connection: a remote that never answers is closed after idleTimeout.
-    if (this.#options.idleTimeout > 0) this.#endLater(this.#options.idleTimeout);
-  }
-
-  #endLater(ms: number): void {
-    this.#stopTimer();
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = undefined;
-      this.#end();
-    }, ms);
-  }
-
-  /** Whether the outcome is known and the connection waits to end. */
-  #lingering(): boolean {
-    return this.#timer !== undefined || this.#awaitingReply;
   }
 
   /** An orderly close: our FIN once the frame has left, then the handle goes. */
   #end(): void {
-    this.#stopTimer();
-    this.#awaitingReply = false;
     const socket = this.#socket;
     socket.end(() => socket.destroy());
   }
@@ -178,17 +157,13 @@ export class Probe {
         `${this.remote.key} did not acknowledge the probe within ${ackTimeout} ms`,
         { remote: this.remote.key },
       );
-      this.#finish({ outcome: 'refused', error }, true, true);
+      this.#finish({ outcome: 'refused', error }, true, 1);
     }, ackTimeout);
   };
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#done) {
-      // The offer was read after all: the end waits as after an ACK.
-      if (this.#awaitingReply) {
-        this.#awaitingReply = false;
-        this.#endLater(this.#options.ackTimeout);
-      }
+      this.#lingering?.read(chunk);
       return;
     }
     let rest: Uint8Array = chunk;
@@ -207,12 +182,8 @@ export class Probe {
     }
     if (count === 0) return;
     const answer = this.#answer;
-    this.#finish(
-      answer === undefined
-        ? { outcome: 'acknowledged' }
-        : { outcome: 'answered', packet: answer.packet },
-      true,
-    );
+    if (answer === undefined) this.#finish({ outcome: 'acknowledged' }, true, 0);
+    else this.#finish({ outcome: 'answered', packet: answer.packet }, true);
   };
 
   /** Feeds the answer frame's bytes; returns what follows it in `chunk` (its ACK). */
@@ -246,7 +217,7 @@ export class Probe {
   readonly #onEnd = (): void => {
     // Waiting to end: the remote ended first, nothing is left to wait for.
     if (this.#done) {
-      if (this.#lingering()) this.#end();
+      this.#lingering?.release();
       return;
     }
     this.#fail(
