@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import { AckReader } from './ack-reader.js';
 import type { Clock, TimerHandle } from './clock.js';
-import type { ResolvedOptions } from './options.js';
+import { MAX_DELAY, type ResolvedOptions } from './options.js';
 
 /** How long a socket lingers at most when idle connections are never closed, in ACK timeouts. */
 const BOUND_IN_ACK_TIMEOUTS = 6;
@@ -16,8 +16,9 @@ const BOUND_IN_ACK_TIMEOUTS = 6;
  * So the socket waits until the remote has acknowledged the `owed` frames it has not yet, then
  * one `ackTimeout` more, and ends in order (our FIN; the socket is destroyed if the FIN cannot
  * leave within `ackTimeout`). It is destroyed at once when the remote ends it or writes what is
- * not an `ACK`, or when `release()` is called (the node closes); it ends in order when the bound
- * passes first (`idleTimeout`, or six `ackTimeout`s when idle connections are never closed).
+ * not an `ACK` (a node that writes anything else is one of ours, which has no such flaw), or when
+ * `release()` is called (the node closes); it ends in order when the bound passes first
+ * (`idleTimeout`, or six `ackTimeout`s when idle connections are never closed).
  */
 export class LingeringSocket {
   readonly #socket: net.Socket;
@@ -41,7 +42,9 @@ export class LingeringSocket {
       this.#timer = this.#clock.setTimeout(this.#end, this.#ackTimeout);
     } else {
       const bound =
-        options.idleTimeout > 0 ? options.idleTimeout : BOUND_IN_ACK_TIMEOUTS * this.#ackTimeout;
+        options.idleTimeout > 0
+          ? options.idleTimeout
+          : Math.min(MAX_DELAY, BOUND_IN_ACK_TIMEOUTS * this.#ackTimeout);
       this.#timer = this.#clock.setTimeout(this.#end, bound);
     }
   }

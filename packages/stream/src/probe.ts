@@ -27,8 +27,8 @@ const A = 0x41;
  * One throw-away connection that carries one frame and reads what comes back: an answer frame
  * then `ACK`, or `ACK` alone. It never reports `'unreachable'` and never touches the node's kept
  * connection to that remote, so a remote that closes it on an unknown type costs nothing. The
- * connection is ended by this side in order (FIN, never a reset) once the outcome is known; a
- * connection already broken is destroyed.
+ * connection is ended by this side with a FIN once the outcome is known; a connection already
+ * broken is destroyed.
  *
  * After `ACK` alone (a version-1 node, such as the reference), and after an ACK timeout (the
  * probe is refused at once), the socket goes to a {@link LingeringSocket}: a close right behind
@@ -95,7 +95,7 @@ export class Probe {
 
   /**
    * Ends the probe at once (the node is closing): `refused`, ERR_STREAM_NODE_CLOSED; a connection
-   * waiting to end after an `ACK` ends now.
+   * waiting to end (after an `ACK` alone, or after an ACK timeout) is destroyed now.
    */
   abort(): void {
     if (this.#done) {

@@ -136,6 +136,25 @@ describe('probe(to, offer)', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('with idleTimeout 0, still ends a probe that got no ACK, six ACK timeouts later', async () => {
+    const clock = new TestClock();
+    const raw = await RawServer.start({ ack: false });
+    const child = await startNode({ clock, ackTimeout: 500, idleTimeout: 0 });
+    const ended = remoteSawEnd(raw);
+    const endedYet = settledYet(ended);
+    const arrived = waitFor(raw, 'frame');
+    const result = child.probe(raw.address, offerOf(child));
+    await arrived;
+    clock.advance(500);
+    expect(await result).toMatchObject({ outcome: 'refused' });
+    clock.advance(2_999);
+    await loopTurns(4);
+    expect(endedYet()).toBe(false);
+    clock.advance(1);
+    expect(await ended).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+
   it('after an ACK timeout, ends the connection only ackTimeout after the late ACK (a slow reference dies of an end that comes with the offer)', async () => {
     const clock = new TestClock();
     const raw = await RawServer.start({ ack: false });
