@@ -210,6 +210,24 @@ export function settledYet(promise: Promise<unknown>): () => boolean {
   return () => settled;
 }
 
+/**
+ * Moves `clock` on to 1 ms short of `ms` and checks that the remote has not seen our end yet, then
+ * the last 1 ms: the remote sees our FIN (`ended`, from {@link remoteSawEnd}) and no timer is left.
+ */
+export async function expectEndAfter(
+  clock: ManualClock,
+  ms: number,
+  ended: Promise<boolean>,
+): Promise<void> {
+  const endedYet = settledYet(ended);
+  clock.advance(ms - 1);
+  await loopTurns(4);
+  if (endedYet()) throw new Error(`the connection ended before ${ms} ms`);
+  clock.advance(1);
+  if (!(await ended)) throw new Error('the connection was reset, not ended with a FIN');
+  if (clock.pending !== 0) throw new Error(`${clock.pending} timers left after the end`);
+}
+
 /** A plain client socket to `address` that records what comes back. */
 export class RawClient extends EventEmitter {
   readonly socket: net.Socket;

@@ -5,6 +5,7 @@ import type { StreamNode } from '../src/index.js';
 import {
   closeAll,
   closedPort,
+  expectEndAfter,
   frameOf,
   handleCounts,
   loopTurns,
@@ -36,6 +37,18 @@ function unreachableCount(node: StreamNode): () => number {
   let count = 0;
   node.on('unreachable', () => count++);
   return () => count;
+}
+
+/** Probes `raw` (which never acknowledges) and lets `child`'s ACK timeout of 500 ms pass. */
+async function probeUntilAckTimeout(child: StreamNode, raw: RawServer, clock: TestClock) {
+  const arrived = waitFor(raw, 'frame');
+  const result = child.probe(raw.address, offerOf(child));
+  await arrived;
+  clock.advance(500);
+  expect(await result).toMatchObject({
+    outcome: 'refused',
+    error: { code: 'ERR_STREAM_ACK_TIMEOUT' },
+  });
 }
 
 describe('probe(to, offer)', () => {
@@ -118,14 +131,7 @@ describe('probe(to, offer)', () => {
     const unreachable = unreachableCount(child);
     const ended = remoteSawEnd(raw);
     const endedYet = settledYet(ended);
-    const arrived = waitFor(raw, 'frame');
-    const result = child.probe(raw.address, offerOf(child));
-    await arrived;
-    clock.advance(500);
-    expect(await result).toMatchObject({
-      outcome: 'refused',
-      error: { code: 'ERR_STREAM_ACK_TIMEOUT' },
-    });
+    await probeUntilAckTimeout(child, raw, clock);
     clock.advance(1_999);
     await loopTurns(4);
     expect(endedYet()).toBe(false);
@@ -141,18 +147,8 @@ describe('probe(to, offer)', () => {
     const raw = await RawServer.start({ ack: false });
     const child = await startNode({ clock, ackTimeout: 500, idleTimeout: 0 });
     const ended = remoteSawEnd(raw);
-    const endedYet = settledYet(ended);
-    const arrived = waitFor(raw, 'frame');
-    const result = child.probe(raw.address, offerOf(child));
-    await arrived;
-    clock.advance(500);
-    expect(await result).toMatchObject({ outcome: 'refused' });
-    clock.advance(2_999);
-    await loopTurns(4);
-    expect(endedYet()).toBe(false);
-    clock.advance(1);
-    expect(await ended).toBe(true);
-    expect(clock.pending).toBe(0);
+    await probeUntilAckTimeout(child, raw, clock);
+    await expectEndAfter(clock, 3_000, ended);
   });
 
   it('after an ACK timeout, ends the connection only ackTimeout after the late ACK (a slow reference dies of an end that comes with the offer)', async () => {
@@ -162,22 +158,13 @@ describe('probe(to, offer)', () => {
     const ended = remoteSawEnd(raw);
     const endedYet = settledYet(ended);
     const accepted = new Promise<net.Socket>((resolve) => raw.once('connection', resolve));
-    const arrived = waitFor(raw, 'frame');
-    const result = child.probe(raw.address, offerOf(child));
-    await arrived;
-    clock.advance(500);
-    expect(await result).toMatchObject({ outcome: 'refused' });
+    await probeUntilAckTimeout(child, raw, clock);
     await loopTurns(4);
     expect(endedYet()).toBe(false);
     const armed = clock.nextTimer();
     (await accepted).write('ACK');
     expect(await armed).toBe(500);
-    clock.advance(499);
-    await loopTurns(4);
-    expect(endedYet()).toBe(false);
-    clock.advance(1);
-    expect(await ended).toBe(true);
-    expect(clock.pending).toBe(0);
+    await expectEndAfter(clock, 500, ended);
   });
 
   it('ends an acknowledged probe only ackTimeout after the ACK (a FIN right behind it kills the reference)', async () => {
@@ -190,12 +177,7 @@ describe('probe(to, offer)', () => {
     expect(clock.pending).toBe(1); // the wait before the end
     await loopTurns(4);
     expect(endedYet()).toBe(false);
-    clock.advance(499);
-    await loopTurns(4);
-    expect(endedYet()).toBe(false);
-    clock.advance(1);
-    expect(await ended).toBe(true); // in order: a FIN, not a reset
-    expect(clock.pending).toBe(0);
+    await expectEndAfter(clock, 500, ended);
   });
 
   it('ends a probe waiting for a late reply at once when the node closes', async () => {
@@ -203,11 +185,7 @@ describe('probe(to, offer)', () => {
     const raw = await RawServer.start({ ack: false });
     const child = await startNode({ clock, ackTimeout: 500 });
     const ended = remoteSawEnd(raw);
-    const arrived = waitFor(raw, 'frame');
-    const result = child.probe(raw.address, offerOf(child));
-    await arrived;
-    clock.advance(500);
-    expect(await result).toMatchObject({ outcome: 'refused' });
+    await probeUntilAckTimeout(child, raw, clock);
     await child.close(); // waits for the probe's connection, not for the idle bound
     expect(await ended).toBe(true);
     expect(clock.pending).toBe(0);
