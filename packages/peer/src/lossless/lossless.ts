@@ -208,8 +208,7 @@ export class Lossless<R = void> {
     const verdict = this.#parentEdge.plain(text, from);
     if (verdict !== undefined) return verdict;
     this.#childEdges.plain(from);
-    this.#parentEdge.plainDelivered(from);
-    this.#messages.gateway(text, from);
+    this.#parentEdge.gateway(text, from);
     return 'new';
   }
 }

@@ -118,10 +118,7 @@ export class ParentEdge {
     const hold = holds.take(parent);
     if (hold !== undefined) this.#messages.replayPlain(parent, hold);
     // What a version-1 parent flooded while we asked: plain Messages, as they would have been.
-    for (const text of held) {
-      this.plainDelivered(parent);
-      this.#messages.gateway(text, parent);
-    }
+    for (const text of held) this.gateway(text, parent);
     // No parent Digest will come: the children's wait here ends.
     this.#settled();
   }
@@ -194,10 +191,14 @@ export class ParentEdge {
     return undefined;
   }
 
-  /** A plain Message from `from` is delivered: from a version-1 parent, this node is in the tree. */
-  plainDelivered(from: string): void {
+  /**
+   * A plain Message from `from`, delivered and flooded with an identifier of this node; from a
+   * version-1 parent, it also tells this node it is in the tree.
+   */
+  gateway(text: string, from: string): void {
     // Owed repairs from here on (#fresh).
     if (from === this.#parent) this.#fresh = false;
+    this.#messages.gateway(text, from);
   }
 
   /** The plain Messages held for `neighbour`'s negotiation are not needed: it is lossless now. */
