@@ -49,11 +49,6 @@ export class LingeringSocket {
     }
   }
 
-  /** Whether the socket has been let go of (destroyed, or closed by the remote). */
-  get released(): boolean {
-    return this.#released;
-  }
-
   /** Bytes the remote wrote (valid only during the call). */
   read(bytes: Uint8Array, length = bytes.length): void {
     if (this.#released) return;

@@ -70,7 +70,6 @@ export interface ResolvedOptions {
 }
 
 /** Node's timers hold at most 2^31-1 ms; a longer delay would silently become 1 ms. */
-/** The longest delay a timer takes (Node fires a longer one at once). */
 export const MAX_DELAY = 2 ** 31 - 1;
 
 function invalid(message: string): StreamError {

@@ -166,12 +166,7 @@ export class OutboundConnection {
     return this.#closed;
   }
 
-  /** Whether the connection is over but its socket waits to be closed safely (see the class). */
-  get lingering(): boolean {
-    return this.#lingering !== undefined && !this.#lingering.released;
-  }
-
-  /** Destroys a lingering connection's socket now (the node closes). */
+  /** Destroys the socket of an ended connection that lingers (see the class) now: the node closes. */
   release(): void {
     this.#lingering?.release();
   }

@@ -47,10 +47,8 @@ export class OutboundTable {
    * connection, so the next one to that remote starts with it. At most `maxConnections`.
    */
   readonly #windows = new Map<string, number>();
-  /** Sockets of ended connections that have not closed yet. */
-  readonly #closing = new Set<Promise<void>>();
-  /** Ended connections whose sockets wait to be closed safely (after an ACK timeout). */
-  readonly #lingering = new Set<OutboundConnection>();
+  /** Ended connections whose sockets have not closed yet (some linger after an ACK timeout). */
+  readonly #ended = new Set<OutboundConnection>();
   #closed = false;
 
   constructor(
@@ -206,8 +204,9 @@ export class OutboundTable {
         false,
       );
     }
-    for (const connection of this.#lingering) connection.release();
-    await Promise.all([...this.#closing]);
+    const ended = [...this.#ended];
+    for (const connection of ended) connection.release();
+    await Promise.all(ended.map((connection) => connection.whenClosed()));
   }
 
   readonly #onEnded = (
@@ -218,13 +217,8 @@ export class OutboundTable {
     const { key, address } = connection.remote;
     if (this.#connections.get(key) === connection) this.#connections.delete(key);
     // Forgotten by the table, but close() must still wait for its socket.
-    const closed = connection.whenClosed();
-    this.#closing.add(closed);
-    if (connection.lingering) this.#lingering.add(connection);
-    void closed.then(() => {
-      this.#closing.delete(closed);
-      this.#lingering.delete(connection);
-    });
+    this.#ended.add(connection);
+    void connection.whenClosed().then(() => this.#ended.delete(connection));
     const { logger } = this.#options;
     if (!report) {
       logger.debug({ remote: key, code: error.code, reason: error.message }, 'connection closed');

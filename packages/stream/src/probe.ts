@@ -147,7 +147,7 @@ export class Probe {
   readonly #onConnect = (): void => {
     if (this.#done) return;
     this.#connected = true;
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#stopTimer();
     this.#socket.write(this.#frame);
     const { ackTimeout } = this.#options;
     this.#timer = this.#clock.setTimeout(() => {
