@@ -124,32 +124,23 @@ describe('probe(to, offer)', () => {
     expect(unreachable()).toBe(0);
   });
 
-  it('is refused ERR_STREAM_ACK_TIMEOUT by a node that never answers, its connection ended in order idleTimeout later', async () => {
-    const clock = new TestClock();
-    const raw = await RawServer.start({ ack: false });
-    const child = await startNode({ clock, ackTimeout: 500, idleTimeout: 2_000 });
-    const unreachable = unreachableCount(child);
-    const ended = remoteSawEnd(raw);
-    const endedYet = settledYet(ended);
-    await probeUntilAckTimeout(child, raw, clock);
-    clock.advance(1_999);
-    await loopTurns(4);
-    expect(endedYet()).toBe(false);
-    clock.advance(1);
-    expect(await ended).toBe(true);
-    expect(raw.frames.map((frame) => frame.packet.kind)).toEqual(['capabilities-offer']);
-    expect(unreachable()).toBe(0);
-    expect(clock.pending).toBe(0);
-  });
-
-  it('with idleTimeout 0, still ends a probe that got no ACK, six ACK timeouts later', async () => {
-    const clock = new TestClock();
-    const raw = await RawServer.start({ ack: false });
-    const child = await startNode({ clock, ackTimeout: 500, idleTimeout: 0 });
-    const ended = remoteSawEnd(raw);
-    await probeUntilAckTimeout(child, raw, clock);
-    await expectEndAfter(clock, 3_000, ended);
-  });
+  it.each([
+    { idleTimeout: 2_000, bound: 2_000, what: 'idleTimeout' },
+    { idleTimeout: 0, bound: 3_000, what: 'six ACK timeouts (idleTimeout 0)' },
+  ])(
+    'is refused ERR_STREAM_ACK_TIMEOUT by a node that never answers, its connection ended in order $what later',
+    async ({ idleTimeout, bound }) => {
+      const clock = new TestClock();
+      const raw = await RawServer.start({ ack: false });
+      const child = await startNode({ clock, ackTimeout: 500, idleTimeout });
+      const unreachable = unreachableCount(child);
+      const ended = remoteSawEnd(raw);
+      await probeUntilAckTimeout(child, raw, clock);
+      await expectEndAfter(clock, bound, ended);
+      expect(raw.frames.map((frame) => frame.packet.kind)).toEqual(['capabilities-offer']);
+      expect(unreachable()).toBe(0);
+    },
+  );
 
   it('after an ACK timeout, ends the connection only ackTimeout after the late ACK (a slow reference dies of an end that comes with the offer)', async () => {
     const clock = new TestClock();
